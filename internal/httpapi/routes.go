@@ -1,0 +1,47 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/swaggest/swgui"
+	"github.com/swaggest/swgui/v5emb"
+
+	"github.com/pngd/pngd/gen"
+)
+
+// NewHandler returns pngd's whole HTTP surface:
+//
+//	/docs/          Swagger UI, served from the binary
+//	everything else the operations of api/openapi.yaml (vector_image,
+//	                healthz, readyz, openapi.yaml, openapi.json), held to
+//	                the spec by specGate; unknown paths get 404 problem+json
+func NewHandler(cfg Config) (http.Handler, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := newServer(cfg, doc)
+	if err != nil {
+		return nil, err
+	}
+	errs := errorHandlers{log: cfg.Logger}
+	api := gen.HandlerWithOptions(
+		gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc:  errs.badRequest,
+			ResponseErrorHandlerFunc: errs.internal,
+		}),
+		gen.StdHTTPServerOptions{ErrorHandlerFunc: errs.badRequest},
+	)
+	gate, err := newSpecGate(doc, cfg.MaxBodyBytes, api)
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/docs/", v5emb.NewHandlerWithConfig(swgui.Config{
+		Title: "pngd", SwaggerJSON: "/openapi.json", BasePath: "/docs/",
+		SettingsUI: map[string]string{"validatorUrl": "null"},
+	}))
+	mux.Handle("/", gate)
+	return logRequests(cfg.Logger, mux), nil
+}

@@ -1,0 +1,88 @@
+// Package httpapi is pngd's HTTP layer: the implementation of the generated
+// strict server, the middleware that holds requests to the spec, and the one
+// list of routes. It translates between generated types and the domain
+// packages, which never see HTTP.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/pngd/pngd/api"
+	"github.com/pngd/pngd/gen"
+)
+
+// Config is what the HTTP layer needs from the process.
+type Config struct {
+	// MaxBodyBytes caps every request body; larger ones get 413.
+	MaxBodyBytes int64
+	// Ready reports whether the server should take traffic; nil means always.
+	// Its error is logged, not sent.
+	Ready func(context.Context) error
+	// Logger receives one line per request and every internal error.
+	Logger *slog.Logger
+}
+
+// Server implements the operations of api/openapi.yaml.
+type Server struct {
+	cfg      Config
+	specJSON map[string]any
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// loadSpec parses and validates the embedded spec.
+func loadSpec() (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("loading api/openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("api/openapi.yaml is invalid: %w", err)
+	}
+	return doc, nil
+}
+
+func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
+	raw, err := doc.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// GetHealth answers while the process serves requests.
+func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
+	return gen.GetHealth200JSONResponse{Status: gen.Ok}, nil
+}
+
+// GetReady answers 503 while Config.Ready fails.
+func (s *Server) GetReady(ctx context.Context, _ gen.GetReadyRequestObject) (gen.GetReadyResponseObject, error) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "not ready", "err", err)
+			return gen.GetReady503ApplicationProblemPlusJSONResponse(problem(http.StatusServiceUnavailable, "not ready to serve traffic")), nil
+		}
+	}
+	return gen.GetReady200JSONResponse{Status: gen.Ok}, nil
+}
+
+// GetOpenAPIYAML sends api/openapi.yaml byte for byte.
+func (s *Server) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
+	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(api.Spec), ContentLength: int64(len(api.Spec))}, nil
+}
+
+// GetOpenAPIJSON sends the spec as JSON, for Swagger UI and JSON tools.
+func (s *Server) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObject) (gen.GetOpenAPIJSONResponseObject, error) {
+	return gen.GetOpenAPIJSON200JSONResponse(s.specJSON), nil
+}

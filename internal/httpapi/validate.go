@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// specGate holds every request to api/openapi.yaml before it reaches the
+// generated handler. It answers, as problem+json:
+//   - 404 for a path the spec does not declare, 405 with Allow for a method
+//     it does not declare there (RFC 9110 §15.5.5, §15.5.6);
+//   - 406 when Accept rules out the only media type an image operation has;
+//   - 413 for a body over the limit, 415 for an undeclared media type;
+//   - 400 for anything else the spec's schemas reject.
+type specGate struct {
+	doc      *openapi3.T
+	router   routers.Router
+	maxBody  int64
+	imageOps map[*openapi3.Operation]bool
+	opts     *openapi3filter.Options
+	next     http.Handler
+}
+
+func newSpecGate(doc *openapi3.T, maxBody int64, next http.Handler) (*specGate, error) {
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("routing the spec: %w", err)
+	}
+	g := &specGate{
+		doc: doc, router: router, maxBody: maxBody, next: next,
+		imageOps: imageOperations(doc),
+		// Defaults are resolved by the handlers; letting the validator write
+		// them would re-encode every body.
+		opts: &openapi3filter.Options{SkipSettingDefaults: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	return g, nil
+}
+
+// imageOperations returns the operations whose 200 response is image/png.
+func imageOperations(doc *openapi3.T) map[*openapi3.Operation]bool {
+	ops := map[*openapi3.Operation]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if ok := op.Responses.Status(http.StatusOK); ok != nil && ok.Value.Content.Get("image/png") != nil {
+				ops[op] = true
+			}
+		}
+	}
+	return ops
+}
+
+func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// HEAD is GET without the body (RFC 9110 §9.3.2), so it is routed and
+	// validated as GET.
+	asGet := r
+	if r.Method == http.MethodHead {
+		c := *r
+		c.Method = http.MethodGet
+		asGet = &c
+	}
+	route, pathParams, err := g.router.FindRoute(asGet)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		allow := g.allowed(r)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		return
+	case err != nil:
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no operation at %s; the API is described at /openapi.yaml", r.URL.Path))
+		return
+	}
+
+	if g.imageOps[route.Operation] && !acceptsPNG(r.Header.Values("Accept")) {
+		writeProblem(w, r, http.StatusNotAcceptable, "this operation answers only image/png, which the Accept header rules out")
+		return
+	}
+
+	if body := route.Operation.RequestBody; body != nil && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > g.maxBody {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(g.maxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); body.Value.Content.Get(mt) == nil {
+			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here; send %s", r.Header.Get("Content-Type"), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
+			return
+		}
+	}
+
+	in := &openapi3filter.RequestValidationInput{Request: asGet, PathParams: pathParams, Route: route, Options: g.opts}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(g.maxBody))
+			return
+		}
+		writeProblem(w, r, http.StatusBadRequest, validationDetail(err))
+		return
+	}
+	r.Body = asGet.Body // the validator read the body and left a copy
+	g.next.ServeHTTP(w, r)
+}
+
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("the request body is larger than this server accepts (%d bytes)", limit)
+}
+
+// allowed lists the methods the spec declares at r's path, with HEAD
+// wherever GET is.
+func (g *specGate) allowed(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if m == http.MethodHead {
+			probe.Method = http.MethodGet
+		}
+		if _, _, err := g.router.FindRoute(&probe); err == nil {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// validationDetail names where a request broke the spec and how.
+func validationDetail(err error) string {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return err.Error()
+	}
+	where := "request"
+	switch {
+	case re.Parameter != nil:
+		where = fmt.Sprintf("%s parameter %q", re.Parameter.In, re.Parameter.Name)
+	case re.RequestBody != nil:
+		where = "request body"
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		if ptr := se.JSONPointer(); len(ptr) > 0 {
+			where += " at /" + strings.Join(ptr, "/")
+		}
+		return where + ": " + se.Reason
+	}
+	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+		return where + " is required"
+	}
+	if re.Err != nil {
+		return where + ": " + re.Err.Error()
+	}
+	return where + ": " + re.Reason
+}

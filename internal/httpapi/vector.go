@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/render"
+)
+
+// The spec's defaults for /vector_image; TestSpecDefaults holds them equal.
+const (
+	defaultSide          = 256
+	defaultColormap      = gen.Viridis
+	defaultInterpolation = gen.Nearest
+)
+
+// vectorParams is what GET and POST /vector_image have in common.
+type vectorParams struct {
+	values                    []float64
+	rows, cols, width, height *int
+	colormap                  *gen.Colormap
+	min, max                  *float64
+	interpolation             *gen.Interpolation
+}
+
+func (p vectorParams) spec() render.Spec {
+	s := render.Spec{
+		Values: p.values, Rows: deref(p.rows, 0), Cols: deref(p.cols, 0),
+		Width: deref(p.width, defaultSide), Height: deref(p.height, defaultSide),
+		Colormap: string(deref(p.colormap, defaultColormap)),
+		Min:      p.min, Max: p.max,
+	}
+	if deref(p.interpolation, defaultInterpolation) == gen.Bilinear {
+		s.Interpolation = render.Bilinear
+	}
+	return s
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// GetVectorImage renders values from the query. A matching If-None-Match
+// gets 304 before anything is drawn.
+func (s *Server) GetVectorImage(ctx context.Context, req gen.GetVectorImageRequestObject) (gen.GetVectorImageResponseObject, error) {
+	q := req.Params
+	for i, v := range q.Values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return gen.GetVectorImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(fmt.Sprintf("values[%d] is %v; values must be finite numbers", i, v))}, nil
+		}
+	}
+	plan, err := render.NewPlan(vectorParams{q.Values, q.Rows, q.Cols, q.Width, q.Height, q.Colormap, q.Min, q.Max, q.Interpolation}.spec())
+	if inv := (*render.InvalidError)(nil); errors.As(err, &inv) {
+		return gen.GetVectorImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(inv.Msg)}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	etag := plan.ETag()
+	if q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, etag) {
+		return gen.GetVectorImage304Response{Headers: gen.GetVectorImage304ResponseHeaders{ETag: etag, CacheControl: immutable}}, nil
+	}
+	body, err := draw(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetVectorImage200ImagepngResponse{
+		Body: body, ContentLength: body.size(),
+		Headers: gen.GetVectorImage200ResponseHeaders{ETag: etag, CacheControl: immutable},
+	}, nil
+}
+
+// RenderVectorImage renders values from a JSON body; null values are drawn
+// transparent.
+func (s *Server) RenderVectorImage(ctx context.Context, req gen.RenderVectorImageRequestObject) (gen.RenderVectorImageResponseObject, error) {
+	b := req.Body
+	values := make([]float64, len(b.Values))
+	for i, v := range b.Values {
+		if v == nil {
+			values[i] = math.NaN() // render's mark for "missing"
+		} else {
+			values[i] = *v
+		}
+	}
+	plan, err := render.NewPlan(vectorParams{values, b.Rows, b.Cols, b.Width, b.Height, b.Colormap, b.Min, b.Max, b.Interpolation}.spec())
+	if inv := (*render.InvalidError)(nil); errors.As(err, &inv) {
+		return gen.RenderVectorImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(inv.Msg)}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	body, err := draw(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	return gen.RenderVectorImage200ImagepngResponse{
+		Body: body, ContentLength: body.size(),
+		Headers: gen.RenderVectorImage200ResponseHeaders{ETag: plan.ETag()},
+	}, nil
+}
+
+func badRequest(detail string) gen.BadRequestApplicationProblemPlusJSONResponse {
+	return gen.BadRequestApplicationProblemPlusJSONResponse(problem(400, detail))
+}
+
+// draw renders and encodes a plan.
+func draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
+	img, err := plan.Render(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := imaging.EncodePNG(img)
+	if err != nil {
+		return nil, fmt.Errorf("encoding PNG: %w", err)
+	}
+	return &pooledBody{Reader: bytes.NewReader(buf.Bytes()), buf: buf}, nil
+}
+
+// pooledBody is an encoded image on its way out. The generated response
+// writer closes it after the copy, which hands the buffer back to the pool.
+type pooledBody struct {
+	*bytes.Reader
+	buf *bytes.Buffer
+}
+
+func (b *pooledBody) size() int64 { return b.Reader.Size() }
+
+func (b *pooledBody) Close() error {
+	imaging.ReleaseBuffer(b.buf)
+	return nil
+}
