@@ -970,11 +970,11 @@ type GetOpenAPIYAMLResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *string
+	YAML200 *map[string]interface{}
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIYAMLResponse) GetYAML200() *string {
+func (r GetOpenAPIYAMLResponse) GetYAML200() *map[string]interface{} {
 	return r.YAML200
 }
 
@@ -1371,7 +1371,7 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest string
+		var dest map[string]interface{}
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2498,48 +2498,48 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFnvcts2En+VHVxnYk9pWYqlJFY+uWma+iZOPInbzk3sO63JFYkeCTAAaFnN6Dn6CH2P9sVuFiBlSpRt",
-	"udc2/aY/wP7D7m9/C3wSsS5KrUg5K8afREaYkPEfX2Cc0QutnNE5f0/IxkaWTmolxv5fqVJIpKHYySuy",
-	"sPPumxdwOBgM4NdfRr3Huz0RCUMfK2koEWNnKoqEjTMqkMW5eUliLKwzUqVisYjEyzNMu4reO6NVCqSc",
-	"dHNwmIKegssIDJWGLCmHvHKpvQ+//vKs96x3cI/+Ep0jwxr+fS4+9PcOce+nvYsvz8UXIuoYt4hEiQYL",
-	"ck1wdK5NgSV/lizkY0VmLiKhsOCdcfN/W+UXhqZiLP6xfxPz/fCv3V8KZF0vdG43hFznVaFs439qZNKD",
-	"r2mKVe5gEpPMd+xH43bU7u6Efb/FLru1Ta+MTN7Ln8jb9C3JNHNdq95WrqwcZP5vkApKeU25vc2AsG5r",
-	"E05Z2NKG4+kbregEXZx1DXm5zBAfoliXkqyPVJxLUg4ynSd2JU8GB71Bnaje1pD9N8YeT/dY4V7QeHf2",
-	"HitHptQ5BnM2p4VcWbRtEFZFs7ITvO4G4HvMK4LE4EzBTLos+F7n1SMLOVrnv1cGdpI6b3hNgg4fWSjw",
-	"WhZVsXvb0RV4vWLylAU7MRaJri5zuikbVRWXZIKhUj3c0Kk091gq1d2WSvVgS9/p2Yaa419XC+4HNnjC",
-	"dTQBp3UERs/sbz/zD1BU1gF9rDD3G4J03n7FHt9aEyzh9xXlDzJx2a01OeN/7y9Jv+x3VeSCAdaWWlny",
-	"sfsKk3f0sSLrcSLWypHyH7Escxn7/N0vjb7MqfjyRxvqZEu1YVdQuurtmW8GXi0kmiwo7aDgkgWXSQtH",
-	"p8fPYZKQQ5lPwOLcwiwjQz3RlK3C/KUx2vyVVh8pqBRdlxQ7SmCKMq8MPQ9Z7k21gIb49PgnS+aKDBex",
-	"Tr3db7Q7imMqHXJC/8XRDpohwCWYKicLunIgC0xpv1TpKsqOeqPe011v9inOc43Jmdav0aT0udLkUidz",
-	"kAyJJiUDLsN2mAG9f7brxWAY3PhO2aostXGUnFAi8czDyef1hbNeKkAo2CJghAv5r0sygSPd7tcT9mvR",
-	"YECH4tQYLMbiShqZSIarDjlhtPbpCDsFujLXLpeXj2z4zT4HV5lLzZa+0jrN6ZH1+E2qKsT4Q0twgWmB",
-	"HqumZJQWkShztP6nWF7Vi7wwEYnU4FxcdBhbJJY4Of4k6s4mxoP+8Nno6ZNI1B1EjAfLrdybU24GzHUw",
-	"D7iKSSLZQ8xPDcfRSUa6KeaWIlG2fvokrENX+U+NS/q/GyxbtEnph2bXzTp9+SPFTmxiFDenoAgNo+z6",
-	"KXyrZ3WvgUtyMyIFMeU5xKScoYAovu+2I38j7FLmkr9tDOgN8LdNeTziaDbxHfYP7w1uk9adrnWkwOfl",
-	"cPQU6opZQmGIClu9GvTwf1fWDxk6mDHrm/nxoaYZ0jZlEwGqBDI9A6dhKq9Beukdr6WyDlVMXRXtGizR",
-	"i0cHMVaWEg8mtQ8bxd4kS1fot2dnpxAWQKwT6olWhEeHh60AD/v9TSF20uUbLD4Cm2njwFZFgWbe8Jom",
-	"1ixno7GuRrd1ad+9OwZDUzKkYgruy4QHtWnDvNdFL4lYZeTecqu4r0j8v41by+BFzelvKp7vKXbaHHND",
-	"alGSB5Rz3IK/7Qa3KExXW/O3qBmGtmdc0doE8bDBwafRnzs33Mu0ffL+ySPBFkaYmu1ve1IBVLt2fyOV",
-	"dA3TtxFoA6rKc5hqw51YWitVGiAZdoJ7zqCyJRpSbjeCHGXiuZPRs70Cf9TGQ/M1FiWX8Id+NIgeRywz",
-	"Gkaj6En0NHp2EQnpqLCbRxteG0hhuPLoHgBeH4ft7XbY/LTcgIZb6yKq54MHDert4q1D1y3ShU/nqe5G",
-	"tVRpwkQBVaCUTOFrbtaDl1fE2LUkNR53DLnKqNYOVHZGxp6rx/1+yKjJkp1OPPYr7fwNFnHxhyWogK4x",
-	"djB5EYjc3mtSqcsmvXMV1BKPCWza5DZ+N6nZ1XD0dLd3znNoLmNS1iNoPXGdHJ+1YNq7KyJxRcYG/we9",
-	"fq/PK3RJCkspxuKg1+8dcPtDl/mD3888SfmJP6fkQWQZk+NEjMUrcjWPWZvSHvf7d3DVh3HUWsMtFLU0",
-	"OiZr/VHm8opqjhnajxiL1/KKFFn7HPwpZTKnpm34ff7Ily3b0z5MLSdVQQ7FBUvbr2PUawy/LRhvS1JH",
-	"p8f/fP/2zf8bkQ2J3HW+1geJjquCmYhUwMrXg3BWz6jQEgFooTb0Do/nWORbePyvo5PXD/O4EXz7fdfW",
-	"HrPybTyO4HLuyOOm/4AWZkY6R2pzDAxhMr8z+d/xis+T+141E0ufwIz406mM/eQ46h/8lYPiG83YyNbs",
-	"WIfGSZVGYLPKOX95r2fK9yyEhEpSCanYz5KVMoRxxm1kd/302DnZrlpSQB4c12RYrJtv9/SuPDv7j0fk",
-	"1hl2U8piwSxbJcSJx1kxOX37/gxWJEwinzeV9dclk/Oq3z+IZZGCNbH/QgzgRw4KbR0Mo/7hk3pKer5s",
-	"0TsT7puT3WZ8UlSzeK+Ou2zvXAXKH9KJXYwxzoi9HINk6m8ME18EG94sXp5hCmz5FSUwNbpggecqRqWV",
-	"jDFfjg/cjuqGBZOVS+dJaEwH/WHoJZ0sb/FcsfpI8aH7flAUuGeJF/k7pzXush0VObjhIdFhNOhHg0E0",
-	"eBwNDqLBMBqMLnhHmeuElrx6051jTQrueqC5g+LcQWmWE+jtfMa6uW+7LFcsos21dRPJfX8zvMU6/2qz",
-	"xbpwabvFwvrJZTvVzRBy79oTqbZahtfbLFsfMe7f0HrDWVzcC89L0rYKh8ucuJQKfWJt1aECklACGaEr",
-	"sOQEX3/y3Gu9eW7ypV6/v/I+2nq+vGuPX+NtO+gPu4jHaF3ohOfn5Hnr6eqRhViXc9hZwYZdD0GV4Uli",
-	"/Upv2Bvtfj7nhuEYNy1eHvd+67HAb3ly/5bVS2/fTbdQtHrFv97MOCEYsgvMcwhdBVLmpc3Vu0cu7jzY",
-	"ZA2cvnnV6mshqcTFIhKlthsaWVBioSqZEwyi/vBZNHra9KAgOoy2ewWW5U16gp6eq4mfvya//TwJ1wWT",
-	"5jkHQstaimnu9toT5qauEcxZbRx1J/pKJ/M/jB9tuIJZrA6HDPmLvxcE/E0TfTg4uH/X+uOK3ze6f9/G",
-	"14w/tLpUVZCRcVNf2kCBzsjrrcrKy/TDf2A1lcnFWOz77lEvXq+4r9HhzUmjDZcC/gW0eXMN0rlhbWCd",
-	"ZK5kTCCdpXw6hjBqe5rGiLA2urSkeoq7uFj8LwAA//8=",
+	"zFn9cts2En+VHVxnYk9pWYqlfCh/uWma+iYfnsRt5yb2ndbkikKPBBgAtKxm9Bx9hL5H+2I3C5ASJdK2",
+	"3Gub/scPYLG72P3tb4FPItZ5oRUpZ8X4k5gRJmT843OMZ/RcK2d0xu8J2djIwkmtxNj/lSqFRBqKnbwi",
+	"C3vvvnkOTweDAfz6y6j3cL8nImHoYykNJWLsTEmRsPGMcmRxblGQGAvrjFSpWC4j8eIM0/ZC753RKgVS",
+	"TroFOExBT8HNCAwVhiwphzxytXoffv3lSe9J7+iO9Qt0jgyv8O9z8aF/8BQPfjq4+PJcfCGilnLLSBRo",
+	"MCdXO0dn2uRY8LNkIR9LMgsRCYU5z4zr/80lvzA0FWPxj8O1zw/DX3u4EshrPdeZ7XC5zspc2dr+1Mik",
+	"B1/TFMvMwSQmme3Zj8btqf39Cdt+g152Z51eGpm8lz+R1+lbkunMtbV6W7qidDDzv0EqKOQ1ZfYmBcK4",
+	"nVU4ZWErHU6mb7Si1+jiWVuRF6sI8S6KdSHJek/FmSTlYKazxG7EyeCoN6gC1esaon+t7Mn0gBc8CCve",
+	"Hr0nypEpdIZBne6wkBuDdnXCpmhe7DVetx3wPWYlQWJwrmAu3SzYXsXVAwsZWuffSwN7SRU3PCZBhw8s",
+	"5Hgt8zLfv2nrcrzeUHnKgp0Yi0SXlxmt00aV+SWZoKhU91d0Ks0dmkp1u6ZS3VvTd3rekXP8dTPhfmCF",
+	"J5xHE3BaR2D03P72M3+AvLQO6GOJmZ8QpPP0K7b4xpxgCb8vKX+QiZvdmJNz/nt3SvphvysjlwywttDK",
+	"kvfdV5i8o48lWY8TsVaOlH/Eoshk7OP3sDD6MqP8yx9tyJMdlw2zwqKb1p75YuCXhUSTBaUd5Jyy4GbS",
+	"wvHpyTOYJORQZhOwuLAwn5GhnqjTVmH2whht/kqtjxWUiq4Lih0lMEWZlYaehSj3qlpAQ7x7/MmSuSLD",
+	"SaxTr/cb7Y7jmAqHHNB/sbfDyhDgEkyZkQVdOpA5pnRYqHQTZUe9Ue/xvlf7FBeZxuRM61doUvpcYXKp",
+	"kwVIhkSTkgE3w6abAb19tm3FYBjM+E7Zsii0cZS8pkTimYeTz2sLR71UgJCzRsAIF+JfF2QCR7rZrkds",
+	"17LGgBbFqTBYjMWVNDKRDFctcsJo7cMR9nJ0RaZdJi8f2PDNPgNXmkvNmr7UOs3ogfX4TarMxfhDQ3CO",
+	"aY4eq6ZklBaRKDK0/lMsr6pBXpiIRGpwIS5ajC0SK5wcfxJVZRPjQX/4ZPT4USSqCiLGg9VUrs0pFwPm",
+	"OpgFXMUkkWwhZqeG/egkI90UM0uRKBqfPgnr0JX+qTZJ/7dDs2WTlH6oZ63H6csfKXaii1Gsd0ERGkbZ",
+	"7V34Vs+rWgOX5OZECmLKMohJOUMBUXzdbXp+LexSZpLfOh26Bv6mKg9H7M3av8P+0zudW4d1q2odK/Bx",
+	"ORw9hipjVlAYvMJabzo9/G/L+mGGDubM+ua+fahohrR12kSAKoGZnoPTMJXXIL30ltVSWYcqpvYSzRws",
+	"0ItHBzGWlhIPJpUNnWLXwdIW+u3Z2SmEARDrhHqi4eHR06cNBw/7/S4XO+myDo2Pwc60cWDLPEezqHlN",
+	"7WuW06msq9BtW9p3707A0JQMqZiC+TLhRm1aM+9t0SsiVhp5sJoq7koS/7c2a+W8qN79ruT5nmKnzQkX",
+	"pAYluUc6xw34261xi0J3tTN/i+pmaHfGFW11EPdrHHwY/bl9w51M2wfvn9wS7KCEqdj+rjsVQLWt9zdS",
+	"SVczfRuBNqDKLIOpNlyJpbVSpQGSYS+Y5wwqW6Ah5fYjyFAmnjsZPT/I8UdtPDRfY15wCn/oR4PoYcQy",
+	"o2E0ih5Fj6MnF5GQjnLb3drw2EAKw5FHewPw+iRMb5bD+tNqAhourcuo6g/u1ag3k7dyXTtJlz6cp7rt",
+	"1UKlCRMFVIFSMoWvuFkPXlwRY9eK1HjcMeRKoxozUNk5GXuuHvb7IaImK3Y68divtPMnWMTJH4agArrG",
+	"2MHkeSByB69IpW426Z2rsCxxm8CqTW7id5OKXQ1Hj/d759yHZjImZT2CVh3X65OzBkx7c0UkrsjYYP+g",
+	"1+/1eYQuSGEhxVgc9fq9Iy5/6GZ+4w9nnqT8xM8peRBZ+eQkEWPxklzFY7a6tIf9/i1c9X4ctVrhBopa",
+	"GB2TtX4rM3lFFccM5UeMxSt5RYqsfQZ+l2Yyo7ps+Hl+y1cl29M+TC0HVU4OxQVLO6x81KsVv8kZbwtS",
+	"x6cn/3z/9s3/65GOQG4bX60HiY7LnJmIVMCLbzvhrOpRoSEC0EKl6C0WLzDPdrD4X8evX93P4lrw2uIW",
+	"U6utO+r1VxY2yMP9XcNa7uKaCC4XjjzA+ge0MDfSOVLdzjKEyeLWLHnHIz5PkvilmYH6SOfSMJ3K2LeY",
+	"o/7RX9lRvtEMoqzNnnVonFRpBHZWOudP+fVc+eKGkFBBKiEV+6azVIYwnnG92d/ePTZONtObFJBH0S0Z",
+	"Fqsq3d69K0/j/uOhu7GH7ZCymDMdVwkxg+SomJy+fX8GGxImkY+b0vpzlcl52e8fxTJPwZrYvxAj/bGD",
+	"XFsHw6j/9FHVTj1b1fK9CRfYyX7dZymq6L5fjstx71yF3iCEE5sYYzwjtnIMknsEY5ghI9hwufHiDFNg",
+	"za8oganROQs8VzEqrWSM2arP4LpVVTaYbJxOT0IFO+oPQ9FpRXmDEIvN24wP7YuGPMcDSzzIH05tkZzd",
+	"OMvRmrBET6NBPxoMosHDaHAUDYbRYHTBM4pMJ7Qi4F2HkxV7uO0m5xYudAv3WbWqNxMf6xa+PrNcsYy6",
+	"c2vtyUN/hLzDOH+9s8O4cLq7w8Dqbma3petu5c6xr6XaaRhe7zJsuxe5e0Ljsmd5cSc8r9jdJhyuYuJS",
+	"KvSB1XG319XYM5JQAjNCl2PBAb59N3rQuBztsqUaf7hxkdq457xtjh/jdTvqD9uIx2id64Qb7eRZ447r",
+	"gYVYFwvY28CGfQ9BpeGWY/vsb9gb7X8+44ZhG7sGr7b7sHGr4Kc8unvK5um4r6Y7LLR5F7BdzDggGLJz",
+	"zDIIVQVSJrD1Gb1HLq48WEcNnL552ahrIajExTIShbYdhSwsYqEsmBMMov7wSTR6XNegIDr0wAc5FsU6",
+	"PEFPz9XEN2qT336ehHOFSX3vA6FkrcTUh4DNVrSragR1NgtHVYm+0sniD+NHHWc1y80ukiF/+feCgL9p",
+	"oA8HR3fP2r6F8fNGd8/rvPb4Q7NLlTkZGdf5pQ3k6Iy83imtvEx/ShBYTWkyMRaHvnpUg7cz7mt0uN5p",
+	"tOH0wF+V1pezQToXrA7WSeZKxgTSWcqmYwg9uadpjAhbrUtDqqe4y4vl/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
