@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -253,4 +254,39 @@ func (h *Harness) Unexercised(exempt map[Key]string) []Key {
 		return a.Status - b.Status
 	})
 	return missing
+}
+
+// Middleware checks, on the server's side, every response next gives to a
+// path under one of prefixes, for clients the harness cannot wrap (a
+// browser). Violations fail t.
+func (h *Harness) Middleware(t testing.TB, next http.Handler, prefixes ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(r.URL.Path, p) }) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &capture{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		resp := &http.Response{StatusCode: rec.status, Header: w.Header(), Request: r}
+		for _, problem := range h.Check(r, resp, rec.body.Bytes()) {
+			t.Errorf("contract (server side): %s %s → %d: %s", r.Method, r.URL.RequestURI(), rec.status, problem)
+		}
+	})
+}
+
+// capture tees a response's status and body.
+type capture struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (c *capture) WriteHeader(status int) {
+	c.status = status
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.body.Write(p)
+	return c.ResponseWriter.Write(p)
 }

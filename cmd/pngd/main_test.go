@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pngd/pngd/internal/contract"
+)
+
+func TestMain(m *testing.M) {
+	// The SIGTERM test re-runs this binary as pngd itself.
+	if os.Getenv("PNGD_TEST_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startRun runs pngd in-process on a free port and returns its base URL and
+// a function that stops it and returns run's error.
+func startRun(t *testing.T, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("pngd did not start: %v (run: %v)", err, <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	stop := func() error { cancel(); return <-done }
+	return listening.FindStringSubmatch(line)[1], stop
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	h, err := contract.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startRun(t)
+	resp, err := h.Client(t).Get(base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /healthz: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after its context ended, want nil", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still serving after run returned")
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-max-body-bytes", "0", "-log-format", "xml"}, func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "max-body-bytes") || !strings.Contains(err.Error(), "log-format") {
+		t.Fatalf("run err = %v, want both problems named", err)
+	}
+}
+
+func TestHelpNamesEveryVariable(t *testing.T) {
+	var stderr bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, func(string) string { return "" }, io.Discard, &stderr); err != nil {
+		t.Fatalf("run -h = %v, want nil", err)
+	}
+	for _, want := range []string{"PNGD_ADDR", "PNGD_MAX_BODY_BYTES", "PNGD_READ_HEADER_TIMEOUT", "PNGD_LOG_FORMAT", "127.0.0.1:8080"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("-h output lacks %s:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestConfigFromEnvAndFlags(t *testing.T) {
+	env := map[string]string{"PNGD_ADDR": "127.0.0.1:9999", "PNGD_MAX_BODY_BYTES": "1000", "PNGD_IDLE_TIMEOUT": "3s"}
+	c, err := parseConfig([]string{"-max-body-bytes", "2000"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.Addr, want.MaxBodyBytes, want.IdleTimeout = "127.0.0.1:9999", 2000, 3*time.Second
+	if c != want {
+		t.Errorf("config = %+v, want %+v", c, want)
+	}
+	_, err = parseConfig(nil, func(k string) string {
+		return map[string]string{"PNGD_IDLE_TIMEOUT": "soon", "PNGD_MAX_BODY_BYTES": "-1"}[k]
+	}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PNGD_IDLE_TIMEOUT") || !strings.Contains(err.Error(), "max-body-bytes") {
+		t.Errorf("bad environment: err = %v, want both named", err)
+	}
+}
+
+// TestSlowClientIsCut opens a connection that never finishes its headers
+// (slowloris); the server must hang up after read-header-timeout.
+func TestSlowClientIsCut(t *testing.T) {
+	base, stop := startRun(t, "-read-header-timeout", "300ms")
+	defer stop()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n"))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.ReadAll(conn)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatal("server kept a half-sent request open for 10s")
+	}
+}
+
+// TestSIGTERMDrains runs pngd as a real process, sends SIGTERM while a
+// request is in flight, and expects the request to finish and a clean exit.
+func TestSIGTERMDrains(t *testing.T) {
+	h, err := contract.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "PNGD_TEST_RUN_MAIN=1")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("pngd did not start: %v\n%s", err, stderr.String())
+	}
+	base := listening.FindStringSubmatch(line)[1]
+
+	// A slow upload keeps one request in flight across the signal.
+	pr, pw := io.Pipe()
+	result := make(chan error, 1)
+	go func() {
+		resp, err := h.Client(t).Post(base+"/vector_image", "application/json", pr)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				err = errors.New(resp.Status)
+			}
+		}
+		result <- err
+	}()
+	pw.Write([]byte(`{"values":[1,2,`))
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	pw.Write([]byte(`3]}`))
+	pw.Close()
+	if err := <-result; err != nil {
+		t.Errorf("request in flight during SIGTERM: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("pngd exited with %v after SIGTERM, want 0\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown log line:\n%s", stderr.String())
+	}
+}
