@@ -116,6 +116,7 @@ func draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
 		return nil, err
 	}
 	buf, err := imaging.EncodePNG(img)
+	render.Recycle(img)
 	if err != nil {
 		return nil, fmt.Errorf("encoding PNG: %w", err)
 	}

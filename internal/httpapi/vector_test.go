@@ -109,6 +109,8 @@ func TestRenderVectorImage(t *testing.T) {
 		{name: "empty list", body: `{"values":[]}`, wantStatus: 400, wantDetail: "values"},
 		{name: "values missing", body: `{"width":5}`, wantStatus: 400, wantDetail: "values"},
 		{name: "too many values", body: `{"values":[` + strings.Repeat("0,", 1<<20) + `0]}`, wantStatus: 400, wantDetail: "values"},
+		{name: "duplicate key", body: `{"values":[1],"values":[2]}`, wantStatus: 400, wantDetail: "values"},
+		{name: "trailing data", body: `{"values":[1]} {"values":[2]}`, wantStatus: 400, wantDetail: "body"},
 		{name: "unknown field", body: `{"values":[1],"colourmap":"gray"}`, wantStatus: 400, wantDetail: "colourmap"},
 		{name: "width too large", body: `{"values":[1],"width":4097}`, wantStatus: 400, wantDetail: "width"},
 		{name: "height fractional", body: `{"values":[1],"height":1.5}`, wantStatus: 400, wantDetail: "height"},

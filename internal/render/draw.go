@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 )
 
 // Render draws the plan's Width×Height heatmap. The result is an
@@ -17,7 +18,7 @@ func (p *Plan) Render(ctx context.Context) (image.Image, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pix := make([]uint8, w*h)
+	pix := getPix(w * h)
 	var mask []bool // mask[i]: pixel i is missing; nil when nothing is
 	if p.missing {
 		mask = make([]bool, w*h)
@@ -31,6 +32,26 @@ func (p *Plan) Render(ctx context.Context) (image.Image, error) {
 		return nil, err
 	}
 	return p.finish(pix, mask), nil
+}
+
+// pixPool recycles pixel planes: a fresh 1 MiB plane per request costs a
+// page fault per 4 KiB and a clear it does not need (every pixel is written).
+var pixPool sync.Pool
+
+func getPix(n int) []uint8 {
+	if p, ok := pixPool.Get().(*[]uint8); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]uint8, n)
+}
+
+// Recycle hands the pixels of an image that Render returned back for reuse.
+// The caller must not touch img afterwards. Other images are ignored.
+func Recycle(img image.Image) {
+	if p, ok := img.(*image.Paletted); ok && cap(p.Pix) <= MaxSide*MaxSide {
+		pix := p.Pix[:0]
+		pixPool.Put(&pix)
+	}
 }
 
 // normalise maps every cell to [0, 1] between lo and hi, clamped; missing
