@@ -13,6 +13,7 @@ import (
 type Config struct {
 	Addr              string
 	MaxBodyBytes      int64
+	MaxRenders        int
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -52,6 +53,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %v", name, d))
 		}
 	}
+	if c.MaxRenders < 0 {
+		errs = append(errs, fmt.Errorf("max-concurrent-renders must not be negative, got %d", c.MaxRenders))
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format must be text or json, got %q", c.LogFormat))
 	}
@@ -73,6 +77,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (host:port; port 0 picks a free one)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted; larger ones get 413")
+	fs.IntVar(&c.MaxRenders, "max-concurrent-renders", c.MaxRenders, "renders in progress at once, bounding memory; others wait (0: one per CPU)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time allowed to read request headers")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time allowed to read a whole request")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time allowed to write a response")

@@ -47,8 +47,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	var draining atomic.Bool
 	handler, err := httpapi.NewHandler(httpapi.Config{
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Logger:       log,
+		MaxBodyBytes:         cfg.MaxBodyBytes,
+		MaxConcurrentRenders: cfg.MaxRenders,
+		Logger:               log,
 		Ready: func(context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")

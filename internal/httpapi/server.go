@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -22,6 +23,9 @@ import (
 type Config struct {
 	// MaxBodyBytes caps every request body; larger ones get 413.
 	MaxBodyBytes int64
+	// MaxConcurrentRenders caps renders in progress; others wait their turn.
+	// Zero means runtime.GOMAXPROCS(0).
+	MaxConcurrentRenders int
 	// Ready reports whether the server should take traffic; nil means always.
 	// Its error is logged, not sent.
 	Ready func(context.Context) error
@@ -33,6 +37,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	specJSON map[string]any
+	renders  gate
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -54,7 +59,10 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	if cfg.MaxConcurrentRenders <= 0 {
+		cfg.MaxConcurrentRenders = runtime.GOMAXPROCS(0)
+	}
+	s := &Server{cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders)}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
 		return nil, err
 	}

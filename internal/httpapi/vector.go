@@ -67,7 +67,7 @@ func (s *Server) GetVectorImage(ctx context.Context, req gen.GetVectorImageReque
 	if q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, etag) {
 		return gen.GetVectorImage304Response{Headers: gen.GetVectorImage304ResponseHeaders{ETag: etag, CacheControl: immutable}}, nil
 	}
-	body, err := draw(ctx, plan)
+	body, err := s.draw(ctx, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Server) RenderVectorImage(ctx context.Context, req gen.RenderVectorImag
 	} else if err != nil {
 		return nil, err
 	}
-	body, err := draw(ctx, plan)
+	body, err := s.draw(ctx, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +109,12 @@ func badRequest(detail string) gen.BadRequestApplicationProblemPlusJSONResponse 
 	return gen.BadRequestApplicationProblemPlusJSONResponse(problem(400, detail))
 }
 
-// draw renders and encodes a plan.
-func draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
+// draw renders and encodes a plan, once a render slot is free.
+func (s *Server) draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
+	if err := s.renders.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.renders.leave()
 	img, err := plan.Render(ctx)
 	if err != nil {
 		return nil, err
