@@ -73,7 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    256 << 10, // room for GET /vector_image's 4,096 values
 		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// No BaseContext from ctx: a signal must drain requests in flight,
+		// not cancel them.
 	}
 	fmt.Fprintf(stdout, "pngd listening on http://%s (Swagger UI at http://%s/docs/)\n", ln.Addr(), ln.Addr())
 

@@ -47,13 +47,14 @@ func (e errorHandlers) badRequest(w http.ResponseWriter, r *http.Request, err er
 	writeProblem(w, r, http.StatusBadRequest, err.Error())
 }
 
-// internal answers an error a handler returned. A client that went away
-// (context canceled) gets nothing: there is no one to answer.
+// internal answers an error a handler returned with a 500 problem. Work
+// abandoned because the client went away is logged quietly; the answer is
+// still written, since writing nothing would send an empty 200.
 func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		e.log.InfoContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
-		return
+	} else {
+		e.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	e.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeProblem(w, r, http.StatusInternalServerError, internalDetail)
 }
