@@ -14,6 +14,7 @@ type Config struct {
 	Addr              string
 	MaxBodyBytes      int64
 	MaxRenders        int
+	GCPercent         int
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -77,6 +78,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (host:port; port 0 picks a free one)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted; larger ones get 413")
+	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "garbage collector target, as Go's GOGC (0: GOGC if set, else 300; -1 turns GC off)")
 	fs.IntVar(&c.MaxRenders, "max-concurrent-renders", c.MaxRenders, "renders in progress at once, bounding memory; others wait (0: one per CPU)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time allowed to read request headers")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time allowed to read a whole request")

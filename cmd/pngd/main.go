@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 
@@ -35,6 +36,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if err != nil {
 		return err
+	}
+	// pngd's live heap is small and bounded (renders are capped), while each
+	// request leaves ~200 KB of garbage: collecting at 300% instead of Go's
+	// 100% costs a little memory and gains ~10% throughput (make loadtest).
+	switch {
+	case cfg.GCPercent != 0:
+		debug.SetGCPercent(cfg.GCPercent)
+	case getenv("GOGC") == "":
+		debug.SetGCPercent(300)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
