@@ -196,7 +196,7 @@ func (p *Plan) finish(pix []uint8, mask []bool) image.Image {
 			continue
 		}
 		img.Palette = append(color.Palette(nil), p.palette...)
-		img.Palette[free] = color.RGBA{}
+		img.Palette[free] = color.NRGBA{}
 		for i, m := range mask {
 			if m {
 				pix[i] = uint8(free)
@@ -207,7 +207,7 @@ func (p *Plan) finish(pix []uint8, mask []bool) image.Image {
 	rgba := image.NewNRGBA(img.Rect)
 	for i, m := range mask {
 		if !m {
-			c := p.palette[pix[i]].(color.RGBA)
+			c := p.palette[pix[i]].(color.NRGBA)
 			copy(rgba.Pix[4*i:], []uint8{c.R, c.G, c.B, 0xff})
 		}
 	}
