@@ -14,7 +14,7 @@ for tool in wrk /usr/bin/python3; do command -v "$tool" >/dev/null || { echo "mi
 go build -o bin/pngd ./cmd/pngd
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
-PNGD_LOG_FORMAT=json ./bin/pngd -addr "127.0.0.1:$PNGD_PORT" >/dev/null 2>/tmp/pngd-loadtest.log & pids+=($!)
+PNGD_GC_PERCENT=${PNGD_GC_PERCENT:-0} PNGD_LOG_FORMAT=json ./bin/pngd -addr "127.0.0.1:$PNGD_PORT" >/dev/null 2>/tmp/pngd-loadtest.log & pids+=($!)
 (cd internal/loadtest && exec /usr/bin/python3 -m uvicorn seed_vector_image:app --workers 2 --port "$SEED_PORT" --log-level warning --no-access-log) & pids+=($!)
 for port in $PNGD_PORT $SEED_PORT; do
   for _ in $(seq 100); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"values":[1,2]}' "http://127.0.0.1:$port/vector_image" && break; sleep 0.2; done
@@ -32,3 +32,5 @@ awk '{ split($2, a, "="); sum[$1] += a[2]; n[$1]++ }
      END { p = sum["pngd"]/n["pngd"]; s = sum["seed"]/n["seed"];
            printf "mean rps: pngd %.0f, seed %.0f; ratio %.2fx (target >= 4x)\n", p, s, p/s }' /tmp/vector-loadtest.$$
 rm -f /tmp/vector-loadtest.$$
+hwm() { awk '/VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$1/status"; }
+echo "peak RSS: pngd $(hwm "${pids[0]}")"
