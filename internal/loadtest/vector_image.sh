@@ -5,10 +5,10 @@
 # Needs Debian's wrk, python3-fastapi, python3-uvicorn and python3-opencv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-20s}
+DURATION=${DURATION:-10s}
 PNGD_PORT=${PNGD_PORT:-18180}
 SEED_PORT=${SEED_PORT:-18181}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-6}
 for tool in wrk /usr/bin/python3; do command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk python3-fastapi python3-uvicorn python3-opencv" >&2; exit 1; }; done
 
 go build -o bin/pngd ./cmd/pngd
@@ -24,13 +24,23 @@ measure() { # name port → RESULT line
   wrk -t2 -c32 -d"$DURATION" -s internal/loadtest/vector_image.lua "http://127.0.0.1:$2" | grep '^RESULT' | sed "s/^RESULT/$1/"
 }
 measure warmup-pngd $PNGD_PORT >/dev/null; measure warmup-seed $SEED_PORT >/dev/null
+# Rounds alternate which server goes first, so that drift in the machine's
+# speed (it is shared) does not favour either; each round gives one ratio.
+out=$(mktemp)
 for r in $(seq "$ROUNDS"); do
-  measure pngd $PNGD_PORT | tee -a /tmp/vector-loadtest.$$
-  measure seed $SEED_PORT | tee -a /tmp/vector-loadtest.$$
+  if [ $((r % 2)) -eq 1 ]; then
+    p=$(measure pngd $PNGD_PORT); s=$(measure seed $SEED_PORT)
+  else
+    s=$(measure seed $SEED_PORT); p=$(measure pngd $PNGD_PORT)
+  fi
+  echo "$p"; echo "$s"; echo "$p $s" >> "$out"
 done
-awk '{ split($2, a, "="); sum[$1] += a[2]; n[$1]++ }
-     END { p = sum["pngd"]/n["pngd"]; s = sum["seed"]/n["seed"];
-           printf "mean rps: pngd %.0f, seed %.0f; ratio %.2fx (target >= 4x)\n", p, s, p/s }' /tmp/vector-loadtest.$$
-rm -f /tmp/vector-loadtest.$$
+awk '{ split($2, a, "="); split($8, b, "="); p[NR] = a[2]; s[NR] = b[2]; r[NR] = a[2] / b[2]; sp += a[2]; ss += b[2] }
+     END { n = NR; for (i = 2; i <= n; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
+           med = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2;
+           printf "mean rps: pngd %.0f, seed %.0f; ratio of means %.2fx, median per-round ratio %.2fx (min %.2fx, max %.2fx); target >= 4x\n",
+             sp / NR, ss / NR, sp / ss, med, r[1], r[n] }' "$out"
+if grep -Eq 'errors=[1-9]|non2xx=[1-9]' "$out"; then echo "FAIL: some requests failed" >&2; rm -f "$out"; exit 1; fi
+rm -f "$out"
 hwm() { awk '/VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$1/status"; }
 echo "peak RSS: pngd $(hwm "${pids[0]}")"
