@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -27,7 +29,6 @@ import (
 //   - 413 for a body over the limit, 415 for an undeclared media type;
 //   - 400 for anything else the spec's schemas reject.
 type specGate struct {
-	doc      *openapi3.T
 	router   routers.Router
 	maxBody  int64
 	imageOps map[*openapi3.Operation]bool
@@ -53,6 +54,12 @@ var numbersAsText = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *j
 	if err != nil {
 		return err
 	}
+	// Only a long number or one with an exponent can overflow a float64.
+	if len(raw) > 24 || bytes.ContainsAny(raw, "eE") {
+		if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+			return fmt.Errorf("number %.40s does not fit in a 64-bit float", raw)
+		}
+	}
 	*v = json.Number(raw)
 	return nil
 }))
@@ -71,7 +78,7 @@ func newSpecGate(doc *openapi3.T, maxBody int64, next http.Handler) (*specGate, 
 		return nil, fmt.Errorf("routing the spec: %w", err)
 	}
 	g := &specGate{
-		doc: doc, router: router, maxBody: maxBody, next: next,
+		router: router, maxBody: maxBody, next: next,
 		imageOps: imageOperations(doc),
 		// Defaults are resolved by the handlers; letting the validator write
 		// them would re-encode every body. KeepValidatedValue hands the
@@ -190,6 +197,10 @@ func validationDetail(err error) string {
 	}
 	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
 		return where + " is required"
+	}
+	var syntax *jsontext.SyntacticError
+	if errors.As(re.Err, &syntax) {
+		return where + " is not valid JSON (RFC 8259, which has no NaN or Infinity; send null for a missing value): " + syntax.Error()
 	}
 	if re.Err != nil {
 		return where + ": " + re.Err.Error()

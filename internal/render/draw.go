@@ -56,19 +56,25 @@ func Recycle(img image.Image) {
 
 // normalise maps every cell to [0, 1] between lo and hi, clamped; missing
 // cells (NaN values and cells past the last value) are NaN. A zero-width
-// range maps everything to 0, the colormap's first colour.
+// range maps everything to 0, the colormap's first colour. A range too wide
+// for a float64 (hi-lo overflows) is computed on halved values.
 func (p *Plan) normalise() []float32 {
 	cells := make([]float32, p.rows*p.cols)
+	div := 1.0
+	if math.IsInf(p.hi-p.lo, 0) {
+		div = 2
+	}
 	scale := 0.0
 	if p.hi > p.lo {
-		scale = 1 / (p.hi - p.lo)
+		scale = 1 / (p.hi/div - p.lo/div)
 	}
+	lo := p.lo / div
 	for i := range cells {
 		if i >= len(p.spec.Values) || math.IsNaN(p.spec.Values[i]) {
 			cells[i] = float32(math.NaN())
 			continue
 		}
-		t := (p.spec.Values[i] - p.lo) * scale
+		t := (p.spec.Values[i]/div - lo) * scale
 		cells[i] = float32(min(max(t, 0), 1))
 	}
 	return cells

@@ -161,6 +161,17 @@ func TestRenderMinMaxClamp(t *testing.T) {
 	}
 }
 
+// TestRenderExtremeRange uses finite values whose difference overflows a
+// float64; they must still spread over the colormap.
+func TestRenderExtremeRange(t *testing.T) {
+	img := render(t, Spec{Values: []float64{-math.MaxFloat64, 0, math.MaxFloat64}, Rows: 1, Width: 3, Height: 1, Colormap: "gray"})
+	for x, want := range []uint8{0, 128, 255} {
+		if got, _ := gray(img, x, 0); got != want {
+			t.Errorf("pixel %d = %d, want %d", x, got, want)
+		}
+	}
+}
+
 func TestRenderConstant(t *testing.T) {
 	img := render(t, Spec{Values: []float64{7, 7, 7}, Width: 3, Height: 3, Colormap: "gray"})
 	for y := range 3 {
