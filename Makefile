@@ -5,7 +5,9 @@ ARGS    ?=
 TESTFLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help generate build run test bench loadtest lint tidy-check
+FUZZTIME ?= 15s
+
+.PHONY: help generate build run test fuzz bench loadtest lint tidy-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,6 +23,10 @@ run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr :9000" 
 
 test: ## run every test: contract suite, spec rules, drift check, client, browser, run()
 	$(GO) test -count=1 $(TESTFLAGS) ./...
+
+fuzz: ## run each fuzz test for FUZZTIME (default 15s); their seeds also run in `make test`
+	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
+	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 
 bench: ## Go benchmarks: render+encode and the whole POST /vector_image handler
 	$(GO) test -run '^$$' -bench . -benchmem ./...
