@@ -22,6 +22,22 @@ func values(n int) string {
 	return strings.Join(parts, ",")
 }
 
+// expect sends req and checks its status; a 200 must be a wantW×wantH PNG
+// (the harness decodes it), and an error's detail must mention wantDetail.
+func expect(t *testing.T, c *http.Client, req *http.Request, wantStatus, wantW, wantH int, wantDetail string) {
+	t.Helper()
+	if wantStatus == 200 {
+		req = contract.WithSize(req, wantW, wantH)
+	}
+	resp, body := do(t, c, req)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("status = %d, want %d; body %.300s", resp.StatusCode, wantStatus, body)
+	}
+	if wantDetail != "" && !strings.Contains(string(body), wantDetail) {
+		t.Errorf("detail %.300s does not mention %q", body, wantDetail)
+	}
+}
+
 func TestGetVectorImage(t *testing.T) {
 	srv, c := newTestServer(t, Config{})
 	tests := []struct {
@@ -71,16 +87,7 @@ func TestGetVectorImage(t *testing.T) {
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
-			if tt.wantStatus == 200 {
-				req = contract.WithSize(req, tt.wantW, tt.wantH)
-			}
-			resp, body := do(t, c, req)
-			if resp.StatusCode != tt.wantStatus {
-				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
-			}
-			if tt.wantDetail != "" && !strings.Contains(string(body), tt.wantDetail) {
-				t.Errorf("detail %s does not mention %q", body, tt.wantDetail)
-			}
+			expect(t, c, req, tt.wantStatus, tt.wantW, tt.wantH, tt.wantDetail)
 		})
 	}
 }
@@ -130,17 +137,7 @@ func TestRenderVectorImage(t *testing.T) {
 			if ct == "" {
 				ct = "application/json"
 			}
-			req := newRequest(t, "POST", srv.URL+"/vector_image", ct, tt.body)
-			if tt.wantStatus == 200 {
-				req = contract.WithSize(req, tt.wantW, tt.wantH)
-			}
-			resp, body := do(t, c, req)
-			if resp.StatusCode != tt.wantStatus {
-				t.Fatalf("status = %d, want %d; body %.300s", resp.StatusCode, tt.wantStatus, body)
-			}
-			if tt.wantDetail != "" && !strings.Contains(string(body), tt.wantDetail) {
-				t.Errorf("detail %.300s does not mention %q", body, tt.wantDetail)
-			}
+			expect(t, c, newRequest(t, "POST", srv.URL+"/vector_image", ct, tt.body), tt.wantStatus, tt.wantW, tt.wantH, tt.wantDetail)
 		})
 	}
 }
