@@ -52,6 +52,8 @@ func deref[T any](p *T, def T) T {
 // gets 304 before anything is drawn.
 func (s *Server) GetVectorImage(ctx context.Context, req gen.GetVectorImageRequestObject) (gen.GetVectorImageResponseObject, error) {
 	q := req.Params
+	// The spec gate refuses NaN and Infinity in the query already; render
+	// would take a NaN for a missing value, so refuse it here too.
 	for i, v := range q.Values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return gen.GetVectorImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(fmt.Sprintf("values[%d] is %v; values must be finite numbers", i, v))}, nil
