@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -165,5 +168,43 @@ func TestSpecDefaults(t *testing.T) {
 		if got := schemas[name].Value.Default; got != want {
 			t.Errorf("spec default of %s = %v, handler uses %v", name, got, want)
 		}
+	}
+}
+
+// TestInternalErrorStaysInTheLog breaks the PNG encoder: both image
+// operations must answer the 500 problem the spec declares, and the client
+// must not learn the internal error's text, which goes to the log.
+func TestInternalErrorStaysInTheLog(t *testing.T) {
+	doc, err := contract.LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	srv, err := newServer(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil))}, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.encode = func(image.Image) (*bytes.Buffer, error) { return nil, errors.New("disk on fire at /secret/path") }
+	h, err := routes(srv, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	c := harness.Client(t)
+	for _, req := range []*http.Request{
+		newRequest(t, "GET", ts.URL+"/vector_image?values=1,2", "", ""),
+		newRequest(t, "POST", ts.URL+"/vector_image", "application/json", `{"values":[1,2]}`),
+	} {
+		resp, body := do(t, c, req)
+		if resp.StatusCode != 500 {
+			t.Fatalf("%s: status %d, want 500", req.Method, resp.StatusCode)
+		}
+		if strings.Contains(string(body), "secret") || strings.Contains(string(body), "fire") {
+			t.Errorf("%s: the internal error reached the client: %s", req.Method, body)
+		}
+	}
+	if !strings.Contains(log.String(), "disk on fire") {
+		t.Errorf("the internal error is not in the log:\n%s", log.String())
 	}
 }

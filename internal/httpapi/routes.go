@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
 
@@ -24,6 +26,12 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	return routes(srv, doc)
+}
+
+// routes mounts srv and everything beside it.
+func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
+	cfg := srv.cfg
 	errs := errorHandlers{log: cfg.Logger}
 	api := gen.HandlerWithOptions(
 		gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{

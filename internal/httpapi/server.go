@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/pngd/pngd/api"
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/imaging"
 )
 
 // Config is what the HTTP layer needs from the process.
@@ -38,6 +40,7 @@ type Server struct {
 	cfg      Config
 	specJSON map[string]any
 	renders  gate
+	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -62,7 +65,7 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 	if cfg.MaxConcurrentRenders <= 0 {
 		cfg.MaxConcurrentRenders = runtime.GOMAXPROCS(0)
 	}
-	s := &Server{cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders)}
+	s := &Server{cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders), encode: imaging.EncodePNG}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
 		return nil, err
 	}

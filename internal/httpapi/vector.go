@@ -121,7 +121,7 @@ func (s *Server) draw(ctx context.Context, plan *render.Plan) (*pooledBody, erro
 	if err != nil {
 		return nil, err
 	}
-	buf, err := imaging.EncodePNG(img)
+	buf, err := s.encode(img)
 	render.Recycle(img)
 	if err != nil {
 		return nil, fmt.Errorf("encoding PNG: %w", err)
