@@ -28,7 +28,6 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write(body)
 }

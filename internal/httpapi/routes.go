@@ -11,12 +11,7 @@ import (
 	"github.com/pngd/pngd/gen"
 )
 
-// NewHandler returns pngd's whole HTTP surface:
-//
-//	/docs/          Swagger UI, served from the binary
-//	everything else the operations of api/openapi.yaml (vector_image,
-//	                healthz, readyz, openapi.yaml, openapi.json), held to
-//	                the spec by specGate; unknown paths get 404 problem+json
+// NewHandler returns pngd's whole HTTP surface; routes lists it.
 func NewHandler(cfg Config) (http.Handler, error) {
 	doc, err := loadSpec()
 	if err != nil {
@@ -29,7 +24,12 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	return routes(srv, doc)
 }
 
-// routes mounts srv and everything beside it.
+// routes mounts pngd's whole HTTP surface, with srv behind the spec gate:
+//
+//	/docs/          Swagger UI, served from the binary
+//	everything else the operations of api/openapi.yaml (vector_image,
+//	                healthz, readyz, openapi.yaml, openapi.json), held to
+//	                the spec by specGate; unknown paths get 404 problem+json
 func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
 	errs := errorHandlers{log: cfg.Logger}
@@ -51,5 +51,14 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		SettingsUI: map[string]string{"validatorUrl": "null"},
 	}))
 	mux.Handle("/", gate)
-	return logRequests(cfg.Logger, mux), nil
+	return logRequests(cfg.Logger, noSniff(mux)), nil
+}
+
+// noSniff tells browsers to trust Content-Type on every response, so that no
+// body is ever read as a type other than the one declared.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -235,7 +235,10 @@ func TestVectorImageHEAD(t *testing.T) {
 		if head.StatusCode != get.StatusCode {
 			t.Errorf("%s: HEAD status %d, GET %d", query, head.StatusCode, get.StatusCode)
 		}
-		for _, h := range []string{"Content-Type", "Content-Length", "ETag", "Cache-Control"} {
+		if get.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options = %q, want nosniff", query, get.Header.Get("X-Content-Type-Options"))
+		}
+		for _, h := range []string{"Content-Type", "Content-Length", "ETag", "Cache-Control", "X-Content-Type-Options"} {
 			if head.Header.Get(h) != get.Header.Get(h) {
 				t.Errorf("%s: HEAD %s = %q, GET has %q", query, h, head.Header.Get(h), get.Header.Get(h))
 			}
