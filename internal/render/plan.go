@@ -143,9 +143,12 @@ func (p *Plan) valueRange() error {
 	if lo > hi { // every value is missing
 		lo, hi = 0, 1
 	}
-	for name, bound := range map[string]*float64{"min": p.spec.Min, "max": p.spec.Max} {
-		if bound != nil && (math.IsNaN(*bound) || math.IsInf(*bound, 0)) {
-			return invalid("%s must be a finite number", name)
+	for _, b := range []struct {
+		name  string
+		value *float64
+	}{{"min", p.spec.Min}, {"max", p.spec.Max}} {
+		if b.value != nil && (math.IsNaN(*b.value) || math.IsInf(*b.value, 0)) {
+			return invalid("%s must be a finite number", b.name)
 		}
 	}
 	if p.spec.Min != nil {
