@@ -14,15 +14,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for Colormap.
@@ -105,6 +108,49 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// Image defines model for Image.
+type Image struct {
+	// Created When the image was first stored.
+	Created time.Time `json:"created"`
+
+	// Etag The ETag that `GET /images/{id}` sends.
+	Etag   string `json:"etag"`
+	Height int    `json:"height"`
+
+	// Id Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Id ImageID `json:"id"`
+
+	// Size Bytes of the stored PNG.
+	Size int64 `json:"size"`
+
+	// Url Example: /images/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Url   string `json:"url"`
+	Width int    `json:"width"`
+}
+
+// ImageID Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+type ImageID = string
+
+// ImageList defines model for ImageList.
+type ImageList struct {
+	Items []ImageSummary `json:"items"`
+
+	// Next Pass as `cursor` for the next page; absent on the last page.
+	Next *string `json:"next,omitempty"`
+}
+
+// ImageSummary defines model for ImageSummary.
+type ImageSummary struct {
+	Created time.Time `json:"created"`
+
+	// Id Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Id ImageID `json:"id"`
+
+	// Size Bytes of the stored PNG.
+	Size int64  `json:"size"`
+	Url  string `json:"url"`
+}
+
 // Interpolation How values between cell centres are drawn.
 type Interpolation string
 
@@ -177,17 +223,62 @@ type Width = PixelSize
 // BadRequest An RFC 9457 problem details object.
 type BadRequest = Problem
 
+// InsufficientStorage An RFC 9457 problem details object.
+type InsufficientStorage = Problem
+
 // InternalError An RFC 9457 problem details object.
 type InternalError = Problem
 
 // NotAcceptable An RFC 9457 problem details object.
 type NotAcceptable = Problem
 
+// NotFound An RFC 9457 problem details object.
+type NotFound = Problem
+
 // PayloadTooLarge An RFC 9457 problem details object.
 type PayloadTooLarge = Problem
 
+// StoreUnavailable An RFC 9457 problem details object.
+type StoreUnavailable = Problem
+
+// Unauthorized An RFC 9457 problem details object.
+type Unauthorized = Problem
+
+// UnprocessableImage An RFC 9457 problem details object.
+type UnprocessableImage = Problem
+
 // UnsupportedMediaType An RFC 9457 problem details object.
 type UnsupportedMediaType = Problem
+
+// ListImagesParams defines parameters for ListImages.
+type ListImagesParams struct {
+	// Limit The most items to return.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next` of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// UploadImageMultipartBody defines parameters for UploadImage.
+type UploadImageMultipartBody struct {
+	// File The image.
+	File openapi_types.File `json:"file"`
+}
+
+// GetImageParams defines parameters for GetImage.
+type GetImageParams struct {
+	// Range One byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix` (RFC 9110 §14.2).
+	Range *string `json:"Range,omitempty"`
+
+	// IfRange Apply `Range` only if the image still has this ETag or Last-Modified (RFC 9110 §13.1.5).
+	IfRange *string `json:"If-Range,omitempty"`
+
+	// IfNoneMatch Entity tags of copies the client holds (RFC 9110 §13.1.2).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// IfModifiedSince An HTTP-date; 304 if the image has not changed since (RFC 9110 §13.1.3).
+	IfModifiedSince *string `json:"If-Modified-Since,omitempty"`
+}
 
 // GetVectorImageParams defines parameters for GetVectorImage.
 type GetVectorImageParams struct {
@@ -217,6 +308,9 @@ type GetVectorImageParams struct {
 	// IfNoneMatch Entity tags of copies the client holds (RFC 9110 §13.1.2).
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
+
+// UploadImageMultipartRequestBody defines body for UploadImage for multipart/form-data ContentType.
+type UploadImageMultipartRequestBody UploadImageMultipartBody
 
 // RenderVectorImageJSONRequestBody defines body for RenderVectorImage for application/json ContentType.
 type RenderVectorImageJSONRequestBody = VectorImageRequest
@@ -300,6 +394,52 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListImages List stored images, a page at a time
+	//
+	// Images come in the store's key order (by id). Pass `next` from one
+	// page as `cursor` to get the following one; a page without `next` is
+	// the last. A page may hold fewer than `limit` items even when more
+	// follow.
+	//
+	// Corresponds with GET /images (the `ListImages` operationId).
+	ListImages(ctx context.Context, params *ListImagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadImageWithBody Upload an image; it is stored as PNG under a content-addressed id
+	//
+	// Send the image's bytes as the body (any `image/*` Content-Type), or
+	// as the `file` field of a `multipart/form-data` form. The format is
+	// read from the bytes, never from the header: PNG, JPEG, GIF (first
+	// frame), WebP, BMP and TIFF are accepted. JPEG EXIF orientation is
+	// applied. The image is stored as a PNG whose SHA-256 is its id, so the
+	// same picture uploaded twice has the same id: the first upload answers
+	// 201, later ones 200.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /images (the `UploadImage` operationId).
+	UploadImageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteImage Delete a stored image
+	//
+	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
+	DeleteImage(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	//
+	// Served as a file server serves a file: a strong ETag, Last-Modified,
+	// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
+	// with `If-Range`), and HEAD. Several ranges get the whole image (200):
+	// this operation answers only `image/png`, never multipart/byteranges.
+	// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+	//
+	// Corresponds with GET /images/{id} (the `GetImage` operationId).
+	GetImage(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImageInfo A stored image's metadata
+	//
+	// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
+	GetImageInfo(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenAPIJSON This API description as JSON
 	//
 	// Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
@@ -351,6 +491,102 @@ type ClientInterface interface {
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListImages List stored images, a page at a time
+//
+// Images come in the store's key order (by id). Pass `next` from one
+// page as `cursor` to get the following one; a page without `next` is
+// the last. A page may hold fewer than `limit` items even when more
+// follow.
+//
+// Corresponds with GET /images (the `ListImages` operationId).
+func (c *Client) ListImages(ctx context.Context, params *ListImagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListImagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadImageWithBody Upload an image; it is stored as PNG under a content-addressed id
+//
+// Send the image's bytes as the body (any `image/*` Content-Type), or
+// as the `file` field of a `multipart/form-data` form. The format is
+// read from the bytes, never from the header: PNG, JPEG, GIF (first
+// frame), WebP, BMP and TIFF are accepted. JPEG EXIF orientation is
+// applied. The image is stored as a PNG whose SHA-256 is its id, so the
+// same picture uploaded twice has the same id: the first upload answers
+// 201, later ones 200.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /images (the `UploadImage` operationId).
+func (c *Client) UploadImageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadImageRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteImage Delete a stored image
+//
+// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
+func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteImageRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+//
+// Served as a file server serves a file: a strong ETag, Last-Modified,
+// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
+// with `If-Range`), and HEAD. Several ranges get the whole image (200):
+// this operation answers only `image/png`, never multipart/byteranges.
+// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+//
+// Corresponds with GET /images/{id} (the `GetImage` operationId).
+func (c *Client) GetImage(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImageRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImageInfo A stored image's metadata
+//
+// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
+func (c *Client) GetImageInfo(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImageInfoRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -476,6 +712,251 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/healthz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListImagesRequest constructs an http.Request for the ListImages method
+func NewListImagesRequest(server string, params *ListImagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadImageRequestWithBody constructs an http.Request for the UploadImage method, with any body, and a specified content type
+func NewUploadImageRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteImageRequest constructs an http.Request for the DeleteImage method
+func NewDeleteImageRequest(server string, id ImageID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetImageRequest constructs an http.Request for the GetImage method
+func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfRange != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Range", *params.IfRange, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Range", headerParam1)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam2)
+		}
+
+		if params.IfModifiedSince != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "If-Modified-Since", *params.IfModifiedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Modified-Since", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetImageInfoRequest constructs an http.Request for the GetImageInfo method
+func NewGetImageInfoRequest(server string, id ImageID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images/%s/info", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -830,6 +1311,60 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// ListImagesWithResponse List stored images, a page at a time
+	//
+	// Images come in the store's key order (by id). Pass `next` from one
+	// page as `cursor` to get the following one; a page without `next` is
+	// the last. A page may hold fewer than `limit` items even when more
+	// follow.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /images (the `ListImages` operationId).
+	ListImagesWithResponse(ctx context.Context, params *ListImagesParams, reqEditors ...RequestEditorFn) (*ListImagesResponse, error)
+
+	// UploadImageWithBodyWithResponse Upload an image; it is stored as PNG under a content-addressed id
+	//
+	// Send the image's bytes as the body (any `image/*` Content-Type), or
+	// as the `file` field of a `multipart/form-data` form. The format is
+	// read from the bytes, never from the header: PNG, JPEG, GIF (first
+	// frame), WebP, BMP and TIFF are accepted. JPEG EXIF orientation is
+	// applied. The image is stored as a PNG whose SHA-256 is its id, so the
+	// same picture uploaded twice has the same id: the first upload answers
+	// 201, later ones 200.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /images (the `UploadImage` operationId).
+	UploadImageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadImageResponse, error)
+
+	// DeleteImageWithResponse Delete a stored image
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
+	DeleteImageWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error)
+
+	// GetImageWithResponse The stored PNG, served with file semantics (ranges, conditional requests)
+	//
+	// Served as a file server serves a file: a strong ETag, Last-Modified,
+	// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
+	// with `If-Range`), and HEAD. Several ranges get the whole image (200):
+	// this operation answers only `image/png`, never multipart/byteranges.
+	// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /images/{id} (the `GetImage` operationId).
+	GetImageWithResponse(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*GetImageResponse, error)
+
+	// GetImageInfoWithResponse A stored image's metadata
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
+	GetImageInfoWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*GetImageInfoResponse, error)
+
 	// GetOpenAPIJSONWithResponse This API description as JSON
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -919,6 +1454,453 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListImagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImageList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListImagesResponse) GetJSON200() *ImageList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListImagesResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListImagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListImagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListImagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListImagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadImageResponse200Headers the declared response headers of an HTTP 200 response for UploadImage
+type UploadImageResponse200Headers struct {
+	ETag     string
+	Location string
+}
+
+// UploadImageResponse201Headers the declared response headers of an HTTP 201 response for UploadImage
+type UploadImageResponse201Headers struct {
+	ETag     string
+	Location string
+}
+
+// UploadImageResponse401Headers the declared response headers of an HTTP 401 response for UploadImage
+type UploadImageResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type UploadImageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Image
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Image
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableImage
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *InsufficientStorage
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadImageResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UploadImageResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UploadImageResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadImageResponse) GetJSON200() *Image {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadImageResponse) GetJSON201() *Image {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON422() *UnprocessableImage {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON507() *InsufficientStorage {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadImageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadImageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadImageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadImageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteImageResponse401Headers the declared response headers of an HTTP 401 response for DeleteImage
+type DeleteImageResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DeleteImageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteImageResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteImageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteImageResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteImageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteImageResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteImageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteImageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteImageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteImageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetImageResponse200Headers the declared response headers of an HTTP 200 response for GetImage
+type GetImageResponse200Headers struct {
+	AcceptRanges string
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+// GetImageResponse206Headers the declared response headers of an HTTP 206 response for GetImage
+type GetImageResponse206Headers struct {
+	AcceptRanges string
+	CacheControl string
+	ContentRange string
+	ETag         string
+	LastModified string
+}
+
+// GetImageResponse304Headers the declared response headers of an HTTP 304 response for GetImage
+type GetImageResponse304Headers struct {
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+// GetImageResponse416Headers the declared response headers of an HTTP 416 response for GetImage
+type GetImageResponse416Headers struct {
+	ContentRange string
+}
+
+type GetImageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
+	ApplicationproblemJSON416 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetImageResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *GetImageResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetImageResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *GetImageResponse416Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetApplicationproblemJSON416 returns the response for an HTTP 416 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON416() *Problem {
+	return r.ApplicationproblemJSON416
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetImageInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Image
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *StoreUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImageInfoResponse) GetJSON200() *Image {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetImageInfoResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetImageInfoResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetImageInfoResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetImageInfoResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImageInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImageInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImageInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImageInfoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1215,6 +2197,90 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// ListImagesWithResponse List stored images, a page at a time
+//
+// Images come in the store's key order (by id). Pass `next` from one
+// page as `cursor` to get the following one; a page without `next` is
+// the last. A page may hold fewer than `limit` items even when more
+// follow.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /images (the `ListImages` operationId).
+func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, params *ListImagesParams, reqEditors ...RequestEditorFn) (*ListImagesResponse, error) {
+	rsp, err := c.ListImages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListImagesResponse(rsp)
+}
+
+// UploadImageWithBodyWithResponse Upload an image; it is stored as PNG under a content-addressed id
+//
+// Send the image's bytes as the body (any `image/*` Content-Type), or
+// as the `file` field of a `multipart/form-data` form. The format is
+// read from the bytes, never from the header: PNG, JPEG, GIF (first
+// frame), WebP, BMP and TIFF are accepted. JPEG EXIF orientation is
+// applied. The image is stored as a PNG whose SHA-256 is its id, so the
+// same picture uploaded twice has the same id: the first upload answers
+// 201, later ones 200.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /images (the `UploadImage` operationId).
+func (c *ClientWithResponses) UploadImageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadImageResponse, error) {
+	rsp, err := c.UploadImageWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadImageResponse(rsp)
+}
+
+// DeleteImageWithResponse Delete a stored image
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
+func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error) {
+	rsp, err := c.DeleteImage(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteImageResponse(rsp)
+}
+
+// GetImageWithResponse The stored PNG, served with file semantics (ranges, conditional requests)
+//
+// Served as a file server serves a file: a strong ETag, Last-Modified,
+// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
+// with `If-Range`), and HEAD. Several ranges get the whole image (200):
+// this operation answers only `image/png`, never multipart/byteranges.
+// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /images/{id} (the `GetImage` operationId).
+func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*GetImageResponse, error) {
+	rsp, err := c.GetImage(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImageResponse(rsp)
+}
+
+// GetImageInfoWithResponse A stored image's metadata
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
+func (c *ClientWithResponses) GetImageInfoWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*GetImageInfoResponse, error) {
+	rsp, err := c.GetImageInfo(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImageInfoResponse(rsp)
+}
+
 // GetOpenAPIJSONWithResponse This API description as JSON
 //
 // Returns a wrapper object for the known response body format(s).
@@ -1324,6 +2390,483 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListImagesResponse parses an HTTP response from a ListImagesWithResponse call
+func ParseListImagesResponse(rsp *http.Response) (*ListImagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListImagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUploadImageResponse parses an HTTP response from a UploadImageWithResponse call
+func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadImageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Image
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Image
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableImage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest InsufficientStorage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadImageResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers UploadImageResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers UploadImageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteImageResponse parses an HTTP response from a DeleteImageWithResponse call
+func ParseDeleteImageResponse(rsp *http.Response) (*DeleteImageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteImageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteImageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImageResponse parses an HTTP response from a GetImageWithResponse call
+func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetImageResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Last-Modified"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Last-Modified", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.LastModified = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers GetImageResponse206Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Last-Modified"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Last-Modified", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.LastModified = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetImageResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Last-Modified"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Last-Modified", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.LastModified = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers GetImageResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImageInfoResponse parses an HTTP response from a GetImageInfoWithResponse call
+func ParseGetImageInfoResponse(rsp *http.Response) (*GetImageInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImageInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Image
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest StoreUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -1567,6 +3110,21 @@ type ServerInterface interface {
 	// GetHealth Liveness; 200 while the process serves requests
 	// (GET /healthz)
 	GetHealth(w http.ResponseWriter, r *http.Request)
+	// ListImages List stored images, a page at a time
+	// (GET /images)
+	ListImages(w http.ResponseWriter, r *http.Request, params ListImagesParams)
+	// UploadImage Upload an image; it is stored as PNG under a content-addressed id
+	// (POST /images)
+	UploadImage(w http.ResponseWriter, r *http.Request)
+	// DeleteImage Delete a stored image
+	// (DELETE /images/{id})
+	DeleteImage(w http.ResponseWriter, r *http.Request, id ImageID)
+	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	// (GET /images/{id})
+	GetImage(w http.ResponseWriter, r *http.Request, id ImageID, params GetImageParams)
+	// GetImageInfo A stored image's metadata
+	// (GET /images/{id}/info)
+	GetImageInfo(w http.ResponseWriter, r *http.Request, id ImageID)
 	// GetOpenAPIJSON This API description as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(w http.ResponseWriter, r *http.Request)
@@ -1598,6 +3156,225 @@ func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHealth(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListImages operation middleware
+func (siw *ServerInterfaceWrapper) ListImages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListImagesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListImages(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadImage operation middleware
+func (siw *ServerInterfaceWrapper) UploadImage(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadImage(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteImage operation middleware
+func (siw *ServerInterfaceWrapper) DeleteImage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteImage(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetImage operation middleware
+func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImageParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Range")]; found {
+		var IfRange string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Range", valueList[0], &IfRange, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Range", Err: err})
+			return
+		}
+
+		params.IfRange = &IfRange
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	// ------------- Optional header parameter "If-Modified-Since" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Modified-Since")]; found {
+		var IfModifiedSince string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Modified-Since", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Modified-Since", valueList[0], &IfModifiedSince, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Modified-Since", Err: err})
+			return
+		}
+
+		params.IfModifiedSince = &IfModifiedSince
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImage(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetImageInfo operation middleware
+func (siw *ServerInterfaceWrapper) GetImageInfo(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImageInfo(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1943,6 +3720,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/vector_image", wrapper.GetVectorImage)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vector_image", wrapper.RenderVectorImage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images", wrapper.ListImages)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/images", wrapper.UploadImage)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/images/{id}", wrapper.DeleteImage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images/{id}", wrapper.GetImage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images/{id}/info", wrapper.GetImageInfo)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.GetHealth)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.GetReady)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML)
@@ -1953,11 +3735,28 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
+type InsufficientStorageApplicationProblemPlusJSONResponse Problem
+
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
 type NotAcceptableApplicationProblemPlusJSONResponse Problem
 
+type NotFoundApplicationProblemPlusJSONResponse Problem
+
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type StoreUnavailableApplicationProblemPlusJSONResponse Problem
+
+type UnauthorizedResponseHeaders struct {
+	WWWAuthenticate string
+}
+type UnauthorizedApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnauthorizedResponseHeaders
+}
+
+type UnprocessableImageApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
@@ -1978,6 +3777,641 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImagesRequestObject struct {
+	Params ListImagesParams
+}
+
+type ListImagesResponseObject interface {
+	VisitListImagesResponse(w http.ResponseWriter) error
+}
+
+type ListImages200JSONResponse ImageList
+
+func (response ListImages200JSONResponse) VisitListImagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListImages400ApplicationProblemPlusJSONResponse) VisitListImagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImages500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListImages500ApplicationProblemPlusJSONResponse) VisitListImagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImages503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListImages503ApplicationProblemPlusJSONResponse) VisitListImagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImageRequestObject struct {
+	ContentType   string
+	Body          io.Reader
+	MultipartBody *multipart.Reader
+}
+
+type UploadImageResponseObject interface {
+	VisitUploadImageResponse(w http.ResponseWriter) error
+}
+
+type UploadImage200ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type UploadImage200JSONResponse struct {
+	Body    Image
+	Headers UploadImage200ResponseHeaders
+}
+
+func (response UploadImage200JSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage201ResponseHeaders struct {
+	ETag     string
+	Location string
+}
+
+type UploadImage201JSONResponse struct {
+	Body    Image
+	Headers UploadImage201ResponseHeaders
+}
+
+func (response UploadImage201JSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage400ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage401ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage413ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage415ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableImageApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage422ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage500ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage503ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage507ApplicationProblemPlusJSONResponse struct {
+	InsufficientStorageApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage507ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(507)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteImageRequestObject struct {
+	Id ImageID `json:"id"`
+}
+
+type DeleteImageResponseObject interface {
+	VisitDeleteImageResponse(w http.ResponseWriter) error
+}
+
+type DeleteImage204Response struct {
+}
+
+func (response DeleteImage204Response) VisitDeleteImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteImage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteImage400ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteImage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteImage401ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteImage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteImage404ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteImage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteImage500ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteImage503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteImage503ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageRequestObject struct {
+	Id     ImageID `json:"id"`
+	Params GetImageParams
+}
+
+type GetImageResponseObject interface {
+	VisitGetImageResponse(w http.ResponseWriter) error
+}
+
+type GetImage200ResponseHeaders struct {
+	AcceptRanges string
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+type GetImage200ImagepngResponse struct {
+	Body          io.Reader
+	Headers       GetImage200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetImage200ImagepngResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Accept-Ranges", fmt.Sprint(response.Headers.AcceptRanges))
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Last-Modified", fmt.Sprint(response.Headers.LastModified))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetImage206ResponseHeaders struct {
+	AcceptRanges string
+	CacheControl string
+	ContentRange string
+	ETag         string
+	LastModified string
+}
+
+type GetImage206ImagepngResponse struct {
+	Body          io.Reader
+	Headers       GetImage206ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetImage206ImagepngResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Accept-Ranges", fmt.Sprint(response.Headers.AcceptRanges))
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Last-Modified", fmt.Sprint(response.Headers.LastModified))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetImage304ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+type GetImage304Response struct {
+	Headers GetImage304ResponseHeaders
+}
+
+func (response GetImage304Response) VisitGetImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Last-Modified", fmt.Sprint(response.Headers.LastModified))
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetImage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage400ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage404ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage406ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage416ResponseHeaders struct {
+	ContentRange string
+}
+
+type GetImage416ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetImage416ResponseHeaders
+}
+
+func (response GetImage416ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage500ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage503ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageInfoRequestObject struct {
+	Id ImageID `json:"id"`
+}
+
+type GetImageInfoResponseObject interface {
+	VisitGetImageInfoResponse(w http.ResponseWriter) error
+}
+
+type GetImageInfo200JSONResponse Image
+
+func (response GetImageInfo200JSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageInfo400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetImageInfo400ApplicationProblemPlusJSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageInfo404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetImageInfo404ApplicationProblemPlusJSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageInfo500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetImageInfo500ApplicationProblemPlusJSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImageInfo503ApplicationProblemPlusJSONResponse struct {
+	StoreUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetImageInfo503ApplicationProblemPlusJSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2284,6 +4718,21 @@ type StrictServerInterface interface {
 	// GetHealth Liveness; 200 while the process serves requests
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListImages List stored images, a page at a time
+	// (GET /images)
+	ListImages(ctx context.Context, request ListImagesRequestObject) (ListImagesResponseObject, error)
+	// UploadImage Upload an image; it is stored as PNG under a content-addressed id
+	// (POST /images)
+	UploadImage(ctx context.Context, request UploadImageRequestObject) (UploadImageResponseObject, error)
+	// DeleteImage Delete a stored image
+	// (DELETE /images/{id})
+	DeleteImage(ctx context.Context, request DeleteImageRequestObject) (DeleteImageResponseObject, error)
+	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	// (GET /images/{id})
+	GetImage(ctx context.Context, request GetImageRequestObject) (GetImageResponseObject, error)
+	// GetImageInfo A stored image's metadata
+	// (GET /images/{id}/info)
+	GetImageInfo(ctx context.Context, request GetImageInfoRequestObject) (GetImageInfoResponseObject, error)
 	// GetOpenAPIJSON This API description as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
@@ -2357,6 +4806,148 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		if err := validResponse.VisitGetHealthResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListImages operation middleware
+func (sh *strictHandler) ListImages(w http.ResponseWriter, r *http.Request, params ListImagesParams) {
+	var request ListImagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListImages(ctx, request.(ListImagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListImages")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListImagesResponseObject); ok {
+		if err := validResponse.VisitListImagesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UploadImage operation middleware
+func (sh *strictHandler) UploadImage(w http.ResponseWriter, r *http.Request) {
+	var request UploadImageRequestObject
+
+	request.ContentType = r.Header.Get("Content-Type")
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "image/*") {
+		request.Body = r.Body
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := r.MultipartReader(); err != nil {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode multipart body: %w", err))
+			return
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadImage(ctx, request.(UploadImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UploadImageResponseObject); ok {
+		if err := validResponse.VisitUploadImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteImage operation middleware
+func (sh *strictHandler) DeleteImage(w http.ResponseWriter, r *http.Request, id ImageID) {
+	var request DeleteImageRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteImage(ctx, request.(DeleteImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteImageResponseObject); ok {
+		if err := validResponse.VisitDeleteImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetImage operation middleware
+func (sh *strictHandler) GetImage(w http.ResponseWriter, r *http.Request, id ImageID, params GetImageParams) {
+	var request GetImageRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImage(ctx, request.(GetImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImageResponseObject); ok {
+		if err := validResponse.VisitGetImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetImageInfo operation middleware
+func (sh *strictHandler) GetImageInfo(w http.ResponseWriter, r *http.Request, id ImageID) {
+	var request GetImageInfoRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImageInfo(ctx, request.(GetImageInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImageInfo")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImageInfoResponseObject); ok {
+		if err := validResponse.VisitGetImageInfoResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2498,48 +5089,84 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFn9cts2En+VHVxnYk9pWYqlfCh/uWma+iYfnsRt5yb2ndbkikKPBBgAtKxm9Bx9hL5H+2I3C5ASJdK2",
-	"3Gub/scPYLG72P3tb4FPItZ5oRUpZ8X4k5gRJmT843OMZ/RcK2d0xu8J2djIwkmtxNj/lSqFRBqKnbwi",
-	"C3vvvnkOTweDAfz6y6j3cL8nImHoYykNJWLsTEmRsPGMcmRxblGQGAvrjFSpWC4j8eIM0/ZC753RKgVS",
-	"TroFOExBT8HNCAwVhiwphzxytXoffv3lSe9J7+iO9Qt0jgyv8O9z8aF/8BQPfjq4+PJcfCGilnLLSBRo",
-	"MCdXO0dn2uRY8LNkIR9LMgsRCYU5z4zr/80lvzA0FWPxj8O1zw/DX3u4EshrPdeZ7XC5zspc2dr+1Mik",
-	"B1/TFMvMwSQmme3Zj8btqf39Cdt+g152Z51eGpm8lz+R1+lbkunMtbV6W7qidDDzv0EqKOQ1ZfYmBcK4",
-	"nVU4ZWErHU6mb7Si1+jiWVuRF6sI8S6KdSHJek/FmSTlYKazxG7EyeCoN6gC1esaon+t7Mn0gBc8CCve",
-	"Hr0nypEpdIZBne6wkBuDdnXCpmhe7DVetx3wPWYlQWJwrmAu3SzYXsXVAwsZWuffSwN7SRU3PCZBhw8s",
-	"5Hgt8zLfv2nrcrzeUHnKgp0Yi0SXlxmt00aV+SWZoKhU91d0Ks0dmkp1u6ZS3VvTd3rekXP8dTPhfmCF",
-	"J5xHE3BaR2D03P72M3+AvLQO6GOJmZ8QpPP0K7b4xpxgCb8vKX+QiZvdmJNz/nt3SvphvysjlwywttDK",
-	"kvfdV5i8o48lWY8TsVaOlH/Eoshk7OP3sDD6MqP8yx9tyJMdlw2zwqKb1p75YuCXhUSTBaUd5Jyy4GbS",
-	"wvHpyTOYJORQZhOwuLAwn5GhnqjTVmH2whht/kqtjxWUiq4Lih0lMEWZlYaehSj3qlpAQ7x7/MmSuSLD",
-	"SaxTr/cb7Y7jmAqHHNB/sbfDyhDgEkyZkQVdOpA5pnRYqHQTZUe9Ue/xvlf7FBeZxuRM61doUvpcYXKp",
-	"kwVIhkSTkgE3w6abAb19tm3FYBjM+E7Zsii0cZS8pkTimYeTz2sLR71UgJCzRsAIF+JfF2QCR7rZrkds",
-	"17LGgBbFqTBYjMWVNDKRDFctcsJo7cMR9nJ0RaZdJi8f2PDNPgNXmkvNmr7UOs3ogfX4TarMxfhDQ3CO",
-	"aY4eq6ZklBaRKDK0/lMsr6pBXpiIRGpwIS5ajC0SK5wcfxJVZRPjQX/4ZPT4USSqCiLGg9VUrs0pFwPm",
-	"OpgFXMUkkWwhZqeG/egkI90UM0uRKBqfPgnr0JX+qTZJ/7dDs2WTlH6oZ63H6csfKXaii1Gsd0ERGkbZ",
-	"7V34Vs+rWgOX5OZECmLKMohJOUMBUXzdbXp+LexSZpLfOh26Bv6mKg9H7M3av8P+0zudW4d1q2odK/Bx",
-	"ORw9hipjVlAYvMJabzo9/G/L+mGGDubM+ua+fahohrR12kSAKoGZnoPTMJXXIL30ltVSWYcqpvYSzRws",
-	"0ItHBzGWlhIPJpUNnWLXwdIW+u3Z2SmEARDrhHqi4eHR06cNBw/7/S4XO+myDo2Pwc60cWDLPEezqHlN",
-	"7WuW06msq9BtW9p3707A0JQMqZiC+TLhRm1aM+9t0SsiVhp5sJoq7koS/7c2a+W8qN79ruT5nmKnzQkX",
-	"pAYluUc6xw34261xi0J3tTN/i+pmaHfGFW11EPdrHHwY/bl9w51M2wfvn9wS7KCEqdj+rjsVQLWt9zdS",
-	"SVczfRuBNqDKLIOpNlyJpbVSpQGSYS+Y5wwqW6Ah5fYjyFAmnjsZPT/I8UdtPDRfY15wCn/oR4PoYcQy",
-	"o2E0ih5Fj6MnF5GQjnLb3drw2EAKw5FHewPw+iRMb5bD+tNqAhourcuo6g/u1ag3k7dyXTtJlz6cp7rt",
-	"1UKlCRMFVIFSMoWvuFkPXlwRY9eK1HjcMeRKoxozUNk5GXuuHvb7IaImK3Y68divtPMnWMTJH4agArrG",
-	"2MHkeSByB69IpW426Z2rsCxxm8CqTW7id5OKXQ1Hj/d759yHZjImZT2CVh3X65OzBkx7c0UkrsjYYP+g",
-	"1+/1eYQuSGEhxVgc9fq9Iy5/6GZ+4w9nnqT8xM8peRBZ+eQkEWPxklzFY7a6tIf9/i1c9X4ctVrhBopa",
-	"GB2TtX4rM3lFFccM5UeMxSt5RYqsfQZ+l2Yyo7ps+Hl+y1cl29M+TC0HVU4OxQVLO6x81KsVv8kZbwtS",
-	"x6cn/3z/9s3/65GOQG4bX60HiY7LnJmIVMCLbzvhrOpRoSEC0EKl6C0WLzDPdrD4X8evX93P4lrw2uIW",
-	"U6utO+r1VxY2yMP9XcNa7uKaCC4XjjzA+ge0MDfSOVLdzjKEyeLWLHnHIz5PkvilmYH6SOfSMJ3K2LeY",
-	"o/7RX9lRvtEMoqzNnnVonFRpBHZWOudP+fVc+eKGkFBBKiEV+6azVIYwnnG92d/ePTZONtObFJBH0S0Z",
-	"Fqsq3d69K0/j/uOhu7GH7ZCymDMdVwkxg+SomJy+fX8GGxImkY+b0vpzlcl52e8fxTJPwZrYvxAj/bGD",
-	"XFsHw6j/9FHVTj1b1fK9CRfYyX7dZymq6L5fjstx71yF3iCEE5sYYzwjtnIMknsEY5ghI9hwufHiDFNg",
-	"za8oganROQs8VzEqrWSM2arP4LpVVTaYbJxOT0IFO+oPQ9FpRXmDEIvN24wP7YuGPMcDSzzIH05tkZzd",
-	"OMvRmrBET6NBPxoMosHDaHAUDYbRYHTBM4pMJ7Qi4F2HkxV7uO0m5xYudAv3WbWqNxMf6xa+PrNcsYy6",
-	"c2vtyUN/hLzDOH+9s8O4cLq7w8Dqbma3petu5c6xr6XaaRhe7zJsuxe5e0Ljsmd5cSc8r9jdJhyuYuJS",
-	"KvSB1XG319XYM5JQAjNCl2PBAb59N3rQuBztsqUaf7hxkdq457xtjh/jdTvqD9uIx2id64Qb7eRZ447r",
-	"gYVYFwvY28CGfQ9BpeGWY/vsb9gb7X8+44ZhG7sGr7b7sHGr4Kc8unvK5um4r6Y7LLR5F7BdzDggGLJz",
-	"zDIIVQVSJrD1Gb1HLq48WEcNnL552ahrIajExTIShbYdhSwsYqEsmBMMov7wSTR6XNegIDr0wAc5FsU6",
-	"PEFPz9XEN2qT336ehHOFSX3vA6FkrcTUh4DNVrSragR1NgtHVYm+0sniD+NHHWc1y80ukiF/+feCgL9p",
-	"oA8HR3fP2r6F8fNGd8/rvPb4Q7NLlTkZGdf5pQ3k6Iy83imtvEx/ShBYTWkyMRaHvnpUg7cz7mt0uN5p",
-	"tOH0wF+V1pezQToXrA7WSeZKxgTSWcqmYwg9uadpjAhbrUtDqqe4y4vl/wIAAP//",
+	"1Fz9cts4kn+VLt5WxZ6hZMqWHEeu/cOTyYe3kowrdjZ3F/mWENmSMCEBDgBaVnJ+jn2EfY/dF7tqgKRI",
+	"iZZl78SZ+yuyhI9Goz9+/YF89SKZZlKgMNobfvVmyGJU9uNJFGFm3jMxRft3jDpSPDNcCm/o/bQwCMr+",
+	"CEwhaFRXGMPO+5fP4VmvF8A//9Hrdw92u57vKfwt5wpjb2hUjr6noxmmjNZEkafe8JM3XhjU3qXvmUWG",
+	"3tDTRnEx9W5ufO85i2b4XAqjZLJOBv3KxRRirjAy/Ap1RUIP/vmPQXf/DgpaNpTCoHAHX9/wYlYcGzQK",
+	"44NUEFrq4Yc9zb9gCPMZChBSIEQyT2IY4ypX+nfQlDFjUNFu/+OW3vkUdJ5d/thx//zvaPTD7p77/Cev",
+	"jWcvLth0nfRzo6SYAgrDzQIMm4KcgKHzYKaQjsNoZIPao+7RnZdYI3fkEVms86Vz+ePIayfuDdPmrYz5",
+	"hNNiq0R+JO4RUTxlU4Q506CNVBj7wDQwAa8vLs46MTO4RuddV43XLM0SouYjLbc/gHfyCvaD/UMIjoZB",
+	"MAwCePX2op1oGTFHYZtAOAodyU80fHj/ZjMlE6lSZryhlyveUThBhSLClo1vfC9jiqVoCqV8LhOam9Fn",
+	"Ttv/lqNaeL4nWEozo/L3+nZ/Ujjxht5/7C11fc/9qveqBZ3oJy2q/lwmeSp0KS1TxeMu/IwTlicGwgh5",
+	"sqN/U2ZH7O6GdO5b6NJb0/RK8ficf0FL02vk05lZp+qX3GS5gZn9GbiAjF9jom8jwI3bmoQzWqyi4XTy",
+	"Tgp8y0w0WyfkRaVPlkWRzDhqy6ko4SgMzGQS66YNOOj2CnG1tDqruyT2dNKhDTtux83m6pSE7vTndsEs",
+	"JZLHvqXo/PVJZ39wSHRyU2oWnL17RQyc4XVFUcbMbEkPjzeK8yZGluRZUoVBlcmk0qS2i+KNQVtv05hF",
+	"m71l1+s8+StLcoRYsbmAOTczd02FCjzRkDBt7N+5gp24EHEaEzPDnmhI2TVP83T3NilL2bXXquixzMdJ",
+	"TcNFno5ROUK5uD+hE67uoJSLzZRycW9K38t5i3mgb5u24SMRHJLKh2Ck9EHJuf7X3+kLSHNtAH/LWWIn",
+	"uNVp+hWd+Fb1pRUeZj8+8tjMbjUfc/r1buthhz3IeNyQ4uhMCu1Q1E8sfo+/5aitSYsc1qCPLMsS7pzM",
+	"XqbkOMH0x1+105Mtt3Wz3KYtqMVtC7FEDUIaSMm6gJlxDSdnp8cQxmgYT0LQbKEJxijselZtdT6Z8IiM",
+	"2bmRijlc9Ji0OzBgzRVwDZM8SZxB7T/rHZFB7XUHu8d0KosGl6ihOADhE5a8UEqqxyT9REAu8DrDyGAM",
+	"E8aTXOGxU1PLa4eduUM8FkIrskJyaul+J40D4Yw08pFZ7nYG55pA5QlqkLlxV7GXiWnTow26g+7T3ZLs",
+	"lzIX8WNS/E4WMjJj2ok0d3d/xhaJZPGFlG+YenzBLZVuLOMFSW5CRCgwM1a/c2CW2Xqdpb2+4ynpHX4Q",
+	"7Irx5HtIQ10BIybIfIzpdBScxcdg1ALYlHEBCTOoLMkfBMvNTCr+BR9VFE5grrhB6zZJYBm5Fh5DeFKQ",
+	"Y/cdwk/IFKoQPuPC8f3w6YD47sKdWiD88ePHDs2lwClixvJ++4DyxrIiUzJCrenqLCJ67PtzcWRhbBh8",
+	"FnIuwPl8GOemdqfObg7BqFzQaWOQaiQiqVSeuXg3JSFw/vI2Qe6OhBMBnWeZVAbjtxhzdmF58301kI5p",
+	"eZASRUDX5QyGzFC5APh2bTwkbbwpr3stIitwmDf0rrjiMSfIshZLEWKzFh12UmayRJqEj59o950+BpOr",
+	"sSRKX0k5TfCJtvJYZkqWC6dsmjKLVyaohPR8L0uYtl9F/KoYZBfzfG+q2KIlv+J7FVYafvUKdOsNe0H/",
+	"aPD00PcKFOkNe9VUwudTAoQUmrHEYSsWx5xOyJIzRXw0nNDOhCUafS+rffXV04aZXNeTP/Jze+ZnqWOf",
+	"ylnLcXL8K0bGKwOgexIRKSTR3ir94KB2CSf8GlJmBjuGpy2Bu++haUvBkEC+uGBT0hsD4asXF7Bnd9J7",
+	"X3l8E4JGEVsUurbgrIqDN18Kj7cOyXxPFze/nturIP0yRmwcngtz2PfukpBcJc3MS3naZ5Ojwzg46h0d",
+	"9aOn8eHgGdufIGNBNBiwOOgN2MF40p/0xvvjYHy0vx/FvUF8GPUG42ASBCw4qpNyRxLFL9D7HZxbETgb",
+	"8pawf5k8IH4Vl+tXUuTOeatsuuB8yYPf4ey1lJtLuE0uvx72b/7UdnpLwxvuAo576Ag3mDY/3ClU53ma",
+	"MrWgXQsymCLDc+N7Aq9bkjhnTGtgGsIoV1qqkFySiwvx2kDGpngMbKxRGJBOL22ETj90vbtshqP71msp",
+	"iX2w5djOEPwR9XHr/GOLThQqsIXsr2Z7lt5REPTSZs07vpbzIg8AYzRzRAERJglEKIwq8IvNidQ94nKx",
+	"MU84/dXq6JZBeZ2U/QF5udLv9YNndzq9Em6s3dKJAIsX+oOnUCCZKspzXCGqm9Lkfm9zQ8zAnMR+bnP2",
+	"RQqI6xLO+MBEDDM5ByNhwq+Bm1avwYU2jO62vZBRYKOM2eUZ4cBcY2wFrThD67JLJ76+6OuLizNwAyCS",
+	"sVXUisODZ89qDO4HQRuLDTdJC8UnoGdSGdBOcUuFKHlN67QSawrUubrah/enUAm/Oz6PCeRPygTu6tIP",
+	"1Bv7a3msinl+efttyvNXjIxU1jLU0kX3sVM1WLpd/t93Sfqtc2t1SLJlNsxfye7eL6lrxejb5nTvzIJa",
+	"4f3G6dotiFBFJnbbm3JGdZ3ul1xQqOwW1ja6E3mSWDfMIOVaczF1Jhl23PGMYkJnTKEwuz4kjMc2LaTk",
+	"vJOyX6WyprnEOp8Cv+fv+7Sm3/cH/qH/1D+69JeQYv2sNNZlOFxkvX4B7PrUTa+HKeVX68ijQn/b13vq",
+	"yluwbl1JyQxilCtuFue0iuPv2GYVTvLWnLPA0mh9xoWGKb+iaEPWA2grPWGnwzLeoUFhF94hxmST5Ujk",
+	"WSIZReQQY4IGj0Ehi51jzPJxwqMunJRLacMo8q4SIbTcSBj2GbVLkWiYKJkCEwspEHYSKbMxiz6DFMnC",
+	"h1wkqDUYmcQgzQzVnGvcpci+iH+JGe64SxGdGZO5SJyLiVxnQSamMcW2TBQR1snZaUFvF15cIZn1Kg63",
+	"JlmhyZWozWBCz1HpkdgPgoJdVU4ytG6xTAMj2UU3hAnAaxYZCIvyfucNiqmZhd2RcNuiUlIRaeFtKYmw",
+	"SAj0B08LNiQ8QqGtcykKBW9PL2oezB7X870rVNqdv9cNugGNkBkKlnFv6B10g+6Bw/QzK0J7MxtXf6HP",
+	"U7T2teLJaewNvVdoitB7pbiwHwQb0iv3S6sUO9ySVSnyWfYqE36FRVqkhNTeGxJt1PoY7C3NeIKlR7Xz",
+	"7JVXaMZmKthUk76laJh3SasVsWKNDU06rHckjJEuU+gEjp9om9OTKkYFO+MF8Hi3CzbUCCmuCJ3YS4Ej",
+	"kVmJqgUgRsIUnWmeyCSRcxIkKSgOsWFHpU3FUpxUqohLSPfsmJQtbNUXJjgvs71hwlNOE8hQAZLm206R",
+	"VCocCbeXk6rmZVPk5k7qNZsBPrWBr1RqU2xhZKE7txW1LEGNolYFi3sEzGrpIPvnxuC5jZiCRRVOwysu",
+	"c11Fb619AvYaGkSl7NrpaonP68HvSee/WedL0Hn2t057M8zlN1SRZWTdoiVk7K0wyIkzXNpmxftu/7Zl",
+	"Kzr3akXCG98bbDOlWeOysw7unrVWVljV4irzVZzBL9WAGWBQxryF6hb6ennje5nULRp7jiJeZtee6DIt",
+	"7dC2zdDuMLEoDfoPIZTW+mKR4a5vU9HF6HDCEwxhwpH80wQYhGmeGJ4xZfYIVnQIWtmMQtqFC6vPNt1N",
+	"Gkte01kBUybHfRBIXrP61lUAhhRp+/CXsxevfHh1+hJ2LJYbiQlp4q4PH3F85sNPb8+s67k4ffnSemOX",
+	"Q8a4a6fCi/88fQlS8arJiqiwkkdDlhUWXjVlMA3MdmbMZ1IvOze4tp0bPPZBW+AwEpqlCBmPTK4QHEIg",
+	"uDDnUVkOQ7BjeDx0hs2i0QJL1Nxpz3flG7J3mgx3mz36YKe5pKtDSqjNTzJerKhVcYVNbarg3pgLZvV+",
+	"PXJqucXmIs1Ah8RgQ/NLA1Bv2LUO+eySLYDvZrUJ5uZbG5fb3G/jyuckKgmJ9KIQnmUlPJoxMXV561pF",
+	"q+wPbNu/GLZnx6x0vm0aX42zJO8HvW/PifMqJ/+oZ3uACe87dmye0iiY0qTeFhZ8tb5t5w222aylNEeT",
+	"9/e3mbxWz3xsP0UTn26z3XrvSj1yszCqHrN9uiTIsHSBH0or6czJMXDTNNJkonNBUJNBIe4dFscKtSav",
+	"Gbf5xyW4tWUfZ74onlvH+j/b75fmtmFt+uuGz42PH4o1HiaojpDNk6qukO+BaLa9bcc9YA3Q045wWkOS",
+	"c9cFb303eZEqFHfhjvtyaNe3eV0yRD68Ydp0ypZofyTCRv+ni2npu3JI55yLCEPYOQj6BIqEgzBFX/rO",
+	"fnDoj4SLjE8nHdvIHu66jPHrFyc/d+GckA5Lyv79MuCZz2RSApGd/SDYHVJs0yyNO7RgUwT1uLtET0vn",
+	"TRS59bsjQdsCnwqpUEPoKLIN3c3G+H0o/KtuQx6v0JR6sDEO+qXBD7/oz/+zRT0ditPCle/CZRf/nzvW",
+	"XlyHqz37rlt3WcRzo4NOL9g/uK2N1z0h2Ni+u5aVzjJirOOQ4zKf1ArS2vAkWTY52VqyVE0JWm81Hmxs",
+	"Nd6KzDatW97CXr1DuuVUtbb9YzgI+s1D0XGENCVYAU3ivX6Kg42naCrHxuPcHRNWgn1f+NqK1mp6tQJW",
+	"XJNdZ/nIZhMKaTzIKV/GdGpPYzZNbjyjqT0R2Qom1aXrTqxUf95RYMHDb8bepq6XqYbChDXbdw5sf+If",
+	"hP1lXFu9Mto4uf4i6XHv7qANY7yTBtJi2HHtpcMTDZHMbJdVlCuFwqzeQb8wRbU7+P8ixQ8CU/fERX2n",
+	"KXdOqHUFW7x/+OhNde4FnGHKaBjjQq7kdVDELd1za/r3b2jBzXdNjF00GjH88vWjxVwF7kuZMDzSsONA",
+	"kE/BQVm9rfLeu7dkz5rw5i7fW/aPXK7EFXtlDea2KoKbSYO+VyKjFJgUDYuZYQ+PW/7oIUglOyerzwXL",
+	"s//+slAUmbrlhd0mB79kKE7OTv9y/su7f1cSWnJm67de7AexjPKU3AQXQJt319TMvU2B2hIUNRSEtpSM",
+	"yhMvWJpsceL/Onn75n4nLheuF01WoG55uoNuUJ2w1phyf9YQlduwxndQaCKV+8BcndegaGeWTRluLDO+",
+	"pxHfp8potwYjnW0Fo9hkwqNuTQsf722JAZdd3bEej4upD3qWG2Nfnsu5sI0TDGLMUMQoIguBcmGfR5AF",
+	"2F29PTocr9dHUQDaMvTKGjbD1n57V7ZF6G+8bH9uTUhUyWJFqxKKttXOs1/OL6CxQuhbucm1raWGozwI",
+	"DiKeTkGryP6BYXckToyrMPb94Nlh0ap3XPWJ7IQiT5Jwt+zhE1i0ktntbCFmJFzfmRMnixQJ0tEph8AN",
+	"REwpbjMltQwJEOXkX8vazEhETEjBo6UrtdmNMjuxmkCxfvkg6N+SVag1W92VW3gu05R1NNIg+6ZrpYFm",
+	"u36Yg2UzjP/M7wV+r+f39v3egd/r+73BJc3IEhlj1dzVVistOlM2vczd0Gezoa+maoO8valGm4VNg9C6",
+	"3hb5Aft0dItx9gX6FuPcq84tBhbPx7fbuuyEu3PsWy62Gsautxm22ud2v2zLY2cznCXBGGbITMqy7xPP",
+	"PTg43WnYht0/ZLD64HjzIeHjQ5DwijMryh86ZUkCzqsUzW1FX461XC4tXkgNxU01v+aEakPrgNtEQ54R",
+	"Juj5Qf/IHzwtfZBb2vVXdlKWZUvxBDkZidA2AYb/+nvoelbD8r03OJdVLVM2mNfbHNu8hiOn6Thur4U/",
+	"HB+19AE/qA79qCbgDyro36We+vtpl8hTVDwq9UsqSJlR/HortXJVMHVVohr7EMTbs96jGLxWSWSGLW+a",
+	"6aqLafmfMrjV25u/XA424WPF1GJYdJv4kHBtinyJhWyu7tlsMqptUQTC7VvQKjxC4EZjMhmC65u0y5LR",
+	"WYmOaqtaFH1zefN/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -21,6 +21,24 @@ type Config struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
 	LogFormat         string
+
+	Storage              string
+	MaxUploadBytes       int64
+	MaxSourcePixels      int64
+	MaxUploads           int
+	APIKeys              string
+	AllowAnonymousWrites bool
+}
+
+// Keys returns the API keys, which APIKeys lists separated by commas.
+func (c Config) Keys() []string {
+	var keys []string
+	for k := range strings.SplitSeq(c.APIKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // DefaultConfig is pngd's configuration when nothing is set.
@@ -34,6 +52,9 @@ func DefaultConfig() Config {
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   15 * time.Second,
 		LogFormat:         "text",
+		Storage:           "file://./data",
+		MaxUploadBytes:    32 << 20,
+		MaxSourcePixels:   50_000_000,
 	}
 }
 
@@ -56,6 +77,24 @@ func (c Config) Validate() error {
 	}
 	if c.MaxRenders < 0 {
 		errs = append(errs, fmt.Errorf("max-concurrent-renders must not be negative, got %d", c.MaxRenders))
+	}
+	if c.MaxUploadBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max-upload-bytes must be positive, got %d", c.MaxUploadBytes))
+	}
+	if c.MaxSourcePixels <= 0 {
+		errs = append(errs, fmt.Errorf("max-source-pixels must be positive, got %d", c.MaxSourcePixels))
+	}
+	if c.MaxUploads < 0 {
+		errs = append(errs, fmt.Errorf("max-concurrent-uploads must not be negative, got %d", c.MaxUploads))
+	}
+	if !strings.HasPrefix(c.Storage, "file://") && !strings.HasPrefix(c.Storage, "s3://") {
+		errs = append(errs, fmt.Errorf("storage must be a file:// or s3:// URL, got %q", c.Storage))
+	}
+	for _, k := range c.Keys() {
+		if len(k) < 16 {
+			errs = append(errs, errors.New("api-keys: every key must be at least 16 characters"))
+			break
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format must be text or json, got %q", c.LogFormat))
@@ -86,6 +125,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.Storage, "storage", c.Storage, "where images are stored: file://DIR (file://./data is relative) or s3://BUCKET?endpoint=URL&region=R (AWS_* credentials)")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", c.MaxUploadBytes, "largest image upload accepted; larger ones get 413")
+	fs.Int64Var(&c.MaxSourcePixels, "max-source-pixels", c.MaxSourcePixels, "most pixels (width×height) an uploaded image may have, checked before decoding; more get 422")
+	fs.IntVar(&c.MaxUploads, "max-concurrent-uploads", c.MaxUploads, "uploads being read at once, bounding the memory they hold; others wait (0: 4)")
+	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "comma-separated keys that may upload and delete (Authorization: Bearer KEY); reads stay public")
+	fs.BoolVar(&c.AllowAnonymousWrites, "allow-anonymous-writes", c.AllowAnonymousWrites, "without -api-keys, take writes from anyone even on a non-loopback address")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: pngd [flags]\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {

@@ -17,6 +17,8 @@ import (
 	"syscall"
 
 	"github.com/pngd/pngd/internal/httpapi"
+	"github.com/pngd/pngd/internal/library"
+	"github.com/pngd/pngd/internal/store"
 )
 
 func main() {
@@ -55,11 +57,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(logHandler)
 
+	st, err := store.Open(ctx, cfg.Storage)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
 	var draining atomic.Bool
 	handler, err := httpapi.NewHandler(httpapi.Config{
 		MaxBodyBytes:         cfg.MaxBodyBytes,
 		MaxConcurrentRenders: cfg.MaxRenders,
 		Logger:               log,
+		Library:              library.New(st),
+		MaxUploadBytes:       cfg.MaxUploadBytes,
+		MaxSourcePixels:      cfg.MaxSourcePixels,
+		MaxConcurrentUploads: cfg.MaxUploads,
+		APIKeys:              cfg.Keys(),
 		Ready: func(context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")
@@ -75,6 +88,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if err := checkWriteAccess(cfg, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -87,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// not cancel them.
 	}
 	fmt.Fprintf(stdout, "pngd listening on http://%s (Swagger UI at http://%s/docs/)\n", ln.Addr(), ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "storage", st.Name(), "write_keys", len(cfg.Keys()))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -105,4 +123,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// checkWriteAccess refuses to serve writes to anyone on a non-loopback
+// address: without API keys, pngd listens beyond this machine only when
+// told -allow-anonymous-writes. A mistake must not open the store to the
+// internet.
+func checkWriteAccess(cfg Config, addr net.Addr) error {
+	if len(cfg.Keys()) > 0 || cfg.AllowAnonymousWrites {
+		return nil
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("refusing to listen on %s without -api-keys: anyone who can reach it could upload and delete images; set -api-keys (PNGD_API_KEYS), listen on a loopback address, or pass -allow-anonymous-writes", addr)
 }

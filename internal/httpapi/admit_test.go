@@ -10,6 +10,7 @@ import (
 
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/library"
 )
 
 // TestRendersWaitForASlot fills every render slot by hand: a render then
@@ -19,7 +20,7 @@ func TestRendersWaitForASlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(Config{MaxConcurrentRenders: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, doc)
+	s, err := newServer(Config{MaxConcurrentRenders: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(t))}, doc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/pngd/pngd/internal/library"
 )
 
 // BenchmarkRenderVectorImageHandler measures one POST /vector_image (1,024
 // values → 512×512) through the whole handler: spec gate, validation,
 // generated binding, render, encode. No network.
 func BenchmarkRenderVectorImageHandler(b *testing.B) {
-	h, err := NewHandler(Config{MaxBodyBytes: 32 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := NewHandler(Config{MaxBodyBytes: 32 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(b))})
 	if err != nil {
 		b.Fatal(err)
 	}

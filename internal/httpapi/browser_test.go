@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/pngd/pngd/internal/library"
 )
 
 // chromium finds a Chromium to drive. With CI=true a missing browser fails
@@ -36,7 +38,7 @@ func chromium(t *testing.T) string {
 // checked against the spec on the server's side.
 func TestSwaggerUITryItOut(t *testing.T) {
 	exe := chromium(t)
-	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), Library: library.New(openDirStore(t))})
 	if err != nil {
 		t.Fatal(err)
 	}

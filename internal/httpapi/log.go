@@ -28,20 +28,29 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	wrote  bool
 }
 
 func (r *recorder) WriteHeader(status int) {
-	r.status = status
+	if status >= 200 {
+		r.status, r.wrote = status, true
+	}
 	r.ResponseWriter.WriteHeader(status)
 }
 
+// committed reports whether the response's status line has gone out, after
+// which no other answer can be given.
+func (r *recorder) committed() bool { return r.wrote }
+
 func (r *recorder) Write(p []byte) (int, error) {
+	r.wrote = true
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)
 	return n, err
 }
 
 func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
+	r.wrote = true
 	n, err := io.Copy(r.ResponseWriter, src)
 	r.bytes += n
 	return n, err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -8,10 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/library"
+	"github.com/pngd/pngd/internal/store"
 )
 
 // harness checks every response of this package's tests against the spec.
@@ -56,6 +60,9 @@ func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *http.Client) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	if cfg.Library == nil {
+		cfg.Library = library.New(openDirStore(t))
+	}
 	h, err := NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +70,17 @@ func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *http.Client) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv, harness.Client(t)
+}
+
+// openDirStore opens a store in a fresh temporary directory.
+func openDirStore(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // do sends one request and returns the response with its body read.

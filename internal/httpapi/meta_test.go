@@ -17,6 +17,7 @@ import (
 	"github.com/pngd/pngd/api"
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/library"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -180,7 +181,7 @@ func TestInternalErrorStaysInTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	srv, err := newServer(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil))}, doc)
+	srv, err := newServer(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil)), Library: library.New(openDirStore(t))}, doc)
 	if err != nil {
 		t.Fatal(err)
 	}

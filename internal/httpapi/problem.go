@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/store"
 )
 
 // problem builds an RFC 9457 problem details object. detail is sent to the
@@ -46,14 +47,32 @@ func (e errorHandlers) badRequest(w http.ResponseWriter, r *http.Request, err er
 	writeProblem(w, r, http.StatusBadRequest, err.Error())
 }
 
-// internal answers an error a handler returned with a 500 problem. Work
-// abandoned because the client went away is logged quietly; the answer is
-// still written, since writing nothing would send an empty 200.
+// internal answers an error a handler returned. A store that cannot be
+// reached gets 503 and a full one 507, which every operation that touches
+// the store declares; anything else gets 500. Work abandoned because the
+// client went away is logged quietly; the answer is still written, since
+// writing nothing would send an empty 200. An error after the response
+// began (a client gone mid-body) can only be logged.
 func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		e.log.InfoContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
-	} else {
-		e.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	ctx := r.Context()
+	if c, ok := w.(interface{ committed() bool }); ok && c.committed() {
+		e.log.InfoContext(ctx, "response cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
+	switch {
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		e.log.InfoContext(ctx, "client went away", "method", r.Method, "path", r.URL.Path)
+	case errors.Is(err, store.ErrUnavailable):
+		e.log.ErrorContext(ctx, "store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, r, http.StatusServiceUnavailable, "the image store cannot be reached; try again shortly")
+		return
+	case errors.Is(err, store.ErrFull):
+		e.log.ErrorContext(ctx, "store full", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, r, http.StatusInsufficientStorage, "the image store is full; nothing was stored")
+		return
+	default:
+		e.log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeProblem(w, r, http.StatusInternalServerError, internalDetail)
 }

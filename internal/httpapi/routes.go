@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,19 +29,20 @@ func NewHandler(cfg Config) (http.Handler, error) {
 //
 //	/docs/          Swagger UI, served from the binary
 //	everything else the operations of api/openapi.yaml (vector_image,
-//	                healthz, readyz, openapi.yaml, openapi.json), held to
-//	                the spec by specGate; unknown paths get 404 problem+json
+//	                images, healthz, readyz, openapi.yaml, openapi.json),
+//	                held to the spec by specGate; unknown paths get 404
+//	                problem+json
 func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
 	errs := errorHandlers{log: cfg.Logger}
 	api := gen.HandlerWithOptions(
-		gen.NewStrictHandlerWithOptions(srv, nil, gen.StrictHTTPServerOptions{
+		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead}, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  errs.badRequest,
 			ResponseErrorHandlerFunc: errs.internal,
 		}),
 		gen.StdHTTPServerOptions{ErrorHandlerFunc: errs.badRequest},
 	)
-	gate, err := newSpecGate(doc, cfg.MaxBodyBytes, api)
+	gate, err := newSpecGate(doc, gateLimits{body: cfg.MaxBodyBytes, upload: cfg.MaxUploadBytes}, newAPIKeys(cfg.APIKeys), api)
 	if err != nil {
 		return nil, err
 	}
@@ -62,3 +64,36 @@ func noSniff(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// rawUploadBody hands POST /images its raw body. The generated handler
+// matches the Content-Type against the spec's "image/*" as a literal prefix,
+// so "image/png" never matches and Body stays nil; the spec gate has
+// already checked that the Content-Type is image/* or multipart/form-data.
+func rawUploadBody(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "UploadImage" {
+		return next
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		if req, ok := request.(gen.UploadImageRequestObject); ok && req.Body == nil && req.MultipartBody == nil {
+			req.Body = r.Body
+			request = req
+		}
+		return next(ctx, w, r, request)
+	}
+}
+
+type headKey struct{}
+
+// noteHead records in the context that the request is HEAD, which the
+// strict handlers cannot otherwise see: they skip opening a body nobody
+// will read, and ignore Range (RFC 9110 §14.2).
+func noteHead(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		if r.Method == http.MethodHead {
+			ctx = context.WithValue(ctx, headKey{}, true)
+		}
+		return next(ctx, w, r, request)
+	}
+}
+
+func isHead(ctx context.Context) bool { return ctx.Value(headKey{}) != nil }

@@ -8,17 +8,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/pngd/pngd/api"
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/library"
 )
 
 // Config is what the HTTP layer needs from the process.
@@ -33,6 +36,21 @@ type Config struct {
 	Ready func(context.Context) error
 	// Logger receives one line per request and every internal error.
 	Logger *slog.Logger
+
+	// Library holds the stored images; the image operations need it.
+	Library *library.Library
+	// MaxUploadBytes caps an uploaded image (POST /images); larger ones get
+	// 413. Zero means MaxBodyBytes.
+	MaxUploadBytes int64
+	// MaxSourcePixels caps an uploaded image's width×height, read from its
+	// header before decoding; larger ones get 422.
+	MaxSourcePixels int64
+	// MaxConcurrentUploads caps uploads whose bodies are being read, and so
+	// the memory they hold (each up to MaxUploadBytes). Zero means 4.
+	MaxConcurrentUploads int
+	// APIKeys may upload and delete ("Authorization: Bearer <key>"). Empty
+	// means anyone may: the caller decides whether that is safe.
+	APIKeys []string
 }
 
 // Server implements the operations of api/openapi.yaml.
@@ -40,6 +58,8 @@ type Server struct {
 	cfg      Config
 	specJSON map[string]any
 	renders  gate
+	uploads  gate
+	lib      *library.Library
 	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
 }
 
@@ -65,7 +85,22 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 	if cfg.MaxConcurrentRenders <= 0 {
 		cfg.MaxConcurrentRenders = runtime.GOMAXPROCS(0)
 	}
-	s := &Server{cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders), encode: imaging.EncodePNG}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = cfg.MaxBodyBytes
+	}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 4
+	}
+	if cfg.MaxSourcePixels <= 0 {
+		cfg.MaxSourcePixels = 50_000_000
+	}
+	if cfg.Library == nil {
+		return nil, errors.New("httpapi: Config.Library is required")
+	}
+	s := &Server{
+		cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders), uploads: newGate(cfg.MaxConcurrentUploads),
+		lib: cfg.Library, encode: imaging.EncodePNG,
+	}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
 		return nil, err
 	}
@@ -77,13 +112,23 @@ func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.Get
 	return gen.GetHealth200JSONResponse{Status: gen.Ok}, nil
 }
 
-// GetReady answers 503 while Config.Ready fails.
+// readyTimeout bounds how long /readyz waits for the store.
+const readyTimeout = 2 * time.Second
+
+// GetReady answers 503 while Config.Ready fails or the store cannot be
+// reached.
 func (s *Server) GetReady(ctx context.Context, _ gen.GetReadyRequestObject) (gen.GetReadyResponseObject, error) {
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.cfg.Logger.WarnContext(ctx, "not ready", "err", err)
 			return gen.GetReady503ApplicationProblemPlusJSONResponse(problem(http.StatusServiceUnavailable, "not ready to serve traffic")), nil
 		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := s.lib.Ready(ctx); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "not ready: the store is unreachable", "err", err)
+		return gen.GetReady503ApplicationProblemPlusJSONResponse(problem(http.StatusServiceUnavailable, "the image store cannot be reached")), nil
 	}
 	return gen.GetReady200JSONResponse{Status: gen.Ok}, nil
 }

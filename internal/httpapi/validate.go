@@ -26,15 +26,27 @@ import (
 //   - 404 for a path the spec does not declare, 405 with Allow for a method
 //     it does not declare there (RFC 9110 §15.5.5, §15.5.6);
 //   - 406 when Accept rules out the only media type an image operation has;
+//   - 401 with WWW-Authenticate for an operation under a security
+//     requirement without a valid key, before any body is read;
 //   - 413 for a body over the limit, 415 for an undeclared media type;
 //   - 400 for anything else the spec's schemas reject.
 type specGate struct {
+	doc      *openapi3.T
 	router   routers.Router
-	maxBody  int64
+	limits   gateLimits
+	keys     apiKeys
 	imageOps map[*openapi3.Operation]bool
 	opts     *openapi3filter.Options
-	next     http.Handler
+	// rawOpts validate operations that take raw image bytes: everything but
+	// the body, which the handler reads once, whole, and the validator
+	// would read into a second copy.
+	rawOpts *openapi3filter.Options
+	next    http.Handler
 }
+
+// gateLimits are the body size limits: upload for bodies of raw image bytes,
+// body for the rest.
+type gateLimits struct{ body, upload int64 }
 
 func init() {
 	// kin-openapi's JSON decoder is encoding/json with UseNumber. This one
@@ -72,19 +84,21 @@ func decodeJSONBody(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ open
 	return v, nil
 }
 
-func newSpecGate(doc *openapi3.T, maxBody int64, next http.Handler) (*specGate, error) {
+func newSpecGate(doc *openapi3.T, limits gateLimits, keys apiKeys, next http.Handler) (*specGate, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("routing the spec: %w", err)
 	}
 	g := &specGate{
-		router: router, maxBody: maxBody, next: next,
+		doc: doc, router: router, limits: limits, keys: keys, next: next,
 		imageOps: imageOperations(doc),
 		// Defaults are resolved by the handlers; letting the validator write
 		// them would re-encode every body. KeepValidatedValue hands the
 		// decoded body on, and the generated binding (runtime.BindJSONBody)
 		// binds that value instead of parsing the JSON a second time.
 		opts: &openapi3filter.Options{SkipSettingDefaults: true, KeepValidatedValue: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		// Authentication happens before the body is read (ServeHTTP).
+		rawOpts: &openapi3filter.Options{SkipSettingDefaults: true, ExcludeRequestBody: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
 	return g, nil
 }
@@ -128,23 +142,46 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if needsAuth(g.doc, route.Operation) && !g.keys.allows(r) {
+		// RFC 6750 §3: a missing key gets the bare challenge, a wrong one
+		// error="invalid_token".
+		challenge := `Bearer realm="pngd"`
+		detail := "this operation needs an API key: send Authorization: Bearer <key>"
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+			detail = "the Authorization header does not carry a valid API key (Authorization: Bearer <key>)"
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		writeProblem(w, r, http.StatusUnauthorized, detail)
+		return
+	}
+
+	raw := takesRawImage(route.Operation)
+	limit := g.limits.body
+	if raw {
+		limit = g.limits.upload
+	}
 	if body := route.Operation.RequestBody; body != nil && r.Body != nil && r.Body != http.NoBody {
-		if r.ContentLength > g.maxBody {
-			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(g.maxBody))
+		if r.ContentLength > limit {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); body.Value.Content.Get(mt) == nil {
 			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here; send %s", r.Header.Get("Content-Type"), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
 			return
 		}
 	}
 
-	in := &openapi3filter.RequestValidationInput{Request: asGet, PathParams: pathParams, Route: route, Options: g.opts}
+	opts := g.opts
+	if raw {
+		opts = g.rawOpts
+	}
+	in := &openapi3filter.RequestValidationInput{Request: asGet, PathParams: pathParams, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(g.maxBody))
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(limit))
 			return
 		}
 		writeProblem(w, r, http.StatusBadRequest, validationDetail(err))
@@ -152,6 +189,20 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = asGet.Body // the validator read the body and left the validated value
 	g.next.ServeHTTP(w, r)
+}
+
+// takesRawImage reports whether op's body may be raw image bytes: the spec
+// declares an image/* media type for it.
+func takesRawImage(op *openapi3.Operation) bool {
+	if op.RequestBody == nil {
+		return false
+	}
+	for mt := range op.RequestBody.Value.Content {
+		if strings.HasPrefix(mt, "image/") {
+			return true
+		}
+	}
+	return false
 }
 
 func tooLarge(limit int64) string {

@@ -42,3 +42,18 @@ func ReleaseBuffer(buf *bytes.Buffer) {
 		bufPool.Put(buf)
 	}
 }
+
+// originalEncoder encodes the PNGs pngd stores. They are written once and
+// served many times, so it compresses harder than encoder does.
+var originalEncoder = png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &encoderPool{}}
+
+// EncodeOriginal encodes img, which should have passed through Normalize, as
+// the PNG pngd stores. The same pixels in the same type always give the
+// same bytes.
+func EncodeOriginal(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := originalEncoder.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/library"
+)
+
+// defaultListLimit is the spec's default for GET /images?limit.
+const defaultListLimit = 100
+
+func imageURL(id string) string { return "/images/" + id }
+
+func imageJSON(im library.Image) gen.Image {
+	return gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: im.Created.UTC(), Url: imageURL(im.ID)}
+}
+
+// UploadImage stores an uploaded image as PNG. The body is read once, whole,
+// within the upload limit; the spec gate does not read it first.
+func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObject) (gen.UploadImageResponseObject, error) {
+	if err := s.uploads.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.uploads.leave()
+
+	data, err := readUpload(req)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return gen.UploadImage413ApplicationProblemPlusJSONResponse{PayloadTooLargeApplicationProblemPlusJSONResponse: gen.PayloadTooLargeApplicationProblemPlusJSONResponse(problem(413, tooLarge(tooBig.Limit)))}, nil
+	case err != nil:
+		return gen.UploadImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(err.Error())}, nil
+	case len(data) == 0:
+		return gen.UploadImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest("the request body is empty; send the image's bytes")}, nil
+	}
+
+	p, err := s.prepare(ctx, data)
+	var tooMany *imaging.TooManyPixelsError
+	var corrupt *imaging.CorruptError
+	switch {
+	case errors.Is(err, imaging.ErrUnknownFormat):
+		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
+			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%q) says", imaging.Formats, req.ContentType)))}, nil
+	case errors.As(err, &tooMany), errors.As(err, &corrupt):
+		return gen.UploadImage422ApplicationProblemPlusJSONResponse{UnprocessableImageApplicationProblemPlusJSONResponse: gen.UnprocessableImageApplicationProblemPlusJSONResponse(problem(422, err.Error()))}, nil
+	case err != nil:
+		return nil, err
+	}
+
+	im, created, err := s.lib.Save(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	body := imageJSON(im)
+	if created {
+		return gen.UploadImage201JSONResponse{Body: body, Headers: gen.UploadImage201ResponseHeaders{Location: body.Url, ETag: body.Etag}}, nil
+	}
+	return gen.UploadImage200JSONResponse{Body: body, Headers: gen.UploadImage200ResponseHeaders{Location: body.Url, ETag: body.Etag}}, nil
+}
+
+// readUpload reads the image from the body, or from the form's file field.
+// Its errors describe what was wrong with the request, except
+// *http.MaxBytesError.
+func readUpload(req gen.UploadImageRequestObject) ([]byte, error) {
+	if req.MultipartBody == nil {
+		return readBody(req.Body)
+	}
+	for {
+		part, err := req.MultipartBody.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New(`the multipart/form-data body has no "file" field`)
+		}
+		if err != nil {
+			return nil, bodyError(err)
+		}
+		if part.FormName() == "file" {
+			return readBody(part)
+		}
+	}
+}
+
+func readBody(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, bodyError(err)
+	}
+	return buf.Bytes(), nil
+}
+
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return err
+	}
+	return fmt.Errorf("the request body could not be read to its end: %v", err)
+}
+
+// prepare decodes and re-encodes an upload once a slot for CPU-heavy work
+// is free.
+func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, error) {
+	if err := s.renders.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.renders.leave()
+	return library.Prepare(data, s.cfg.MaxSourcePixels)
+}
+
+// GetImage serves a stored PNG as a file server serves a file (RFC 9110):
+// preconditions in the order of §13.2.2, then one byte range. The body is
+// the store's reader, which on local disk goes out through sendfile(2).
+func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (gen.GetImageResponseObject, error) {
+	im, err := s.lib.Stat(ctx, req.Id)
+	if errors.Is(err, library.ErrNotFound) {
+		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	etag, modified := im.ETag(), im.Created
+	lastModified := modified.UTC().Format(http.TimeFormat)
+	q := req.Params
+
+	// §13.2.2: If-None-Match, or If-Modified-Since when it is absent.
+	if (q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, etag)) || (q.IfNoneMatch == nil && notModifiedSince(q.IfModifiedSince, modified)) {
+		return gen.GetImage304Response{Headers: gen.GetImage304ResponseHeaders{ETag: etag, CacheControl: immutable, LastModified: lastModified}}, nil
+	}
+
+	// §14.2: Range is defined for GET only; HEAD ignores it.
+	whole := byteRange{0, im.Size}
+	r, outcome := whole, rangeIgnored
+	if q.Range != nil && !isHead(ctx) && ifRangeHolds(q.IfRange, etag, modified) {
+		r, outcome = parseRange(*q.Range, im.Size)
+	}
+	switch outcome {
+	case rangeUnsatisfiable:
+		return gen.GetImage416ApplicationProblemPlusJSONResponse{
+			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; the range %q starts past its end", im.Size, *q.Range)),
+			Headers: gen.GetImage416ResponseHeaders{ContentRange: fmt.Sprintf("bytes */%d", im.Size)},
+		}, nil
+	case rangeIgnored:
+		r = whole
+	}
+
+	var body io.Reader = http.NoBody // HEAD: the headers GET would send
+	if !isHead(ctx) {
+		f, err := s.lib.Open(ctx, req.Id, r.start, r.length)
+		if errors.Is(err, library.ErrNotFound) { // deleted since Stat
+			return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		body = f
+	}
+	if outcome == rangeOne {
+		return gen.GetImage206ImagepngResponse{Body: body, ContentLength: r.length, Headers: gen.GetImage206ResponseHeaders{
+			ContentRange: r.contentRange(im.Size), ETag: etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
+		}}, nil
+	}
+	return gen.GetImage200ImagepngResponse{Body: body, ContentLength: im.Size, Headers: gen.GetImage200ResponseHeaders{
+		ETag: etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
+	}}, nil
+}
+
+func notFound(id string) gen.NotFoundApplicationProblemPlusJSONResponse {
+	return gen.NotFoundApplicationProblemPlusJSONResponse(problem(http.StatusNotFound, fmt.Sprintf("no image has the id %s", id)))
+}
+
+// GetImageInfo describes a stored image.
+func (s *Server) GetImageInfo(ctx context.Context, req gen.GetImageInfoRequestObject) (gen.GetImageInfoResponseObject, error) {
+	im, err := s.lib.Info(ctx, req.Id)
+	if errors.Is(err, library.ErrNotFound) {
+		return gen.GetImageInfo404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetImageInfo200JSONResponse(imageJSON(im)), nil
+}
+
+// DeleteImage removes a stored image.
+func (s *Server) DeleteImage(ctx context.Context, req gen.DeleteImageRequestObject) (gen.DeleteImageResponseObject, error) {
+	err := s.lib.Delete(ctx, req.Id)
+	if errors.Is(err, library.ErrNotFound) {
+		return gen.DeleteImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gen.DeleteImage204Response{}, nil
+}
+
+// ListImages lists stored images a page at a time.
+func (s *Server) ListImages(ctx context.Context, req gen.ListImagesRequestObject) (gen.ListImagesResponseObject, error) {
+	ims, next, err := s.lib.List(ctx, deref(req.Params.Cursor, ""), deref(req.Params.Limit, defaultListLimit))
+	if errors.Is(err, library.ErrBadCursor) {
+		return gen.ListImages400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest("query parameter \"cursor\": " + err.Error())}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	list := gen.ListImages200JSONResponse{Items: make([]gen.ImageSummary, 0, len(ims))}
+	for _, im := range ims {
+		list.Items = append(list.Items, gen.ImageSummary{Id: im.ID, Size: im.Size, Created: im.Created.UTC(), Url: imageURL(im.ID)})
+	}
+	if next != "" {
+		list.Next = &next
+	}
+	return list, nil
+}

@@ -1,0 +1,161 @@
+package imaging
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+)
+
+// Format is an image format pngd reads.
+type Format string
+
+// The formats Decode reads.
+const (
+	PNG  Format = "png"
+	JPEG Format = "jpeg"
+	GIF  Format = "gif"
+	WebP Format = "webp"
+	BMP  Format = "bmp"
+	TIFF Format = "tiff"
+)
+
+// Formats lists what Decode reads, for messages.
+const Formats = "PNG, JPEG, GIF, WebP, BMP or TIFF"
+
+// ErrUnknownFormat means the bytes start like none of the Formats.
+var ErrUnknownFormat = errors.New("the bytes are not " + Formats)
+
+// TooManyPixelsError means an image's header declares more pixels than
+// allowed; nothing beyond the header was decoded.
+type TooManyPixelsError struct {
+	Format        Format
+	Width, Height int
+	Max           int64
+}
+
+func (e *TooManyPixelsError) Error() string {
+	return fmt.Sprintf("the %s is %d×%d, %d pixels; at most %d are accepted", e.Format, e.Width, e.Height, int64(e.Width)*int64(e.Height), e.Max)
+}
+
+// CorruptError means bytes in a known format that do not decode: truncated,
+// damaged, or using a feature the decoder lacks.
+type CorruptError struct {
+	Format Format
+	Err    error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("the %s does not decode: %v", e.Format, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+type codec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+var codecs = map[Format]codec{
+	PNG:  {png.DecodeConfig, png.Decode},
+	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
+	GIF:  {gif.DecodeConfig, gif.Decode}, // gif.Decode returns the first frame
+	WebP: {webp.DecodeConfig, webp.Decode},
+	BMP:  {bmp.DecodeConfig, bmp.Decode},
+	TIFF: {tiff.DecodeConfig, tiff.Decode},
+}
+
+// Sniff names data's format from its first bytes, whatever a Content-Type
+// claims.
+func Sniff(data []byte) (Format, bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG, true
+	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+		return JPEG, true
+	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		return GIF, true
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return WebP, true
+	case bytes.HasPrefix(data, []byte("BM")):
+		return BMP, true
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return TIFF, true
+	}
+	return "", false
+}
+
+// Decode decodes an image in any of the Formats, upright: a JPEG's EXIF
+// orientation is applied. The header is read first, and an image of more
+// than maxPixels pixels is refused before any pixel is decoded, so a small
+// file that claims to be huge costs nothing. The errors are
+// ErrUnknownFormat, *TooManyPixelsError and *CorruptError.
+func Decode(data []byte, maxPixels int64) (img image.Image, f Format, err error) {
+	f, ok := Sniff(data)
+	if !ok {
+		return nil, "", ErrUnknownFormat
+	}
+	c := codecs[f]
+	// The x/image decoders have panicked on hostile input before; a panic
+	// here is one more corrupt file, not a crashed server.
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = nil, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
+		}
+	}()
+
+	cfg, err := c.config(bytes.NewReader(data))
+	if err != nil {
+		return nil, f, &CorruptError{f, err}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, f, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, f, &TooManyPixelsError{f, cfg.Width, cfg.Height, maxPixels}
+	}
+	img, err = c.decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, f, &CorruptError{f, err}
+	}
+	if got := img.Bounds().Size(); got.X != cfg.Width || got.Y != cfg.Height {
+		return nil, f, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", cfg.Width, cfg.Height, got)}
+	}
+	if f == JPEG {
+		return Orient(img, exifOrientation(data)), f, nil
+	}
+	return img, f, nil
+}
+
+// Normalize returns img in a type that image/png encodes without boxing
+// every pixel: types it handles directly pass through, YCbCr and CMYK become
+// RGBA (image/draw's fast path; they have no alpha), and the rest NRGBA.
+func Normalize(img image.Image) image.Image {
+	switch img.(type) {
+	case *image.NRGBA, *image.RGBA, *image.Gray, *image.Paletted, *image.Gray16, *image.NRGBA64, *image.RGBA64:
+		return img
+	case *image.YCbCr, *image.CMYK:
+		return toRGBA(img)
+	}
+	b := img.Bounds()
+	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	return dst
+}
+
+// toRGBA copies img into a new RGBA image at the origin.
+func toRGBA(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	return dst
+}

@@ -1,0 +1,121 @@
+package imaging
+
+import (
+	"encoding/binary"
+	"image"
+)
+
+// exifOrientation returns the Orientation (tag 0x0112) of a JPEG's EXIF
+// block, 1 to 8, or 1 when there is none or it cannot be read. It walks the
+// JPEG's marker segments up to the first scan, and IFD0 of the EXIF TIFF
+// structure (CIPA DC-008, §4.6.4), bounds-checking every read.
+func exifOrientation(jpg []byte) int {
+	for i := 2; i+4 <= len(jpg); {
+		if jpg[i] != 0xff {
+			return 1
+		}
+		marker := jpg[i+1]
+		if marker == 0xff { // fill byte
+			i++
+			continue
+		}
+		if marker == 0xda || marker == 0xd9 { // start of scan, end of image
+			return 1
+		}
+		n := int(binary.BigEndian.Uint16(jpg[i+2:]))
+		if n < 2 || i+2+n > len(jpg) {
+			return 1
+		}
+		seg := jpg[i+4 : i+2+n]
+		if marker == 0xe1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
+			return tiffOrientation(seg[6:])
+		}
+		i += 2 + n
+	}
+	return 1
+}
+
+func tiffOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 1
+	}
+	var order binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		order = binary.LittleEndian
+	case "MM":
+		order = binary.BigEndian
+	default:
+		return 1
+	}
+	ifd := int64(order.Uint32(t[4:]))
+	if ifd+2 > int64(len(t)) {
+		return 1
+	}
+	count := int64(order.Uint16(t[ifd:]))
+	for e := ifd + 2; e+12 <= int64(len(t)) && count > 0; e, count = e+12, count-1 {
+		tag, typ := order.Uint16(t[e:]), order.Uint16(t[e+2:])
+		if tag != 0x0112 {
+			continue
+		}
+		if typ != 3 { // SHORT
+			return 1
+		}
+		if o := int(order.Uint16(t[e+8:])); o >= 1 && o <= 8 {
+			return o
+		}
+		return 1
+	}
+	return 1
+}
+
+// Orient turns img upright according to an EXIF orientation, 1 to 8 (TIFF
+// 6.0 tag 274): 2 mirrors, 3 rotates 180°, 4 flips, 5 transposes, 6 rotates
+// 90° clockwise, 7 transverses, 8 rotates 90° counter-clockwise. Any other
+// value leaves img as it is. The result is an *image.NRGBA when img is one,
+// else an *image.RGBA.
+func Orient(img image.Image, orientation int) image.Image {
+	if orientation < 2 || orientation > 8 {
+		return img
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	dw, dh := w, h
+	if orientation >= 5 {
+		dw, dh = h, w
+	}
+	var src, dst []byte
+	var stride int
+	var out image.Image
+	if n, ok := img.(*image.NRGBA); ok {
+		d := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+		src, stride, dst, out = n.Pix[n.PixOffset(b.Min.X, b.Min.Y):], n.Stride, d.Pix, d
+	} else {
+		r := toRGBA(img)
+		d := image.NewRGBA(image.Rect(0, 0, dw, dh))
+		src, stride, dst, out = r.Pix, r.Stride, d.Pix, d
+	}
+	for y := range dh {
+		for x := range dw {
+			var sx, sy int
+			switch orientation {
+			case 2:
+				sx, sy = w-1-x, y
+			case 3:
+				sx, sy = w-1-x, h-1-y
+			case 4:
+				sx, sy = x, h-1-y
+			case 5:
+				sx, sy = y, x
+			case 6:
+				sx, sy = y, h-1-x
+			case 7:
+				sx, sy = w-1-y, h-1-x
+			case 8:
+				sx, sy = w-1-y, x
+			}
+			copy(dst[(y*dw+x)*4:][:4], src[sy*stride+4*sx:][:4])
+		}
+	}
+	return out
+}

@@ -1,0 +1,187 @@
+// Package library is pngd's image library: it turns uploaded bytes into
+// stored PNGs under content-addressed ids, and finds them again. It knows
+// nothing of HTTP.
+package library
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/store"
+)
+
+// prefix is where originals live in the store: images/<id>.png.
+const prefix = "images/"
+
+// ErrNotFound means no image has the id.
+var ErrNotFound = errors.New("no image has this id")
+
+// ErrBadCursor means a list cursor that no List call returned.
+var ErrBadCursor = errors.New("the cursor is not one this server returned")
+
+var validID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Image describes a stored image.
+type Image struct {
+	ID            string
+	Width, Height int // zero in List's results, which read no image headers
+	Size          int64
+	Created       time.Time
+}
+
+// ETag is the strong entity tag of the stored PNG: its id, quoted.
+func (im Image) ETag() string { return `"` + im.ID + `"` }
+
+// Library stores and finds images.
+type Library struct {
+	store *store.Store
+}
+
+// New returns a library over s.
+func New(s *store.Store) *Library { return &Library{store: s} }
+
+func key(id string) string { return prefix + id + ".png" }
+
+// Prepared is an upload decoded, made upright and encoded as the PNG to
+// store, not yet stored.
+type Prepared struct {
+	Image
+	Format imaging.Format
+	png    []byte
+}
+
+// Prepare decodes data in any format imaging.Decode reads and encodes it as
+// the PNG pngd stores, named by the SHA-256 of those bytes. It is CPU- and
+// memory-heavy: callers bound how many run at once. The errors are
+// imaging.Decode's.
+func Prepare(data []byte, maxPixels int64) (*Prepared, error) {
+	img, f, err := imaging.Decode(data, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	out, err := imaging.EncodeOriginal(imaging.Normalize(img))
+	if err != nil {
+		return nil, fmt.Errorf("encoding the PNG to store: %w", err)
+	}
+	sum := sha256.Sum256(out)
+	return &Prepared{
+		Image:  Image{ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out))},
+		Format: f, png: out,
+	}, nil
+}
+
+// Save stores p unless the same image is stored already. It returns the
+// stored image, and whether this call stored it. Errors: store.ErrFull,
+// store.ErrUnavailable.
+func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
+	created, err := l.store.Put(ctx, key(p.ID), p.png, "image/png")
+	if err != nil {
+		return Image{}, false, err
+	}
+	o, err := l.store.Stat(ctx, key(p.ID))
+	if err != nil {
+		return Image{}, false, err
+	}
+	im := p.Image
+	im.Created = o.ModTime
+	return im, created, nil
+}
+
+// Stat describes the image with id, without its width and height.
+// Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
+	if !validID.MatchString(id) {
+		return Image{}, ErrNotFound
+	}
+	o, err := l.store.Stat(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return Image{}, ErrNotFound
+	}
+	if err != nil {
+		return Image{}, err
+	}
+	return Image{ID: id, Size: o.Size, Created: o.ModTime}, nil
+}
+
+// Info describes the image with id, reading its width and height from the
+// PNG's IHDR chunk. Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) Info(ctx context.Context, id string) (Image, error) {
+	im, err := l.Stat(ctx, id)
+	if err != nil {
+		return Image{}, err
+	}
+	// Signature (8), IHDR length and type (8), width (4), height (4).
+	head, err := l.store.ReadHeader(ctx, key(id), 24)
+	if errors.Is(err, store.ErrNotFound) {
+		return Image{}, ErrNotFound
+	}
+	if err != nil {
+		return Image{}, err
+	}
+	if len(head) < 24 || string(head[12:16]) != "IHDR" {
+		return Image{}, fmt.Errorf("stored object %s is not a PNG", key(id))
+	}
+	im.Width, im.Height = int(binary.BigEndian.Uint32(head[16:])), int(binary.BigEndian.Uint32(head[20:]))
+	return im, nil
+}
+
+// Open opens length bytes of the image's PNG from offset; a negative length
+// reads to the end. Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) Open(ctx context.Context, id string, offset, length int64) (*store.Reader, error) {
+	r, err := l.store.OpenRange(ctx, key(id), offset, length)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// Delete removes the image. Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) Delete(ctx context.Context, id string) error {
+	err := l.store.Delete(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// List returns up to limit images in id order, from the page cursor names
+// ("" for the first), and the cursor of the next page ("" after the last).
+// Objects that are not images (a write's temporary file) are skipped, so a
+// page may be short. Errors: ErrBadCursor, store.ErrUnavailable.
+func (l *Library) List(ctx context.Context, cursor string, limit int) ([]Image, string, error) {
+	var token []byte
+	if cursor != "" {
+		var err error
+		if token, err = base64.RawURLEncoding.DecodeString(cursor); err != nil || len(token) == 0 {
+			return nil, "", ErrBadCursor
+		}
+	}
+	objs, next, err := l.store.List(ctx, prefix, token, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, "", ErrBadCursor
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var ims []Image
+	for _, o := range objs {
+		id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, prefix), ".png")
+		if ok && validID.MatchString(id) {
+			ims = append(ims, Image{ID: id, Size: o.Size, Created: o.ModTime})
+		}
+	}
+	return ims, base64.RawURLEncoding.EncodeToString(next), nil
+}
+
+// Ready reports whether the store can be reached.
+func (l *Library) Ready(ctx context.Context) error { return l.store.Ping(ctx) }

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/s3blob"
+)
+
+// Open opens the store a URL names:
+//
+//	file://./data       a directory, relative (host ".") or absolute
+//	                    (file:///var/lib/pngd); created if missing
+//	s3://bucket?endpoint=http://127.0.0.1:9000&region=us-east-1
+//	                    an S3-compatible bucket; credentials come from the
+//	                    standard AWS environment variables and files
+//
+// Every gocloud.dev URL parameter of the two schemes works. With an
+// endpoint, path-style addressing is the default (use_path_style=false turns
+// it off), since that is what MinIO and most S3-compatible stores expect.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("storage URL %q: %w", rawURL, err)
+	}
+	q := u.Query()
+	var b *blob.Bucket
+	switch u.Scheme {
+	case "file":
+		b, err = openDir(u)
+	case "s3":
+		if q.Has("endpoint") && !q.Has("use_path_style") && !q.Has("s3ForcePathStyle") {
+			q.Set("use_path_style", "true")
+			u.RawQuery = q.Encode()
+		}
+		b, err = (&s3blob.URLOpener{}).OpenBucketURL(ctx, u)
+	default:
+		return nil, fmt.Errorf("storage URL %q: the scheme must be file:// or s3://", rawURL)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", u.Redacted(), err)
+	}
+	return &Store{bucket: b, name: u.Redacted()}, nil
+}
+
+// openDir opens a directory bucket whose temporary files sit next to the
+// objects (fileblob's no_tmp_dir): os.Rename from os.TempDir fails when that
+// is another filesystem, and a rename within one directory is atomic.
+// Temporary names end in ".tmp", which pngd's keys never do.
+func openDir(u *url.URL) (*blob.Bucket, error) {
+	dir := u.Path
+	if u.Host == "." {
+		dir = strings.TrimPrefix(dir, "/")
+	}
+	if u.Host != "" && u.Host != "." && u.Host != "localhost" {
+		return nil, fmt.Errorf("file:// URLs name a local directory; got host %q", u.Host)
+	}
+	dir = filepath.FromSlash(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite, DirFileMode: 0o755})
+}

@@ -1,0 +1,208 @@
+// Package store keeps pngd's objects in a bucket: a directory on local disk
+// or an S3-compatible object store, both through gocloud.dev/blob. Writes are
+// atomic on both: an object is either absent or complete.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+)
+
+// The errors Store's methods return, wrapped around the backend's own.
+var (
+	// ErrNotFound means no object has the key.
+	ErrNotFound = errors.New("store: no such object")
+	// ErrFull means the store has no room for the object; nothing was stored.
+	ErrFull = errors.New("store: out of space")
+	// ErrUnavailable means the store could not be reached.
+	ErrUnavailable = errors.New("store: unreachable")
+	// ErrBadCursor means a List cursor the backend does not recognise.
+	ErrBadCursor = errors.New("store: unknown list cursor")
+)
+
+// Object describes a stored object.
+type Object struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+}
+
+// Store is a bucket of objects. It is safe for concurrent use.
+type Store struct {
+	bucket *blob.Bucket
+	name   string // the URL, without credentials, for logs
+}
+
+// Name says where the objects are kept.
+func (s *Store) Name() string { return s.name }
+
+// Close releases the bucket.
+func (s *Store) Close() error { return s.bucket.Close() }
+
+// Put stores data under key unless an object is there already, in which
+// case it reports created == false and leaves that object alone: pngd's keys
+// name their content, so the object there is the same. The write is atomic.
+// Errors: ErrFull, ErrUnavailable.
+func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (created bool, err error) {
+	switch _, err := s.Stat(ctx, key); {
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, ErrNotFound):
+		return false, err
+	}
+	// IfNotExist settles a race with another writer of the same key: one
+	// wins, the other finds the object there.
+	err = s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType, IfNotExist: true})
+	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		return false, nil
+	}
+	if err != nil {
+		return false, classify("writing "+key, err)
+	}
+	return true, nil
+}
+
+// Stat describes the object at key. Errors: ErrNotFound, ErrUnavailable.
+func (s *Store) Stat(ctx context.Context, key string) (Object, error) {
+	a, err := s.bucket.Attributes(ctx, key)
+	if err != nil {
+		return Object{}, classify("reading "+key, err)
+	}
+	return Object{Key: key, Size: a.Size, ModTime: a.ModTime}, nil
+}
+
+// Reader is an open object, or a range of one. Its WriteTo hands the
+// backend's own reader to the destination's ReadFrom, so an object on local
+// disk reaches a TCP connection through sendfile(2), never through a
+// user-space buffer.
+type Reader struct {
+	blob *blob.Reader
+	body io.Reader // the backend's reader: an *os.File, or one in an *io.LimitedReader, on local disk
+}
+
+// OpenRange opens length bytes of the object at key from offset; a negative
+// length reads to the end. Errors: ErrNotFound, ErrUnavailable.
+func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64) (*Reader, error) {
+	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
+	if err != nil {
+		return nil, classify("opening "+key, err)
+	}
+	var body io.Reader
+	if !r.As(&body) { // only fileblob exposes its io.Reader
+		body = r
+	}
+	return &Reader{blob: r, body: body}, nil
+}
+
+func (r *Reader) Read(p []byte) (int, error) { return r.body.Read(p) }
+
+// WriteTo copies the object to w, letting w's ReadFrom see the backend's
+// reader (net/http's response does, and uses sendfile for files).
+func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	if rf, ok := w.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r.body)
+	}
+	return io.Copy(w, r.body)
+}
+
+// Backend returns the reader WriteTo hands on, for tests that check the
+// sendfile path.
+func (r *Reader) Backend() io.Reader { return r.body }
+
+// Close releases the object.
+func (r *Reader) Close() error { return r.blob.Close() }
+
+// ReadHeader reads up to n bytes from the start of the object at key.
+// Errors: ErrNotFound, ErrUnavailable.
+func (s *Store) ReadHeader(ctx context.Context, key string, n int64) ([]byte, error) {
+	r, err := s.OpenRange(ctx, key, 0, n)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, classify("reading "+key, err)
+	}
+	return b, nil
+}
+
+// Delete removes the object at key. Errors: ErrNotFound, ErrUnavailable.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if _, err := s.Stat(ctx, key); err != nil {
+		return err // S3 deletes a missing key without complaint; pngd reports it
+	}
+	if err := s.bucket.Delete(ctx, key); err != nil {
+		return classify("deleting "+key, err)
+	}
+	return nil
+}
+
+// List returns up to limit objects under prefix, in key order, from the
+// page that cursor names (nil for the first). next is nil after the last
+// page. Errors: ErrBadCursor, ErrUnavailable.
+func (s *Store) List(ctx context.Context, prefix string, cursor []byte, limit int) (objs []Object, next []byte, err error) {
+	if cursor == nil {
+		cursor = blob.FirstPageToken
+	}
+	page, next, err := s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
+	if errors.Is(err, io.EOF) {
+		return nil, nil, nil
+	}
+	if gcerrors.Code(err) == gcerrors.InvalidArgument {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadCursor, err)
+	}
+	if err != nil {
+		return nil, nil, classify("listing "+prefix, err)
+	}
+	for _, o := range page {
+		if !o.IsDir {
+			objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime})
+		}
+	}
+	if len(next) == 0 {
+		next = nil
+	}
+	return objs, next, nil
+}
+
+// Ping reports whether the store can be reached. Errors: ErrUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.bucket.IsAccessible(ctx)
+	if err != nil {
+		return classify("reaching the store", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s does not exist", ErrUnavailable, s.name)
+	}
+	return nil
+}
+
+// classify wraps a backend error in the Store error it amounts to, keeping
+// the original for the log.
+func classify(op string, err error) error {
+	var api smithy.APIError
+	var netErr net.Error
+	switch {
+	case gcerrors.Code(err) == gcerrors.NotFound:
+		return fmt.Errorf("%s: %w: %w", op, ErrNotFound, err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
+		errors.As(err, &api) && (api.ErrorCode() == "XMinioStorageFull" || api.ErrorCode() == "InsufficientStorage"):
+		return fmt.Errorf("%s: %w: %w", op, ErrFull, err)
+	case errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF),
+		gcerrors.Code(err) == gcerrors.DeadlineExceeded, gcerrors.Code(err) == gcerrors.ResourceExhausted,
+		errors.As(err, &api) && (api.ErrorCode() == "SlowDown" || api.ErrorCode() == "ServiceUnavailable" || api.ErrorCode() == "XMinioServerNotInitialized"):
+		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
