@@ -41,13 +41,26 @@ type Image struct {
 // ETag is the strong entity tag of the stored PNG: its id, quoted.
 func (im Image) ETag() string { return `"` + im.ID + `"` }
 
+// Store is what the library needs of a store; *store.Store is one. Its
+// errors are store's: store.ErrNotFound, store.ErrFull,
+// store.ErrUnavailable, store.ErrBadCursor.
+type Store interface {
+	Put(ctx context.Context, key string, data []byte, contentType string) (created bool, err error)
+	Stat(ctx context.Context, key string) (store.Object, error)
+	OpenRange(ctx context.Context, key string, offset, length int64) (*store.Reader, error)
+	ReadHeader(ctx context.Context, key string, n int64) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string, cursor []byte, limit int) ([]store.Object, []byte, error)
+	Ping(ctx context.Context) error
+}
+
 // Library stores and finds images.
 type Library struct {
-	store *store.Store
+	store Store
 }
 
 // New returns a library over s.
-func New(s *store.Store) *Library { return &Library{store: s} }
+func New(s Store) *Library { return &Library{store: s} }
 
 func key(id string) string { return prefix + id + ".png" }
 

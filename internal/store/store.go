@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
@@ -59,9 +60,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	case !errors.Is(err, ErrNotFound):
 		return false, err
 	}
-	// IfNotExist settles a race with another writer of the same key: one
-	// wins, the other finds the object there.
-	err = s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType, IfNotExist: true})
+	err = s.write(ctx, key, data, contentType)
 	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
 		return false, nil
 	}
@@ -69,6 +68,28 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 		return false, classify("writing "+key, err)
 	}
 	return true, nil
+}
+
+// write writes one object atomically. It does not use Bucket.WriteAll: when
+// a Write fails (ENOSPC), WriteAll still Closes the writer, and fileblob
+// then renames the partial temporary file into place (TestFullDisk caught
+// it). Cancelling the writer's context is gocloud's way to abort.
+// IfNotExist settles a race with another writer of the same key: one wins,
+// the other gets FailedPrecondition and finds the object there.
+func (s *Store) write(ctx context.Context, key string, data []byte, contentType string) error {
+	ctx, abort := context.WithCancel(ctx)
+	defer abort()
+	sum := md5.Sum(data)
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType, ContentMD5: sum[:], IfNotExist: true})
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		abort()
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // Stat describes the object at key. Errors: ErrNotFound, ErrUnavailable.
