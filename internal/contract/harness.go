@@ -136,7 +136,13 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		if slices.Contains(resp.TransferEncoding, "chunked") {
 			fail("image response sent chunked")
 		}
-		if !head {
+		switch {
+		case head:
+		case resp.StatusCode == http.StatusPartialContent:
+			// A range of a PNG does not decode; it must be the range its
+			// Content-Range names.
+			problems = append(problems, checkContentRange(resp.Header.Get("Content-Range"), len(body))...)
+		default:
 			problems = append(problems, checkPNG(req, body)...)
 		}
 	}
@@ -188,6 +194,19 @@ func checkPNG(req *http.Request, body []byte) []string {
 	}
 	if want, ok := req.Context().Value(sizeKey{}).(image.Point); ok && img.Bounds().Size() != want {
 		return []string{fmt.Sprintf("image is %v, want %v", img.Bounds().Size(), want)}
+	}
+	return nil
+}
+
+// checkContentRange checks that "bytes first-last/size" describes n bytes
+// within size (RFC 9110 §14.4).
+func checkContentRange(field string, n int) []string {
+	var first, last, size int64
+	if _, err := fmt.Sscanf(field, "bytes %d-%d/%d", &first, &last, &size); err != nil {
+		return []string{fmt.Sprintf("206 with Content-Range %q, want bytes first-last/size", field)}
+	}
+	if first < 0 || last < first || last >= size || last-first+1 != int64(n) {
+		return []string{fmt.Sprintf("Content-Range %q does not describe the %d bytes sent", field, n)}
 	}
 	return nil
 }

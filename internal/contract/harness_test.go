@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -30,6 +31,12 @@ func TestHarnessCatches(t *testing.T) {
 	etag := func(w http.ResponseWriter) {
 		w.Header().Set("ETag", `"vi-1"`)
 		w.Header().Set("Cache-Control", "public")
+	}
+	fileHeaders := func(w http.ResponseWriter) {
+		etag(w)
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Last-Modified", "Wed, 25 Nov 2026 08:00:00 GMT")
+		w.Header().Set("Accept-Ranges", "bytes")
 	}
 	tests := []struct {
 		name    string
@@ -83,6 +90,18 @@ func TestHarnessCatches(t *testing.T) {
 			w.Write([]byte(`{"status":"ok"}`))
 			w.Write([]byte(` `))
 		}, ""}, // net/http refuses to send more than declared; the client sees 15 bytes
+		{"range longer than its Content-Range", "/images/" + strings.Repeat("a", 64), image.Point{}, func(w http.ResponseWriter, r *http.Request) {
+			fileHeaders(w)
+			w.Header().Set("Content-Range", "bytes 0-3/100")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(good[:8])
+		}, "does not describe the 8 bytes"},
+		{"a range that fits", "/images/" + strings.Repeat("a", 64), image.Point{}, func(w http.ResponseWriter, r *http.Request) {
+			fileHeaders(w)
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-7/%d", len(good)))
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(good[:8])
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
