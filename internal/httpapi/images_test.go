@@ -140,8 +140,8 @@ func testFormats(t *testing.T, c *http.Client, base string) {
 func testOrientation(t *testing.T, c *http.Client, base string) {
 	plain := encodeAs(t, "jpeg", testCard(40, 20))
 	for _, tt := range []struct {
-		orientation         uint16
-		w, h                int
+		orientation          uint16
+		w, h                 int
 		topLeft, bottomRight color.Color
 	}{
 		{1, 40, 20, red, yellow},
@@ -496,12 +496,14 @@ func TestWriteAuth(t *testing.T) {
 type faultyStore struct{ err error }
 
 func (f faultyStore) Put(context.Context, string, []byte, string) (bool, error) { return false, f.err }
-func (f faultyStore) Stat(context.Context, string) (store.Object, error)       { return store.Object{}, f.err }
+func (f faultyStore) Stat(context.Context, string) (store.Object, error) {
+	return store.Object{}, f.err
+}
 func (f faultyStore) OpenRange(context.Context, string, int64, int64) (*store.Reader, error) {
 	return nil, f.err
 }
 func (f faultyStore) ReadHeader(context.Context, string, int64) ([]byte, error) { return nil, f.err }
-func (f faultyStore) Delete(context.Context, string) error                     { return f.err }
+func (f faultyStore) Delete(context.Context, string) error                      { return f.err }
 func (f faultyStore) List(context.Context, string, []byte, int) ([]store.Object, []byte, error) {
 	return nil, nil, f.err
 }

@@ -145,7 +145,6 @@ func freePort(t testing.TB) string {
 	return port
 }
 
-
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf []byte
