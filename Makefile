@@ -6,6 +6,11 @@ TESTFLAGS ?=
 
 .DEFAULT_GOAL := help
 FUZZTIME ?= 15s
+# each fuzz test also runs for this long in `make test`
+TEST_FUZZTIME ?= 5s
+# the MinIO the S3 tests start; `make test` installs it into .bin/
+MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO := .bin/minio
 
 .PHONY: help generate build run test fuzz bench loadtest lint tidy-check
 
@@ -21,12 +26,18 @@ build: ## build bin/pngd
 run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr :9000" to change)
 	./$(BIN) $(ARGS)
 
-test: ## run every test: contract suite, spec rules, drift check, client, browser, run()
+test: $(MINIO) ## every test (contract suite on disk and MinIO, browser, run()), then each fuzz test for TEST_FUZZTIME
 	$(GO) test -count=1 $(TESTFLAGS) ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-fuzz: ## run each fuzz test for FUZZTIME (default 15s); their seeds also run in `make test`
+$(MINIO): ## install the MinIO server the S3 tests run (about 4 minutes, once)
+	GOBIN=$(CURDIR)/.bin $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+fuzz: ## run each fuzz test for FUZZTIME (default 15s); their seeds also run in `go test`
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 
 bench: ## Go benchmarks: render+encode and the whole POST /vector_image handler
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -38,7 +39,7 @@ func startRun(t *testing.T, args ...string) (string, func() error) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, pw, io.Discard)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-storage", "file://" + filepath.ToSlash(t.TempDir())}, args...), func(string) string { return "" }, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -134,7 +135,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-storage", "file://"+filepath.ToSlash(t.TempDir()))
 	cmd.Env = append(os.Environ(), "PNGD_TEST_RUN_MAIN=1")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -52,7 +55,8 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 // openDir opens a directory bucket whose temporary files sit next to the
 // objects (fileblob's no_tmp_dir): os.Rename from os.TempDir fails when that
 // is another filesystem, and a rename within one directory is atomic.
-// Temporary names end in ".tmp", which pngd's keys never do.
+// Temporary names end in ".tmp", which pngd's keys never do; Open removes
+// stale ones.
 func openDir(u *url.URL) (*blob.Bucket, error) {
 	dir := u.Path
 	if u.Host == "." {
@@ -65,5 +69,29 @@ func openDir(u *url.URL) (*blob.Bucket, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := sweepTemp(dir, time.Now().Add(-staleTemp)); err != nil {
+		return nil, err
+	}
 	return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite, DirFileMode: 0o755})
+}
+
+// staleTemp is how old a temporary file must be before Open removes it. A
+// write lasts seconds; one this old was left by a process that died.
+const staleTemp = 15 * time.Minute
+
+// tempName matches fileblob's temporary files: <key>.<hex nanoseconds>.tmp.
+var tempName = regexp.MustCompile(`\.[0-9a-f]+\.tmp$`)
+
+// sweepTemp removes temporary files older than before: what a process
+// killed in mid-write leaves. They were never visible as objects.
+func sweepTemp(dir string, before time.Time) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !tempName.MatchString(d.Name()) {
+			return err
+		}
+		if info, err := d.Info(); err == nil && info.ModTime().Before(before) {
+			os.Remove(path)
+		}
+		return nil
+	})
 }
