@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,7 +27,19 @@ var ErrNotFound = errors.New("no image has this id")
 // ErrBadCursor means a list cursor that no List call returned.
 var ErrBadCursor = errors.New("the cursor is not one this server returned")
 
-var validID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// validID reports whether id is 64 lowercase hex digits, as the spec's
+// ImageID pattern says; anything else names no image (and no key).
+func validID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Image describes a stored image.
 type Image struct {
@@ -113,7 +124,7 @@ func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 // Stat describes the image with id, without its width and height.
 // Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		return Image{}, ErrNotFound
 	}
 	o, err := l.store.Stat(ctx, key(id))
@@ -151,6 +162,9 @@ func (l *Library) Info(ctx context.Context, id string) (Image, error) {
 // Open opens length bytes of the image's PNG from offset; a negative length
 // reads to the end. Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Open(ctx context.Context, id string, offset, length int64) (*store.Reader, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
 	r, err := l.store.OpenRange(ctx, key(id), offset, length)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
@@ -160,6 +174,9 @@ func (l *Library) Open(ctx context.Context, id string, offset, length int64) (*s
 
 // Delete removes the image. Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Delete(ctx context.Context, id string) error {
+	if !validID(id) {
+		return ErrNotFound
+	}
 	err := l.store.Delete(ctx, key(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
@@ -189,7 +206,7 @@ func (l *Library) List(ctx context.Context, cursor string, limit int) ([]Image, 
 	var ims []Image
 	for _, o := range objs {
 		id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, prefix), ".png")
-		if ok && validID.MatchString(id) {
+		if ok && validID(id) {
 			ims = append(ims, Image{ID: id, Size: o.Size, Created: o.ModTime})
 		}
 	}

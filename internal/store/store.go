@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"time"
 
@@ -107,7 +108,7 @@ func (s *Store) Stat(ctx context.Context, key string) (Object, error) {
 // user-space buffer.
 type Reader struct {
 	blob *blob.Reader
-	body io.Reader // the backend's reader: an *os.File, or one in an *io.LimitedReader, on local disk
+	body io.Reader // the backend's reader: an *os.File in an *io.LimitedReader, on local disk
 }
 
 // OpenRange opens length bytes of the object at key from offset; a negative
@@ -121,8 +122,20 @@ func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64)
 	if !r.As(&body) { // only fileblob exposes its io.Reader
 		body = r
 	}
+	if f, ok := body.(*os.File); ok {
+		// fileblob hands over a bare file for a read to the end. Bounded,
+		// it cannot reach *os.File's own WriteTo, which would hide it from
+		// net/http's ReadFrom behind a wrapper and lose sendfile.
+		body = &io.LimitedReader{R: f, N: r.Size() - offset}
+	}
 	return &Reader{blob: r, body: body}, nil
 }
+
+// Size is the size of the whole object, not of the range.
+func (r *Reader) Size() int64 { return r.blob.Size() }
+
+// ModTime is when the object was written.
+func (r *Reader) ModTime() time.Time { return r.blob.ModTime() }
 
 func (r *Reader) Read(p []byte) (int, error) { return r.body.Read(p) }
 

@@ -1,0 +1,2 @@
+-- GET one URL over keep-alive connections.
+wrk.method = "GET"
