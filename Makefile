@@ -39,11 +39,12 @@ fuzz: ## run each fuzz test for FUZZTIME (default 15s); their seeds also run in 
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 
-bench: ## Go benchmarks: render+encode and the whole POST /vector_image handler
+bench: ## Go benchmarks: render+encode, upload preparation, the POST /vector_image and GET /images/{id} handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-loadtest: ## wrk, side by side: pngd vs the seed stack (needs wrk, python3-fastapi, -uvicorn, -opencv)
+loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx, upload MB/s
 	internal/loadtest/vector_image.sh
+	internal/loadtest/images.sh
 
 lint: ## gofmt (outside gen/) and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

@@ -1,0 +1,52 @@
+package library
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// photoLike is a w×h image with smooth gradients and some texture, so that
+// it compresses roughly as a photo does.
+func photoLike(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			i := img.PixOffset(x, y)
+			img.Pix[i] = byte(x * 255 / w)
+			img.Pix[i+1] = byte(y * 255 / h)
+			img.Pix[i+2] = byte((x*y)>>4) ^ byte(x*7+y*13)
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
+}
+
+// BenchmarkPrepare measures what an upload costs before the store write:
+// sniff, header check, decode, normalise, encode the PNG to store, hash.
+func BenchmarkPrepare(b *testing.B) {
+	src := photoLike(2000, 1500)
+	var pngBuf, jpgBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, src); err != nil {
+		b.Fatal(err)
+	}
+	if err := jpeg.Encode(&jpgBuf, src, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	for _, bb := range []struct {
+		name string
+		data []byte
+	}{{"png-2000x1500", pngBuf.Bytes()}, {"jpeg-2000x1500", jpgBuf.Bytes()}} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bb.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Prepare(bb.data, 50_000_000); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
