@@ -65,7 +65,8 @@ func noSniff(next http.Handler) http.Handler {
 	})
 }
 
-// rawUploadBody hands POST /images its raw body. The generated handler
+// rawUploadBody hands POST /images its raw body, and its declared length
+// for sizing the buffer. The generated handler
 // matches the Content-Type against the spec's "image/*" as a literal prefix,
 // so "image/png" never matches and Body stays nil; the spec gate has
 // already checked that the Content-Type is image/* or multipart/form-data.
@@ -78,8 +79,19 @@ func rawUploadBody(next gen.StrictHandlerFunc, operationID string) gen.StrictHan
 			req.Body = r.Body
 			request = req
 		}
-		return next(ctx, w, r, request)
+		return next(context.WithValue(ctx, bodyLengthKey{}, r.ContentLength), w, r, request)
 	}
+}
+
+type bodyLengthKey struct{}
+
+// bodyLength is the upload's declared Content-Length, or -1.
+func bodyLength(ctx context.Context) int64 {
+	n, ok := ctx.Value(bodyLengthKey{}).(int64)
+	if !ok {
+		return -1
+	}
+	return n
 }
 
 type headKey struct{}
