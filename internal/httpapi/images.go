@@ -153,7 +153,7 @@ func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (g
 	switch outcome {
 	case rangeUnsatisfiable:
 		return gen.GetImage416ApplicationProblemPlusJSONResponse{
-			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; the range %q starts past its end", im.Size, *q.Range)),
+			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; no part of the range %q lies within them", im.Size, *q.Range)),
 			Headers: gen.GetImage416ResponseHeaders{ContentRange: fmt.Sprintf("bytes */%d", im.Size)},
 		}, nil
 	case rangeIgnored:
