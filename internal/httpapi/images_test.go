@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -675,4 +676,68 @@ func TestUploadClientGoesAway(t *testing.T) {
 		t.Errorf("after an abandoned upload the store holds %v (%v)", objs, err)
 	}
 	upload(t, c, srv.URL, "image/png", data, 201)
+}
+
+// TestConcurrentIdenticalUploads: eight clients upload the same picture at
+// once, on both backends. All succeed with the same id, and the stored
+// object is whole.
+func TestConcurrentIdenticalUploads(t *testing.T) {
+	data := encodeAs(t, "png", noiseCard(400, 300))
+	for _, b := range imageBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			srv, c := newTestServer(t, Config{Library: library.New(b.store)})
+			ids := make(chan string, 8)
+			created := make(chan bool, 8)
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					req := newRequest(t, http.MethodPost, srv.URL+"/images", "image/png", string(data))
+					resp, body := do(t, c, req)
+					var im gen.Image
+					if (resp.StatusCode != 200 && resp.StatusCode != 201) || json.Unmarshal(body, &im) != nil {
+						t.Errorf("upload: %d %s", resp.StatusCode, body)
+						return
+					}
+					ids <- im.Id
+					created <- resp.StatusCode == 201
+				})
+			}
+			wg.Wait()
+			close(ids)
+			close(created)
+			first := ""
+			for id := range ids {
+				if first == "" {
+					first = id
+				} else if id != first {
+					t.Errorf("ids differ: %s, %s", first, id)
+				}
+			}
+			anyCreated := false
+			for c := range created {
+				anyCreated = anyCreated || c
+			}
+			if !anyCreated {
+				t.Error("no upload answered 201")
+			}
+			got := fetch(t, c, srv.URL, gen.Image{Url: "/images/" + first, Width: 400, Height: 300})
+			if got.Bounds().Dx() != 400 {
+				t.Errorf("stored image is %v", got.Bounds())
+			}
+		})
+	}
+}
+
+// noiseCard is a w×h image of pseudo-random pixels: a PNG that does not
+// shrink, so that writing it takes a while.
+func noiseCard(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	x := uint32(1)
+	for i := range img.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		img.Pix[i] = byte(x)
+	}
+	return img
 }
