@@ -23,7 +23,7 @@ generate: ## regenerate gen/ from api/openapi.yaml with the pinned oapi-codegen
 build: ## build bin/pngd
 	$(GO) build -o $(BIN) ./cmd/pngd
 
-run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr :9000" to change)
+run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr 127.0.0.1:9000" to change)
 	./$(BIN) $(ARGS)
 
 test: $(MINIO) ## every test (contract suite on disk and MinIO, browser, run()), then each fuzz test for TEST_FUZZTIME
