@@ -1,0 +1,95 @@
+package library
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pngd/pngd/internal/store"
+)
+
+func openLibrary(t *testing.T) (*Library, *store.Store) {
+	t.Helper()
+	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(st), st
+}
+
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, photoLike(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestPrepareIsContentAddressed: the id is the SHA-256 of the stored bytes,
+// the same for the same picture, and different for a different one.
+func TestPrepareIsContentAddressed(t *testing.T) {
+	a1, err := Prepare(pngOf(t, 40, 30), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := Prepare(pngOf(t, 40, 30), 1<<20)
+	b, _ := Prepare(pngOf(t, 41, 30), 1<<20)
+	if a1.ID != a2.ID || a1.ID == b.ID || !validID(a1.ID) {
+		t.Errorf("ids: %s, %s, %s", a1.ID, a2.ID, b.ID)
+	}
+	if a1.Width != 40 || a1.Height != 30 || a1.Size != int64(len(a1.png)) {
+		t.Errorf("prepared %+v", a1.Image)
+	}
+}
+
+// TestListShowsOnlyImages: a write's temporary file and foreign keys under
+// images/ are never listed.
+func TestListShowsOnlyImages(t *testing.T) {
+	lib, st := openLibrary(t)
+	p, err := Prepare(pngOf(t, 10, 10), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, created, err := lib.Save(context.Background(), p)
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	for _, k := range []string{"images/" + p.ID + ".png.18f3a2b4c5d6e7f8.tmp", "images/readme.txt", "images/" + strings.Repeat("z", 64) + ".png"} {
+		if _, err := st.Put(context.Background(), k, []byte("x"), "text/plain"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ims, next, err := lib.List(context.Background(), "", 100)
+	if err != nil || next != "" || len(ims) != 1 || ims[0].ID != im.ID {
+		t.Errorf("List = %+v, %q, %v; want only %s", ims, next, err, im.ID)
+	}
+	info, err := lib.Info(context.Background(), im.ID)
+	if err != nil || info.Width != 10 || info.Height != 10 || info.Size != p.Size {
+		t.Errorf("Info = %+v, %v", info, err)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	lib, _ := openLibrary(t)
+	ctx := context.Background()
+	for _, id := range []string{strings.Repeat("0", 64), "../../etc/passwd", "", strings.Repeat("A", 64)} {
+		if _, err := lib.Stat(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Stat(%q) = %v", id, err)
+		}
+		if _, err := lib.Open(ctx, id, 0, -1); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Open(%q) = %v", id, err)
+		}
+		if err := lib.Delete(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Delete(%q) = %v", id, err)
+		}
+	}
+	if _, _, err := lib.List(ctx, "!!", 10); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("List with a bad cursor = %v", err)
+	}
+}
