@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -32,18 +33,17 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestSwaggerUITryItOut opens /docs/ in headless Chromium, runs "Try it out"
-// on GET /vector_image with a chosen size, and waits for the PNG to appear
-// as an <img> of exactly that natural size. The browser's API calls are
-// checked against the spec on the server's side.
-func TestSwaggerUITryItOut(t *testing.T) {
+// browse starts pngd behind the server-side contract check for prefixes and
+// a headless Chromium, and returns a browser context and pngd's URL.
+func browse(t *testing.T, prefixes ...string) (context.Context, string) {
+	t.Helper()
 	exe := chromium(t)
 	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), Library: library.New(openDirStore(t))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(harness.Middleware(t, h, "/vector_image", "/openapi"))
-	defer srv.Close()
+	srv := httptest.NewServer(harness.Middleware(t, h, prefixes...))
+	t.Cleanup(srv.Close)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -56,15 +56,34 @@ func TestSwaggerUITryItOut(t *testing.T) {
 		chromedp.Flag("disable-quic", true),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx, srv.URL
+}
 
+// failBrowser ends a browser test with what the page showed.
+func failBrowser(t *testing.T, ctx context.Context, op string, err error) {
+	t.Helper()
+	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(op+` .responses-wrapper`))
+	shot := filepath.Join(os.TempDir(), "pngd-swagger-ui.png")
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
+		os.WriteFile(shot, png, 0o644)
+	}
+	t.Fatalf("Swagger UI: %v (screenshot in %s)\nresponses:\n%.4000s", err, shot, html)
+}
+
+// TestSwaggerUITryItOut opens /docs/ in headless Chromium, runs "Try it out"
+// on GET /vector_image with a chosen size, and waits for the PNG to appear
+// as an <img> of exactly that natural size. The browser's API calls are
+// checked against the spec on the server's side.
+func TestSwaggerUITryItOut(t *testing.T) {
+	ctx, base := browse(t, "/vector_image", "/openapi")
 	const op = `#operations-render-getVectorImage`
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/docs/"),
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/docs/"),
 		chromedp.WaitVisible(op+` .opblock-summary`),
 		chromedp.Click(op+` .opblock-summary`),
 		chromedp.WaitVisible(op+` .try-out__btn`),
@@ -81,13 +100,52 @@ func TestSwaggerUITryItOut(t *testing.T) {
 			return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null })()`))
 	}
 	if err != nil {
-		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(op+` .responses-wrapper`))
-		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
-			os.WriteFile(filepath.Join(os.TempDir(), "pngd-swagger-ui.png"), shot, 0o644)
-		}
-		t.Fatalf("Swagger UI: %v (screenshot in %s)\nresponses:\n%.4000s", err, filepath.Join(os.TempDir(), "pngd-swagger-ui.png"), html)
+		failBrowser(t, ctx, op, err)
 	}
 	if len(natural) != 2 || natural[0] != 123 || natural[1] != 45 {
 		t.Fatalf("<img> natural size = %v, want [123 45]", natural)
+	}
+}
+
+// TestSwaggerUIUpload uploads a PNG file through "Try it out" on POST
+// /images, in each of the two body media types the spec offers, and waits
+// for Swagger UI to show the answer: 201, then 200 for the same picture.
+func TestSwaggerUIUpload(t *testing.T) {
+	ctx, base := browse(t, "/images", "/openapi")
+	file := filepath.Join(t.TempDir(), "card.png")
+	if err := os.WriteFile(file, encodeAs(t, "png", testCard(33, 22)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const op = `#operations-images-uploadImage`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/docs/"),
+		chromedp.WaitVisible(op+` .opblock-summary`),
+		chromedp.Click(op+` .opblock-summary`),
+		chromedp.WaitVisible(op+` .try-out__btn`),
+		chromedp.Click(op+` .try-out__btn`),
+		chromedp.WaitVisible(op+` input[type=file]`),
+		chromedp.SetUploadFiles(op+` input[type=file]`, []string{file}),
+		chromedp.Click(op+` .execute`),
+	)
+	for _, want := range []struct{ status, contentType string }{{"201", "image/"}, {"200", "multipart/form-data"}} {
+		if err == nil && want.status == "200" {
+			// The same file again, as multipart/form-data this time.
+			err = chromedp.Do(ctx,
+				chromedp.SetValue(op+` .body-param-content-type select`, "multipart/form-data"),
+				chromedp.WaitVisible(op+` input[type=file]`),
+				chromedp.SetUploadFiles(op+` input[type=file]`, []string{file}),
+				chromedp.Click(op+` .execute`),
+			)
+		}
+		if err == nil {
+			_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const c = document.querySelector('`+op+` .live-responses-table tr.response .response-col_status');
+				const table = document.querySelector('`+op+` .live-responses-table');
+				const curl = document.querySelector('`+op+` .curl');
+				return c !== null && c.textContent.trim().startsWith('`+want.status+`') && table.textContent.includes('"width": 33') &&
+					curl !== null && curl.textContent.includes('Content-Type: `+want.contentType+`') })()`))
+		}
+		if err != nil {
+			failBrowser(t, ctx, op, fmt.Errorf("waiting for %s from a %s upload: %w", want.status, want.contentType, err))
+		}
 	}
 }
