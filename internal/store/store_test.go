@@ -7,14 +7,88 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pngd/pngd/internal/miniotest"
 	"github.com/pngd/pngd/internal/store"
 )
+
+func TestMain(m *testing.M) {
+	// TestKilledMidWrite re-runs this binary as a writer that dies.
+	if u := os.Getenv("PNGD_TEST_DIE_MID_WRITE"); u != "" {
+		dieMidWrite(u)
+	}
+	os.Exit(m.Run())
+}
+
+// dieMidWrite starts writing a 12 MiB object to the store at u, sends half
+// of it, and SIGKILLs its own process before the write can finish.
+func dieMidWrite(u string) {
+	st, err := store.Open(context.Background(), u)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	w, err := st.NewWriterForTest(context.Background(), "images/half")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	half := bytes.Repeat([]byte{0xab}, 6<<20)
+	if _, err := w.Write(half); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	time.Sleep(300 * time.Millisecond) // let a multipart upload's first part reach S3
+	fmt.Println("half written")
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}
+
+// TestKilledMidWrite: a process killed in the middle of writing an object,
+// on either backend, leaves no object behind, partial or whole.
+func TestKilledMidWrite(t *testing.T) {
+	minio := miniotest.Start(t)
+	for _, u := range []string{"file://" + filepath.ToSlash(t.TempDir()), minio.Bucket(t, "midwrite")} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^$")
+		cmd.Env = append(append(os.Environ(), miniotest.Env()...), "PNGD_TEST_DIE_MID_WRITE="+u)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || !strings.Contains(string(out), "half written") {
+			t.Fatalf("%s: the writer did not die mid-write: %v\n%s", u, err, out)
+		}
+		st, err := store.Open(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Stat(ctx, "images/half"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: after the writer died, Stat = %v; want ErrNotFound", u, err)
+		}
+		objs, _, err := st.List(ctx, "images/", nil, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		temps := 0
+		for _, o := range objs {
+			if !strings.HasSuffix(o.Key, ".tmp") {
+				t.Errorf("%s: visible object %q after the writer died", u, o.Key)
+			}
+			temps++
+		}
+		// On disk the half-written bytes are there, in a temporary file
+		// that no reader takes for the object.
+		if strings.HasPrefix(u, "file://") && temps != 1 {
+			t.Errorf("%s: %d temporary files, want the dead writer's one", u, temps)
+		}
+		st.Close()
+	}
+}
 
 // backends opens one store of each kind: a directory and a real MinIO
 // bucket. Every test of the conformance suite runs on both.
