@@ -148,7 +148,7 @@ func checkObjects(t *testing.T, st *store.Store) (complete int, temps []string) 
 				t.Errorf("unexpected object %q", o.Key)
 				continue
 			}
-			data, err := st.ReadHeader(context.Background(), o.Key, -1)
+			data, err := st.ReadAll(context.Background(), o.Key)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -75,6 +75,18 @@ func failBrowser(t *testing.T, ctx context.Context, op string, err error) {
 	t.Fatalf("Swagger UI: %v (screenshot in %s)\nresponses:\n%.4000s", err, shot, html)
 }
 
+// tryItOut opens /docs/ at base, expands the operation op (a CSS selector)
+// and presses its "Try it out" button.
+func tryItOut(base, op string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/docs/"),
+		chromedp.WaitVisible(op + ` .opblock-summary`),
+		chromedp.Click(op + ` .opblock-summary`),
+		chromedp.WaitVisible(op + ` .try-out__btn`),
+		chromedp.Click(op + ` .try-out__btn`),
+	}
+}
+
 // TestSwaggerUITryItOut opens /docs/ in headless Chromium, runs "Try it out"
 // on GET /vector_image with a chosen size, and waits for the PNG to appear
 // as an <img> of exactly that natural size. The browser's API calls are
@@ -82,18 +94,13 @@ func failBrowser(t *testing.T, ctx context.Context, op string, err error) {
 func TestSwaggerUITryItOut(t *testing.T) {
 	ctx, base := browse(t, "/vector_image", "/openapi")
 	const op = `#operations-render-getVectorImage`
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/docs/"),
-		chromedp.WaitVisible(op+` .opblock-summary`),
-		chromedp.Click(op+` .opblock-summary`),
-		chromedp.WaitVisible(op+` .try-out__btn`),
-		chromedp.Click(op+` .try-out__btn`),
+	err := chromedp.Do(ctx, append(tryItOut(base, op),
 		chromedp.WaitVisible(op+` tr[data-param-name="width"] input`),
 		// The inputs hold the spec's default (256); erase it as a person would.
 		chromedp.SendKeys(op+` tr[data-param-name="width"] input`, strings.Repeat(kb.Backspace, 3)+"123"),
 		chromedp.SendKeys(op+` tr[data-param-name="height"] input`, strings.Repeat(kb.Backspace, 3)+"45"),
 		chromedp.Click(op+` .execute`),
-	)
+	)...)
 	var natural []int
 	if err == nil {
 		natural, err = chromedp.Run(ctx, chromedp.Poll[[]int](`(() => { const i = document.querySelector('`+op+` .live-responses-table img');
@@ -117,16 +124,11 @@ func TestSwaggerUIUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	const op = `#operations-images-uploadImage`
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/docs/"),
-		chromedp.WaitVisible(op+` .opblock-summary`),
-		chromedp.Click(op+` .opblock-summary`),
-		chromedp.WaitVisible(op+` .try-out__btn`),
-		chromedp.Click(op+` .try-out__btn`),
+	err := chromedp.Do(ctx, append(tryItOut(base, op),
 		chromedp.WaitVisible(op+` input[type=file]`),
 		chromedp.SetUploadFiles(op+` input[type=file]`, []string{file}),
 		chromedp.Click(op+` .execute`),
-	)
+	)...)
 	for _, want := range []struct{ status, contentType string }{{"201", "image/"}, {"200", "multipart/form-data"}} {
 		if err == nil && want.status == "200" {
 			// The same file again, as multipart/form-data this time.

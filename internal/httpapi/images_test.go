@@ -497,15 +497,16 @@ func TestWriteAuth(t *testing.T) {
 // faultyStore fails every call with err.
 type faultyStore struct{ err error }
 
-func (f faultyStore) Put(context.Context, string, []byte, string) (bool, error) { return false, f.err }
+func (f faultyStore) Put(context.Context, string, []byte, string) (store.Object, bool, error) {
+	return store.Object{}, false, f.err
+}
 func (f faultyStore) Stat(context.Context, string) (store.Object, error) {
 	return store.Object{}, f.err
 }
 func (f faultyStore) OpenRange(context.Context, string, int64, int64) (*store.Reader, error) {
 	return nil, f.err
 }
-func (f faultyStore) ReadHeader(context.Context, string, int64) ([]byte, error) { return nil, f.err }
-func (f faultyStore) Delete(context.Context, string) error                      { return f.err }
+func (f faultyStore) Delete(context.Context, string) error { return f.err }
 func (f faultyStore) List(context.Context, string, []byte, int) ([]store.Object, []byte, error) {
 	return nil, nil, f.err
 }

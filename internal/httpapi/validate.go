@@ -31,11 +31,12 @@ import (
 //   - 413 for a body over the limit, 415 for an undeclared media type;
 //   - 400 for anything else the spec's schemas reject.
 type specGate struct {
-	doc      *openapi3.T
 	router   routers.Router
 	limits   gateLimits
 	keys     apiKeys
-	imageOps map[*openapi3.Operation]bool
+	imageOps map[*openapi3.Operation]bool // 200 is image/png: Accept must allow it
+	secured  map[*openapi3.Operation]bool // under a security requirement
+	rawOps   map[*openapi3.Operation]bool // the body may be raw image bytes
 	opts     *openapi3filter.Options
 	// rawOpts validate operations that take raw image bytes: everything but
 	// the body, which the handler reads once, whole, and the validator
@@ -90,8 +91,10 @@ func newSpecGate(doc *openapi3.T, limits gateLimits, keys apiKeys, next http.Han
 		return nil, fmt.Errorf("routing the spec: %w", err)
 	}
 	g := &specGate{
-		doc: doc, router: router, limits: limits, keys: keys, next: next,
-		imageOps: imageOperations(doc),
+		router: router, limits: limits, keys: keys, next: next,
+		imageOps: operations(doc, isImageOp),
+		secured:  operations(doc, func(op *openapi3.Operation) bool { return needsAuth(doc, op) }),
+		rawOps:   operations(doc, takesRawImage),
 		// Defaults are resolved by the handlers; letting the validator write
 		// them would re-encode every body. KeepValidatedValue hands the
 		// decoded body on, and the generated binding (runtime.BindJSONBody)
@@ -103,17 +106,23 @@ func newSpecGate(doc *openapi3.T, limits gateLimits, keys apiKeys, next http.Han
 	return g, nil
 }
 
-// imageOperations returns the operations whose 200 response is image/png.
-func imageOperations(doc *openapi3.T) map[*openapi3.Operation]bool {
+// operations returns the set of the spec's operations that match.
+func operations(doc *openapi3.T, match func(*openapi3.Operation) bool) map[*openapi3.Operation]bool {
 	ops := map[*openapi3.Operation]bool{}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			if ok := op.Responses.Status(http.StatusOK); ok != nil && ok.Value.Content.Get("image/png") != nil {
+			if match(op) {
 				ops[op] = true
 			}
 		}
 	}
 	return ops
+}
+
+// isImageOp reports whether op's 200 response is image/png.
+func isImageOp(op *openapi3.Operation) bool {
+	ok := op.Responses.Status(http.StatusOK)
+	return ok != nil && ok.Value.Content.Get("image/png") != nil
 }
 
 func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +151,7 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if needsAuth(g.doc, route.Operation) && !g.keys.allows(r) {
+	if g.secured[route.Operation] && !g.keys.allows(r) {
 		// RFC 6750 §3: a missing key gets the bare challenge, a wrong one
 		// error="invalid_token".
 		challenge := `Bearer realm="pngd"`
@@ -156,7 +165,7 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	raw := takesRawImage(route.Operation)
+	raw := g.rawOps[route.Operation]
 	limit := g.limits.body
 	if raw {
 		limit = g.limits.upload

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -56,10 +57,9 @@ func (im Image) ETag() string { return `"` + im.ID + `"` }
 // errors are store's: store.ErrNotFound, store.ErrFull,
 // store.ErrUnavailable, store.ErrBadCursor.
 type Store interface {
-	Put(ctx context.Context, key string, data []byte, contentType string) (created bool, err error)
+	Put(ctx context.Context, key string, data []byte, contentType string) (o store.Object, created bool, err error)
 	Stat(ctx context.Context, key string) (store.Object, error)
 	OpenRange(ctx context.Context, key string, offset, length int64) (*store.Reader, error)
-	ReadHeader(ctx context.Context, key string, n int64) ([]byte, error)
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context, prefix string, cursor []byte, limit int) ([]store.Object, []byte, error)
 	Ping(ctx context.Context) error
@@ -108,11 +108,7 @@ func Prepare(data []byte, maxPixels int64) (*Prepared, error) {
 // stored image, and whether this call stored it. Errors: store.ErrFull,
 // store.ErrUnavailable.
 func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
-	created, err := l.store.Put(ctx, key(p.ID), p.png, "image/png")
-	if err != nil {
-		return Image{}, false, err
-	}
-	o, err := l.store.Stat(ctx, key(p.ID))
+	o, created, err := l.store.Put(ctx, key(p.ID), p.png, "image/png")
 	if err != nil {
 		return Image{}, false, err
 	}
@@ -140,23 +136,23 @@ func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
 // Info describes the image with id, reading its width and height from the
 // PNG's IHDR chunk. Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Info(ctx context.Context, id string) (Image, error) {
-	im, err := l.Stat(ctx, id)
-	if err != nil {
-		return Image{}, err
-	}
 	// Signature (8), IHDR length and type (8), width (4), height (4).
-	head, err := l.store.ReadHeader(ctx, key(id), 24)
-	if errors.Is(err, store.ErrNotFound) {
-		return Image{}, ErrNotFound
-	}
+	r, err := l.Open(ctx, id, 0, 24)
 	if err != nil {
 		return Image{}, err
+	}
+	defer r.Close()
+	head, err := io.ReadAll(r)
+	if err != nil {
+		return Image{}, fmt.Errorf("reading %s: %w", key(id), err)
 	}
 	if len(head) < 24 || string(head[12:16]) != "IHDR" {
 		return Image{}, fmt.Errorf("stored object %s is not a PNG", key(id))
 	}
-	im.Width, im.Height = int(binary.BigEndian.Uint32(head[16:])), int(binary.BigEndian.Uint32(head[20:]))
-	return im, nil
+	return Image{
+		ID: id, Size: r.Size(), Created: r.ModTime(),
+		Width: int(binary.BigEndian.Uint32(head[16:])), Height: int(binary.BigEndian.Uint32(head[20:])),
+	}, nil
 }
 
 // Open opens length bytes of the image's PNG from offset; a negative length

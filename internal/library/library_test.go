@@ -61,7 +61,7 @@ func TestListShowsOnlyImages(t *testing.T) {
 		t.Fatal(created, err)
 	}
 	for _, k := range []string{"images/" + p.ID + ".png.18f3a2b4c5d6e7f8.tmp", "images/readme.txt", "images/" + strings.Repeat("z", 64) + ".png"} {
-		if _, err := st.Put(context.Background(), k, []byte("x"), "text/plain"); err != nil {
+		if _, _, err := st.Put(context.Background(), k, []byte("x"), "text/plain"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -52,23 +52,23 @@ func (s *Store) Close() error { return s.bucket.Close() }
 
 // Put stores data under key unless an object is there already, in which
 // case it reports created == false and leaves that object alone: pngd's keys
-// name their content, so the object there is the same. The write is atomic.
-// Errors: ErrFull, ErrUnavailable.
-func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (created bool, err error) {
-	switch _, err := s.Stat(ctx, key); {
+// name their content, so the object there is the same. It returns the
+// object now at key. The write is atomic. Errors: ErrFull, ErrUnavailable.
+func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (o Object, created bool, err error) {
+	switch o, err := s.Stat(ctx, key); {
 	case err == nil:
-		return false, nil
+		return o, false, nil
 	case !errors.Is(err, ErrNotFound):
-		return false, err
+		return Object{}, false, err
 	}
 	err = s.write(ctx, key, data, contentType)
-	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-		return false, nil
+	if err != nil && gcerrors.Code(err) != gcerrors.FailedPrecondition {
+		return Object{}, false, classify("writing "+key, err)
 	}
-	if err != nil {
-		return false, classify("writing "+key, err)
-	}
-	return true, nil
+	created = err == nil
+	// The store sets the time; read it back.
+	o, err = s.Stat(ctx, key)
+	return o, created, err
 }
 
 // write writes one object atomically. It does not use Bucket.WriteAll: when
@@ -155,10 +155,10 @@ func (r *Reader) Backend() io.Reader { return r.body }
 // Close releases the object.
 func (r *Reader) Close() error { return r.blob.Close() }
 
-// ReadHeader reads up to n bytes from the start of the object at key.
-// Errors: ErrNotFound, ErrUnavailable.
-func (s *Store) ReadHeader(ctx context.Context, key string, n int64) ([]byte, error) {
-	r, err := s.OpenRange(ctx, key, 0, n)
+// ReadAll reads the whole object at key. Errors: ErrNotFound,
+// ErrUnavailable.
+func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+	r, err := s.OpenRange(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -134,9 +134,9 @@ var ctx = context.Background()
 
 func testPutGet(t *testing.T, st *store.Store) {
 	data := bytes.Repeat([]byte("pngd"), 1000)
-	created, err := st.Put(ctx, "a/obj", data, "image/png")
-	if err != nil || !created {
-		t.Fatalf("Put = %v, %v; want true, nil", created, err)
+	put, created, err := st.Put(ctx, "a/obj", data, "image/png")
+	if err != nil || !created || put.Size != int64(len(data)) {
+		t.Fatalf("Put = %+v, %v, %v; want the object, true, nil", put, created, err)
 	}
 	o, err := st.Stat(ctx, "a/obj")
 	if err != nil {
@@ -145,7 +145,7 @@ func testPutGet(t *testing.T, st *store.Store) {
 	if o.Size != int64(len(data)) || o.ModTime.IsZero() {
 		t.Errorf("Stat = %+v, want size %d and a time", o, len(data))
 	}
-	got, err := st.ReadHeader(ctx, "a/obj", -1)
+	got, err := st.ReadAll(ctx, "a/obj")
 	if err != nil || !bytes.Equal(got, data) {
 		t.Errorf("read back %d bytes (%v), want the %d written", len(got), err, len(data))
 	}
@@ -153,7 +153,7 @@ func testPutGet(t *testing.T, st *store.Store) {
 
 func testRanges(t *testing.T, st *store.Store) {
 	data := []byte("0123456789")
-	if _, err := st.Put(ctx, "ranges", data, "image/png"); err != nil {
+	if _, _, err := st.Put(ctx, "ranges", data, "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -180,7 +180,7 @@ func testConcurrentPut(t *testing.T, st *store.Store) {
 	createdCount := 0
 	for range 8 {
 		wg.Go(func() {
-			created, err := st.Put(ctx, "same", data, "image/png")
+			_, created, err := st.Put(ctx, "same", data, "image/png")
 			if err != nil {
 				t.Error(err)
 			}
@@ -195,11 +195,11 @@ func testConcurrentPut(t *testing.T, st *store.Store) {
 	if createdCount < 1 {
 		t.Errorf("no Put reported creating the object")
 	}
-	got, err := st.ReadHeader(ctx, "same", -1)
+	got, err := st.ReadAll(ctx, "same")
 	if err != nil || !bytes.Equal(got, data) {
 		t.Errorf("after 8 concurrent Puts the object has %d bytes (%v), want the %d written", len(got), err, len(data))
 	}
-	if created, err := st.Put(ctx, "same", data, "image/png"); err != nil || created {
+	if _, created, err := st.Put(ctx, "same", data, "image/png"); err != nil || created {
 		t.Errorf("Put of an existing key = %v, %v; want false, nil", created, err)
 	}
 }
@@ -217,7 +217,7 @@ func testNotFound(t *testing.T, st *store.Store) {
 }
 
 func testDelete(t *testing.T, st *store.Store) {
-	if _, err := st.Put(ctx, "doomed", []byte("x"), "image/png"); err != nil {
+	if _, _, err := st.Put(ctx, "doomed", []byte("x"), "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Delete(ctx, "doomed"); err != nil {
@@ -233,7 +233,7 @@ func testList(t *testing.T, st *store.Store) {
 	for i := range 5 {
 		k := fmt.Sprintf("list/%02d", i)
 		want = append(want, k)
-		if _, err := st.Put(ctx, k, []byte{byte(i)}, "image/png"); err != nil {
+		if _, _, err := st.Put(ctx, k, []byte{byte(i)}, "image/png"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -272,7 +272,7 @@ func TestFileReaderIsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.Put(ctx, "f", []byte("0123456789"), "image/png"); err != nil {
+	if _, _, err := st.Put(ctx, "f", []byte("0123456789"), "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	r, err := st.OpenRange(ctx, "f", 2, 5)
@@ -323,7 +323,7 @@ func TestUnreachable(t *testing.T) {
 	if _, err := st.Stat(ctx, "k"); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Stat = %v, want ErrUnavailable", err)
 	}
-	if _, err := st.Put(ctx, "k", []byte("x"), "image/png"); !errors.Is(err, store.ErrUnavailable) {
+	if _, _, err := st.Put(ctx, "k", []byte("x"), "image/png"); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Put = %v, want ErrUnavailable", err)
 	}
 }
@@ -342,7 +342,7 @@ func TestFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	_, err = st.Put(ctx, "big", make([]byte, 2<<20), "image/png")
+	_, _, err = st.Put(ctx, "big", make([]byte, 2<<20), "image/png")
 	if !errors.Is(err, store.ErrFull) {
 		t.Fatalf("Put of 2 MiB into 1 MiB = %v, want ErrFull", err)
 	}
