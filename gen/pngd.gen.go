@@ -94,6 +94,114 @@ func (e Interpolation) Valid() bool {
 	}
 }
 
+// Defines values for GetImageParamsFit.
+const (
+	Contain GetImageParamsFit = "contain"
+	Cover   GetImageParamsFit = "cover"
+	Fill    GetImageParamsFit = "fill"
+)
+
+// Valid indicates whether the value is a known member of the GetImageParamsFit enum.
+func (e GetImageParamsFit) Valid() bool {
+	switch e {
+	case Contain:
+		return true
+	case Cover:
+		return true
+	case Fill:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetImageParamsGravity.
+const (
+	Center    GetImageParamsGravity = "center"
+	East      GetImageParamsGravity = "east"
+	North     GetImageParamsGravity = "north"
+	Northeast GetImageParamsGravity = "northeast"
+	Northwest GetImageParamsGravity = "northwest"
+	South     GetImageParamsGravity = "south"
+	Southeast GetImageParamsGravity = "southeast"
+	Southwest GetImageParamsGravity = "southwest"
+	West      GetImageParamsGravity = "west"
+)
+
+// Valid indicates whether the value is a known member of the GetImageParamsGravity enum.
+func (e GetImageParamsGravity) Valid() bool {
+	switch e {
+	case Center:
+		return true
+	case East:
+		return true
+	case North:
+		return true
+	case Northeast:
+		return true
+	case Northwest:
+		return true
+	case South:
+		return true
+	case Southeast:
+		return true
+	case Southwest:
+		return true
+	case West:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetImageParamsRotate.
+const (
+	N0   GetImageParamsRotate = 0
+	N180 GetImageParamsRotate = 180
+	N270 GetImageParamsRotate = 270
+	N90  GetImageParamsRotate = 90
+)
+
+// Valid indicates whether the value is a known member of the GetImageParamsRotate enum.
+func (e GetImageParamsRotate) Valid() bool {
+	switch e {
+	case N0:
+		return true
+	case N180:
+		return true
+	case N270:
+		return true
+	case N90:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetImageParamsFlip.
+const (
+	H    GetImageParamsFlip = "h"
+	Hv   GetImageParamsFlip = "hv"
+	None GetImageParamsFlip = "none"
+	V    GetImageParamsFlip = "v"
+)
+
+// Valid indicates whether the value is a known member of the GetImageParamsFlip enum.
+func (e GetImageParamsFlip) Valid() bool {
+	switch e {
+	case H:
+		return true
+	case Hv:
+		return true
+	case None:
+		return true
+	case V:
+		return true
+	default:
+		return false
+	}
+}
+
 // Colormap Colour table (matplotlib's tables; turbo is Google's).
 type Colormap string
 
@@ -238,11 +346,11 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem details object.
 type PayloadTooLarge = Problem
 
-// StoreUnavailable An RFC 9457 problem details object.
-type StoreUnavailable = Problem
-
 // Unauthorized An RFC 9457 problem details object.
 type Unauthorized = Problem
+
+// Unavailable An RFC 9457 problem details object.
+type Unavailable = Problem
 
 // UnprocessableImage An RFC 9457 problem details object.
 type UnprocessableImage = Problem
@@ -267,6 +375,43 @@ type UploadImageMultipartBody struct {
 
 // GetImageParams defines parameters for GetImage.
 type GetImageParams struct {
+	// W Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
+	W *int `form:"w,omitempty" json:"w,omitempty"`
+
+	// H Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio.
+	H *int `form:"h,omitempty" json:"h,omitempty"`
+
+	// Fit How the image meets a `w`×`h` box, when both are given:
+	// `contain` fits inside it keeping the aspect ratio, `cover` fills
+	// it and crops the overflow at `gravity`, `fill` stretches to it.
+	Fit *GetImageParamsFit `form:"fit,omitempty" json:"fit,omitempty"`
+
+	// Gravity The part of the image that `fit=cover` keeps.
+	Gravity *GetImageParamsGravity `form:"gravity,omitempty" json:"gravity,omitempty"`
+
+	// Rotate Clockwise rotation in degrees.
+	Rotate *GetImageParamsRotate `form:"rotate,omitempty" json:"rotate,omitempty"`
+
+	// Flip Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating.
+	Flip *GetImageParamsFlip `form:"flip,omitempty" json:"flip,omitempty"`
+
+	// Grayscale Drop the colour (Rec. 709 luma); alpha is kept.
+	Grayscale *bool `form:"grayscale,omitempty" json:"grayscale,omitempty"`
+
+	// Blur Gaussian blur of this sigma, in output pixels; 0 is none.
+	Blur *float64 `form:"blur,omitempty" json:"blur,omitempty"`
+
+	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
+	Dpr *float64 `form:"dpr,omitempty" json:"dpr,omitempty"`
+
+	// Sig Needed, with transform parameters, when the server has a signing
+	// key: the unpadded base64url HMAC-SHA256, under that key, of the
+	// path, a `?`, and the other query parameters sorted by name and
+	// value and URL-encoded (Go's `url.Values.Encode`), e.g.
+	// `/images/{id}?fit=cover&h=200&w=200`. `pngd sign URL` and the
+	// Go package `github.com/pngd/pngd/sign` make them.
+	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+
 	// Range One byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix` (RFC 9110 §14.2).
 	Range *string `json:"Range,omitempty"`
 
@@ -279,6 +424,18 @@ type GetImageParams struct {
 	// IfModifiedSince An HTTP-date; 304 if the image has not changed since (RFC 9110 §13.1.3).
 	IfModifiedSince *string `json:"If-Modified-Since,omitempty"`
 }
+
+// GetImageParamsFit defines parameters for GetImage.
+type GetImageParamsFit string
+
+// GetImageParamsGravity defines parameters for GetImage.
+type GetImageParamsGravity string
+
+// GetImageParamsRotate defines parameters for GetImage.
+type GetImageParamsRotate int
+
+// GetImageParamsFlip defines parameters for GetImage.
+type GetImageParamsFlip string
 
 // GetVectorImageParams defines parameters for GetVectorImage.
 type GetVectorImageParams struct {
@@ -424,13 +581,26 @@ type ClientInterface interface {
 	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
 	DeleteImage(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	//
-	// Served as a file server serves a file: a strong ETag, Last-Modified,
-	// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
-	// with `If-Range`), and HEAD. Several ranges get the whole image (200):
-	// this operation answers only `image/png`, never multipart/byteranges.
-	// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+	// Without transform parameters, the stored PNG, served as a file server
+	// serves a file: a strong ETag, Last-Modified, `If-None-Match` and
+	// `If-Modified-Since` (304), one byte range (206, with `If-Range`), and
+	// HEAD. Several ranges get the whole image (200): this operation
+	// answers only `image/png`, never multipart/byteranges. HEAD ignores
+	// `Range`, as RFC 9110 §14.2 requires.
+	//
+	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
+	// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+	// with the same HTTP semantics. Its strong ETag comes from the source's
+	// id and the canonical parameters, so their order, and defaults given
+	// or left out, do not matter. The steps run in a fixed order: resize
+	// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+	// of the output, after rotation. Derived images are cached, and become
+	// unreachable when their source is deleted.
+	//
+	// When the server has a signing key, a request with transform
+	// parameters needs `sig` (see that parameter), or gets 403.
 	//
 	// Corresponds with GET /images/{id} (the `GetImage` operationId).
 	GetImage(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -561,13 +731,26 @@ func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 //
-// Served as a file server serves a file: a strong ETag, Last-Modified,
-// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
-// with `If-Range`), and HEAD. Several ranges get the whole image (200):
-// this operation answers only `image/png`, never multipart/byteranges.
-// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+// Without transform parameters, the stored PNG, served as a file server
+// serves a file: a strong ETag, Last-Modified, `If-None-Match` and
+// `If-Modified-Since` (304), one byte range (206, with `If-Range`), and
+// HEAD. Several ranges get the whole image (200): this operation
+// answers only `image/png`, never multipart/byteranges. HEAD ignores
+// `Range`, as RFC 9110 §14.2 requires.
+//
+// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
+// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+// with the same HTTP semantics. Its strong ETag comes from the source's
+// id and the canonical parameters, so their order, and defaults given
+// or left out, do not matter. The steps run in a fixed order: resize
+// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+// of the output, after rotation. Derived images are cached, and become
+// unreachable when their source is deleted.
+//
+// When the server has a signing key, a request with transform
+// parameters needs `sig` (see that parameter), or gets 403.
 //
 // Corresponds with GET /images/{id} (the `GetImage` operationId).
 func (c *Client) GetImage(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -882,6 +1065,141 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.W != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "w", *params.W, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.H != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "h", *params.H, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fit", *params.Fit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Gravity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "gravity", *params.Gravity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rotate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rotate", *params.Rotate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Flip != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "flip", *params.Flip, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Grayscale != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "grayscale", *params.Grayscale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Blur != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "blur", *params.Blur, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dpr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sig != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -1345,13 +1663,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
 	DeleteImageWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error)
 
-	// GetImageWithResponse The stored PNG, served with file semantics (ranges, conditional requests)
+	// GetImageWithResponse The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	//
-	// Served as a file server serves a file: a strong ETag, Last-Modified,
-	// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
-	// with `If-Range`), and HEAD. Several ranges get the whole image (200):
-	// this operation answers only `image/png`, never multipart/byteranges.
-	// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+	// Without transform parameters, the stored PNG, served as a file server
+	// serves a file: a strong ETag, Last-Modified, `If-None-Match` and
+	// `If-Modified-Since` (304), one byte range (206, with `If-Range`), and
+	// HEAD. Several ranges get the whole image (200): this operation
+	// answers only `image/png`, never multipart/byteranges. HEAD ignores
+	// `Range`, as RFC 9110 §14.2 requires.
+	//
+	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
+	// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+	// with the same HTTP semantics. Its strong ETag comes from the source's
+	// id and the canonical parameters, so their order, and defaults given
+	// or left out, do not matter. The steps run in a fixed order: resize
+	// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+	// of the output, after rotation. Derived images are cached, and become
+	// unreachable when their source is deleted.
+	//
+	// When the server has a signing key, a request with transform
+	// parameters needs `sig` (see that parameter), or gets 403.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1460,6 +1791,11 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+// ListImagesResponse503Headers the declared response headers of an HTTP 503 response for ListImages
+type ListImagesResponse503Headers struct {
+	RetryAfter int
+}
+
 type ListImagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1470,7 +1806,9 @@ type ListImagesResponse struct {
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *StoreUnavailable
+	ApplicationproblemJSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListImagesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1489,7 +1827,7 @@ func (r ListImagesResponse) GetApplicationproblemJSON500() *InternalError {
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ListImagesResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+func (r ListImagesResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
@@ -1539,6 +1877,11 @@ type UploadImageResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// UploadImageResponse503Headers the declared response headers of an HTTP 503 response for UploadImage
+type UploadImageResponse503Headers struct {
+	RetryAfter int
+}
+
 type UploadImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1559,7 +1902,7 @@ type UploadImageResponse struct {
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *StoreUnavailable
+	ApplicationproblemJSON503 *Unavailable
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
 	ApplicationproblemJSON507 *InsufficientStorage
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -1568,6 +1911,8 @@ type UploadImageResponse struct {
 	Headers201 *UploadImageResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UploadImageResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UploadImageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1611,7 +1956,7 @@ func (r UploadImageResponse) GetApplicationproblemJSON500() *InternalError {
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r UploadImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+func (r UploadImageResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
@@ -1654,6 +1999,11 @@ type DeleteImageResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteImageResponse503Headers the declared response headers of an HTTP 503 response for DeleteImage
+type DeleteImageResponse503Headers struct {
+	RetryAfter int
+}
+
 type DeleteImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1666,9 +2016,11 @@ type DeleteImageResponse struct {
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *StoreUnavailable
+	ApplicationproblemJSON503 *Unavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteImageResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteImageResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1692,7 +2044,7 @@ func (r DeleteImageResponse) GetApplicationproblemJSON500() *InternalError {
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r DeleteImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+func (r DeleteImageResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
@@ -1754,21 +2106,30 @@ type GetImageResponse416Headers struct {
 	ContentRange string
 }
 
+// GetImageResponse503Headers the declared response headers of an HTTP 503 response for GetImage
+type GetImageResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
 	ApplicationproblemJSON406 *NotAcceptable
 	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
 	ApplicationproblemJSON416 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *StoreUnavailable
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetImageResponse200Headers
 	// Headers206 the parsed response headers for an HTTP 206 response
@@ -1777,11 +2138,18 @@ type GetImageResponse struct {
 	Headers304 *GetImageResponse304Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
 	Headers416 *GetImageResponse416Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetImageResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r GetImageResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -1799,13 +2167,18 @@ func (r GetImageResponse) GetApplicationproblemJSON416() *Problem {
 	return r.ApplicationproblemJSON416
 }
 
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetImageResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetImageResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetImageResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+func (r GetImageResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
@@ -1838,6 +2211,11 @@ func (r GetImageResponse) ContentType() string {
 	return ""
 }
 
+// GetImageInfoResponse503Headers the declared response headers of an HTTP 503 response for GetImageInfo
+type GetImageInfoResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetImageInfoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1850,7 +2228,9 @@ type GetImageInfoResponse struct {
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *StoreUnavailable
+	ApplicationproblemJSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetImageInfoResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1874,7 +2254,7 @@ func (r GetImageInfoResponse) GetApplicationproblemJSON500() *InternalError {
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetImageInfoResponse) GetApplicationproblemJSON503() *StoreUnavailable {
+func (r GetImageInfoResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
@@ -2049,6 +2429,11 @@ type GetVectorImageResponse304Headers struct {
 	ETag         string
 }
 
+// GetVectorImageResponse503Headers the declared response headers of an HTTP 503 response for GetVectorImage
+type GetVectorImageResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetVectorImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2058,10 +2443,14 @@ type GetVectorImageResponse struct {
 	ApplicationproblemJSON406 *NotAcceptable
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetVectorImageResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *GetVectorImageResponse304Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetVectorImageResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -2077,6 +2466,11 @@ func (r GetVectorImageResponse) GetApplicationproblemJSON406() *NotAcceptable {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetVectorImageResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVectorImageResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2113,6 +2507,11 @@ type RenderVectorImageResponse200Headers struct {
 	ETag string
 }
 
+// RenderVectorImageResponse503Headers the declared response headers of an HTTP 503 response for RenderVectorImage
+type RenderVectorImageResponse503Headers struct {
+	RetryAfter int
+}
+
 type RenderVectorImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2126,8 +2525,12 @@ type RenderVectorImageResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *RenderVectorImageResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RenderVectorImageResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -2153,6 +2556,11 @@ func (r RenderVectorImageResponse) GetApplicationproblemJSON415() *UnsupportedMe
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RenderVectorImageResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RenderVectorImageResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2249,13 +2657,26 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id Im
 	return ParseDeleteImageResponse(rsp)
 }
 
-// GetImageWithResponse The stored PNG, served with file semantics (ranges, conditional requests)
+// GetImageWithResponse The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 //
-// Served as a file server serves a file: a strong ETag, Last-Modified,
-// `If-None-Match` and `If-Modified-Since` (304), one byte range (206,
-// with `If-Range`), and HEAD. Several ranges get the whole image (200):
-// this operation answers only `image/png`, never multipart/byteranges.
-// HEAD ignores `Range`, as RFC 9110 §14.2 requires.
+// Without transform parameters, the stored PNG, served as a file server
+// serves a file: a strong ETag, Last-Modified, `If-None-Match` and
+// `If-Modified-Since` (304), one byte range (206, with `If-Range`), and
+// HEAD. Several ranges get the whole image (200): this operation
+// answers only `image/png`, never multipart/byteranges. HEAD ignores
+// `Range`, as RFC 9110 §14.2 requires.
+//
+// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
+// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+// with the same HTTP semantics. Its strong ETag comes from the source's
+// id and the canonical parameters, so their order, and defaults given
+// or left out, do not matter. The steps run in a fixed order: resize
+// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+// of the output, after rotation. Derived images are cached, and become
+// unreachable when their source is deleted.
+//
+// When the server has a signing key, a request with transform
+// parameters needs `sig` (see that parameter), or gets 403.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2432,12 +2853,25 @@ func ParseListImagesResponse(rsp *http.Response) (*ListImagesResponse, error) {
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest StoreUnavailable
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListImagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2514,7 +2948,7 @@ func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) 
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest StoreUnavailable
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2574,6 +3008,16 @@ func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) 
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers UploadImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2625,7 +3069,7 @@ func ParseDeleteImageResponse(rsp *http.Response) (*DeleteImageResponse, error) 
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest StoreUnavailable
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2644,6 +3088,16 @@ func ParseDeleteImageResponse(rsp *http.Response) (*DeleteImageResponse, error) 
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2673,6 +3127,13 @@ func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2694,6 +3155,13 @@ func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
 		}
 		response.ApplicationproblemJSON416 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2702,7 +3170,7 @@ func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest StoreUnavailable
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2814,6 +3282,16 @@ func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
 			headers.ContentRange = value
 		}
 		response.Headers416 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2862,12 +3340,25 @@ func ParseGetImageInfoResponse(rsp *http.Response) (*GetImageInfoResponse, error
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest StoreUnavailable
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetImageInfoResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2996,6 +3487,13 @@ func ParseGetVectorImageResponse(rsp *http.Response) (*GetVectorImageResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -3033,6 +3531,16 @@ func ParseGetVectorImageResponse(rsp *http.Response) (*GetVectorImageResponse, e
 			headers.ETag = value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetVectorImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3087,6 +3595,13 @@ func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -3100,6 +3615,16 @@ func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageRespo
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers RenderVectorImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3119,7 +3644,7 @@ type ServerInterface interface {
 	// DeleteImage Delete a stored image
 	// (DELETE /images/{id})
 	DeleteImage(w http.ResponseWriter, r *http.Request, id ImageID)
-	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	// (GET /images/{id})
 	GetImage(w http.ResponseWriter, r *http.Request, id ImageID, params GetImageParams)
 	// GetImageInfo A stored image's metadata
@@ -3268,6 +3793,136 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetImageParams
+
+	// ------------- Optional query parameter "w" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "w", r.URL.Query(), &params.W, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "w"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "w", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "h" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "h", r.URL.Query(), &params.H, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "h"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "h", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fit", r.URL.Query(), &params.Fit, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "gravity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "gravity", r.URL.Query(), &params.Gravity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "gravity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "gravity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "rotate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "rotate", r.URL.Query(), &params.Rotate, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "rotate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "rotate", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "flip" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "flip", r.URL.Query(), &params.Flip, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "flip"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "flip", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "grayscale" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "grayscale", r.URL.Query(), &params.Grayscale, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "grayscale"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "grayscale", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "blur" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "blur", r.URL.Query(), &params.Blur, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "blur"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "blur", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dpr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dpr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dpr", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sig" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sig", r.URL.Query(), &params.Sig, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sig"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sig", Err: err})
+		}
+		return
+	}
 
 	headers := r.Header
 
@@ -3745,8 +4400,6 @@ type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
-type StoreUnavailableApplicationProblemPlusJSONResponse Problem
-
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -3754,6 +4407,15 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers UnauthorizedResponseHeaders
+}
+
+type UnavailableResponseHeaders struct {
+	RetryAfter int
+}
+type UnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnavailableResponseHeaders
 }
 
 type UnprocessableImageApplicationProblemPlusJSONResponse Problem
@@ -3836,16 +4498,17 @@ func (response ListImages500ApplicationProblemPlusJSONResponse) VisitListImagesR
 }
 
 type ListImages503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
+	UnavailableApplicationProblemPlusJSONResponse
 }
 
 func (response ListImages503ApplicationProblemPlusJSONResponse) VisitListImagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4007,16 +4670,17 @@ func (response UploadImage500ApplicationProblemPlusJSONResponse) VisitUploadImag
 }
 
 type UploadImage503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
+	UnavailableApplicationProblemPlusJSONResponse
 }
 
 func (response UploadImage503ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4120,16 +4784,17 @@ func (response DeleteImage500ApplicationProblemPlusJSONResponse) VisitDeleteImag
 }
 
 type DeleteImage503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
+	UnavailableApplicationProblemPlusJSONResponse
 }
 
 func (response DeleteImage503ApplicationProblemPlusJSONResponse) VisitDeleteImageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4244,6 +4909,20 @@ func (response GetImage400ApplicationProblemPlusJSONResponse) VisitGetImageRespo
 	return err
 }
 
+type GetImage403ApplicationProblemPlusJSONResponse Problem
+
+func (response GetImage403ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetImage404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -4298,6 +4977,20 @@ func (response GetImage416ApplicationProblemPlusJSONResponse) VisitGetImageRespo
 	return err
 }
 
+type GetImage422ApplicationProblemPlusJSONResponse Problem
+
+func (response GetImage422ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetImage500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4315,16 +5008,17 @@ func (response GetImage500ApplicationProblemPlusJSONResponse) VisitGetImageRespo
 }
 
 type GetImage503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
+	UnavailableApplicationProblemPlusJSONResponse
 }
 
 func (response GetImage503ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4401,16 +5095,17 @@ func (response GetImageInfo500ApplicationProblemPlusJSONResponse) VisitGetImageI
 }
 
 type GetImageInfo503ApplicationProblemPlusJSONResponse struct {
-	StoreUnavailableApplicationProblemPlusJSONResponse
+	UnavailableApplicationProblemPlusJSONResponse
 }
 
 func (response GetImageInfo503ApplicationProblemPlusJSONResponse) VisitGetImageInfoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4599,6 +5294,23 @@ func (response GetVectorImage500ApplicationProblemPlusJSONResponse) VisitGetVect
 	return err
 }
 
+type GetVectorImage503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVectorImage503ApplicationProblemPlusJSONResponse) VisitGetVectorImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RenderVectorImageRequestObject struct {
 	Body *RenderVectorImageJSONRequestBody
 }
@@ -4713,6 +5425,23 @@ func (response RenderVectorImage500ApplicationProblemPlusJSONResponse) VisitRend
 	return err
 }
 
+type RenderVectorImage503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RenderVectorImage503ApplicationProblemPlusJSONResponse) VisitRenderVectorImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetHealth Liveness; 200 while the process serves requests
@@ -4727,7 +5456,7 @@ type StrictServerInterface interface {
 	// DeleteImage Delete a stored image
 	// (DELETE /images/{id})
 	DeleteImage(ctx context.Context, request DeleteImageRequestObject) (DeleteImageResponseObject, error)
-	// GetImage The stored PNG, served with file semantics (ranges, conditional requests)
+	// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	// (GET /images/{id})
 	GetImage(ctx context.Context, request GetImageRequestObject) (GetImageResponseObject, error)
 	// GetImageInfo A stored image's metadata
@@ -5089,84 +5818,104 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fz9cts4kn+VLt5WxZ6hZMqWHEeu/cOTyYe3kowrdjZ3F/mWENmSMCEBDgBaVnJ+jn2EfY/dF7tqgKRI",
-	"iZZl78SZ+yuyhI9Goz9+/YF89SKZZlKgMNobfvVmyGJU9uNJFGFm3jMxRft3jDpSPDNcCm/o/bQwCMr+",
-	"CEwhaFRXGMPO+5fP4VmvF8A//9Hrdw92u57vKfwt5wpjb2hUjr6noxmmjNZEkafe8JM3XhjU3qXvmUWG",
-	"3tDTRnEx9W5ufO85i2b4XAqjZLJOBv3KxRRirjAy/Ap1RUIP/vmPQXf/DgpaNpTCoHAHX9/wYlYcGzQK",
-	"44NUEFrq4Yc9zb9gCPMZChBSIEQyT2IY4ypX+nfQlDFjUNFu/+OW3vkUdJ5d/thx//zvaPTD7p77/Cev",
-	"jWcvLth0nfRzo6SYAgrDzQIMm4KcgKHzYKaQjsNoZIPao+7RnZdYI3fkEVms86Vz+ePIayfuDdPmrYz5",
-	"hNNiq0R+JO4RUTxlU4Q506CNVBj7wDQwAa8vLs46MTO4RuddV43XLM0SouYjLbc/gHfyCvaD/UMIjoZB",
-	"MAwCePX2op1oGTFHYZtAOAodyU80fHj/ZjMlE6lSZryhlyveUThBhSLClo1vfC9jiqVoCqV8LhOam9Fn",
-	"Ttv/lqNaeL4nWEozo/L3+nZ/Ujjxht5/7C11fc/9qveqBZ3oJy2q/lwmeSp0KS1TxeMu/IwTlicGwgh5",
-	"sqN/U2ZH7O6GdO5b6NJb0/RK8ficf0FL02vk05lZp+qX3GS5gZn9GbiAjF9jom8jwI3bmoQzWqyi4XTy",
-	"Tgp8y0w0WyfkRaVPlkWRzDhqy6ko4SgMzGQS66YNOOj2CnG1tDqruyT2dNKhDTtux83m6pSE7vTndsEs",
-	"JZLHvqXo/PVJZ39wSHRyU2oWnL17RQyc4XVFUcbMbEkPjzeK8yZGluRZUoVBlcmk0qS2i+KNQVtv05hF",
-	"m71l1+s8+StLcoRYsbmAOTczd02FCjzRkDBt7N+5gp24EHEaEzPDnmhI2TVP83T3NilL2bXXquixzMdJ",
-	"TcNFno5ROUK5uD+hE67uoJSLzZRycW9K38t5i3mgb5u24SMRHJLKh2Ck9EHJuf7X3+kLSHNtAH/LWWIn",
-	"uNVp+hWd+Fb1pRUeZj8+8tjMbjUfc/r1buthhz3IeNyQ4uhMCu1Q1E8sfo+/5aitSYsc1qCPLMsS7pzM",
-	"XqbkOMH0x1+105Mtt3Wz3KYtqMVtC7FEDUIaSMm6gJlxDSdnp8cQxmgYT0LQbKEJxijselZtdT6Z8IiM",
-	"2bmRijlc9Ji0OzBgzRVwDZM8SZxB7T/rHZFB7XUHu8d0KosGl6ihOADhE5a8UEqqxyT9REAu8DrDyGAM",
-	"E8aTXOGxU1PLa4eduUM8FkIrskJyaul+J40D4Yw08pFZ7nYG55pA5QlqkLlxV7GXiWnTow26g+7T3ZLs",
-	"lzIX8WNS/E4WMjJj2ok0d3d/xhaJZPGFlG+YenzBLZVuLOMFSW5CRCgwM1a/c2CW2Xqdpb2+4ynpHX4Q",
-	"7Irx5HtIQ10BIybIfIzpdBScxcdg1ALYlHEBCTOoLMkfBMvNTCr+BR9VFE5grrhB6zZJYBm5Fh5DeFKQ",
-	"Y/cdwk/IFKoQPuPC8f3w6YD47sKdWiD88ePHDs2lwClixvJ++4DyxrIiUzJCrenqLCJ67PtzcWRhbBh8",
-	"FnIuwPl8GOemdqfObg7BqFzQaWOQaiQiqVSeuXg3JSFw/vI2Qe6OhBMBnWeZVAbjtxhzdmF58301kI5p",
-	"eZASRUDX5QyGzFC5APh2bTwkbbwpr3stIitwmDf0rrjiMSfIshZLEWKzFh12UmayRJqEj59o950+BpOr",
-	"sSRKX0k5TfCJtvJYZkqWC6dsmjKLVyaohPR8L0uYtl9F/KoYZBfzfG+q2KIlv+J7FVYafvUKdOsNe0H/",
-	"aPD00PcKFOkNe9VUwudTAoQUmrHEYSsWx5xOyJIzRXw0nNDOhCUafS+rffXV04aZXNeTP/Jze+ZnqWOf",
-	"ylnLcXL8K0bGKwOgexIRKSTR3ir94KB2CSf8GlJmBjuGpy2Bu++haUvBkEC+uGBT0hsD4asXF7Bnd9J7",
-	"X3l8E4JGEVsUurbgrIqDN18Kj7cOyXxPFze/nturIP0yRmwcngtz2PfukpBcJc3MS3naZ5Ojwzg46h0d",
-	"9aOn8eHgGdufIGNBNBiwOOgN2MF40p/0xvvjYHy0vx/FvUF8GPUG42ASBCw4qpNyRxLFL9D7HZxbETgb",
-	"8pawf5k8IH4Vl+tXUuTOeatsuuB8yYPf4ey1lJtLuE0uvx72b/7UdnpLwxvuAo576Ag3mDY/3ClU53ma",
-	"MrWgXQsymCLDc+N7Aq9bkjhnTGtgGsIoV1qqkFySiwvx2kDGpngMbKxRGJBOL22ETj90vbtshqP71msp",
-	"iX2w5djOEPwR9XHr/GOLThQqsIXsr2Z7lt5REPTSZs07vpbzIg8AYzRzRAERJglEKIwq8IvNidQ94nKx",
-	"MU84/dXq6JZBeZ2U/QF5udLv9YNndzq9Em6s3dKJAIsX+oOnUCCZKspzXCGqm9Lkfm9zQ8zAnMR+bnP2",
-	"RQqI6xLO+MBEDDM5ByNhwq+Bm1avwYU2jO62vZBRYKOM2eUZ4cBcY2wFrThD67JLJ76+6OuLizNwAyCS",
-	"sVXUisODZ89qDO4HQRuLDTdJC8UnoGdSGdBOcUuFKHlN67QSawrUubrah/enUAm/Oz6PCeRPygTu6tIP",
-	"1Bv7a3msinl+efttyvNXjIxU1jLU0kX3sVM1WLpd/t93Sfqtc2t1SLJlNsxfye7eL6lrxejb5nTvzIJa",
-	"4f3G6dotiFBFJnbbm3JGdZ3ul1xQqOwW1ja6E3mSWDfMIOVaczF1Jhl23PGMYkJnTKEwuz4kjMc2LaTk",
-	"vJOyX6WyprnEOp8Cv+fv+7Sm3/cH/qH/1D+69JeQYv2sNNZlOFxkvX4B7PrUTa+HKeVX68ijQn/b13vq",
-	"yluwbl1JyQxilCtuFue0iuPv2GYVTvLWnLPA0mh9xoWGKb+iaEPWA2grPWGnwzLeoUFhF94hxmST5Ujk",
-	"WSIZReQQY4IGj0Ehi51jzPJxwqMunJRLacMo8q4SIbTcSBj2GbVLkWiYKJkCEwspEHYSKbMxiz6DFMnC",
-	"h1wkqDUYmcQgzQzVnGvcpci+iH+JGe64SxGdGZO5SJyLiVxnQSamMcW2TBQR1snZaUFvF15cIZn1Kg63",
-	"JlmhyZWozWBCz1HpkdgPgoJdVU4ytG6xTAMj2UU3hAnAaxYZCIvyfucNiqmZhd2RcNuiUlIRaeFtKYmw",
-	"SAj0B08LNiQ8QqGtcykKBW9PL2oezB7X870rVNqdv9cNugGNkBkKlnFv6B10g+6Bw/QzK0J7MxtXf6HP",
-	"U7T2teLJaewNvVdoitB7pbiwHwQb0iv3S6sUO9ySVSnyWfYqE36FRVqkhNTeGxJt1PoY7C3NeIKlR7Xz",
-	"7JVXaMZmKthUk76laJh3SasVsWKNDU06rHckjJEuU+gEjp9om9OTKkYFO+MF8Hi3CzbUCCmuCJ3YS4Ej",
-	"kVmJqgUgRsIUnWmeyCSRcxIkKSgOsWFHpU3FUpxUqohLSPfsmJQtbNUXJjgvs71hwlNOE8hQAZLm206R",
-	"VCocCbeXk6rmZVPk5k7qNZsBPrWBr1RqU2xhZKE7txW1LEGNolYFi3sEzGrpIPvnxuC5jZiCRRVOwysu",
-	"c11Fb619AvYaGkSl7NrpaonP68HvSee/WedL0Hn2t057M8zlN1SRZWTdoiVk7K0wyIkzXNpmxftu/7Zl",
-	"Kzr3akXCG98bbDOlWeOysw7unrVWVljV4irzVZzBL9WAGWBQxryF6hb6ennje5nULRp7jiJeZtee6DIt",
-	"7dC2zdDuMLEoDfoPIZTW+mKR4a5vU9HF6HDCEwxhwpH80wQYhGmeGJ4xZfYIVnQIWtmMQtqFC6vPNt1N",
-	"Gkte01kBUybHfRBIXrP61lUAhhRp+/CXsxevfHh1+hJ2LJYbiQlp4q4PH3F85sNPb8+s67k4ffnSemOX",
-	"Q8a4a6fCi/88fQlS8arJiqiwkkdDlhUWXjVlMA3MdmbMZ1IvOze4tp0bPPZBW+AwEpqlCBmPTK4QHEIg",
-	"uDDnUVkOQ7BjeDx0hs2i0QJL1Nxpz3flG7J3mgx3mz36YKe5pKtDSqjNTzJerKhVcYVNbarg3pgLZvV+",
-	"PXJqucXmIs1Ah8RgQ/NLA1Bv2LUO+eySLYDvZrUJ5uZbG5fb3G/jyuckKgmJ9KIQnmUlPJoxMXV561pF",
-	"q+wPbNu/GLZnx6x0vm0aX42zJO8HvW/PifMqJ/+oZ3uACe87dmye0iiY0qTeFhZ8tb5t5w222aylNEeT",
-	"9/e3mbxWz3xsP0UTn26z3XrvSj1yszCqHrN9uiTIsHSBH0or6czJMXDTNNJkonNBUJNBIe4dFscKtSav",
-	"Gbf5xyW4tWUfZ74onlvH+j/b75fmtmFt+uuGz42PH4o1HiaojpDNk6qukO+BaLa9bcc9YA3Q045wWkOS",
-	"c9cFb303eZEqFHfhjvtyaNe3eV0yRD68Ydp0ypZofyTCRv+ni2npu3JI55yLCEPYOQj6BIqEgzBFX/rO",
-	"fnDoj4SLjE8nHdvIHu66jPHrFyc/d+GckA5Lyv79MuCZz2RSApGd/SDYHVJs0yyNO7RgUwT1uLtET0vn",
-	"TRS59bsjQdsCnwqpUEPoKLIN3c3G+H0o/KtuQx6v0JR6sDEO+qXBD7/oz/+zRT0ditPCle/CZRf/nzvW",
-	"XlyHqz37rlt3WcRzo4NOL9g/uK2N1z0h2Ni+u5aVzjJirOOQ4zKf1ArS2vAkWTY52VqyVE0JWm81Hmxs",
-	"Nd6KzDatW97CXr1DuuVUtbb9YzgI+s1D0XGENCVYAU3ivX6Kg42naCrHxuPcHRNWgn1f+NqK1mp6tQJW",
-	"XJNdZ/nIZhMKaTzIKV/GdGpPYzZNbjyjqT0R2Qom1aXrTqxUf95RYMHDb8bepq6XqYbChDXbdw5sf+If",
-	"hP1lXFu9Mto4uf4i6XHv7qANY7yTBtJi2HHtpcMTDZHMbJdVlCuFwqzeQb8wRbU7+P8ixQ8CU/fERX2n",
-	"KXdOqHUFW7x/+OhNde4FnGHKaBjjQq7kdVDELd1za/r3b2jBzXdNjF00GjH88vWjxVwF7kuZMDzSsONA",
-	"kE/BQVm9rfLeu7dkz5rw5i7fW/aPXK7EFXtlDea2KoKbSYO+VyKjFJgUDYuZYQ+PW/7oIUglOyerzwXL",
-	"s//+slAUmbrlhd0mB79kKE7OTv9y/su7f1cSWnJm67de7AexjPKU3AQXQJt319TMvU2B2hIUNRSEtpSM",
-	"yhMvWJpsceL/Onn75n4nLheuF01WoG55uoNuUJ2w1phyf9YQlduwxndQaCKV+8BcndegaGeWTRluLDO+",
-	"pxHfp8potwYjnW0Fo9hkwqNuTQsf722JAZdd3bEej4upD3qWG2Nfnsu5sI0TDGLMUMQoIguBcmGfR5AF",
-	"2F29PTocr9dHUQDaMvTKGjbD1n57V7ZF6G+8bH9uTUhUyWJFqxKKttXOs1/OL6CxQuhbucm1raWGozwI",
-	"DiKeTkGryP6BYXckToyrMPb94Nlh0ap3XPWJ7IQiT5Jwt+zhE1i0ktntbCFmJFzfmRMnixQJ0tEph8AN",
-	"REwpbjMltQwJEOXkX8vazEhETEjBo6UrtdmNMjuxmkCxfvkg6N+SVag1W92VW3gu05R1NNIg+6ZrpYFm",
-	"u36Yg2UzjP/M7wV+r+f39v3egd/r+73BJc3IEhlj1dzVVistOlM2vczd0Gezoa+maoO8valGm4VNg9C6",
-	"3hb5Aft0dItx9gX6FuPcq84tBhbPx7fbuuyEu3PsWy62Gsautxm22ud2v2zLY2cznCXBGGbITMqy7xPP",
-	"PTg43WnYht0/ZLD64HjzIeHjQ5DwijMryh86ZUkCzqsUzW1FX461XC4tXkgNxU01v+aEakPrgNtEQ54R",
-	"Juj5Qf/IHzwtfZBb2vVXdlKWZUvxBDkZidA2AYb/+nvoelbD8r03OJdVLVM2mNfbHNu8hiOn6Thur4U/",
-	"HB+19AE/qA79qCbgDyro36We+vtpl8hTVDwq9UsqSJlR/HortXJVMHVVohr7EMTbs96jGLxWSWSGLW+a",
-	"6aqLafmfMrjV25u/XA424WPF1GJYdJv4kHBtinyJhWyu7tlsMqptUQTC7VvQKjxC4EZjMhmC65u0y5LR",
-	"WYmOaqtaFH1zefN/AQAA//8=",
+	"1Fz9ctu4tX+VM7ydid1SMiXLjj9mp+PNZhN3kqwn8Tb33lVuCZFHEmoS4AKgZWWvn6OP0PdoX+zOAUCK",
+	"kihZcbvO3n8SmQKBA+B8/M6XfgkSmRdSoDA6OPslmCJLUdmPF0mChXnPxATt3ynqRPHCcCmCs+DbuUFQ",
+	"9ktgCkGjusUU9t5//wJOe70I/vH33qB7uN8NwkDhzyVXmAZnRpUYBjqZYs5oThRlHpz9FIzmBnXwKQzM",
+	"vMDgLNBGcTEJ7u/D4AVLpvhCCqNktk4GfcvFBFKuMDH8FnVNQg/+8fejbv8BCloWlMKgcBtfX/B66rcN",
+	"GoUJQSqILfXw+wPNP2MMsykKEFIgJLLMUhjh6qkMHqCpYMagotX+x02991PUOf30h47773+Hw9/vH7jP",
+	"vwvazuzlNZusk/7BKCkmgMJwMwfDJiDHYGg/WCik7TAauUTtSffkwUtskDsMiCzW+dz59Idh0E7cG6bN",
+	"W5nyMafJVon8SKdHRPGcTRBmTIM2UmEaAtPABLy+vr7qpMzgGp0PXTXesbzIiJqPNF3/CN7JW+hH/WOI",
+	"Ts6i6CyK4NXb63aiZcIchW0M4Sh0JD/T8OP7N9spGUuVMxOcBaXiHYVjVCgSbFn4PgwKpliOxgvlC5nR",
+	"uwV95rT8zyWqeRAGguX0ZlJ931zudwrHwVnwHwcLWT9w3+qDekLH+lmLqL+QWZkLXXHLRPG0C9/hmJWZ",
+	"gThBnu3pn5XZE/v7Me17A116Z5peKZ5+4J/R0vQa+WRq1qn6oTRFaWBqvwYuoOB3mOlNBLhxO5NwRZPV",
+	"NFyO30mBb5lJpuuEvKzlyR5RIguO2p5UknEUBqYyS/WyDjjs9jy7Wlqd1l0Qeznu0IIdt+J2dXVJTHf5",
+	"XTtjVhzJ09BS9OH1Rad/dEx0clNJFly9e0UHOMW7mqKCmemCHp5uZedtB1mRZ0kVBlUhs1qS2i6KLw3a",
+	"eZmlt2ixt+xu/Uz+zLISIVVsJmDGzdRdkxeBZxoypo39u1Swl3oWpzEpM+yZhpzd8bzM9zdxWc7uglZB",
+	"T2U5yhoSLsp8hMoRysWXEzrm6gFKudhOKRdfTOl7OWtRD/R0WTd8JIJjEvkYjJQhKDnT//wbPYC81Abw",
+	"55Jl9gU3O71+SzveKL40w+P0x0eemulG9TGjbx/WHnbYo5THPQmOLqTQDkV9y9L3+HOJ2qq0xGEN+siK",
+	"IuPOyBwUSo4yzP/wV+3kZMdl3Vtu0RbU4paFVKIGIQ3kpF3ATLmGi6vLc4hTNIxnMWg21wRjFHYDK7a6",
+	"HI95Qsrsg5GKOVz0lLQ7MGDVFXAN4zLLnEIdnPZOSKH2ukf757QriwYXqMFvgPAJy14qJdVTkn4hoBR4",
+	"V2BiMIUx41mp8NyJqT1rh525QzwWQivSQnJi6X4njQPhjCTyiY/crQzONIEqM9QgS+Ou4qAQk2WLdtQ9",
+	"6j7fr8j+XpYifUqK30nPI1OmHUtzd/dXbJ5Jll5L+Yapp2fcSuhGMp0T52ZEhAIzZc07B2YPW68faW/g",
+	"zvRHwUozlYp/xic91wuYKW7Q2iC6fUZ6mqcQX3hy7Lpn8C0yhSqGG5y7TRw/P6JNON+h4VV+/PixQ++S",
+	"F5IwYy9kd+/s3h3FLePZ15CJphpKmCAlOqI7Jhc1tb5g406JE3MaqVCkSBsYiplUN/BziSWmjge4oYlA",
+	"G6aMPWQuIO507JCO4TnK0sTnYNQc2IRxMRRsbFBB/B6Nmncu6I+4OxTLh9z4ssUNxESKVIORMGOcdjAm",
+	"Ko2ak+q0qyzzYdTtP+gDergRnPVq4EBAbmKRg7u1QskEtaZ7s6DwqS/PudJe3zK4EXImwMEeGJWmcaHO",
+	"dJyBUaUgHk1BqqFIpFJl4Vx+e68OMmySZboUu29dFoVUBtO3mHJ2bQ/n6yoh2qY9g5woArovpzNlgcrF",
+	"ADYrpGNSSPfV3a85pR6KBmfBLVc85YTa1txJAq3WqMFezkyRSZPx0TPtnulzMKUaSaL0lZSTDJ9py31V",
+	"sGgxcc4mObOQbYxKyCAMioxp+yjht36QnSwIg4li85YQUxjUcJH42AH84KwXDU6Onh+HWzmbvFOWOXjJ",
+	"0pTTDll2pegcDSfAN2aZxjAoGo9+CbRhptTN+Je8aQ9+LQTup+qtxTg5+ismJqh8wC8kIlFIrL1TBMZ5",
+	"GxWiChvOAjNOTQUt54qmLQpFDPnymk1IbgzEr15ew4FdSR/8wtP7GDSK1ALxtQmndShg+6XwdGevNAy0",
+	"v/n18Gbt1Szc5KXNc2GOB8FDHFKqbDn4VO32dHxynEYnvZOTQfI8PT46Zf0xMhYlR0csjXpH7HA0Hox7",
+	"o/4oGp30+0naO0qPk97RKBpHEYtOmqQ8EEcKvQPzkKJeZjjr9VeezyJ+QuflLzesucjtcyNvuvjE4gz+",
+	"DXtvRB1dzHH86Zfjwf3v2nZvaXjDnc/1BTLCDebLHx5kqg9lnjM1p1U9GUyR4rkPA4F3LXGsK6Y1MA1x",
+	"UiotVUwmybnGeGegYBM8BzbSKAxIJ5c2SEFfdIOHdIaje+O1VMQ+WnPspgh+i/K4cwi2RSa8COzA+6sB",
+	"r4V1FASYtVmzjq/lzIdCYIRmhiggwSyDBIVRHr/YsFDTIi4mG/GM01+thm4Rl2iS0j8iK1fZvUF0+qDR",
+	"q+DG2i1dCLB4YXD0HDySqR1ddypE9TI3ue/bzBAzMCO2n9m0hY+CcV3BmRCYSGEqZ4Rkx/wOuGm1Glxo",
+	"w+hu23M5HhsVzE7PCAeW2sJzrPbQOu3CiK9P+vr6+grcAEhkagW1PuGj09PGAQ+iqO2IDTdZC8UXoKdS",
+	"GdBOcCuBqM6a5mkl1njUuTrbj+8voWZ+t32ekms2rmLYq1M/Um7st9W26sMLq9tvE54/Y2KkspqhETH7",
+	"Ej3VgKW7pUBCl6fYObzYhCQ7BgTDlQD3l8W1LRv9umHtBwPBlnl/5Yj1DkQoH4ze9aacUl2n+3suuKkC",
+	"0dp6d6LMMmuGGeRca3KL7duw57ZnFBO6YAqF2Q8hYzy1kTElZ52c/VUqq5orrPNTFPbCfkhzhoPwKDwO",
+	"n4cnn8IFpFjfK4114Q3nZq9fALu7dK833ZTq0TryqNHf7imvpvD6o1sXUlKDmJSKm/kHmsWd78jGgi7K",
+	"1rC7wEpp3eBcw4Tfkrchmw605Z6402EF79CguAvvEFPSyXIoyiKTjDxySDFDg+egkKXOMBblKONJFy6q",
+	"qWxcBdM6fEXTDYVhN6hdYEvDWMkcmJhLgbCXSVmMWHIDUmTzEEqRodZgZJaCNFNUM65x34Vb7LHRYbjt",
+	"Llh0akzhPHEuxnL9CAoxScm3ZcJ7WBdXl57eLry8RVLrtR9uVbJCUyrReIMJPUOlh6IfRf646rBsbM1i",
+	"FQlH0otuCBOAdywxEPsKh84bFBMzjbtD4ZZFpaQi0uJNIYnYBwQGR8/9MWQ8QaGtcfG5kreX1w0LZrcb",
+	"hMEtKu323+tG3YhGyAIFK3hwFhx2o+6hw/RTy0IHU+tXf6bPE7T6tT6TyzQ4C16h8a73Sn6lH0Vbwitf",
+	"FlbxK2yIqvh4lr3KjN+iD4tUkDp4Q6yNWp+DvaUpz7CyqPY9e+U1mrGRCjbRJG85GhZ8otm8r9g4hmU6",
+	"rHUkjJEvsggEjp9pG4mVKkUFe6M58HS/C9bViMmviB3bS4FDUViOajggRsIEnWoeyyyTM2IkKcgPsW5H",
+	"LU1+Kk4i5f0Skj07Jmdzm/iGMc6qgHec8ZzTC6SoAEnybbFMLhUOhVvLcdXyZZPn5nYaLNdD/NQGvnKp",
+	"jV/CSC87m/J6lqClvF4Ni3sEzBrhIPvnVue5jRh/RDVOw1suS117b62lEvYalojK2Z2T1QqfN53fi85/",
+	"s87nqHP6l057PdCnX1FEFp51i5SQsrfMIMdOcWmbyxi49dumrek8aORJ78PgaJdXltN89q3Dh99qphNW",
+	"BbgOennyw0oCmAEGlbvrpdaL6qf7MCikNm2Bd5EuAmvPdBWRdkDbBmf3mJhXuvz3MVSK+npe4H5oo9B+",
+	"dDzmGcYw5kimaQwM4rzMDC+YMgeEKDqEqmwwIe/CtRVlG+kmYSWD6RSAqeLiIQgkg1k/ddmEM3KyQ/jT",
+	"1ctXIby6/B72LIwbijEJ4X4IH3F0FcK3b6+s1bm+/P57a4hd+BjTrn0VXv7n5fcgFa9LzIgKy3Q0ZJFZ",
+	"4XVJCtPAbF3KbCr1om6Fa1u3wtMQtMUMQ6FZjlDwxJQKwYEDQgoznlTJQAQ7hqdnTqdZIOphRMOS9gjK",
+	"GVSk6jTp7DZV9KN9zcVbHUhCbb6V6XxFovwVLgtSjfRGXDAr8utOU8stLk+y7OMQG2wp/VnC0ltWbaI9",
+	"O2UL1rtfzf/c/9p6ZZPlXbryGbFKRiw998yzqANIpkxMXMi6kR2rqiPb1vfDDuyYlbq/bePrcZbkftT7",
+	"9U/iQx2Of9K9PUJ7D9xxPKiHFxlueqm3g/Jeze7b9452WawlK0cv9/u7vLyWynxCE0XvPN9lpfWinaa/",
+	"ZsFT01P76RMBhYX1+7FSkE6TnAM3y/qZtHMpCGAy8JzeYWmqUGsymGmbaVxAWpvscZqLvLh1hP+dfb7Q",
+	"tEuKZrCu89z49LEI43E86gjZ/lJdDvPEOGbXi3YHB2wJ6rTjmlYf5KP3BmxUhIwNLCB6uBKvD6s+AWvf",
+	"ydJ4z3covDvknp5Zcmzcl7RVCG+YNp2qajyEeKlC1rq8Q0EPqyGdD1wkGMPeYTQg5CQczvGl+3v96Nh7",
+	"xfSSLfWP90M3zeuXF9914QPBIZZVLQ6VQzSbyqxCK3v9KNo/W8mcD4WHFDaE0PTLK4i1sPBEkZu/C7Qq",
+	"8ImQCvVQxI4kW/O+3DvQB2+EdXcohuKj8+xtJDiexSHEU/pnzA39N1Hslps5fVTSMIP2u4wXcTgU9O1c",
+	"JyyzT0dZqWLbzZAWihaGFBW/rfiBLkShlqVKsKoeljMRDkUd67NW2UW+MWfC8ER34dJWGdcXaT1VvUCZ",
+	"bsJneih4ahGkDRoyIQVPWLbESA7vceWcWhf8986aDyMNhVSQ4diALE0IqayqHA0qhzK1wUKDKoUrfxjz",
+	"O1vbYYGuQs0/41CQt2zPbz8Ed2gh0JGFUJ9XCHRaXTpwS0ZMHKicd+8m8f6etEWmIbiaHTsbl6IL3zWP",
+	"1oWuEl9DRPONkI5pKEphS4tsocTMZ+W58odGyjj1Os9yQpW2b5QfMdB8IggJ3eA8tFfosh3u0iqBHYrF",
+	"QYNATDXEmk9i2NPoswL1AOuGkDhoGESHbRD5FZpKa2/11dsrcGGP3Crt2HDf1xI7USL2dq6JLfm/QbpM",
+	"esB0gYkBS8NS7NWmtlrreVfda+fWn/RO+1/q5W/oQ9iyj6nfh9v55m20tjH8+wh/LWeNMo8c6UoZnfI/",
+	"/0YMPZJ3oeO6kSQdo9BJ2dlQxGTuGRfkf5I3JjRPkfAB7YW4bXU3IcSJvEVFL2QZSbuxjJ4o6fdO344z",
+	"OSPPuqm2aHxMGgRNMkUb0eHGcV3b8Yw3RXMCT3Ijabp4YmkjT4lnWWsdTpt/RRq8iuu4I3QFLWNuvvGb",
+	"tVe76Sb9JjeRiwQCmtRWD4RUrhRdlvZ/ZDbxO3P5X/utf2Q/++d2tH9uP9vnu+z1RSaTmxnXWOsvYvIU",
+	"Jwq3leuT4mzfW1RvKgpPo7B3EoX959GnXVj2LbcRaovA6PaybA578ZRU9S35xIl/chvvk5ayjLsXT2+t",
+	"bW/oYDHZRDhp+g1XIqTAZs7d/UlXcEv/3+50mt8pWdSZsVLB3ntMuvA8OoWszNn+ObCsmDLS7TdYmC28",
+	"4yxRO6k+G+qJGUmZIRNt1LxipdacCWvPHDMTxOeTnIV0y85+eY12DpErHhQbQ5c0zcZLX89zNaOrDe0V",
+	"tfSerKP9W574EkynY849sMo4ad2GZd7zQfe0TKwHowiMY+p1so1jzxzymca2HnfqIJ8PImzaa1ps2Gpv",
+	"61YHrWp680Zd5itcsdhLyGi2zfIPxQ3OXeCrFAVLU0xhxDQeD0qVweu3Fy86H15fkKH0zpzVYhYuOOVG",
+	"4MBMCTzEf4zDGqTZdBjYM2kQA9r61DCaAx2TA9Qud0ov/vj+TQdFIomIvVfymYa4VFn3z67156X9hmQV",
+	"u5PuUMRNV/GPtV4dllHUP55+048i93FGH+MuxDazRvumheKK1KF4JaFgyQ3p6HjCzbQcdROZEyhP3T/0",
+	"Tgw5u7EYLt9sXzSfBBtaX5fi8L8MDu9bu1/b8qELxyT0vcTf2BhlJ2Pawvjms3jRcfxNx7r4d/Fqf7Hr",
+	"LFxU27nRUacX9Q83tRy6duetrYZr5SNFQXDGuSoO2/CmPdSGZ9miIcPif6mWXbn1tsijrW2RO5HZ5igv",
+	"ePSg2c3ZsqtGi/E5HEaD5U3Rdsit8KFF0ORnru/icOsulr3Urdt5OHlTe5hfGmxuja02HNyV0KJrCOos",
+	"fhBgW8xw6ccDqi7+TqONf9vLSy3/jXb2nYKaTe56MLLZbEX3kdvjX+14l2V9GTuu1Nkf2l6q38jxV1mo",
+	"+hcRtr7c/PWEp727w7aw4DtpIPfDzhtd2c80JLKw7RBJqRQKs3oHA6+KGnfw/4WLHxX/PHzqtpSqRodP",
+	"hP3NBO3QhQs9cF3XXkm13rOKrmCTxlsT3X1UOHbgpP3BFxpdmDbDcPzkHTzuF0cMU0bDCOdyJZOMIm1p",
+	"1VnTIf+CJN8vsiNPufGlICTM7A+qTNktbu3Aym19117c6eTsruOcmI4bG7t2yq9ST3C9EgqXalHRVe3T",
+	"Rka5gT0XjkxDGyMp6IPzqVMXjbRPVgKSCtP9DfUIy3G4h/BRVYz/aSVdc1AVtG0qyXJv0qCvlRquBCJH",
+	"w1Jm2OPTQb/hzE7NURervzxTbfvfzwa+WK9b3dUmFvihQHFxdfmnDz+8+1eZoKUAYf3C/XqQyqTMyYpz",
+	"AbR4d0343M8cQGMKYBo8oS2ld9WO5yzPdtjxf128ffNlO64mbsYQVjyRaneH3ajeYaPA/8uPhqjc5WhC",
+	"h1THUrkPzNXLGhTth2XrL7aWa76nEV+nWtMuDUY6+wBGsfGYJ92GAD7dzxQYcKUqe9aYczEJQU9LY+yP",
+	"mMmZcGYBUixQpCgSi1AbiaD91dujzfFmnSkKQFvOuzKHLVdov71b22rxF161kbbmeevKm7qf3VaNXv3w",
+	"4RqWZohDyzeltjWp8bCMosOE5xPQKrF/YNwdigvjKjUHYXR67FuezmvMtxeLMsvi/aoXSqBvybHL2aq2",
+	"oXD9O46dLJAnxE27PHN99Upxm1FuJiCXDK2NDi3SjVV2jFBllcVdzTTbONxhNNiQ+Wo0rTyU/3oh85x1",
+	"NNIg+/MgK40Iu/UVHC6aCsLTsBeFvV7Y64e9w7A3CHtHn+iNIpMp1mHhtriWr/Df1uG/pV9hS39C3U62",
+	"uTlBm7mNUtG8wQ7hG/srRDuMsz9mtsM49wNBOwz0v0S229JVR9GDY99ysdMwdrfLsNV+oS8Lhj11sMlp",
+	"EkxhiszkrPg67vajYwd7S7ph/zcZS3h0OOAxnvFXAcHv0Reh6ZxlGThL5BuLfE+ES1PYtIjnNPLAGrbQ",
+	"MeKW2m23iIayIBzRC6PBSXj0vLJbbmqX0uvkjLyzeiE5HorYpvptYt3qkLj6uTFwZq6epmrubbaYtVka",
+	"R86ysdlcjPx4TNXSg/moQuAnVRu/UeH4KgWtX1ciRZmj4kklk1JBzozidzuJoitiVLcVerKN+8GBtVJ+",
+	"8FpWmBm24A6m666TRWGCm729pMOFYjI+UkzNz3yLQAgZ18YXLvqqM1swudQZ0ljCO9ztS9AsPEHgRmM2",
+	"PgPX51ZnVVe8sMasFq3ff7r/vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
