@@ -28,6 +28,12 @@ type Config struct {
 	MaxUploads           int
 	APIKeys              string
 	AllowAnonymousWrites bool
+
+	CacheBytes       int64
+	MaxOutputPixels  int64
+	MaxQueuedRenders int
+	QueueTimeout     time.Duration
+	SigningKey       string
 }
 
 // Keys returns the API keys, which APIKeys lists separated by commas.
@@ -55,6 +61,9 @@ func DefaultConfig() Config {
 		Storage:           "file://./data",
 		MaxUploadBytes:    32 << 20,
 		MaxSourcePixels:   50_000_000,
+		CacheBytes:        256 << 20,
+		MaxOutputPixels:   4096 * 4096,
+		QueueTimeout:      10 * time.Second,
 	}
 }
 
@@ -86,6 +95,21 @@ func (c Config) Validate() error {
 	}
 	if c.MaxUploads < 0 {
 		errs = append(errs, fmt.Errorf("max-concurrent-uploads must not be negative, got %d", c.MaxUploads))
+	}
+	if c.CacheBytes <= 0 {
+		errs = append(errs, fmt.Errorf("cache-bytes must be positive, got %d", c.CacheBytes))
+	}
+	if c.MaxOutputPixels <= 0 {
+		errs = append(errs, fmt.Errorf("max-output-pixels must be positive, got %d", c.MaxOutputPixels))
+	}
+	if c.QueueTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("queue-timeout must be positive, got %v", c.QueueTimeout))
+	}
+	if c.MaxQueuedRenders < 0 {
+		errs = append(errs, fmt.Errorf("max-queued-renders must not be negative, got %d", c.MaxQueuedRenders))
+	}
+	if c.SigningKey != "" && len(c.SigningKey) < 32 {
+		errs = append(errs, errors.New("signing-key must be at least 32 characters"))
 	}
 	if !strings.HasPrefix(c.Storage, "file://") && !strings.HasPrefix(c.Storage, "s3://") {
 		errs = append(errs, fmt.Errorf("storage must be a file:// or s3:// URL, got %q", c.Storage))
@@ -131,8 +155,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&c.MaxUploads, "max-concurrent-uploads", c.MaxUploads, "uploads being read at once, bounding the memory they hold; others wait (0: 4)")
 	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "comma-separated keys that may upload and delete (Authorization: Bearer KEY); reads stay public")
 	fs.BoolVar(&c.AllowAnonymousWrites, "allow-anonymous-writes", c.AllowAnonymousWrites, "without -api-keys, take writes from anyone even on a non-loopback address")
+	fs.Int64Var(&c.CacheBytes, "cache-bytes", c.CacheBytes, "memory for derived images and decoded pyramid levels, in bytes")
+	fs.Int64Var(&c.MaxOutputPixels, "max-output-pixels", c.MaxOutputPixels, "most pixels (width×height) a derived image may have; more get 422")
+	fs.IntVar(&c.MaxQueuedRenders, "max-queued-renders", c.MaxQueuedRenders, "renders waiting for a slot at once; more get 503 (0: 64 per slot)")
+	fs.DurationVar(&c.QueueTimeout, "queue-timeout", c.QueueTimeout, "how long a render waits for a slot before its request gets 503 with Retry-After")
+	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "when set (at least 32 characters), derived-image URLs must carry a valid sig; make them with `pngd sign`")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: pngd [flags]\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")
+		fmt.Fprintf(stderr, "Usage: pngd [flags]\n       pngd sign URL\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(stderr, "  -%s (%s, default %q)\n    \t%s\n", f.Name, envName(f.Name), f.DefValue, f.Usage)
 		})

@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/httpapi"
 	"github.com/pngd/pngd/internal/library"
 	"github.com/pngd/pngd/internal/store"
@@ -32,6 +34,9 @@ func main() {
 // down gracefully. It prints the address it listens on to stdout and logs to
 // stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sign" {
+		return runSign(args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -63,12 +68,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 
+	// One gate admits every CPU-heavy job: vector renders, uploads'
+	// decoding, derived images.
+	maxRenders := cfg.MaxRenders
+	if maxRenders == 0 {
+		maxRenders = runtime.GOMAXPROCS(0)
+	}
+	maxQueued := cfg.MaxQueuedRenders
+	if maxQueued == 0 {
+		maxQueued = 64 * maxRenders
+	}
+	renders := admit.New(maxRenders, maxQueued, cfg.QueueTimeout)
+	var signingKey []byte
+	if cfg.SigningKey != "" {
+		signingKey = []byte(cfg.SigningKey)
+	}
+
 	var draining atomic.Bool
 	handler, err := httpapi.NewHandler(httpapi.Config{
-		MaxBodyBytes:         cfg.MaxBodyBytes,
-		MaxConcurrentRenders: cfg.MaxRenders,
-		Logger:               log,
-		Library:              library.New(st),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Renders:      renders,
+		SigningKey:   signingKey,
+		Logger:       log,
+		Library: library.New(st, library.Options{
+			CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
+		}),
 		MaxUploadBytes:       cfg.MaxUploadBytes,
 		MaxSourcePixels:      cfg.MaxSourcePixels,
 		MaxConcurrentUploads: cfg.MaxUploads,
@@ -104,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// not cancel them.
 	}
 	fmt.Fprintf(stdout, "pngd listening on http://%s (Swagger UI at http://%s/docs/)\n", ln.Addr(), ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "storage", st.Name(), "write_keys", len(cfg.Keys()))
+	log.Info("serving", "addr", ln.Addr().String(), "storage", st.Name(), "write_keys", len(cfg.Keys()), "signed_urls", signingKey != nil)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

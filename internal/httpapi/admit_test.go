@@ -20,12 +20,12 @@ func TestRendersWaitForASlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(Config{MaxConcurrentRenders: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(t))}, doc)
+	s, err := newServer(Config{MaxConcurrentRenders: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(t), library.Options{})}, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := s.renders.enter(context.Background()); err != nil {
+		if err := s.renders.Enter(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +37,7 @@ func TestRendersWaitForASlot(t *testing.T) {
 		t.Fatalf("render with every slot taken: err = %v, want it to wait until its context ends", err)
 	}
 
-	s.renders.leave()
+	s.renders.Leave()
 	resp, err := s.GetVectorImage(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func TestRendersWaitForASlot(t *testing.T) {
 	if _, ok := resp.(gen.GetVectorImage200ImagepngResponse); !ok {
 		t.Fatalf("response %T, want a PNG", resp)
 	}
-	if len(s.renders) != 1 {
-		t.Errorf("%d slots taken after the render, want 1 (the render must give its slot back)", len(s.renders))
+	if s.renders.Running() != 1 {
+		t.Errorf("%d slots taken after the render, want 1 (the render must give its slot back)", s.renders.Running())
 	}
 }

@@ -18,7 +18,7 @@ import (
 // values → 512×512) through the whole handler: spec gate, validation,
 // generated binding, render, encode. No network.
 func BenchmarkRenderVectorImageHandler(b *testing.B) {
-	h, err := NewHandler(Config{MaxBodyBytes: 32 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(b))})
+	h, err := NewHandler(Config{MaxBodyBytes: 32 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: library.New(openDirStore(b), library.Options{})})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func BenchmarkRenderVectorImageHandler(b *testing.B) {
 // validation, store lookups, headers. The body goes to a discarding writer.
 func BenchmarkGetImageHandler(b *testing.B) {
 	st := openDirStore(b)
-	lib := library.New(st)
+	lib := library.New(st, library.Options{})
 	h, err := NewHandler(Config{MaxBodyBytes: 32 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Library: lib})
 	if err != nil {
 		b.Fatal(err)

@@ -38,7 +38,7 @@ func chromium(t *testing.T) string {
 func browse(t *testing.T, prefixes ...string) (context.Context, string) {
 	t.Helper()
 	exe := chromium(t)
-	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), Library: library.New(openDirStore(t))})
+	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), Library: library.New(openDirStore(t), library.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

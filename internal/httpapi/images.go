@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/imaging"
@@ -25,10 +26,10 @@ func imageJSON(im library.Image) gen.Image {
 // UploadImage stores an uploaded image as PNG. The body is read once, whole,
 // within the upload limit; the spec gate does not read it first.
 func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObject) (gen.UploadImageResponseObject, error) {
-	if err := s.uploads.enter(ctx); err != nil {
+	if err := s.uploads.Enter(ctx); err != nil {
 		return nil, err
 	}
-	defer s.uploads.leave()
+	defer s.uploads.Leave()
 
 	data, err := readUpload(req, bodyLength(ctx))
 	var tooBig *http.MaxBytesError
@@ -114,18 +115,23 @@ func bodyError(err error) error {
 // prepare decodes and re-encodes an upload once a slot for CPU-heavy work
 // is free.
 func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, error) {
-	if err := s.renders.enter(ctx); err != nil {
+	if err := s.renders.Enter(ctx); err != nil {
 		return nil, err
 	}
-	defer s.renders.leave()
+	defer s.renders.Leave()
 	return library.Prepare(data, s.cfg.MaxSourcePixels)
 }
 
 // GetImage serves a stored PNG as a file server serves a file (RFC 9110):
 // preconditions in the order of §13.2.2, then one byte range. The body is
 // the store's reader, which on local disk goes out through sendfile(2).
+// Transform parameters make it a derived image instead (derived.go), with
+// the same semantics over bytes in memory.
 func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (gen.GetImageResponseObject, error) {
 	q := req.Params
+	if p, ok := transform(q); ok {
+		return s.getDerived(ctx, req, p)
+	}
 	if !isHead(ctx) && q.Range == nil && q.IfNoneMatch == nil && q.IfModifiedSince == nil {
 		return s.getWholeImage(ctx, req.Id)
 	}
@@ -136,25 +142,42 @@ func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	etag, modified := im.ETag(), im.Created
-	lastModified := modified.UTC().Format(http.TimeFormat)
+	return s.serveImage(ctx, q, representation{id: req.Id, etag: im.ETag(), modified: im.Created, size: im.Size},
+		func(r byteRange) (io.Reader, error) { return s.lib.Open(ctx, req.Id, r.start, r.length) })
+}
+
+// representation is what the HTTP rules need to know of an image before
+// its bytes are read.
+type representation struct {
+	id       string
+	etag     string
+	modified time.Time
+	size     int64
+}
+
+// serveImage answers a GET or HEAD of an image: 304 when a precondition
+// says so, 416 for a range beyond its end, else 206 or 200 with the bytes
+// open returns. open gets the range to send and may return
+// library.ErrNotFound.
+func (s *Server) serveImage(ctx context.Context, q gen.GetImageParams, rep representation, open func(byteRange) (io.Reader, error)) (gen.GetImageResponseObject, error) {
+	lastModified := rep.modified.UTC().Format(http.TimeFormat)
 
 	// §13.2.2: If-None-Match, or If-Modified-Since when it is absent.
-	if (q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, etag)) || (q.IfNoneMatch == nil && notModifiedSince(q.IfModifiedSince, modified)) {
-		return gen.GetImage304Response{Headers: gen.GetImage304ResponseHeaders{ETag: etag, CacheControl: immutable, LastModified: lastModified}}, nil
+	if (q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, rep.etag)) || (q.IfNoneMatch == nil && notModifiedSince(q.IfModifiedSince, rep.modified)) {
+		return gen.GetImage304Response{Headers: gen.GetImage304ResponseHeaders{ETag: rep.etag, CacheControl: immutable, LastModified: lastModified}}, nil
 	}
 
 	// §14.2: Range is defined for GET only; HEAD ignores it.
-	whole := byteRange{0, im.Size}
+	whole := byteRange{0, rep.size}
 	r, outcome := whole, rangeIgnored
-	if q.Range != nil && !isHead(ctx) && ifRangeHolds(q.IfRange, etag, modified) {
-		r, outcome = parseRange(*q.Range, im.Size)
+	if q.Range != nil && !isHead(ctx) && ifRangeHolds(q.IfRange, rep.etag, rep.modified) {
+		r, outcome = parseRange(*q.Range, rep.size)
 	}
 	switch outcome {
 	case rangeUnsatisfiable:
 		return gen.GetImage416ApplicationProblemPlusJSONResponse{
-			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; no part of the range %q lies within them", im.Size, *q.Range)),
-			Headers: gen.GetImage416ResponseHeaders{ContentRange: fmt.Sprintf("bytes */%d", im.Size)},
+			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; no part of the range %q lies within them", rep.size, *q.Range)),
+			Headers: gen.GetImage416ResponseHeaders{ContentRange: fmt.Sprintf("bytes */%d", rep.size)},
 		}, nil
 	case rangeIgnored:
 		r = whole
@@ -162,9 +185,9 @@ func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (g
 
 	var body io.Reader = http.NoBody // HEAD: the headers GET would send
 	if !isHead(ctx) {
-		f, err := s.lib.Open(ctx, req.Id, r.start, r.length)
-		if errors.Is(err, library.ErrNotFound) { // deleted since Stat
-			return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+		f, err := open(r)
+		if errors.Is(err, library.ErrNotFound) { // deleted since the caller looked
+			return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(rep.id)}, nil
 		}
 		if err != nil {
 			return nil, err
@@ -173,11 +196,11 @@ func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (g
 	}
 	if outcome == rangeOne {
 		return gen.GetImage206ImagepngResponse{Body: body, ContentLength: r.length, Headers: gen.GetImage206ResponseHeaders{
-			ContentRange: r.contentRange(im.Size), ETag: etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
+			ContentRange: r.contentRange(rep.size), ETag: rep.etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
 		}}, nil
 	}
-	return gen.GetImage200ImagepngResponse{Body: body, ContentLength: im.Size, Headers: gen.GetImage200ResponseHeaders{
-		ETag: etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
+	return gen.GetImage200ImagepngResponse{Body: body, ContentLength: rep.size, Headers: gen.GetImage200ResponseHeaders{
+		ETag: rep.etag, CacheControl: immutable, LastModified: lastModified, AcceptRanges: "bytes",
 	}}, nil
 }
 

@@ -93,7 +93,7 @@ func fetch(t *testing.T, c *http.Client, base string, im gen.Image) image.Image 
 func TestImages(t *testing.T) {
 	for _, b := range imageBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			srv, c := newTestServer(t, Config{Library: library.New(b.store), MaxUploadBytes: 4 << 20, MaxSourcePixels: 1 << 20})
+			srv, c := newTestServer(t, Config{Library: library.New(b.store, library.Options{}), MaxUploadBytes: 4 << 20, MaxSourcePixels: 1 << 20})
 			base := srv.URL
 			t.Run("six formats", func(t *testing.T) { testFormats(t, c, base) })
 			t.Run("EXIF orientation", func(t *testing.T) { testOrientation(t, c, base) })
@@ -540,7 +540,7 @@ func TestStoreFailures(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var log bytes.Buffer
-			srv, c := newTestServer(t, Config{Library: library.New(faultyStore{tt.err}), Logger: slog.New(slog.NewTextHandler(&log, nil))})
+			srv, c := newTestServer(t, Config{Library: library.New(faultyStore{tt.err}, library.Options{}), Logger: slog.New(slog.NewTextHandler(&log, nil))})
 			for op, req := range requests(srv.URL) {
 				if tt.only != "" && op != tt.only {
 					continue
@@ -571,7 +571,7 @@ func TestUnreachableMinIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv, c := newTestServer(t, Config{Library: library.New(st)})
+	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 200, 0, 0, "")
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(8, 8)), 201)
 	minio.Stop()
@@ -585,9 +585,9 @@ func TestUnreachableMinIO(t *testing.T) {
 // which net/http's TCP connection sends with sendfile(2).
 func TestServedThroughSendfile(t *testing.T) {
 	st := openDirStore(t)
-	srv, c := newTestServer(t, Config{Library: library.New(st)})
+	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(40, 40)), 201)
-	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Library: library.New(st), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Library: library.New(st, library.Options{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,7 +662,7 @@ func TestGeneratedClientImages(t *testing.T) {
 // through an upload leaves nothing stored, and the server carries on.
 func TestUploadClientGoesAway(t *testing.T) {
 	st := openDirStore(t)
-	srv, c := newTestServer(t, Config{Library: library.New(st)})
+	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
 	data := encodeAs(t, "png", testCard(200, 200))
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -686,7 +686,7 @@ func TestConcurrentIdenticalUploads(t *testing.T) {
 	data := encodeAs(t, "png", noiseCard(400, 300))
 	for _, b := range imageBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			srv, c := newTestServer(t, Config{Library: library.New(b.store)})
+			srv, c := newTestServer(t, Config{Library: library.New(b.store, library.Options{})})
 			ids := make(chan string, 8)
 			created := make(chan bool, 8)
 			var wg sync.WaitGroup

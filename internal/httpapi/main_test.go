@@ -61,7 +61,7 @@ func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *http.Client) {
 		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	if cfg.Library == nil {
-		cfg.Library = library.New(openDirStore(t))
+		cfg.Library = library.New(openDirStore(t), library.Options{})
 	}
 	h, err := NewHandler(cfg)
 	if err != nil {

@@ -181,7 +181,7 @@ func TestInternalErrorStaysInTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	srv, err := newServer(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil)), Library: library.New(openDirStore(t))}, doc)
+	srv, err := newServer(Config{MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(&log, nil)), Library: library.New(openDirStore(t), library.Options{})}, doc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/store"
 )
 
@@ -39,7 +40,10 @@ const internalDetail = "the server failed to answer this request; the error is i
 
 // errorHandlers are the strict server's hooks, replaced so that every error
 // is problem+json and internal errors stay in the log.
-type errorHandlers struct{ log *slog.Logger }
+type errorHandlers struct {
+	log        *slog.Logger
+	retryAfter int // seconds a client turned away by a full render queue waits
+}
 
 // badRequest answers parameters or bodies that the generated binding could
 // not decode. The validator normally catches these first.
@@ -48,7 +52,7 @@ func (e errorHandlers) badRequest(w http.ResponseWriter, r *http.Request, err er
 }
 
 // internal answers an error a handler returned. A store that cannot be
-// reached gets 503 and a full one 507, which every operation that touches
+// reached, or a render queue too long to wait in, gets 503 and a full one 507, which every operation that touches
 // the store declares; anything else gets 500. Work abandoned because the
 // client went away is logged quietly; the answer is still written, since
 // writing nothing would send an empty 200. An error after the response
@@ -66,6 +70,11 @@ func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err erro
 		e.log.ErrorContext(ctx, "store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "the image store cannot be reached; try again shortly")
+		return
+	case errors.Is(err, admit.ErrBusy):
+		e.log.WarnContext(ctx, "render queue full", "method", r.Method, "path", r.URL.Path)
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+		writeProblem(w, r, http.StatusServiceUnavailable, "the server has more images to render than it can start in time; try again after Retry-After seconds")
 		return
 	case errors.Is(err, store.ErrFull):
 		e.log.ErrorContext(ctx, "store full", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -34,9 +35,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 //	                problem+json
 func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
-	errs := errorHandlers{log: cfg.Logger}
+	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter()}
 	api := gen.HandlerWithOptions(
-		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead}, gen.StrictHTTPServerOptions{
+		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead, noteURL}, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  errs.badRequest,
 			ResponseErrorHandlerFunc: errs.internal,
 		}),
@@ -109,3 +110,22 @@ func noteHead(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 }
 
 func isHead(ctx context.Context) bool { return ctx.Value(headKey{}) != nil }
+
+type urlKey struct{}
+
+// noteURL records the request's URL in the context for GetImage, which
+// checks a signature over its path and raw query.
+func noteURL(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetImage" {
+		return next
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		return next(context.WithValue(ctx, urlKey{}, r.URL), w, r, request)
+	}
+}
+
+// requestURL is the URL noteURL recorded, or nil.
+func requestURL(ctx context.Context) *url.URL {
+	u, _ := ctx.Value(urlKey{}).(*url.URL)
+	return u
+}

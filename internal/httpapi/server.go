@@ -20,6 +20,7 @@ import (
 
 	"github.com/pngd/pngd/api"
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
 )
@@ -28,9 +29,22 @@ import (
 type Config struct {
 	// MaxBodyBytes caps every request body; larger ones get 413.
 	MaxBodyBytes int64
-	// MaxConcurrentRenders caps renders in progress; others wait their turn.
-	// Zero means runtime.GOMAXPROCS(0).
+	// MaxConcurrentRenders caps CPU-heavy work in progress (rendering,
+	// decoding, resampling, encoding); others wait their turn. Zero means
+	// runtime.GOMAXPROCS(0).
 	MaxConcurrentRenders int
+	// MaxQueuedRenders caps the work waiting for a slot; more gets 503.
+	// Zero means 64 per slot; negative, no cap.
+	MaxQueuedRenders int
+	// QueueTimeout is how long work waits for a slot before it gets 503
+	// with Retry-After. Zero means no limit.
+	QueueTimeout time.Duration
+	// Renders, when set, is the gate itself, shared with the Library's
+	// Options.Renders; the three fields above are then unused.
+	Renders *admit.Gate
+	// SigningKey, when set, makes every request for a derived image carry
+	// a valid sig (package sign); others get 403.
+	SigningKey []byte
 	// Ready reports whether the server should take traffic; nil means always.
 	// Its error is logged, not sent.
 	Ready func(context.Context) error
@@ -57,8 +71,8 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	specJSON map[string]any
-	renders  gate
-	uploads  gate
+	renders  *admit.Gate
+	uploads  *admit.Gate
 	lib      *library.Library
 	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
 }
@@ -97,8 +111,14 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 	if cfg.Library == nil {
 		return nil, errors.New("httpapi: Config.Library is required")
 	}
+	if cfg.Renders == nil {
+		if cfg.MaxQueuedRenders == 0 {
+			cfg.MaxQueuedRenders = 64 * cfg.MaxConcurrentRenders
+		}
+		cfg.Renders = admit.New(cfg.MaxConcurrentRenders, cfg.MaxQueuedRenders, cfg.QueueTimeout)
+	}
 	s := &Server{
-		cfg: cfg, renders: newGate(cfg.MaxConcurrentRenders), uploads: newGate(cfg.MaxConcurrentUploads),
+		cfg: cfg, renders: cfg.Renders, uploads: admit.New(cfg.MaxConcurrentUploads, -1, 0),
 		lib: cfg.Library, encode: imaging.EncodePNG,
 	}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {

@@ -113,10 +113,10 @@ func badRequest(detail string) gen.BadRequestApplicationProblemPlusJSONResponse 
 
 // draw renders and encodes a plan, once a render slot is free.
 func (s *Server) draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
-	if err := s.renders.enter(ctx); err != nil {
+	if err := s.renders.Enter(ctx); err != nil {
 		return nil, err
 	}
-	defer s.renders.leave()
+	defer s.renders.Leave()
 	img, err := plan.Render(ctx)
 	if err != nil {
 		return nil, err

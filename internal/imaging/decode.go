@@ -94,6 +94,12 @@ func Sniff(data []byte) (Format, bool) {
 	return "", false
 }
 
+// IsPNG reports whether data starts with the PNG signature.
+func IsPNG(data []byte) bool {
+	f, ok := Sniff(data)
+	return ok && f == PNG
+}
+
 // Decode decodes an image in any of the Formats, upright: a JPEG's EXIF
 // orientation is applied. The header is read first, and an image of more
 // than maxPixels pixels is refused before any pixel is decoded, so a small

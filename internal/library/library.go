@@ -65,13 +65,14 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// Library stores and finds images.
+// Library stores and finds images, and the images derived from them.
 type Library struct {
 	store Store
+	d     *deriver
 }
 
-// New returns a library over s.
-func New(s Store) *Library { return &Library{store: s} }
+// New returns a library over s; o configures derived images.
+func New(s Store, o Options) *Library { return &Library{store: s, d: newDeriver(o)} }
 
 func key(id string) string { return prefix + id + ".png" }
 
@@ -168,7 +169,8 @@ func (l *Library) Open(ctx context.Context, id string, offset, length int64) (*s
 	return r, err
 }
 
-// Delete removes the image. Errors: ErrNotFound, store.ErrUnavailable.
+// Delete removes the image, then its derived images. Errors: ErrNotFound,
+// store.ErrUnavailable.
 func (l *Library) Delete(ctx context.Context, id string) error {
 	if !validID(id) {
 		return ErrNotFound
@@ -177,7 +179,11 @@ func (l *Library) Delete(ctx context.Context, id string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	l.forget(ctx, id)
+	return nil
 }
 
 // List returns up to limit images in id order, from the page cursor names

@@ -19,7 +19,7 @@ func openLibrary(t *testing.T) (*Library, *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(st), st
+	return New(st, Options{}), st
 }
 
 func pngOf(t *testing.T, w, h int) []byte {

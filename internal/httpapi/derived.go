@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+
+	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/library"
+	"github.com/pngd/pngd/sign"
+)
+
+// transform turns GetImage's transform parameters into imaging.Params. ok
+// is false when none is given. Their bounds are the spec's, which the spec
+// gate has checked.
+func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
+	ok = q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
+		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil
+	dpr := deref(q.Dpr, 1)
+	if q.W != nil {
+		p.W = int(math.Round(float64(*q.W) * dpr))
+	}
+	if q.H != nil {
+		p.H = int(math.Round(float64(*q.H) * dpr))
+	}
+	p.Fit = imaging.Fit(deref(q.Fit, gen.GetImageParamsFit(imaging.Contain)))
+	p.Gravity = imaging.Gravity(deref(q.Gravity, gen.GetImageParamsGravity(imaging.Center)))
+	p.Rotate = int(deref(q.Rotate, 0))
+	switch deref(q.Flip, gen.None) {
+	case gen.H:
+		p.FlipH = true
+	case gen.V:
+		p.FlipV = true
+	case gen.Hv:
+		p.FlipH, p.FlipV = true, true
+	}
+	p.Grayscale = deref(q.Grayscale, false)
+	p.Blur = deref(q.Blur, 0)
+	return p, ok
+}
+
+// getDerived serves the image derived from a stored one by p: a resource of
+// its own, with a strong ETag made from the source's id and p's canonical
+// form, and the stored image's Last-Modified. Parameters that change
+// nothing name the stored image itself.
+func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params) (gen.GetImageResponseObject, error) {
+	if s.cfg.SigningKey != nil {
+		if u := requestURL(ctx); u == nil || !sign.Verify(s.cfg.SigningKey, u.EscapedPath(), u.Query()) {
+			return gen.GetImage403ApplicationProblemPlusJSONResponse(problem(http.StatusForbidden,
+				"this server signs its image URLs: transform parameters need a sig that matches the path and query (see `pngd sign`)")), nil
+		}
+	}
+	if p.Identity() {
+		params := req.Params
+		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr = nil, nil, nil, nil, nil, nil, nil, nil, nil
+		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
+	}
+
+	// The source must exist now, wherever its derived images are cached.
+	im, err := s.lib.Stat(ctx, req.Id)
+	if errors.Is(err, library.ErrNotFound) {
+		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	etag := library.DerivedETag(req.Id, p)
+	q := req.Params
+	if q.IfNoneMatch != nil && noneMatch(*q.IfNoneMatch, etag) { // no need to render
+		return s.serveImage(ctx, q, representation{id: req.Id, etag: etag, modified: im.Created}, nil)
+	}
+
+	png, err := s.lib.Derive(ctx, req.Id, p)
+	var tooLarge *imaging.OutputTooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, tooLarge.Error())), nil
+	case errors.Is(err, library.ErrNotFound): // deleted meanwhile
+		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+	case err != nil:
+		return nil, err
+	}
+	return s.serveImage(ctx, q, representation{id: req.Id, etag: etag, modified: im.Created, size: int64(len(png))},
+		func(r byteRange) (io.Reader, error) { return bytes.NewReader(png[r.start : r.start+r.length]), nil })
+}

@@ -1,0 +1,379 @@
+package library
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/pngd/pngd/internal/admit"
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/store"
+)
+
+// derivedPrefix is where derived images and pyramid levels live in the
+// store, one folder per source: derived/<id>/<hash of params>.png and
+// derived/<id>/level-<k>.png. Every node of a cluster reuses them.
+const derivedPrefix = "derived/"
+
+// Defaults for Options.
+const (
+	DefaultCacheBytes      = 256 << 20
+	DefaultMaxOutputPixels = 4096 * 4096 // 16.7 MP
+)
+
+// Options configure the derived-image machinery.
+type Options struct {
+	// CacheBytes is the in-memory cache's budget, for derived PNGs and
+	// decoded pyramid levels together. Zero means DefaultCacheBytes.
+	CacheBytes int64
+	// MaxOutputPixels caps a derived image's width×height. Zero means
+	// DefaultMaxOutputPixels.
+	MaxOutputPixels int64
+	// Renders admits the CPU-heavy work (decode, resample, encode). Nil
+	// means one at a time per CPU, with an unbounded queue.
+	Renders *admit.Gate
+	// Logger gets failures that do not fail a request, such as a derived
+	// image that could not be persisted. Nil discards them.
+	Logger *slog.Logger
+}
+
+// cached is a value of the in-memory cache: a derived PNG, a decoded
+// pyramid level, or a source's size.
+type cached struct {
+	png  []byte
+	img  *image.RGBA
+	size image.Point
+}
+
+func weigh(_ string, v cached) uint32 {
+	n := 64 + len(v.png)
+	if v.img != nil {
+		n += len(v.img.Pix)
+	}
+	return uint32(min(n, math.MaxUint32))
+}
+
+// deriver holds what Derive needs besides the store.
+type deriver struct {
+	opts    Options
+	cache   *otter.Cache[string, cached]
+	flights singleflight.Group
+	renders atomic.Int64
+}
+
+func newDeriver(o Options) *deriver {
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = DefaultCacheBytes
+	}
+	if o.MaxOutputPixels <= 0 {
+		o.MaxOutputPixels = DefaultMaxOutputPixels
+	}
+	if o.Renders == nil {
+		o.Renders = admit.New(0, -1, 0)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &deriver{opts: o, cache: otter.Must(&otter.Options[string, cached]{
+		MaximumWeight: uint64(o.CacheBytes), Weigher: weigh,
+	})}
+}
+
+// DerivedETag is the strong entity tag of the image derived from the
+// source id by p: the id and a hash of p's canonical text, so that two
+// requests for the same output share it.
+func DerivedETag(id string, p imaging.Params) string {
+	return `"` + id + "-" + paramsHash(p) + `"`
+}
+
+func paramsHash(p imaging.Params) string {
+	sum := sha256.Sum256([]byte(p.String()))
+	return hex.EncodeToString(sum[:16])
+}
+
+func derivedKey(id string, p imaging.Params) string {
+	return derivedPrefix + id + "/" + paramsHash(p) + ".png"
+}
+
+func levelKey(id string, k int) string {
+	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".png"
+}
+
+// Renders counts the derived images rendered (not found in the cache or
+// the store) since the library was made.
+func (l *Library) Renders() int64 { return l.d.renders.Load() }
+
+// CacheBytes is the weight the in-memory cache holds now.
+func (l *Library) CacheBytes() int64 { return int64(l.d.cache.WeightedSize()) }
+
+// Derive returns the PNG of the image derived from the source id by p,
+// from the in-memory cache, the store, or a render, in that order.
+// Concurrent calls for the same output share one render; a call whose ctx
+// ends stops waiting, and a render whose caller went away stops at its
+// next step (the others waiting for it then try again).
+//
+// It does not check that the source still exists: callers Stat it first,
+// so that a deleted source's derived images, wherever cached, are
+// unreachable. The returned bytes are shared and must not be modified.
+// Errors: ErrNotFound, *imaging.OutputTooLargeError, admit.ErrBusy,
+// ctx.Err(), store.ErrUnavailable.
+func (l *Library) Derive(ctx context.Context, id string, p imaging.Params) ([]byte, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	p = p.Canonical()
+	ck := "d/" + id + "/" + p.String()
+	if v, ok := l.d.cache.GetIfPresent(ck); ok {
+		return v.png, nil
+	}
+	for {
+		ch := l.d.flights.DoChan(ck, func() (any, error) {
+			png, err := l.loadOrRender(ctx, id, p)
+			if err == nil {
+				l.d.cache.Set(ck, cached{png: png})
+			}
+			return png, err
+		})
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case r := <-ch:
+			if r.Err != nil && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue // the caller who ran it went away; this one has not
+			}
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.([]byte), nil
+		}
+	}
+}
+
+// loadOrRender reads a persisted derived image, or renders and persists
+// it.
+func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params) ([]byte, error) {
+	dk := derivedKey(id, p)
+	data, err := l.readAll(ctx, dk)
+	if err == nil && imaging.IsPNG(data) {
+		return data, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	size, err := l.sourceSize(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := p.Plan(size, l.d.opts.MaxOutputPixels)
+	if err != nil {
+		return nil, err
+	}
+	png, err := l.render(ctx, id, size, plan, p)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := l.store.Put(ctx, dk, png, "image/png"); err != nil {
+		l.d.opts.Logger.WarnContext(ctx, "a derived image was not persisted; it will be rendered again elsewhere", "key", dk, "err", err)
+	}
+	return png, nil
+}
+
+// render makes a derived image once a render slot is free.
+func (l *Library) render(ctx context.Context, id string, size image.Point, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+	g := l.d.opts.Renders
+	if err := g.Enter(ctx); err != nil {
+		return nil, err
+	}
+	defer g.Leave()
+	l.d.renders.Add(1)
+
+	n := len(levelSizes(size))
+	k := imaging.LevelFor(size, n, plan.Crop, plan.Resize)
+	src, err := l.level(ctx, id, size, k)
+	if err != nil {
+		return nil, err
+	}
+	r := imaging.Scale(plan.Crop, size, src.Rect.Size())
+	m, err := imaging.Transform(ctx, src, r, plan, p)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := imaging.EncodePNG(m)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a derived image: %w", err)
+	}
+	defer imaging.ReleaseBuffer(buf)
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// levelSizes lists the sizes of a source's pyramid levels, the source's
+// own size first: the halvings imaging.Levels makes.
+func levelSizes(full image.Point) []image.Point {
+	sizes := []image.Point{full}
+	for s := full; min(s.X, s.Y) >= 2*imaging.MinLevelSide; {
+		s = image.Pt((s.X+1)/2, (s.Y+1)/2)
+		sizes = append(sizes, s)
+	}
+	return sizes
+}
+
+// maxCachedOriginal is the largest level 0 (a decoded original) kept in
+// memory; larger ones are decoded each time they are needed, which is
+// only for outputs near the source's size.
+const maxCachedOriginal = 4 << 20
+
+// sourceSize is the stored image's width and height, from memory or from
+// its IHDR.
+func (l *Library) sourceSize(ctx context.Context, id string) (image.Point, error) {
+	ck := "s/" + id
+	if v, ok := l.d.cache.GetIfPresent(ck); ok {
+		return v.size, nil
+	}
+	im, err := l.Info(ctx, id)
+	if err != nil {
+		return image.Point{}, err
+	}
+	size := image.Pt(im.Width, im.Height)
+	l.d.cache.Set(ck, cached{size: size})
+	return size, nil
+}
+
+// level returns pyramid level k of the source, from memory, from the store,
+// or by building the pyramid from the original. It runs in the caller's
+// render slot.
+func (l *Library) level(ctx context.Context, id string, full image.Point, k int) (*image.RGBA, error) {
+	ck := "l/" + id + "/" + strconv.Itoa(k)
+	if v, ok := l.d.cache.GetIfPresent(ck); ok {
+		return v.img, nil
+	}
+	if k == 0 {
+		m, err := l.decode(ctx, key(id))
+		if err != nil {
+			return nil, err
+		}
+		if len(m.Pix) <= maxCachedOriginal {
+			l.d.cache.Set(ck, cached{img: m})
+		}
+		return m, nil
+	}
+	m, err := l.decode(ctx, levelKey(id, k))
+	if err == nil {
+		l.d.cache.Set(ck, cached{img: m})
+		return m, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	// No level k in the store: build the pyramid, once.
+	v, err, _ := l.d.flights.Do("p/"+id, func() (any, error) { return l.buildPyramid(ctx, id) })
+	if err != nil {
+		return nil, err
+	}
+	levels := v.([]*image.RGBA)
+	if k > len(levels) {
+		return nil, fmt.Errorf("source %s has %d pyramid levels, not %d", id, len(levels), k)
+	}
+	return levels[k-1], nil
+}
+
+// buildPyramid decodes the original, halves it down to the smallest
+// level, and stores and caches every level.
+func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, error) {
+	src, err := l.decode(ctx, key(id))
+	if err != nil {
+		return nil, err
+	}
+	levels, err := imaging.Levels(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range levels {
+		k := i + 1
+		l.d.cache.Set("l/"+id+"/"+strconv.Itoa(k), cached{img: m})
+		buf, err := imaging.EncodePNG(m)
+		if err != nil {
+			return nil, fmt.Errorf("encoding pyramid level %d: %w", k, err)
+		}
+		_, _, err = l.store.Put(ctx, levelKey(id, k), buf.Bytes(), "image/png")
+		imaging.ReleaseBuffer(buf)
+		if err != nil {
+			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
+		}
+	}
+	return levels, nil
+}
+
+// decode reads and decodes the PNG at key as RGBA. Errors: ErrNotFound,
+// store.ErrUnavailable, or a decoding error for a damaged object.
+func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
+	data, err := l.readAll(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	img, _, err := imaging.Decode(data, math.MaxInt64)
+	if err != nil {
+		return nil, fmt.Errorf("stored object %s: %w", key, err)
+	}
+	return imaging.ToRGBA(img), nil
+}
+
+func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {
+	r, err := l.store.OpenRange(ctx, key, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data := make([]byte, 0, r.Size())
+	buf := bytes.NewBuffer(data)
+	if _, err := io.Copy(buf, r); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", key, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// forget drops a source's entries from the in-memory cache and its derived
+// objects from the store. Failing to remove an object only costs space:
+// Derive's callers check the source first.
+func (l *Library) forget(ctx context.Context, id string) {
+	for k := range l.d.cache.Keys() {
+		if len(k) > 2 && strings.HasPrefix(k[2:], id) {
+			l.d.cache.Invalidate(k)
+		}
+	}
+	var token []byte
+	for {
+		objs, next, err := l.store.List(ctx, derivedPrefix+id+"/", token, 1000)
+		if err != nil {
+			l.d.opts.Logger.WarnContext(ctx, "derived images of a deleted source were not listed for removal", "id", id, "err", err)
+			return
+		}
+		for _, o := range objs {
+			if err := l.store.Delete(ctx, o.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+				l.d.opts.Logger.WarnContext(ctx, "a derived image of a deleted source was not removed", "key", o.Key, "err", err)
+			}
+		}
+		if len(next) == 0 {
+			return
+		}
+		token = next
+	}
+}
