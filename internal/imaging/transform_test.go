@@ -67,7 +67,7 @@ func TestPlan(t *testing.T) {
 
 func TestCanonical(t *testing.T) {
 	same := [][2]Params{
-		{{W: 100}, {W: 100, Fit: Cover}},                        // fit needs both sides
+		{{W: 100}, {W: 100, Fit: Cover}},                                 // fit needs both sides
 		{{W: 100, H: 50}, {W: 100, H: 50, Fit: Contain, Gravity: North}}, // gravity needs cover
 		{{Rotate: 0}, {Rotate: 360}},
 		{{Blur: 0}, {Blur: -0.0}},
