@@ -70,8 +70,9 @@ func weigh(_ string, v cached) uint32 {
 type deriver struct {
 	opts    Options
 	cache   *otter.Cache[string, cached]
-	flights singleflight.Group
-	renders atomic.Int64
+	flights   singleflight.Group
+	renders   atomic.Int64
+	abandoned atomic.Int64
 }
 
 func newDeriver(o Options) *deriver {
@@ -115,6 +116,10 @@ func levelKey(id string, k int) string {
 // Renders counts the derived images rendered (not found in the cache or
 // the store) since the library was made.
 func (l *Library) Renders() int64 { return l.d.renders.Load() }
+
+// Abandoned counts the renders stopped part-way because their caller went
+// away.
+func (l *Library) Abandoned() int64 { return l.d.abandoned.Load() }
 
 // CacheBytes is the weight the in-memory cache holds now.
 func (l *Library) CacheBytes() int64 { return int64(l.d.cache.WeightedSize()) }
@@ -185,6 +190,9 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil { // finished, but nobody is waiting
+		return nil, err
+	}
 	if _, _, err := l.store.Put(ctx, dk, png, "image/png"); err != nil {
 		l.d.opts.Logger.WarnContext(ctx, "a derived image was not persisted; it will be rendered again elsewhere", "key", dk, "err", err)
 	}
@@ -199,7 +207,14 @@ func (l *Library) render(ctx context.Context, id string, size image.Point, plan 
 	}
 	defer g.Leave()
 	l.d.renders.Add(1)
+	png, err := l.renderSteps(ctx, id, size, plan, p)
+	if err != nil && ctx.Err() != nil {
+		l.d.abandoned.Add(1)
+	}
+	return png, err
+}
 
+func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	n := len(levelSizes(size))
 	k := imaging.LevelFor(size, n, plan.Crop, plan.Resize)
 	src, err := l.level(ctx, id, size, k)
