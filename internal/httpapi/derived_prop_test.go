@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/library"
+)
+
+// TestDerivedProperties draws random combinations of the transform
+// parameters, valid and not, and checks every answer: never a 5xx, always
+// valid against the spec (the harness), and a 200 is a PNG of exactly the
+// size the parameters imply, worked out here independently of the server.
+func TestDerivedProperties(t *testing.T) {
+	const srcW, srcH, maxPixels = 53, 37, 300_000
+	lib := library.New(openDirStore(t), library.Options{MaxOutputPixels: maxPixels})
+	srv, c := newTestServer(t, Config{Library: lib})
+	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(srcW, srcH)), 201)
+
+	tally := map[int]int{}
+	defer func() { t.Logf("statuses drawn: %v", tally) }()
+	// rapid runs 100 cases per Check unless -rapid.checks says otherwise;
+	// five Checks make 500 in make test.
+	for range 5 {
+		rapid.Check(t, property(t, c, srv.URL+im.Url, tally))
+	}
+}
+
+func property(t *testing.T, c *http.Client, imageURL string, tally map[int]int) func(*rapid.T) {
+	const srcW, srcH, maxPixels = 53, 37, 300_000
+	return func(rt *rapid.T) {
+		q := url.Values{}
+		valid := true
+		// Each parameter is absent, valid, or (one time in sixteen) invalid.
+		optional := func(name string, good *rapid.Generator[string], bad ...string) (string, bool) {
+			switch rapid.IntRange(0, 15).Draw(rt, name+"?") {
+			case 0, 1, 2, 3, 4, 5, 6, 7:
+				return "", false
+			case 15:
+				q.Set(name, rapid.SampledFrom(bad).Draw(rt, name))
+				valid = false
+				return "", false
+			}
+			v := good.Draw(rt, name)
+			q.Set(name, v)
+			return v, true
+		}
+		str := func(g *rapid.Generator[int]) *rapid.Generator[string] { return rapid.Map(g, strconv.Itoa) }
+		sizes := str(rapid.OneOf(rapid.IntRange(1, 150), rapid.IntRange(1, 150), rapid.IntRange(1, 8192)))
+		ws, hasW := optional("w", sizes, "0", "-1", "8193", "1.5", "x", "99999999999999999999")
+		hs, hasH := optional("h", sizes, "0", "8193", "", "1e3")
+		fit, _ := optional("fit", rapid.SampledFrom([]string{"contain", "cover", "fill"}), "stretch", "COVER")
+		optional("gravity", rapid.SampledFrom([]string{"center", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}), "up", "")
+		rot, _ := optional("rotate", rapid.SampledFrom([]string{"0", "90", "180", "270"}), "45", "-90", "360")
+		optional("flip", rapid.SampledFrom([]string{"none", "h", "v", "hv"}), "vh", "x")
+		optional("grayscale", rapid.SampledFrom([]string{"true", "false"}), "yes", "2")
+		optional("blur", rapid.SampledFrom([]string{"0", "0.5", "3", "17.25", "100"}), "100.1", "-1", "NaN", "1e999", "Infinity")
+		dprs, _ := optional("dpr", rapid.SampledFrom([]string{"1", "1.5", "2", "3.3", "4"}), "0.9", "4.5", "Inf", "NaN")
+		if dprs == "" {
+			dprs = "1"
+		}
+
+		req := newRequest(t, http.MethodGet, imageURL+"?"+q.Encode(), "", "")
+		want, wantStatus := image0, 400
+		if valid {
+			dpr, _ := strconv.ParseFloat(dprs, 64)
+			w, h := 0.0, 0.0
+			if hasW {
+				n, _ := strconv.Atoi(ws)
+				w = math.Round(float64(n) * dpr)
+			}
+			if hasH {
+				n, _ := strconv.Atoi(hs)
+				h = math.Round(float64(n) * dpr)
+			}
+			turned := rot == "90" || rot == "270"
+			if turned { // the resize happens before the rotation
+				w, h = h, w
+			}
+			var ow, oh float64
+			switch {
+			case w == 0 && h == 0:
+				ow, oh = srcW, srcH
+			case h == 0:
+				ow, oh = w, math.Max(1, math.Round(srcH*w/srcW))
+			case w == 0:
+				ow, oh = math.Max(1, math.Round(srcW*h/srcH)), h
+			case fit == "cover" || fit == "fill":
+				ow, oh = w, h
+			default:
+				s := math.Min(w/srcW, h/srcH)
+				ow, oh = math.Max(1, math.Round(srcW*s)), math.Max(1, math.Round(srcH*s))
+			}
+			if turned {
+				ow, oh = oh, ow
+			}
+			if ow*oh > maxPixels {
+				wantStatus = 422
+			} else {
+				wantStatus, want = 200, [2]int{int(ow), int(oh)}
+				req = contract.WithSize(req, want[0], want[1])
+			}
+		}
+
+		resp, body := do(t, c, req)
+		tally[resp.StatusCode]++
+		if resp.StatusCode >= 500 {
+			rt.Fatalf("?%s: %d %s", q.Encode(), resp.StatusCode, body)
+		}
+		if resp.StatusCode != wantStatus {
+			rt.Fatalf("?%s: status %d, want %d; %s", q.Encode(), resp.StatusCode, wantStatus, body)
+		}
+		if wantStatus == 200 {
+			img, err := png.Decode(bytes.NewReader(body))
+			if err != nil {
+				rt.Fatalf("?%s: %v", q.Encode(), err)
+			}
+			if got := img.Bounds().Size(); got.X != want[0] || got.Y != want[1] {
+				rt.Fatalf("?%s: %v, want %dx%d", q.Encode(), got, want[0], want[1])
+			}
+		}
+	}
+}
+
+var image0 [2]int
