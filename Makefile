@@ -41,12 +41,13 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 
-bench: ## Go benchmarks: render+encode, upload preparation, the POST /vector_image and GET /images/{id} handlers
+bench: ## Go benchmarks: render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx, upload MB/s
+loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx, upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm
 	internal/loadtest/vector_image.sh
 	internal/loadtest/images.sh
+	internal/loadtest/derived.sh
 
 lint: ## gofmt (outside gen/) and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

@@ -6,6 +6,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"testing"
+
+	"github.com/pngd/pngd/internal/imaging"
 )
 
 // photoLike is a w×h image with smooth gradients and some texture, so that
@@ -48,5 +50,34 @@ func BenchmarkPrepare(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDeriveCold measures a derived image that is in no cache: a
+// 2048×2048 source to a ~256-px-wide PNG, a new box every iteration. The
+// pyramid already exists, as it does after a source's first derived image;
+// the result is written to the store, as in a server.
+func BenchmarkDeriveCold(b *testing.B) {
+	lib, _ := openLibrary(b)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(buf.Bytes(), 1<<30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := lib.Save(b.Context(), p); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 100}); err != nil { // builds the pyramid
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 200 + i%113, H: 313 + i}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

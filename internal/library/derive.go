@@ -68,8 +68,8 @@ func weigh(_ string, v cached) uint32 {
 
 // deriver holds what Derive needs besides the store.
 type deriver struct {
-	opts    Options
-	cache   *otter.Cache[string, cached]
+	opts      Options
+	cache     *otter.Cache[string, cached]
 	flights   singleflight.Group
 	renders   atomic.Int64
 	abandoned atomic.Int64

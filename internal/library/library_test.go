@@ -12,7 +12,7 @@ import (
 	"github.com/pngd/pngd/internal/store"
 )
 
-func openLibrary(t *testing.T) (*Library, *store.Store) {
+func openLibrary(t testing.TB) (*Library, *store.Store) {
 	t.Helper()
 	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
 	if err != nil {
