@@ -25,7 +25,7 @@ import (
 
 // memoryHeadroom is the soft memory limit beyond -cache-bytes: renders in
 // flight, buffers, and the runtime itself.
-const memoryHeadroom = 384 << 20
+const memoryHeadroom = 128 << 20
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
