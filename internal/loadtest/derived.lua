@@ -4,6 +4,7 @@
 -- source is square, so a box W×H with H >= W gives a W×W image:
 -- W cycles through 200..312 (about 256 px wide), H grows past it. OFFSET
 -- starts the sequence further on, so that later rounds ask for new boxes.
+-- H stays within the spec's 8192 for n below about 55,000.
 local threads = {}
 local counter = 0
 

@@ -63,7 +63,7 @@ PFMT="/images/$id?w=%d&h=%d"
 
 if [ -n "$SOAK" ]; then
   echo "soak: cold load on pngd for ${SOAK}s; RSS every 30 s"
-  DURATION=${SOAK}s measure soak "$P" "$lua" FMT="$PFMT" OFFSET=1000000 > "$work/soak" &
+  DURATION=${SOAK}s measure soak "$P" "$lua" FMT="$PFMT" OFFSET=0 > "$work/soak" &
   for _ in $(seq $((SOAK / 30))); do sleep 30; echo "  t=$((SECONDS))s rss=$(rss) peak=$(peak)"; done
   wait %1 || true; cat "$work/soak"; check "$work/soak"
   exit $failed
@@ -78,7 +78,7 @@ if [ -n "$IMAGINARY" ]; then
   for u in "$P$(printf "$PFMT" 256 3000)" "$I$(printf "$IFMT" 256 3000)"; do
     curl -sf -o "$work/check.png" "$u"; identify -format '%m %wx%h\n' "$work/check.png" | grep -qx 'PNG 256x256' || { echo "unexpected answer from $u" >&2; exit 1; }
   done
-  measure warmup-pngd "$P" "$lua" FMT="$PFMT" OFFSET=500000 >/dev/null; measure warmup-imaginary "$I" "$lua" FMT="$IFMT" OFFSET=500000 >/dev/null
+  measure warmup-pngd "$P" "$lua" FMT="$PFMT" OFFSET=40000 >/dev/null; measure warmup-imaginary "$I" "$lua" FMT="$IFMT" OFFSET=40000 >/dev/null
   : > "$work/cold"
   for r in $(seq "$ROUNDS"); do
     off=$((r * 4000))
