@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -149,5 +151,41 @@ func TestSwaggerUIUpload(t *testing.T) {
 		if err != nil {
 			failBrowser(t, ctx, op, fmt.Errorf("waiting for %s from a %s upload: %w", want.status, want.contentType, err))
 		}
+	}
+}
+
+// TestSwaggerUIDerived runs "Try it out" on GET /images/{id} with w and
+// rotate, as someone exploring derived images would, and waits for the PNG
+// to appear as an <img> of the size those parameters imply: a 60×40 card
+// turned a quarter and 40 wide is 40×60.
+func TestSwaggerUIDerived(t *testing.T) {
+	ctx, base := browse(t, "/images", "/openapi")
+	resp, err := http.Post(base+"/images", "image/png", bytes.NewReader(encodeAs(t, "png", testCard(60, 40))))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/images/")
+
+	const op = `#operations-images-getImage`
+	err = chromedp.Do(ctx, append(tryItOut(base, op),
+		chromedp.WaitVisible(op+` tr[data-param-name="id"] input`),
+		// The id input holds the spec's example id; replace it.
+		chromedp.SendKeys(op+` tr[data-param-name="id"] input`, strings.Repeat(kb.Backspace, 64)+id),
+		// The input holds the spec's example (256); erase it as a person would.
+		chromedp.SendKeys(op+` tr[data-param-name="w"] input`, strings.Repeat(kb.Backspace, 3)+"40"),
+		chromedp.SetValue(op+` tr[data-param-name="rotate"] select`, "90"),
+		chromedp.Click(op+` .execute`),
+	)...)
+	var natural []int
+	if err == nil {
+		natural, err = chromedp.Run(ctx, chromedp.Poll[[]int](`(() => { const i = document.querySelector('`+op+` .live-responses-table img');
+			return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null })()`))
+	}
+	if err != nil {
+		failBrowser(t, ctx, op, err)
+	}
+	if len(natural) != 2 || natural[0] != 40 || natural[1] != 60 {
+		t.Fatalf("<img> natural size = %v, want [40 60]", natural)
 	}
 }
