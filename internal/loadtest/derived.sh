@@ -63,9 +63,9 @@ PFMT="/images/$id?w=%d&h=%d"
 
 if [ -n "$SOAK" ]; then
   echo "soak: cold load on pngd for ${SOAK}s; RSS every 30 s"
-  DURATION=${SOAK}s measure soak "$P" "$lua" FMT="$PFMT" OFFSET=0 > "$work/soak" &
+  DURATION=${SOAK}s measure soak "$P" "$lua" FMT="$PFMT" OFFSET=0 > "$work/soak" & soak=$!
   for _ in $(seq $((SOAK / 30))); do sleep 30; echo "  t=$((SECONDS))s rss=$(rss) peak=$(peak)"; done
-  wait %1 || true; cat "$work/soak"; check "$work/soak"
+  wait "$soak" || true; cat "$work/soak"; check "$work/soak"
   exit $failed
 fi
 
