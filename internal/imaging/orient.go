@@ -87,10 +87,14 @@ func Orient(img image.Image, orientation int) image.Image {
 	var src, dst []byte
 	var stride int
 	var out image.Image
-	if n, ok := img.(*image.NRGBA); ok {
+	switch m := img.(type) {
+	case *image.NRGBA:
 		d := image.NewNRGBA(image.Rect(0, 0, dw, dh))
-		src, stride, dst, out = n.Pix[n.PixOffset(b.Min.X, b.Min.Y):], n.Stride, d.Pix, d
-	} else {
+		src, stride, dst, out = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, d.Pix, d
+	case *image.RGBA:
+		d := image.NewRGBA(image.Rect(0, 0, dw, dh))
+		src, stride, dst, out = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, d.Pix, d
+	default:
 		r := toRGBA(img)
 		d := image.NewRGBA(image.Rect(0, 0, dw, dh))
 		src, stride, dst, out = r.Pix, r.Stride, d.Pix, d

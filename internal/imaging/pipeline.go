@@ -14,8 +14,7 @@ func Transform(ctx context.Context, src *image.RGBA, r image.Rectangle, pl Plan,
 	p = p.Canonical()
 	steps := []func(*image.RGBA) (*image.RGBA, error){
 		func(*image.RGBA) (*image.RGBA, error) { return Resample(src, r, pl.Resize), nil },
-		func(m *image.RGBA) (*image.RGBA, error) { return Rotate(m, p.Rotate), nil },
-		func(m *image.RGBA) (*image.RGBA, error) { Flip(m, p.FlipH, p.FlipV); return m, nil },
+		func(m *image.RGBA) (*image.RGBA, error) { return Turn(m, p.Rotate, p.FlipH, p.FlipV), nil },
 		func(m *image.RGBA) (*image.RGBA, error) {
 			if p.Grayscale {
 				Grayscale(m)

@@ -114,8 +114,7 @@ func TestRotateFlip(t *testing.T) {
 		{90, true, true, [4]color.RGBA{green, white, red, blue}},
 	}
 	for _, tt := range tests {
-		m := Rotate(quadrants(6, 4), tt.deg)
-		Flip(m, tt.h, tt.v)
+		m := Turn(quadrants(6, 4), tt.deg, tt.h, tt.v)
 		w, h := m.Rect.Dx(), m.Rect.Dy()
 		if tt.deg == 90 || tt.deg == 270 {
 			if w != 4 || h != 6 {
