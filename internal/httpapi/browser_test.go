@@ -89,6 +89,22 @@ func tryItOut(base, op string) []chromedp.Action[chromedp.Void] {
 	}
 }
 
+// shownImageSize waits, unless the steps before it failed with err, for
+// Swagger UI to show op's answer as a loaded <img>, and returns its natural
+// width and height.
+func shownImageSize(t *testing.T, ctx context.Context, op string, err error) []int {
+	t.Helper()
+	var natural []int
+	if err == nil {
+		natural, err = chromedp.Run(ctx, chromedp.Poll[[]int](`(() => { const i = document.querySelector('`+op+` .live-responses-table img');
+			return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null })()`))
+	}
+	if err != nil {
+		failBrowser(t, ctx, op, err)
+	}
+	return natural
+}
+
 // TestSwaggerUITryItOut opens /docs/ in headless Chromium, runs "Try it out"
 // on GET /vector_image with a chosen size, and waits for the PNG to appear
 // as an <img> of exactly that natural size. The browser's API calls are
@@ -103,14 +119,7 @@ func TestSwaggerUITryItOut(t *testing.T) {
 		chromedp.SendKeys(op+` tr[data-param-name="height"] input`, strings.Repeat(kb.Backspace, 3)+"45"),
 		chromedp.Click(op+` .execute`),
 	)...)
-	var natural []int
-	if err == nil {
-		natural, err = chromedp.Run(ctx, chromedp.Poll[[]int](`(() => { const i = document.querySelector('`+op+` .live-responses-table img');
-			return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null })()`))
-	}
-	if err != nil {
-		failBrowser(t, ctx, op, err)
-	}
+	natural := shownImageSize(t, ctx, op, err)
 	if len(natural) != 2 || natural[0] != 123 || natural[1] != 45 {
 		t.Fatalf("<img> natural size = %v, want [123 45]", natural)
 	}
@@ -177,14 +186,7 @@ func TestSwaggerUIDerived(t *testing.T) {
 		chromedp.SetValue(op+` tr[data-param-name="rotate"] select`, "90"),
 		chromedp.Click(op+` .execute`),
 	)...)
-	var natural []int
-	if err == nil {
-		natural, err = chromedp.Run(ctx, chromedp.Poll[[]int](`(() => { const i = document.querySelector('`+op+` .live-responses-table img');
-			return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null })()`))
-	}
-	if err != nil {
-		failBrowser(t, ctx, op, err)
-	}
+	natural := shownImageSize(t, ctx, op, err)
 	if len(natural) != 2 || natural[0] != 40 || natural[1] != 60 {
 		t.Fatalf("<img> natural size = %v, want [40 60]", natural)
 	}

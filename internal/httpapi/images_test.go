@@ -364,16 +364,7 @@ func testHeadParity(t *testing.T, c *http.Client, base string) {
 				get.Header.Set(k, v)
 				head.Header.Set(k, v)
 			}
-			gresp, _ := do(t, c, get)
-			hresp, hbody := do(t, c, head)
-			if hresp.StatusCode != gresp.StatusCode || len(hbody) != 0 {
-				t.Fatalf("HEAD: %d with %d body bytes; GET: %d", hresp.StatusCode, len(hbody), gresp.StatusCode)
-			}
-			gresp.Header.Del("Date")
-			hresp.Header.Del("Date")
-			if fmt.Sprint(gresp.Header) != fmt.Sprint(hresp.Header) {
-				t.Errorf("headers differ:\nGET  %v\nHEAD %v", gresp.Header, hresp.Header)
-			}
+			headLikeGet(t, c, get, head)
 		})
 	}
 	head := newRequest(t, http.MethodHead, base+im.Url, "", "")
@@ -381,6 +372,23 @@ func testHeadParity(t *testing.T, c *http.Client, base string) {
 	if resp, _ := do(t, c, head); resp.StatusCode != 200 || resp.Header.Get("Content-Length") != fmt.Sprint(im.Size) {
 		t.Errorf("HEAD with Range: %d, Content-Length %s; want 200, %d", resp.StatusCode, resp.Header.Get("Content-Length"), im.Size)
 	}
+}
+
+// headLikeGet sends get and head, and checks that HEAD answers GET's status
+// and headers (but Date) with no body. It returns GET's answer.
+func headLikeGet(t *testing.T, c *http.Client, get, head *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	gresp, gbody := do(t, c, get)
+	hresp, hbody := do(t, c, head)
+	if hresp.StatusCode != gresp.StatusCode || len(hbody) != 0 {
+		t.Fatalf("%s: HEAD %d with %d body bytes; GET %d", get.URL, hresp.StatusCode, len(hbody), gresp.StatusCode)
+	}
+	gresp.Header.Del("Date")
+	hresp.Header.Del("Date")
+	if fmt.Sprint(gresp.Header) != fmt.Sprint(hresp.Header) {
+		t.Errorf("%s: headers differ:\nGET  %v\nHEAD %v", get.URL, gresp.Header, hresp.Header)
+	}
+	return gresp, gbody
 }
 
 func testInfoListDelete(t *testing.T, c *http.Client, base string) {
