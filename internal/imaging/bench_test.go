@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"math"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // photo is a w×h stand-in for a photograph: smooth gradients with fine
@@ -31,7 +33,7 @@ func photo(w, h int) *image.RGBA {
 
 // The stages of a cold derived image from a 2048×2048 photo to ~256 px:
 // decoding (the upload's JPEG, and a stored pyramid level), the box
-// pyramid, the Catmull-Rom resample from the 512 level, and encoding.
+// pyramid, the Lanczos resample from the 512 level, and encoding.
 
 func BenchmarkDecodeJPEG2048(b *testing.B) {
 	var buf bytes.Buffer
@@ -103,5 +105,25 @@ func BenchmarkEncodePNG256(b *testing.B) {
 		}
 		b.SetBytes(int64(buf.Len()))
 		ReleaseBuffer(buf)
+	}
+}
+
+// BenchmarkResampleXImage2048To256 is x/image/draw's Catmull-Rom, which
+// Resample replaced, on the same work as BenchmarkResample2048To256Direct.
+func BenchmarkResampleXImage2048To256(b *testing.B) {
+	src := photo(2048, 2048)
+	for b.Loop() {
+		dst := image.NewRGBA(image.Rect(0, 0, 256, 256))
+		xdraw.CatmullRom.Scale(dst, dst.Rect, src, src.Rect, xdraw.Src, nil)
+	}
+}
+
+// BenchmarkResampleXImage512To256 is x/image/draw's Catmull-Rom on the
+// work of BenchmarkResample512To256.
+func BenchmarkResampleXImage512To256(b *testing.B) {
+	src := photo(512, 512)
+	for b.Loop() {
+		dst := image.NewRGBA(image.Rect(0, 0, 256, 256))
+		xdraw.CatmullRom.Scale(dst, dst.Rect, src, src.Rect, xdraw.Src, nil)
 	}
 }

@@ -1,0 +1,185 @@
+package imaging
+
+import (
+	"image"
+	"math"
+)
+
+// ResampleBytes is the memory Resample allocates to scale a region of
+// srcW×srcH pixels to size: the output, the filter weights, and the ring of
+// horizontally scaled rows its vertical filter spans. It does not depend on
+// the source's height beyond the filter window, so a tall source costs no
+// more than a short one.
+func ResampleBytes(srcW, srcH int, size image.Point) int64 {
+	out := 4 * int64(size.X) * int64(size.Y)
+	tx, ty := taps(srcW, size.X), taps(srcH, size.Y)
+	weights := 4 * (int64(size.X)*int64(tx) + int64(size.Y)*int64(ty))
+	ring := 16 * int64(size.X) * int64(ty)
+	return out + weights + ring
+}
+
+// taps is the most source pixels one output pixel of a scale from n to m
+// pixels reads.
+func taps(n, m int) int {
+	support := 3.0
+	if s := float64(n) / float64(m); s > 1 {
+		support *= s
+	}
+	return min(n, int(math.Ceil(2*support))+1)
+}
+
+// Resample scales the part r of src to size with a Lanczos-3 filter, widened
+// by the shrink factor when shrinking so that a downscale is anti-aliased:
+// ImageMagick's and libvips' default. (It replaced x/image/draw's
+// Catmull-Rom: 39.4 dB instead of 33.5 against ImageMagick on the test
+// card, TestResizeMatchesReference.) Colour is premultiplied, so
+// transparent pixels add no colour.
+//
+// It is separable and row-streamed: each source row inside r is scaled
+// horizontally once, into a ring of float32 rows as tall as the vertical
+// filter, and each output row is made from that ring. Its memory is the
+// output plus that window (ResampleBytes), never output width × source
+// height. A same-size resample is a copy.
+func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA {
+	dst := image.NewRGBA(image.Rectangle{Max: size})
+	if r.Size() == size {
+		for y := range size.Y {
+			s := src.PixOffset(r.Min.X, r.Min.Y+y)
+			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], src.Pix[s:s+4*size.X])
+		}
+		return dst
+	}
+	hx := newFilter(r.Dx(), size.X)
+	vy := newFilter(r.Dy(), size.Y)
+	ring := make([][]float32, vy.maxTaps)
+	for i := range ring {
+		ring[i] = make([]float32, 4*size.X)
+	}
+	next := 0 // the next source row (relative to r) to scale horizontally
+	acc := make([]float32, 4*size.X)
+	for y := range size.Y {
+		start, w := vy.at(y)
+		for ; next < start+len(w); next++ {
+			row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+next):]
+			hx.row(ring[next%len(ring)], row)
+		}
+		clear(acc)
+		for i, wt := range w {
+			line := ring[(start+i)%len(ring)]
+			for j, v := range line {
+				acc[j] += wt * v
+			}
+		}
+		storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
+	}
+	return dst
+}
+
+// storeRow rounds acc into 8-bit premultiplied pixels. Lanczos' negative
+// lobes can overshoot, so each channel is clamped to [0, 255] and
+// each colour to its alpha, which keeps the pixel a valid premultiplied one.
+func storeRow(d []uint8, acc []float32) {
+	for i := 0; i+3 < len(acc); i += 4 {
+		a := clamp8(acc[i+3])
+		d[i+3] = a
+		d[i] = min(clamp8(acc[i]), a)
+		d[i+1] = min(clamp8(acc[i+1]), a)
+		d[i+2] = min(clamp8(acc[i+2]), a)
+	}
+}
+
+func clamp8(v float32) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v + 0.5)
+}
+
+// filter holds a Lanczos-3 scale's weights from n to m pixels: for output
+// i, the weights of source pixels start[i], start[i]+1, …, normalised to a
+// sum of 1.
+type filter struct {
+	start   []int
+	off     []int // weights[off[i]:off[i+1]] are output i's
+	weights []float32
+	maxTaps int
+}
+
+func newFilter(n, m int) *filter {
+	f := &filter{start: make([]int, m), off: make([]int, m+1)}
+	scale := float64(n) / float64(m)
+	support, stretch := 3.0, 1.0
+	if scale > 1 {
+		support, stretch = 3*scale, scale
+	}
+	f.weights = make([]float32, 0, m*taps(n, m))
+	for i := range m {
+		center := (float64(i)+0.5)*scale - 0.5
+		lo := max(0, int(math.Ceil(center-support)))
+		hi := min(n-1, int(math.Floor(center+support)))
+		if lo > hi { // a tiny source: take the nearest pixel
+			lo = min(max(int(math.Round(center)), 0), n-1)
+			hi = lo
+		}
+		var sum float64
+		first := len(f.weights)
+		for x := lo; x <= hi; x++ {
+			w := lanczos3((float64(x) - center) / stretch)
+			f.weights = append(f.weights, float32(w))
+			sum += w
+		}
+		if sum == 0 {
+			f.weights[first] = 1
+			sum = 1
+		}
+		for k := first; k < len(f.weights); k++ {
+			f.weights[k] = float32(float64(f.weights[k]) / sum)
+		}
+		f.start[i] = lo
+		f.off[i+1] = len(f.weights)
+		f.maxTaps = max(f.maxTaps, hi-lo+1)
+	}
+	return f
+}
+
+// at returns output i's first source pixel and weights.
+func (f *filter) at(i int) (int, []float32) {
+	return f.start[i], f.weights[f.off[i]:f.off[i+1]]
+}
+
+// row scales one row of RGBA pixels, src starting at the region's left
+// edge, into dst as float32 channels.
+func (f *filter) row(dst []float32, src []uint8) {
+	for i := range f.start {
+		start, w := f.at(i)
+		s := src[4*start:]
+		var r, g, b, a float32
+		for k, wt := range w {
+			p := s[4*k : 4*k+4 : 4*k+4]
+			r += wt * float32(p[0])
+			g += wt * float32(p[1])
+			b += wt * float32(p[2])
+			a += wt * float32(p[3])
+		}
+		d := dst[4*i : 4*i+4 : 4*i+4]
+		d[0], d[1], d[2], d[3] = r, g, b, a
+	}
+}
+
+// lanczos3 is the Lanczos kernel with three lobes, sinc(t)·sinc(t/3),
+// zero beyond |t| = 3: the filter ImageMagick and libvips use by default
+// to shrink.
+func lanczos3(t float64) float64 {
+	t = math.Abs(t)
+	switch {
+	case t == 0:
+		return 1
+	case t >= 3:
+		return 0
+	}
+	pt := math.Pi * t
+	return 3 * math.Sin(pt) * math.Sin(pt/3) / (pt * pt)
+}
