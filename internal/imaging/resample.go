@@ -6,16 +6,26 @@ import (
 )
 
 // ResampleBytes is the memory Resample allocates to scale a region of
-// srcW×srcH pixels to size: the output, the filter weights, and the ring of
-// horizontally scaled rows its vertical filter spans. It does not depend on
-// the source's height beyond the filter window, so a tall source costs no
-// more than a short one.
+// srcW×srcH pixels to size: the output, the filter weights, and either the
+// ring of horizontally scaled rows the vertical filter spans or one
+// vertically filtered source row, whichever order it picks. It grows with
+// the output and the filter window, never with output width × source
+// height.
 func ResampleBytes(srcW, srcH int, size image.Point) int64 {
-	out := 4 * int64(size.X) * int64(size.Y)
-	tx, ty := taps(srcW, size.X), taps(srcH, size.Y)
-	weights := 4 * (int64(size.X)*int64(tx) + int64(size.Y)*int64(ty))
-	ring := 16 * int64(size.X) * int64(ty)
-	return out + weights + ring
+	ow, oh := int64(size.X), int64(size.Y)
+	tx, ty := int64(taps(srcW, size.X)), int64(taps(srcH, size.Y))
+	n := 4*ow*oh + 4*(ow*tx+oh*ty) + 16*(ow+oh) + 16*ow
+	if horizontalFirst(srcW, srcH, size, tx, ty) {
+		return n + 16*ow*ty
+	}
+	return n + 16*int64(srcW)
+}
+
+// horizontalFirst reports whether scaling srcW×srcH to size, with tx and
+// ty taps an output pixel, takes fewer multiplications horizontally first.
+func horizontalFirst(srcW, srcH int, size image.Point, tx, ty int64) bool {
+	ow, oh := int64(size.X), int64(size.Y)
+	return int64(srcH)*ow*tx+oh*ow*ty < oh*int64(srcW)*ty+oh*ow*tx
 }
 
 // taps is the most source pixels one output pixel of a scale from n to m
@@ -35,11 +45,11 @@ func taps(n, m int) int {
 // card, TestResizeMatchesReference.) Colour is premultiplied, so
 // transparent pixels add no colour.
 //
-// It is separable and row-streamed: each source row inside r is scaled
-// horizontally once, into a ring of float32 rows as tall as the vertical
-// filter, and each output row is made from that ring. Its memory is the
-// output plus that window (ResampleBytes), never output width × source
-// height. A same-size resample is a copy.
+// It is separable and row-streamed, in whichever order costs fewer
+// multiplications: horizontal first, into a ring of float32 rows as tall
+// as the vertical filter, or vertical first, one source-wide float32 row
+// per output row. Its memory is the output plus that window
+// (ResampleBytes). A same-size resample is a copy.
 func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA {
 	dst := image.NewRGBA(image.Rectangle{Max: size})
 	if r.Size() == size {
@@ -51,12 +61,28 @@ func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA 
 	}
 	hx := newFilter(r.Dx(), size.X)
 	vy := newFilter(r.Dy(), size.Y)
+	acc := make([]float32, 4*size.X)
+	if !horizontalFirst(r.Dx(), r.Dy(), size, int64(hx.maxTaps), int64(vy.maxTaps)) {
+		col := make([]float32, 4*r.Dx())
+		for y := range size.Y {
+			start, w := vy.at(y)
+			clear(col)
+			for i, wt := range w {
+				row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+start+i):]
+				for j := range col {
+					col[j] += wt * float32(row[j])
+				}
+			}
+			hx.rowF(acc, col)
+			storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
+		}
+		return dst
+	}
 	ring := make([][]float32, vy.maxTaps)
 	for i := range ring {
 		ring[i] = make([]float32, 4*size.X)
 	}
 	next := 0 // the next source row (relative to r) to scale horizontally
-	acc := make([]float32, 4*size.X)
 	for y := range size.Y {
 		start, w := vy.at(y)
 		for ; next < start+len(w); next++ {
@@ -163,6 +189,24 @@ func (f *filter) row(dst []float32, src []uint8) {
 			g += wt * float32(p[1])
 			b += wt * float32(p[2])
 			a += wt * float32(p[3])
+		}
+		d := dst[4*i : 4*i+4 : 4*i+4]
+		d[0], d[1], d[2], d[3] = r, g, b, a
+	}
+}
+
+// rowF is row for a row already in float32 channels.
+func (f *filter) rowF(dst []float32, src []float32) {
+	for i := range f.start {
+		start, w := f.at(i)
+		s := src[4*start:]
+		var r, g, b, a float32
+		for k, wt := range w {
+			p := s[4*k : 4*k+4 : 4*k+4]
+			r += wt * p[0]
+			g += wt * p[1]
+			b += wt * p[2]
+			a += wt * p[3]
 		}
 		d := dst[4*i : 4*i+4 : 4*i+4]
 		d[0], d[1], d[2], d[3] = r, g, b, a
