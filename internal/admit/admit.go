@@ -1,6 +1,10 @@
-// Package admit bounds CPU- and memory-heavy work: at most a fixed number of
-// jobs run at once, a bounded queue waits behind them for a bounded time,
-// and a waiter whose caller goes away leaves the queue at once.
+// Package admit bounds CPU- and memory-heavy work. A Gate lets at most a
+// fixed number of jobs run at once, and a Budget lets the bytes they
+// reserve never exceed the memory budget. A bounded queue waits behind
+// both for a bounded time, and a waiter whose caller goes away leaves the
+// queue at once. It is the one place that says where pngd's memory goes:
+// every allocation larger than a few kilobytes per request is reserved
+// here first.
 package admit
 
 import (
@@ -21,6 +25,7 @@ type Gate struct {
 	maxQueue int64
 	timeout  time.Duration
 	waiting  atomic.Int64
+	memory   *Budget // nil: bytes are not bounded
 }
 
 // New returns a gate with slots running jobs and at most maxQueue waiting
@@ -34,6 +39,11 @@ func New(slots, maxQueue int, timeout time.Duration) *Gate {
 // timeout passes, and ctx.Err() when ctx ends first. A nil error must be
 // paired with Leave.
 func (g *Gate) Enter(ctx context.Context) error {
+	return g.enter(ctx, time.Time{})
+}
+
+// enter is Enter with a deadline (zero: the gate's timeout from now).
+func (g *Gate) enter(ctx context.Context, deadline time.Time) error {
 	select {
 	case g.slots <- struct{}{}:
 		return nil
@@ -45,8 +55,11 @@ func (g *Gate) Enter(ctx context.Context) error {
 	}
 	defer g.waiting.Add(-1)
 	var expired <-chan time.Time
-	if g.timeout > 0 {
-		t := time.NewTimer(g.timeout)
+	if deadline.IsZero() && g.timeout > 0 {
+		deadline = time.Now().Add(g.timeout)
+	}
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
 		defer t.Stop()
 		expired = t.C
 	}
@@ -71,6 +84,71 @@ func (g *Gate) Waiting() int { return int(g.waiting.Load()) }
 
 // RetryAfter is the whole number of seconds, at least 1, that a client told
 // ErrBusy should wait: the queue timeout, rounded up.
-func (g *Gate) RetryAfter() int {
-	return max(1, int((g.timeout+time.Second-1)/time.Second))
+func (g *Gate) RetryAfter() int { return retryAfter(g.timeout) }
+
+func retryAfter(timeout time.Duration) int {
+	return max(1, int((timeout+time.Second-1)/time.Second))
+}
+
+// WithMemory makes the gate's jobs reserve their bytes from b as well as a
+// slot (Admit), and returns g.
+func (g *Gate) WithMemory(b *Budget) *Gate {
+	g.memory = b
+	return g
+}
+
+// Memory is the budget Admit reserves from, or nil.
+func (g *Gate) Memory() *Budget { return g.memory }
+
+// Ticket is one admitted job: a slot and the bytes it reserved.
+type Ticket struct {
+	g     *Gate
+	bytes int64
+	slot  bool
+}
+
+// Admit waits for a slot and then for n bytes of the gate's memory budget,
+// both within one queue timeout. It returns *TooLargeError at once when n
+// exceeds the whole budget, ErrBusy when the queue is full or the timeout
+// passes, and ctx.Err() when ctx ends first. A nil error must be paired
+// with the ticket's Done.
+func (g *Gate) Admit(ctx context.Context, n int64) (*Ticket, error) {
+	if g.memory != nil && n > g.memory.size {
+		return nil, &TooLargeError{Need: n, Budget: g.memory.size}
+	}
+	var deadline time.Time
+	if g.timeout > 0 {
+		deadline = time.Now().Add(g.timeout)
+	}
+	if err := g.enter(ctx, deadline); err != nil {
+		return nil, err
+	}
+	t := &Ticket{g: g, slot: true}
+	if g.memory != nil {
+		if err := g.memory.reserve(ctx, n, deadline); err != nil {
+			g.Leave()
+			return nil, err
+		}
+		t.bytes = n
+	}
+	return t, nil
+}
+
+// Keep frees the ticket's slot and all but n of its bytes, for a job whose
+// CPU-heavy part is over but which still holds n bytes (an encoded image
+// on its way to the store, say).
+func (t *Ticket) Keep(n int64) {
+	if t.slot {
+		t.g.Leave()
+		t.slot = false
+	}
+	if n < t.bytes && t.g.memory != nil {
+		t.g.memory.Release(t.bytes - n)
+		t.bytes = n
+	}
+}
+
+// Done frees what the ticket still holds. It may be called more than once.
+func (t *Ticket) Done() {
+	t.Keep(0)
 }
