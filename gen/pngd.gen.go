@@ -346,6 +346,9 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem details object.
 type PayloadTooLarge = Problem
 
+// RequestTimeout An RFC 9457 problem details object.
+type RequestTimeout = Problem
+
 // Unauthorized An RFC 9457 problem details object.
 type Unauthorized = Problem
 
@@ -1880,6 +1883,11 @@ type UploadImageResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// UploadImageResponse408Headers the declared response headers of an HTTP 408 response for UploadImage
+type UploadImageResponse408Headers struct {
+	Connection string
+}
+
 // UploadImageResponse503Headers the declared response headers of an HTTP 503 response for UploadImage
 type UploadImageResponse503Headers struct {
 	RetryAfter int
@@ -1896,6 +1904,8 @@ type UploadImageResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -1914,6 +1924,8 @@ type UploadImageResponse struct {
 	Headers201 *UploadImageResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UploadImageResponse401Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *UploadImageResponse408Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UploadImageResponse503Headers
 }
@@ -1936,6 +1948,11 @@ func (r UploadImageResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r UploadImageResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r UploadImageResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2510,6 +2527,11 @@ type RenderVectorImageResponse200Headers struct {
 	ETag string
 }
 
+// RenderVectorImageResponse408Headers the declared response headers of an HTTP 408 response for RenderVectorImage
+type RenderVectorImageResponse408Headers struct {
+	Connection string
+}
+
 // RenderVectorImageResponse503Headers the declared response headers of an HTTP 503 response for RenderVectorImage
 type RenderVectorImageResponse503Headers struct {
 	RetryAfter int
@@ -2522,6 +2544,8 @@ type RenderVectorImageResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
 	ApplicationproblemJSON406 *NotAcceptable
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -2532,6 +2556,8 @@ type RenderVectorImageResponse struct {
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *RenderVectorImageResponse200Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *RenderVectorImageResponse408Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RenderVectorImageResponse503Headers
 }
@@ -2544,6 +2570,11 @@ func (r RenderVectorImageResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
 func (r RenderVectorImageResponse) GetApplicationproblemJSON406() *NotAcceptable {
 	return r.ApplicationproblemJSON406
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RenderVectorImageResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2922,6 +2953,13 @@ func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) 
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3011,6 +3049,16 @@ func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) 
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 408:
+		var headers UploadImageResponse408Headers
+		if values := rsp.Header.Values("Connection"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Connection", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Connection = value
+		}
+		response.Headers408 = &headers
 	case rsp.StatusCode == 503:
 		var headers UploadImageResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3577,6 +3625,13 @@ func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageRespo
 		}
 		response.ApplicationproblemJSON406 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3618,6 +3673,16 @@ func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageRespo
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 408:
+		var headers RenderVectorImageResponse408Headers
+		if values := rsp.Header.Values("Connection"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Connection", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Connection = value
+		}
+		response.Headers408 = &headers
 	case rsp.StatusCode == 503:
 		var headers RenderVectorImageResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -4403,6 +4468,15 @@ type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
+type RequestTimeoutResponseHeaders struct {
+	Connection string
+}
+type RequestTimeoutApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers RequestTimeoutResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -4604,6 +4678,23 @@ func (response UploadImage401ApplicationProblemPlusJSONResponse) VisitUploadImag
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadImage408ApplicationProblemPlusJSONResponse struct {
+	RequestTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response UploadImage408ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Connection", fmt.Sprint(response.Headers.Connection))
+	w.WriteHeader(408)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5380,6 +5471,23 @@ func (response RenderVectorImage406ApplicationProblemPlusJSONResponse) VisitRend
 	return err
 }
 
+type RenderVectorImage408ApplicationProblemPlusJSONResponse struct {
+	RequestTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response RenderVectorImage408ApplicationProblemPlusJSONResponse) VisitRenderVectorImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Connection", fmt.Sprint(response.Headers.Connection))
+	w.WriteHeader(408)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RenderVectorImage413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5821,105 +5929,108 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Hz9ctu41fetnOHbmdgtJVOy7PhjOh1vNpu4k2Q9idO877vKU0LkkYSaBLgAaFnZx9fRS+h9tDf2zAFA",
-	"ipIoWXG7zj7/JDKJjwPgfPzOB/hLkMi8kAKF0cHZL8EUWYrK/rxIEizMeyYmaP9OUSeKF4ZLEZwF380N",
-	"grIvgSkEjeoWU9h7/8MLOO31IvjnP3qD7uF+NwgDhT+XXGEanBlVYhjoZIo5ozFRlHlw9lMwmhvUwecw",
-	"MPMCg7NAG8XFJLi/D4MXLJniCymMktk6GfSWiwmkXGFi+C3qmoQe/PMfR93+AxS0TCiFQeEWvj7h9dQv",
-	"GzQKE4JUEFvq4fcHmn/BGGZTFCCkQEhkmaUwwtVdGTxAU8GMQUWz/Zcbeu+nqHP6+Q8d999/D4e/3z9w",
-	"v38XtO3Zy2s2WSf9g1FSTACF4WYOhk1AjsHQerBQSMth1HKJ2pPuyYOH2CB3GBBZrPOl8/kPw6CduDdM",
-	"m7cy5WNOg60S+Yl2j4jiOZsgzJgGbaTCNASmgQl4fX191UmZwTU6HzpqvGN5kRE1n2i4/hG8k7fQj/rH",
-	"EJ2cRdFZFMGrt9ftRMuEOQrbGMJR6Eh+puHj+zfbKRlLlTMTnAWl4h2FY1QoEmyZ+D4MCqZYjsYL5QuZ",
-	"Ud+CfnOa/ucS1TwIA8Fy6plU75vT/U7hODgL/s/BQtYP3Ft9UA/oWD9rEfUXMitzoStumSieduF7HLMy",
-	"MxAnyLM9/bMye2J/P6Z1b6BL70zTK8XTD/wLWppeI59MzTpVP5amKA1M7WvgAgp+h5neRIBrtzMJVzRY",
-	"TcPl+J0U+JaZZLpOyMtanuwWJbLgqO1OJRlHYWAqs1Qv64DDbs+zq6XVad0FsZfjDk3YcTNuV1eXxHSX",
-	"37czZsWRPA0tRR9eX3T6R8dEJzeVZMHVu1e0gVO8qykqmJku6OHpVnbetpEVeZZUYVAVMqslqe2g+FKj",
-	"nadZ6kWTvWV363vyF5aVCKliMwEzbqbumLwIPNOQMW3s36WCvdSzOLVJmWHPNOTsjudlvr+Jy3J2F7QK",
-	"eirLUdaQcFHmI1SOUC6+ntAxVw9QysV2Srn4akrfy1mLeqCny7rhExEck8jHYKQMQcmZ/tff6QHkpTaA",
-	"P5cssx3c6NT9lla8UXxphMfpj088NdON6mNGbx/WHrbZo5THPQmOLqTQDkV9x9L3+HOJ2qq0xGEN+smK",
-	"IuPOyBwUSo4yzP/wN+3kZMdpXS83aQtqcdNCKlGDkAZy0i5gplzDxdXlOcQpGsazGDSba4IxCruBFVtd",
-	"jsc8IWX2wUjFHC56StodGLDqCriGcZllTqEOTnsnpFB73aP9c1qVRYML1OAXQPiEZS+VkuopSb8QUAq8",
-	"KzAxmMKY8axUeO7E1O61w87cIR4LoRVpITmxdL+TxoFwRhL5xFvuZgZnmkCVGWqQpXFHcVCIybJFO+oe",
-	"dZ/vV2T/IEuRPiXF76TnkSnTjqW5O/srNs8kS6+lfMPU0zNuJXQjmc6JczMiQoGZsuaZA7Obrde3tDdw",
-	"e/pRsNJMpeJf8En39QJmihu0NohOn5Ge5inEF54cO+8ZfIdMoYrhBuduEcfPj2gRzndoeJWfPn3qUF/y",
-	"QhJm7IHs7p3du624ZTz7FjLRVEMJE6RER3TG5KKm1hdsnClxYk4tFYoUaQFDMZPqBn4uscTU8QA3NBBo",
-	"w5Sxm8wFxJ2ObdIxPEdZmvgcjJoDmzAuhoKNDSqI36NR884F/RF3h2J5kxsvW9xATKRINRgJM8ZpBWOi",
-	"0qg5qU47yzIfRt3+gz6ghxvBWa8GDgTkJhY5uFMrlExQazo3Cwqf+vCcK+31LYMbIWcCHOyBUWkaB+pM",
-	"xxkYVQri0RSkGopEKlUWzuW35+ogwyZZpkOx69ZlUUhlMH2LKWfXdnO+rRKiZdo9yIkioPNyOlMWqFwM",
-	"YLNCOiaFdF+d/ZpT6qFocBbccsVTTqhtzZ0k0GqNGuzlzBSZNBkfPdPumT4HU6qRJEpfSTnJ8Jm23FcF",
-	"ixYD52ySMwvZxqiEDMKgyJi2jxJ+6xvZwYIwmCg2bwkxhUENF4mPHcAPznrR4OTo+XG4lbPJO2WZg5cs",
-	"TTmtkGVXivbRcAJ8Y5ZpDIOi8eiXQBtmSt2Mf8mb9uDXQuB+qnot2snR3zAxQeUDfiURiUJi7Z0iMM7b",
-	"qBBV2HAWmHFqKmjZVzRtUShiyJfXbEJyYyB+9fIaDuxM+uAXnt7HoFGkFoivDTitQwHbD4WnO3ulYaD9",
-	"ya+HN2uvZuEmLy2eC3M8CB7ikFJly8GnarWn45PjNDrpnZwMkufp8dEp64+RsSg5OmJp1Dtih6PxYNwb",
-	"9UfR6KTfT9LeUXqc9I5G0TiKWHTSJOWBOFLoHZiHFPUyw1mvv/J8FvET2i9/uGHNRW6dG3nTxScWe/Af",
-	"WHsj6uhijuPPvxwP7n/XtnpLwxvufK6vkBFuMF/+8SBTfSjznKk5zerJYIoUz30YCLxriWNdMa2BaYiT",
-	"UmmpYjJJzjXGOwMFm+A5sJFGYUA6ubRBCnrRDR7SGY7ujcdSEftozbGbIvgtyuPOIdgWmfAisAPvrwa8",
-	"FtZREGDWZs06vpYzHwqBEZoZooAEswwSFEZ5/GLDQk2LuBhsxDNOf7UaukVcoklK/4isXGX3BtHpg0av",
-	"ghtrp3QhwOKFwdFz8EimdnTdrhDVy9zk3reZIWZgRmw/s2kLHwXjuoIzITCRwlTOCMmO+R1w02o1uNCG",
-	"0dm253I8NiqYHZ4RDiy1hedYraF12IURXx/09fX1FbgGkMjUCmq9w0enp40NHkRR2xYbbrIWii9AT6Uy",
-	"oJ3gVgJR7TWN00qs8ahzdbSP7y+hZn63fJ6SazauYtirQz9Sbuzbaln15oXV6bcJz18wMVJZzdCImH2N",
-	"nmrA0t1SIKHLU+wcXmxCkh0DguFKgPvr4tqWjX7dsPaDgWDLvL9yxHoHIpQPRu96Uk6prtP9AxfcVIFo",
-	"bb07UWaZNcMMcq41ucW2N+y55RnFhC6YQmH2Q8gYT21kTMlZJ2d/k8qq5grr/BSFvbAf0pjhIDwKj8Pn",
-	"4cnncAEp1tdKbV14w7nZ6wfA7i5d96abUj1aRx41+ts95dUUXr9160JKahCTUnEz/0CjuP0d2VjQRdka",
-	"dhdYKa0bnGuY8FvyNmTTgbbcE3c6rOAdahR34R1iSjpZDkVZZJKRRw4pZmjwHBSy1BnGohxlPOnCRTWU",
-	"jatgWoevaLihMOwGtQtsaRgrmQMTcykQ9jIpixFLbkCKbB5CKTLUGozMUpBmimrGNe67cIvdNtoMt9wF",
-	"i06NKZwnzsVYrm9BISYp+bZMeA/r4urS09uFl7dIar32w61KVmhKJRo9mNAzVHoo+lHkt6sOy8bWLFaR",
-	"cCS96JowAXjHEgOxr3DovEExMdO4OxRuWlRKKiIt3hSSiH1AYHD03G9DxhMU2hoXnyt5e3ndsGB2uUEY",
-	"3KLSbv29btSNqIUsULCCB2fBYTfqHjpMP7UsdDC1fvUX+j1Bq1/rPblMg7PgFRrveq/kV/pRtCW88nVh",
-	"FT/DhqiKj2fZo8z4LfqwSAWpgzfE2qj1OdhTmvIMK4tq+9kjr9GMjVSwiSZ5y9Gw4DON5n3FxjYs02Gt",
-	"I2GMfJFFIHD8TNtIrFQpKtgbzYGn+12wrkZMfkXs2F4KHIrCclTDATESJuhU81hmmZwRI0lBfoh1O2pp",
-	"8kNxEinvl5Ds2TY5m9vEN4xxVgW844znnDqQogIkybfFMrlUOBRuLsdVy4dNnptbabBcD/FTG/jKpTZ+",
-	"CiO97GzK61mClvJ6NSzuETBrhIPsn1ud5zZi/BbVOA1vuSx17b21lkrYY1giKmd3TlYrfN50fi86/591",
-	"vkSd07922uuBPv+KIrLwrFukhJS9ZQY5dopL21zGwM3fNmxN50EjT3ofBke7dFlO89lehw/3aqYTVgW4",
-	"Dnp58sNKApgBBpW766XWi+rn+zAopDZtgXeRLgJrz3QVkXZA2wZn95iYV7r89zFUivp6XuB+aKPQvnU8",
-	"5hnGMOZIpmkMDOK8zAwvmDIHhCg6hKpsMCHvwrUVZRvpJmElg+kUgKni4iEIJINZP3XZhDNyskP489XL",
-	"VyG8uvwB9iyMG4oxCeF+CJ9wdBXCd2+vrNW5vvzhB2uIXfgY067tCi//7+UPIBWvS8yICst01GSRWeF1",
-	"SQrTwGxdymwq9aJuhWtbt8LTELTFDEOhWY5Q8MSUCsGBA0IKM55UyUAE24anZ06nWSDqYUTDkvYIyhlU",
-	"pOo06ew2VfTRdnPxVgeSUJvvZDpfkSh/hMuCVCO9ERfMivy609RyisuDLPs4xAZbSn+WsPSWWZtozw7Z",
-	"gvXuV/M/97+2XtlkeZeOfEaskhFLzz3zLOoAkikTExeybmTHqurItvl9swPbZqXub1v7up0luR/1fv2d",
-	"+FCH4590bY/Q3gO3HQ/q4UWGmzr1dlDeq9l92+9ol8lasnLUud/fpfNaKvMJTRT1eb7LTOtFO01/zYKn",
-	"pqf202cCCgvr97FSkE6TnAM3y/qZtHMpCGAy8JzeYWmqUGsymGmbaVxAWpvscZqLvLh1hP+9fb7QtEuK",
-	"ZrCu81z79LEI43E86gjZ3qkuh3liHLPrQbuNA7YEddpxTasP8sl7AzYqQsYGFhA9XInXh9U9AWvfydJ4",
-	"z3covDvknp5Zcmzcl7RVCG+YNp2qajyEeKlC1rq8Q0EPqyadD1wkGMPeYTQg5CQczvGl+3v96Nh7xdTJ",
-	"lvrH+6Eb5vXLi++78IHgEMuqKw6VQzSbyqxCK3v9KNo/W8mcD4WHFDaE0PTLK4i1sPBEkRu/CzQr8ImQ",
-	"CvVQxI4kW/O+fHegD94I6+5QDMUn59nbSHA8i0OIp/TPmBv6b6LYLTdz+qmkYQbtu4wXcTgU9HauE5bZ",
-	"p6OsVLG9zZAWiiaGFBW/rfiBDkShlqVKsKoeljMRDkUd67NW2UW+MWfC8ER34dJWGdcHaT1VvUCZbsBn",
-	"eih4ahGkDRoyIQVPWLbESA7vceWcWhf8986aDyMNhVSQ4diALE0IqayqHA0qhzK1wUKDKoUrfxjzO1vb",
-	"YYGuQs2/4FCQt2z3bz8Et2kh0JaFUO9XCLRbXdpwS0ZMHKicd+8G8f6etEWmIbiaHTsal6IL3ze31oWu",
-	"El9DROONkLZpKEphS4tsocTMZ+W58ptGyjj1Os9yQpW2b5QfMdB8IggJ3eA8tEfosh3u0CqBHYrFRoNA",
-	"TDXEmk9i2NPoswJ1A+uGkDhoGESHbRD5FZpKa2/11dsrcGGP3Crt2HDf1xI7USL2dq6JLfm/QTpMesB0",
-	"gYkBS8NS7NWmtlrreVfda+fWn/RO+1/r5W+4h7BlHVO/DrfyzctovcbwnyP8tZw1yjxypCNltMv/+jsx",
-	"9EjehY7rRpJ0jEInZWdDEZO5Z1yQ/0nemNA8RcIHtBbittXVhBAn8hYVdcgyknZjGT1R0q+d3o4zOSPP",
-	"uqm2qH1MGgRNMkUb0eHGcV3b9ow3RXMCT3Ijabp4YmkjT4lnWWsdTpt/RRq8iuu4LXQFLWNu/ugXa492",
-	"00n6RW4iFwkENKmtHgipXCm6LO3/yGzid+byv/atf2R/++e2tX9uf9vnu6z1RSaTmxnXWOsvYvIUJwq3",
-	"leuT4mxfW1QvKgpPo7B3EoX959HnXVj2LbcRaovA6PSybA578ZRU9S35xIl/chvvk5ayjLsXT2+tbW/o",
-	"YDHZRDhp+g1HIqTAZs7d/UlHcEv/3+60m98rWdSZsVLB3ntMuvA8OoWszNn+ObCsmDLS7TdYmC284yxR",
-	"O6k+G+qJGUmZIRNt1LxipdacCWvPHDMTxOeTnIV0ys5+eY12DpErHhQbQ5c0zMZDX89zNaOrDe0Vtdw9",
-	"WUf7tzzxJZhOx5x7YJVx0roNy7zng+5pmVgPRhEYx9TrZBvHnjnkM41tPe7UQT4fRNi01rTYsNTe1qUO",
-	"WtX05oW6zFe4YrGXkNFsm+Ufihucu8BXKQqWppjCiGk8HpQqg9dvL150Pry+IEPpnTmrxSxccMqNwIGZ",
-	"EniI/xSHNUiz6TCwe9IgBrT1qWE0B9omB6hd7pQ6fnz/poMikUTE3iv5TENcqqz7F3f156V9Q7KK3Ul3",
-	"KOKmq/inWq8OyyjqH0//2I8i93NGP+MuxDazRuumieKK1KF4JaFgyQ3p6HjCzbQcdROZEyhP3T/UJ4ac",
-	"3VgMl2+2L5pPgg1XX5fi8L8MDu9bb7+25UMXjkno7xL/0cYoOxnTFsY3n8U2CuwfdayPfxevXjDu+z2s",
-	"ukadXtQ/jLuw904OhYdHPqc9RYVn8GHGJhNU8PESZvbWskaRkjRYvkObHhwG12oO3AyFLM0wcLygp2S0",
-	"YazYJEdBAEgbZGmd8XBRuu7+YktXLzu6i9ZbLzmuFa4UBQEp5yQ5VMWbllgbnmWLqyDW85Bq2Ylcv5B5",
-	"tPVC5k5ktrnoC+k4aN4jbVlV43LzORxGg+VF0XLIofFBTdDk4a6v4nDrKpb9463LeThtVPu2Xxvmbo3q",
-	"NlzrlaCmu4rUWXyKYFu0cumzBdX3AzqNDwhs67z0sYHGRfqdwqlN7nowptq8BO9jxse/2vYua5ll1LpS",
-	"4X9ob3H9Rra/yn/V32LY2rn53YanPbvDtoDkO2kg983OG/fBn2lIZGEvYiSlUqQ0V85g4FVR4wz+t3Dx",
-	"oyKvh099IaaqDuITYb/WoJ0tc0EPruuqL6nWb8uiKxWl9hYcdB8VCB44aX+wQ+P+p81tHD/53SH3rRPD",
-	"lNEwwrlcyWETTFi/JLSmQ/4NSb5f5GWecuFL4U8PiqbsFrfe/cptZdle3Onk7K7j3KeOaxu7i5zfpJLh",
-	"eiUIL9Wilqxap43JcgN7LhCahjY6U9AP582nLg5qn6yEQhWm+xsqIZYjgA/ho+oawOeVRNFBVUq3qRjM",
-	"9aRG3yopXQlEjoalzLDHJ6J+wzmlmqMuVr95Uy37P88GvkywW53VJhb4sUBxcXX55w8/vvt3maCl9GH9",
-	"wP18kMqk9K4P0OTdNeFzH1iAxhDANHhCW4r+qhXPWZ7tsOL/d/H2zdetuBq4Gb1Y8USq1R12o3qFjasF",
-	"X781ROUuWxM6pDqWyv1grlLXoGjfLFv5sbVQ9D21+DZ1onZqMNLZBzCKjcc86TYE8Ok+kGDAFcnsWWPO",
-	"xSQEPS2NsZ9PkzPhzAKkWKBIUSQWoTZSUPurp0eL480KVxQ+UrAyhi2UaD+9W3vJ46+8usDammGua37q",
-	"m/S2XvXqxw/XsDRCHFq+KbWtho2HZRQdJjyfgFaJ/QPj7lBcGFcjOgij02N/2eq8xnx7sSizLN6vbmEJ",
-	"9JeB7HS2nm4o3M0hx04WyBPiplWeuRv9SnGby26mPpcMrY1LLRKdVV6OUGWVP17NcdtIzGE02JBza1yX",
-	"eSjz9kLmOetopEb2wyQrVyB2u9FwuLjOEJ6GvSjs9cJeP+wdhr1B2Dv6TD2KTKZYB6TbImr+bsG2bwts",
-	"uSmx5WZEfZFt87UIbea2RJ3GDXYI39jvH+3Qzn5GbYd27tNEOzT030DbberqLtODbd9ysVMzdrdLs9Wb",
-	"Sl8XDHvqYJPTJJjCFJnJWfFt3O1Hxw72lnTD/m8ylvDocMBjPONvAoLfoy9/0znLMnCWyF9p8rcxXILE",
-	"JmQ8p5EH1rCFjhG3VI27STSUBeGIXhgNTsKj55XdckO7ZGInZ+Sd1RPJ8VDEtsjApvStDomrD52BM3P1",
-	"MNW14ubltjZL48hZNjaby6Afj6labn8+qgT5SdXGb1Q4vkkp7beVSFHmqHhSyaRUkDOj+N1OoujKJ9Vt",
-	"hZ7sJwOCA2ulfOO1fDQzbMEdTNf3XRYlEW709mISF4rJ+EgxNT/zlxNCyLg2vmTS17vZUs2lOymNKbzD",
-	"3T4FjcITBG40ZuMzcDfs6nzuihfWGNWi9fvP9/8TAAD//w==",
+	"1Hz9ctu49eirnOHtTOSWkilbdvwxnY43m03cSbKexGnuvavcEiKPJNQkwAVAy8peP0cfoe/RvthvDgBS",
+	"lETJitt1tv8kMomPg4Pz/cFfgkTmhRQojA7OfgmmyFJU9udFkmBh3jMxQft3ijpRvDBciuAs+G5uEJR9",
+	"CUwhaFS3mELn/Q8v4LTfj+Cf/+gPeod7vSAMFP5ccoVpcGZUiWGgkynmjNZEUebB2U/BaG5QB5/DwMwL",
+	"DM4CbRQXk+D+PgxesGSKL6QwSmbrYNBbLiaQcoWJ4beoaxD68M9/HPUOHoCgZUMpDAp38PUNr6f+2KBR",
+	"mBCkgthCD7/f1/wLxjCbogAhBUIiyyyFEa5iZfAATAUzBhXt9v/c0p2fou7p5z903X//fzj8/d6++/27",
+	"oA1nL6/ZZB30D0ZJMQEUhps5GDYBOQZD58FCIR2H0cglaE96Jw9eYgPcYUBgse6X7uc/DIN24N4wbd7K",
+	"lI85LbYK5CfCHgHFczZBmDEN2kiFaQhMAxPw+vr6qpsyg2twPnTVeMfyIiNoPtFyB0fwTt7CQXRwDNHJ",
+	"WRSdRRG8envdDrRMmIOwjSAchA7kZxo+vn+zHZKxVDkzwVlQKt5VOEaFIsGWje/DoGCK5Wg8U76QGc0t",
+	"6Den7X8uUc2DMBAsp5lJ9b653e8UjoOz4H/tL3h9373V+/WCjvSzFlZ/IbMyF7qiloniaQ++xzErMwNx",
+	"gjzr6J+V6Yi9vZjOvQEuvTNMrxRPP/AvaGF6jXwyNetQ/ViaojQwta+BCyj4HWZ6EwBu3M4gXNFiNQyX",
+	"43dS4Ftmkuk6IC9rfrIoSmTBUVtMJRlHYWAqs1Qvy4DDXt+Tq4XVSd0FsJfjLm3YdTtuF1eXRHSX37cT",
+	"ZkWRPA0tRB9eX3QPjo4JTm4qzoKrd68IgVO8qyEqmJku4OHpVnLehsgKPAuqMKgKmdWc1HZRfGnQztss",
+	"zaLN3rK7dZz8hWUlQqrYTMCMm6m7Js8CzzRkTBv7d6mgk3oSpzEpM+yZhpzd8bzM9zZRWc7uglZGT2U5",
+	"yhocLsp8hMoBysXXAzrm6gFIudgOKRdfDel7OWsRD/R0WTZ8IoBjYvkYjJQhKDnT//o7PYC81Abw55Jl",
+	"doJbnabf0ok3si+t8Dj58YmnZrpRfMzo7cPSww57lPC4J8bRhRTaWVHfsfQ9/lyitiItcbYG/WRFkXGn",
+	"ZPYLJUcZ5n/4m3Z8suO2bpbbtMVqcdtCKlGDkAZyki5gplzDxdXlOcQpGsazGDSbazJjFPYCy7a6HI95",
+	"QsLsg5GKObvoKWF3xoAVV8A1jMsscwJ1cNo/IYHa7x3tndOprDW4sBr8Acg+YdlLpaR6StAvBJQC7wpM",
+	"DKYwZjwrFZ47NrW4drYzdxaPNaEVSSE5sXC/k8YZ4Yw48olR7nYGp5pAlRlqkKVxV7FfiMmyRjvqHfWe",
+	"71Vg/yBLkT4lxO+kp5Ep046kubv7KzbPJEuvpXzD1NMTbsV0I5nOiXIzAkKBmbLmnQOzyNbWnbDvuNFD",
+	"kWMu1RxGZTpBAwkT1pRYx3t/sNcbCjqtFy3XPEdZmm96WKYUJ49QZ3K2fuKFhgLFDA5FJ+52cy66NLdL",
+	"j+IQ2NgQbmCiWIJQoOIy3QMmUsvgSWkWqBgKj4vTvR5cW10pBHmEUhDak0xqTAlJYdPFfVEPor8edlPt",
+	"Mm1uKuHjo2ClmUrFv+CTkv4FzBQ3aM0EYlBGqpSnEF94cOy+Z/AdMoUqhhucO7wdPz8iEnLuXQMrnz59",
+	"6tJcchQTZnA7bjag4pbx7FuIraamSJggPTciymTJlJw+y18125GwyGnkTKqbofi5xBLTigEtw2nDlLGo",
+	"5QLibtcO6RrHXzF0FAoSjzqTRodDURYkbPyftJnz3725vcTPe+dg1BzYhHHhKH0o4vdo1Lx7QX/Fa9Ta",
+	"eNni3GMiRarBSJgxToce08GMmpNCdLssCY6od/CgZ+9ZNDjr1yRP5vnE2oPuogslE9Sartqa+k993w7B",
+	"XosyuBFyJsAZszAqTYMGnEFwBkaVgsg6BamGIpFKlYUJHR04K3CzeGbw56uXr+g+7XCdMKGHoiKYphSn",
+	"Jy6CMZWa1H0iU2ua2JiQYTfolnA04ddYko+zqczQE4sX7x+FLotCKoPpW0w5u7Z38m01GmHXoj4niIDI",
+	"xClgWaByASWPlxbFdUwWw31FcmsRDu/XBGfBLVc85eQCrMUmyAOyFhJ0cmaKTJqMj55p90yfgynVSBKk",
+	"r6ScZPhMW6KvRPpi4ZxNcmbt/zEqIYMwKDKm7aOE3/pBdrEgDCaKzVsUQRjUvgexj/MWg7N+NDg5en4c",
+	"bmWoMHiNLHO+CktTTidk2ZUiPBpO3sOYZRrDoGg8+iXQhplSN7WUvGmPpC74/Kdq1mKcHP0NExNUAYWv",
+	"BCJRSBy1UzjPua6VeR42PE9mnGgNWvCKpi2kSQT58ppNiGMNxK9eXsO+3Unv/8LT+xg0itR6dWsLTuu4",
+	"0vZL4enOIY4w0P7m12PltYu8iLksHZ4LczwIHqKQUmXLkczqtKfjk+M0OumfnAyS5+nx0Sk7GCNjUXJ0",
+	"xNKof8QOR+PBuD86GEWjk4ODJO0fpcdJ/2gUjaOIRSdNUB4ISobeG35IPywTnA0hVW70IhhH+PKXG9ZU",
+	"5M65kTZdsGuBg//A2RshbBfAHn/+5Xhw/7u201sY3nDnwH8Fj3CD+fKPB4nqQ5nnTM1pVw8GUyR47sNA",
+	"4F1LUPSKaQ1MQ5yUSksVkyZ0cRa8M1CwCZ4DG2kUBqTjSxvxohe94CGZ4eDeeC0VsI+WHLsJgt8iP+4c",
+	"z2/hCc8CO9D+avR0oR0FmfbarGnH13Lm42owQjNDFJBglkGCwihvNtkYY1MjLhYb8YzTX62KbhHkaoJy",
+	"cERartJ7g+j0QaVXmRtrt3QhwNoLg6Pn4C2ZOmrisEJQL1OTe9+mhpiBGZH9zObAfEiV68qcCa1bOZUz",
+	"MqDH/A64adUaXGjD6G7bE4PeNiqYXZ6R+Vlq61JgdYbWZRdKfH3R19fXV+AGQCJTy6g1ho9OTxsIHkRR",
+	"G4oNN1kLxBegp1IZ0I5xK4aocE3rtAJrvNW5utrH95dQE787Pk/JiRxXCZHVpR/JN/ZtdawaeWF1+23M",
+	"8xdMjFRWMjTCr18jpxpm6W75tNAlvXaOVTdNkh2jy+FKtuTrkiSWjH7dHMmDWQVLvL9y+mMHIJTPbOx6",
+	"U06orsP9AxfcVFkN5wiKMsusGmaQc63JB7SzoeOOZxQTumAKhdkLIWM8tWFWJWfdnP1NKiuaK1vnpyjs",
+	"hwchrRkOwqPwOHwennwOFybF+llprAvEOO9+/QLY3aWb3nRTqkfrlkdt/e2eP20yr0fdOpOSGMSkVNzM",
+	"P9AqDr8jG7W6KFtzOAIroXWDcw0Tfkvehmy67pZ64m6XFbxLg+IevENMSSbLOl4jFaSYocFzUMhSpxiL",
+	"cpTxpAcX1VI2FoRpHWij5YaCXHntQnAaxkrmwMRcCoROJmUxYskNSJHNQyhFhlqDkVkK0kxRzbjGPRfl",
+	"sWgjZLjjLkh0akzhPHEuxnIdBYWYpOTb1uGGi6tLD28PXt4iifXaD7ciWaEplWjMYELPUOmhOIgij646",
+	"xh9btVilVZDkohvCBOAdSwzEvlym+wbFxEzj3lC4bVEpqQi0eFNIIvYBgcHRc4+GjCcotFUuPvH29vK6",
+	"ocHscYMwuEWl3fn7vagX0QhZoGAFD86Cw17UO3Q2/dSS0P7U+tVf6PcErXytcXKZBmfBKzTe9V5J1h1E",
+	"0ZbwyteFVfwOG6IqPoxmrzLjt+jDIpVJHbwh0katz8He0pRnWGlUO89eeW3N2EgFm2jitxwNCz7Tat5X",
+	"bKBhGQ6rHcnGyBcpKTKOn2kbM5YqRQWd0Rx4utcD62rE5FfEjuylwKEoLEU1HBAjYYJONI9llskZEZIU",
+	"5IdYt6PmJr8Ut/E055cQ79kxOZu71McY61xCnPGc0wQSVIDE+bbyKpcKh8Lt5ahq+bLJc3MnDZaLa35q",
+	"M75yqY3fwkjPO5uSxBagpSRxbRb3yTBrhIPsn1ud5zZgPIpqOw1vuSx17b211t3Ya1gCKmd3jlcr+7zp",
+	"/F50/y/rfom6p3/ttheXff4VWWThWbdwCQl7Swxy7ASXtvm9gdu/bdkazv1G0v0+DI52mbKcM7azDh+e",
+	"1Ux8rDJwHfTy4IcVBzADDCp313OtZ9XP92FQSG3a4v0iXQTWnukqEO4MbRuc7TAxr2T572OoBPX1vMC9",
+	"0Aa//eh4zDOMYcyRVNMYGMR5mRleMGX2yaLoklVlgwm5y675ADsxKylMJwBMFY4PQSApzPqpS2KckZMd",
+	"2gh6CK8uf4CONeOGYkxMuBfCJxxdhfDd2yurda4vf/jBKmIXPsa054LvL//35Q8gFa/rFQkKS3Q0ZJED",
+	"4nV9E9PAbJGTi8VXRVBc26wMT0PQ1mYYCs1yhIInplQIzjggS2HGkyqzjGDH8PTMyTRriHozoqFJ+2TK",
+	"GVQk6jTJ7DZR9NFOc/FWZyShNt/JdL7CUf4KlxmptvRGXDDL8utOU8stLi+y7OMQGWypI1uypbfs2rT2",
+	"7JIttt79atrp/teWK5s079KVz4hUMiLpuSeeRVFJMmVi4kLWjaRcVWrbtr8ftm/HrBSRbhtfj7MgH0T9",
+	"Xx8TH+pw/JOe7RHSe+DQ8aAcXuTi7aSThyetFE/QtP4OMn+1wsTOO9oFxpZkHk0+ONhl8lri9Qk1G815",
+	"vstO64VjTTfP2lxNB++nz2RfLJTmx0quOgF0Dtwsi3US6qXNwDPwDNJlaapQa9KzaZtGXVjCNkfkBB45",
+	"f+uOwff2+UJAL8mnwbqodOPTxxomjyTtwcOT6pKsJzZ/dr1ohzhgSxZSuznU6rp88k6EDaaQjoKFZR+u",
+	"hPnDqlfFmgWkoLzDPBTei3JPzyw4NlxMQi6EN0ybbtW5EEK8VKVtPeWhoIfVkO4HLhKMoXMYDcjgEs48",
+	"8u0jnYPo2DvTNMm2m8R7oVvm9cuL73vwgawollVtNpUf5QoDnJHTOYiivbOVhPtQeEvERh6a7nxlmS0M",
+	"A4LIrd8D2hX4REiFeihiB5Ltu1juXzkAr7t1byiG4pMLCNgAcjyLQ4in9M+YG/pvotgtN3P6qaRxhV3x",
+	"OONFHA4FvZ3rhGX26SgrVWw7atJC0caQoisisyegC1GoZakSrEpq5EyEQ1GHCK0ydwFzzJkwPNE9uLSV",
+	"7vVFWgdXL4xTt+AzPRQ8tYanjTUyIQVPWLZESM5M5Mr5wi5n4H08H30aCqkgw7EBWZoQUllV2hpUzjjV",
+	"BgsNqhSuamLM72wlirWPFWr+BYeCnGyLv70QHNJCIJSFUOMrBMJWjxBuwYiJApULCrhFvJsobaFzVUxn",
+	"V+NS9OD7JmpdxCvxRVK03ggJTUNRCls7ZesrZj6Zz5VHGgnj1Ms8SwlVtr9RX8VA84kgA+oG56G9Qpck",
+	"cZdWMexQLBANAjHVEGs+iaGj0ScT6gHWeyF20DCIDtss61doKqm91cVvrwKHDnlj2pHhnq9nd6xE5O08",
+	"Gtt2coN0mfSA6QITAxaGpZCtzYi11pSveuUuGnDSPz342uDAhl6YLeeY+nO4k28+RmsrzX8O8Ndy1qgO",
+	"yZGulBGW//V3IuiRvAsd1Y0kyRiFjsvOhiImdc+4ILeVnDiheYpkH9BZiNpWTxNCnMhbVDQhy4jbjSX0",
+	"REl/dno7zuSMHPKm2KLxMUkQNMkUbSCIG0d1begZbwoCBR7kRq518cTCRg4Wz7LW8p02t4wkeBUOcih0",
+	"dTBjbv7oD2uvdtNN+kNuAhfJCGhCWz0QUrl2CFna/5HZfPHMpY3tW//I/vbP7Wj/3P62z3c564tMJjcz",
+	"rrGWX0TkKU4UbmsZIcHZfraoPlQUnkZh/yQKD55Hn3ch2bfcBratBUa3l2Vz6MRTEtW35Eon/sltvGcL",
+	"QIlwO/H01ur2hgwWk02Ak6TfcCVCCmym6t2fdAW39P/tTtj8XsmiTqiVCjrvMenB8+gUsjJne+fAsmLK",
+	"SLbfYGG20I7TRO2g+iSqB2YkZYZMtEHzipVacyasPnPETCY+n+QspFt2+stLtHOIXM2h2BjxpGU2Xvp6",
+	"eqwZlG1Ir6il/2nd2r/lia8ZdTLm3BtWGSep29DMHR+rT8vEejCKjHFMvUy24e+Zs3ymsS09njqTz8ce",
+	"Np01LTYctb/1qINWMb35oC5hFq5o7CXLaLZN8w/FDc5dvKwUBUtTTGHENB4PSpXB67cXL7ofXl+QovTO",
+	"nJVi1lxwwo2MAzMl4yH+UxzWRprNooHFSQMY0NanhtEcCE3OoHYpV5r48f2bLopEEhCdV/KZhrhUWe8v",
+	"rv3spX1DvIq9SW8o4qar+Kdarg7LKDo4nv7xIIrczxn9jHsQ24QcnZs2iitQh+KVhIIlNySj4wk303LU",
+	"S2RORnnq/qE5MeTsxtpw+Wb9ovkk2NB+vRS+/2VweN/agd2WRl04JqHvZ/+jDW12M6atGd98FtvgsX/U",
+	"tT7+Xbza5H7gcVhNjbr96OAw7kHnnRwKbx75VPgUFZ7BhxmbTFDBx0tfJa1RpMQNlu7QZhWHwbWaAzdD",
+	"IUszDBwt6CkpbRgrNslRkAGkDbK0TpS44F5vb4HS1YZb1+y/tdF2rd6lKMiQck6Ss6p4UxNrw7Ns0Y5k",
+	"PQ+plp3I9abgo61NwTuB2eaiL7hjv9nL3HKqRoP9ORxGg+VD0XHIofGxUNDk4a6f4nDrKZb9463HeTjb",
+	"VPu2Xxsdbw0GN1zrlVioa4frLj6HsS3IufTpjOobFt3GRyy2TV764EXjYw47RWGb1PVgKLb5IQYfaj7+",
+	"1dC7LGWWrdaVxoBD20n4G0F/lTarvweydXLz2yFPe3eHbQHJd9JA7oedN75J8ExDIgvbv5GUSpHQXLmD",
+	"gRdFzW65/xIqflTk9fCp+2iqoiI+EfaLIdrpMhf04LouFpNqvWMbXYUpjbfGQe9RgeCB4/YHJzR6kG1u",
+	"4/jJW47c93YMU0bDCOdyJfVNZsJ6b9GaDPk3OPl+kZd5yoMvhT+9UTRlt7i1WS23BWm2n5bddZ371HVj",
+	"Y9eg/U0KIK5XgvDNHrnqnDYmyw10XCA0DW10pqAfzptPXRzUPlkJhSpM9zYUUCxHAB+yj6rugc8riaL9",
+	"qgJvUw2Zm0mDvlUuu2KIHA1LmWGPT0T9hnNKNUVdrH53qTr2f54MfHVhr7qrTSTwY4Hi4uryzx9+fPfv",
+	"EkFLxcT6hfv9IJVJ6V0foM17a8znPvIBjSWAafCAttQKVieeszzb4cT/5+Ltm687cbVwM3qx4olUpzvs",
+	"RfUJGx0JX48agnIX1ITOUh37Bm7C1ExxY1C0I8sWjGytL31PI75NeandGox0+gGMYuMxT3oNBny6j3QY",
+	"cLU1HavMuZiEoKelMfYTfnImnFqAFAsUKYrEWqiNFNTe6u3R4XizMBaFjxSsrGELJdpv79b2hvyVV32v",
+	"rRnmulTIdfzbpnoN8dWPH65haYU4tHRTaltEGw/LKDpMeD4BrRL7B8a9obgwrrR0EEanx75H67y2+Tqx",
+	"KLMs3quatwT6HiK7nS3DGwrXcOTIyRryZHHTKc/cxwuU4jaX3Ux9LilaG5daJDqrvBxZlVX+eDXHbSMx",
+	"h9FgQ86t0WXzUObthcxz1tVIg+zHcVY6J3ZrhDhcdEGEp2E/Cvv9sH8Q9g/D/iDsH32mGUUmU6wD0m0R",
+	"Nd+SsO1LCFsaLLY0VNT9b5u7KbSZ28p2WjfYIXxjv8G1wzj7Kb8dxrnPY+0w0H+Hb7etqxaoB8e+5WKn",
+	"Yexul2GrDU5fFwx76mCTkySYwhSZyVnxbdztR8cOOkuyYe83GUt4dDjgMZ7xNzGC36Mvf9M5yzJwmsh3",
+	"QvkmDpcgsQkZT2nkgTV0oSPELcXmbhMNZUF2RD+MBifh0fNKb7mlXTKxmzPyzuqN5HgoYltkYFP6VobE",
+	"1cf2wKm5epmqG7nZE9emaRw4y8pmc/X0422qlqbRR1UuP6nY+I0yx39TBe63ZWRR5qh4UrGyVJAzo/jd",
+	"Thzsqi7VbWV02Q8UBPtWufnBa2lsZtiCqJiuu2sWlRRu9fYaFBfByfhIMTU/860QIWRcG19p6cvkbIXn",
+	"UgdMYwvvp7dvQavwBIEbjdn4DFw/X50GXnHeGqtaI//+8/3/BAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

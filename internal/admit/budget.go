@@ -17,7 +17,13 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("admit: %d bytes needed, the whole budget is %d", e.Need, e.Budget)
+	return "admit: " + e.Describe()
+}
+
+// Describe says how much was needed and how much there is, in MiB, for a
+// client's message.
+func (e *TooLargeError) Describe() string {
+	return fmt.Sprintf("%.0f MiB needed, %.0f MiB available", float64(e.Need)/(1<<20), float64(e.Budget)/(1<<20))
 }
 
 // Budget is a memory budget in bytes: work reserves its estimated peak

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
 )
@@ -23,37 +25,64 @@ func imageJSON(im library.Image) gen.Image {
 	return gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: im.Created.UTC(), Url: imageURL(im.ID)}
 }
 
-// UploadImage stores an uploaded image as PNG. The body is read once, whole,
-// within the upload limit; the spec gate does not read it first.
+// UploadImage stores an uploaded image as PNG. The spec gate has not read
+// the body: it is read here, once, whole, after an upload slot (bounded
+// queue and wait) and the bytes it will take are admitted. Decoding is
+// then admitted on the cost its header declares, before any pixel is
+// decoded.
 func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObject) (gen.UploadImageResponseObject, error) {
 	if err := s.uploads.Enter(ctx); err != nil {
 		return nil, err
 	}
 	defer s.uploads.Leave()
 
-	data, err := readUpload(req, bodyLength(ctx))
+	length := bodyLength(ctx)
+	reserve := length
+	if reserve <= 0 || req.MultipartBody != nil {
+		reserve = s.cfg.MaxUploadBytes
+	}
+	reserve += bytes.MinRead
+	if err := s.memory.Reserve(ctx, reserve); admit.IsTooLarge(err) {
+		return gen.UploadImage413ApplicationProblemPlusJSONResponse{PayloadTooLargeApplicationProblemPlusJSONResponse: gen.PayloadTooLargeApplicationProblemPlusJSONResponse(problem(413,
+			fmt.Sprintf("an upload of %d bytes is more than this server's memory budget holds; send at most %d bytes", length, s.memory.Size()/2)))}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer s.memory.Release(reserve)
+
+	data, err := readUpload(req, length)
 	var tooBig *http.MaxBytesError
+	var bad *bodyError
 	switch {
 	case errors.As(err, &tooBig):
 		return gen.UploadImage413ApplicationProblemPlusJSONResponse{PayloadTooLargeApplicationProblemPlusJSONResponse: gen.PayloadTooLargeApplicationProblemPlusJSONResponse(problem(413, tooLarge(tooBig.Limit)))}, nil
+	case errors.As(err, &bad):
+		return gen.UploadImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(bad.detail)}, nil
 	case err != nil:
-		return gen.UploadImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(err.Error())}, nil
+		return nil, err // a slow body: the error handler answers 408
 	case len(data) == 0:
 		return gen.UploadImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest("the request body is empty; send the image's bytes")}, nil
 	}
 
-	p, err := s.prepare(ctx, data)
+	p, t, err := s.prepare(ctx, data)
 	var tooMany *imaging.TooManyPixelsError
+	var scans *imaging.TooManyScansError
 	var corrupt *imaging.CorruptError
 	switch {
 	case errors.Is(err, imaging.ErrUnknownFormat):
 		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
 			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%q) says", imaging.Formats, req.ContentType)))}, nil
-	case errors.As(err, &tooMany), errors.As(err, &corrupt):
-		return gen.UploadImage422ApplicationProblemPlusJSONResponse{UnprocessableImageApplicationProblemPlusJSONResponse: gen.UnprocessableImageApplicationProblemPlusJSONResponse(problem(422, err.Error()))}, nil
+	case errors.As(err, &tooMany), errors.As(err, &scans):
+		return unprocessable(err.Error()), nil
+	case errors.As(err, &corrupt):
+		s.cfg.Logger.InfoContext(ctx, "upload does not decode", "err", err)
+		return unprocessable(corrupt.Detail()), nil
+	case admit.IsTooLarge(err):
+		return unprocessable(fmt.Sprintf("decoding this image takes more memory than this server's budget allows (%s)", err.(*admit.TooLargeError).Describe())), nil
 	case err != nil:
 		return nil, err
 	}
+	defer t.Done()
 
 	im, created, err := s.lib.Save(ctx, p)
 	if err != nil {
@@ -66,6 +95,10 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 	return gen.UploadImage200JSONResponse{Body: body, Headers: gen.UploadImage200ResponseHeaders{Location: body.Url, ETag: body.Etag}}, nil
 }
 
+func unprocessable(detail string) gen.UploadImage422ApplicationProblemPlusJSONResponse {
+	return gen.UploadImage422ApplicationProblemPlusJSONResponse{UnprocessableImageApplicationProblemPlusJSONResponse: gen.UnprocessableImageApplicationProblemPlusJSONResponse(problem(422, detail))}
+}
+
 // readUpload reads the image from the body, or from the form's file field.
 // Its errors describe what was wrong with the request, except
 // *http.MaxBytesError.
@@ -76,10 +109,10 @@ func readUpload(req gen.UploadImageRequestObject, length int64) ([]byte, error) 
 	for {
 		part, err := req.MultipartBody.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New(`the multipart/form-data body has no "file" field`)
+			return nil, &bodyError{`the multipart/form-data body has no "file" field`, io.EOF}
 		}
 		if err != nil {
-			return nil, bodyError(err)
+			return nil, readError(err)
 		}
 		if part.FormName() == "file" {
 			return readBody(part, length)
@@ -99,27 +132,59 @@ func readBody(r io.Reader, length int64) ([]byte, error) {
 		buf.Grow(int(length) + bytes.MinRead) // room to see EOF without growing
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, bodyError(err)
+		return nil, readError(err)
 	}
 	return buf.Bytes(), nil
 }
 
-func bodyError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return err
-	}
-	return fmt.Errorf("the request body could not be read to its end: %v", err)
+// bodyError is a request body that is malformed: its detail is for the
+// client, the error for the log.
+type bodyError struct {
+	detail string
+	err    error
 }
 
-// prepare decodes and re-encodes an upload once a slot for CPU-heavy work
-// is free.
-func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, error) {
-	if err := s.renders.Enter(ctx); err != nil {
-		return nil, err
+func (e *bodyError) Error() string { return e.detail + ": " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// readError classifies an error reading a body: too large and too slow
+// pass through (413 and 408), a malformed multipart body is a *bodyError
+// (400), and anything else (a connection that broke) passes through too.
+func readError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, errTooSlow) {
+		return err
 	}
-	defer s.renders.Leave()
-	return library.Prepare(data, s.cfg.MaxSourcePixels)
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
+		return &bodyError{"the multipart/form-data body is malformed or ends early; send one part named \"file\" with the image's bytes", err}
+	}
+	return err
+}
+
+// prepare decodes and re-encodes an upload once a render slot and the
+// bytes its header says decoding takes are free. It returns the ticket,
+// still holding the encoded PNG's bytes until the caller's Done.
+func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *admit.Ticket, error) {
+	lim := s.decodeLimits()
+	h, err := imaging.ReadHeader(data, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.renders.Admit(ctx, h.PrepareBytes())
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := library.Prepare(data, lim)
+	if err != nil {
+		t.Done()
+		return nil, nil, err
+	}
+	t.Keep(p.Size)
+	return p, t, nil
+}
+
+func (s *Server) decodeLimits() imaging.Limits {
+	return imaging.Limits{MaxPixels: s.cfg.MaxSourcePixels, MaxScans: s.cfg.MaxJPEGScans}
 }
 
 // GetImage serves a stored PNG as a file server serves a file (RFC 9110):

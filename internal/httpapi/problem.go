@@ -42,7 +42,8 @@ const internalDetail = "the server failed to answer this request; the error is i
 // is problem+json and internal errors stay in the log.
 type errorHandlers struct {
 	log        *slog.Logger
-	retryAfter int // seconds a client turned away by a full render queue waits
+	retryAfter int   // seconds a client turned away by a full render queue waits
+	minRate    int64 // the slowest body accepted, in bytes a second
 }
 
 // badRequest answers parameters or bodies that the generated binding could
@@ -66,15 +67,18 @@ func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err erro
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		e.log.InfoContext(ctx, "client went away", "method", r.Method, "path", r.URL.Path)
+	case errors.Is(err, errTooSlow):
+		e.log.InfoContext(ctx, "request body too slow", "method", r.Method, "path", r.URL.Path)
+		writeTooSlow(w, r, e.minRate)
+		return
 	case errors.Is(err, store.ErrUnavailable):
 		e.log.ErrorContext(ctx, "store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "the image store cannot be reached; try again shortly")
 		return
 	case errors.Is(err, admit.ErrBusy):
-		e.log.WarnContext(ctx, "render queue full", "method", r.Method, "path", r.URL.Path)
-		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
-		writeProblem(w, r, http.StatusServiceUnavailable, "the server has more images to render than it can start in time; try again after Retry-After seconds")
+		e.log.WarnContext(ctx, "work queue full", "method", r.Method, "path", r.URL.Path)
+		writeBusy(w, r, e.retryAfter)
 		return
 	case errors.Is(err, store.ErrFull):
 		e.log.ErrorContext(ctx, "store full", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -35,7 +35,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 //	                problem+json
 func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
-	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter()}
+	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter(), minRate: cfg.MinBodyRate}
 	api := gen.HandlerWithOptions(
 		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead, noteURL}, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  errs.badRequest,
@@ -43,7 +43,7 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		}),
 		gen.StdHTTPServerOptions{ErrorHandlerFunc: errs.badRequest},
 	)
-	gate, err := newSpecGate(doc, gateLimits{body: cfg.MaxBodyBytes, upload: cfg.MaxUploadBytes}, newAPIKeys(cfg.APIKeys), api)
+	gate, err := newSpecGate(doc, gateLimits{body: cfg.MaxBodyBytes, upload: cfg.MaxUploadBytes, rate: bodyRate{cfg.MinBodyRate, cfg.BodyGrace}}, srv.memory, newAPIKeys(cfg.APIKeys), api)
 	if err != nil {
 		return nil, err
 	}

@@ -59,13 +59,30 @@ type Config struct {
 	// MaxSourcePixels caps an uploaded image's width×height, read from its
 	// header before decoding; larger ones get 422.
 	MaxSourcePixels int64
-	// MaxConcurrentUploads caps uploads whose bodies are being read, and so
-	// the memory they hold (each up to MaxUploadBytes). Zero means 4.
+	// MaxConcurrentUploads caps uploads whose bodies are being read. Zero
+	// means 4. Others wait in a queue bounded like the render queue.
 	MaxConcurrentUploads int
+	// MaxJPEGScans caps a JPEG's scans; more get 422 before decoding.
+	// Zero means imaging.DefaultMaxScans.
+	MaxJPEGScans int
+	// Memory is the memory budget for work in flight: request bodies,
+	// decoding, rendering, encoding. Nil means the Renders gate's, or a
+	// budget of DefaultWorkBytes.
+	Memory *admit.Budget
+	// MinBodyRate is the slowest a request body may arrive, in bytes a
+	// second on average after BodyGrace; slower ones are cut with 408.
+	// Zero means no minimum.
+	MinBodyRate int64
+	// BodyGrace is how long a body may take before MinBodyRate applies.
+	BodyGrace time.Duration
 	// APIKeys may upload and delete ("Authorization: Bearer <key>"). Empty
 	// means anyone may: the caller decides whether that is safe.
 	APIKeys []string
 }
+
+// DefaultWorkBytes is the memory budget for work in flight when
+// Config.Memory is nil.
+const DefaultWorkBytes = 768 << 20
 
 // Server implements the operations of api/openapi.yaml.
 type Server struct {
@@ -73,6 +90,7 @@ type Server struct {
 	specJSON map[string]any
 	renders  *admit.Gate
 	uploads  *admit.Gate
+	memory   *admit.Budget
 	lib      *library.Library
 	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
 }
@@ -111,15 +129,25 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 	if cfg.Library == nil {
 		return nil, errors.New("httpapi: Config.Library is required")
 	}
+	if cfg.MaxQueuedRenders == 0 {
+		cfg.MaxQueuedRenders = 64 * cfg.MaxConcurrentRenders
+	}
 	if cfg.Renders == nil {
-		if cfg.MaxQueuedRenders == 0 {
-			cfg.MaxQueuedRenders = 64 * cfg.MaxConcurrentRenders
-		}
 		cfg.Renders = admit.New(cfg.MaxConcurrentRenders, cfg.MaxQueuedRenders, cfg.QueueTimeout)
 	}
+	if cfg.Memory == nil {
+		cfg.Memory = cfg.Renders.Memory()
+	}
+	if cfg.Memory == nil {
+		cfg.Memory = admit.NewBudget(DefaultWorkBytes, cfg.MaxQueuedRenders, cfg.QueueTimeout)
+	}
+	if cfg.Renders.Memory() == nil {
+		cfg.Renders.WithMemory(cfg.Memory)
+	}
 	s := &Server{
-		cfg: cfg, renders: cfg.Renders, uploads: admit.New(cfg.MaxConcurrentUploads, -1, 0),
-		lib: cfg.Library, encode: imaging.EncodePNG,
+		cfg: cfg, renders: cfg.Renders, memory: cfg.Memory,
+		uploads: admit.New(cfg.MaxConcurrentUploads, cfg.MaxQueuedRenders, cfg.QueueTimeout),
+		lib:     cfg.Library, encode: imaging.EncodePNG,
 	}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
 		return nil, err

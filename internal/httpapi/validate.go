@@ -19,6 +19,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/pngd/pngd/internal/admit"
 )
 
 // specGate holds every request to api/openapi.yaml before it reaches the
@@ -37,6 +39,10 @@ type specGate struct {
 	imageOps map[*openapi3.Operation]bool // 200 is image/png: Accept must allow it
 	secured  map[*openapi3.Operation]bool // under a security requirement
 	rawOps   map[*openapi3.Operation]bool // the body may be raw image bytes
+	// streamed operations have their JSON body decoded as it arrives,
+	// under the memory budget (readVectorBody), not by the validator.
+	streamed map[*openapi3.Operation]bool
+	memory   *admit.Budget
 	opts     *openapi3filter.Options
 	// rawOpts validate operations that take raw image bytes: everything but
 	// the body, which the handler reads once, whole, and the validator
@@ -47,7 +53,10 @@ type specGate struct {
 
 // gateLimits are the body size limits: upload for bodies of raw image bytes,
 // body for the rest.
-type gateLimits struct{ body, upload int64 }
+type gateLimits struct {
+	body, upload int64
+	rate         bodyRate
+}
 
 func init() {
 	// kin-openapi's JSON decoder is encoding/json with UseNumber. This one
@@ -85,7 +94,7 @@ func decodeJSONBody(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ open
 	return v, nil
 }
 
-func newSpecGate(doc *openapi3.T, limits gateLimits, keys apiKeys, next http.Handler) (*specGate, error) {
+func newSpecGate(doc *openapi3.T, limits gateLimits, memory *admit.Budget, keys apiKeys, next http.Handler) (*specGate, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("routing the spec: %w", err)
@@ -95,6 +104,8 @@ func newSpecGate(doc *openapi3.T, limits gateLimits, keys apiKeys, next http.Han
 		imageOps: operations(doc, isImageOp),
 		secured:  operations(doc, func(op *openapi3.Operation) bool { return needsAuth(doc, op) }),
 		rawOps:   operations(doc, takesRawImage),
+		streamed: operations(doc, func(op *openapi3.Operation) bool { return op.OperationID == "renderVectorImage" }),
+		memory:   memory,
 		// Defaults are resolved by the handlers; letting the validator write
 		// them would re-encode every body. KeepValidatedValue hands the
 		// decoded body on, and the generated binding (runtime.BindJSONBody)
@@ -175,7 +186,7 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = http.MaxBytesReader(w, g.limits.rate.wrap(w, r.Body), limit)
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); body.Value.Content.Get(mt) == nil {
 			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here; send %s", r.Header.Get("Content-Type"), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
 			return
@@ -183,8 +194,14 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	opts := g.opts
-	if raw {
+	streamed := g.streamed[route.Operation]
+	if raw || streamed {
+		// The handler (or readVectorBody) reads the body, once; the
+		// validator must not, and its security check would read it whole.
 		opts = g.rawOpts
+		c := *asGet
+		c.Body = http.NoBody
+		asGet = &c
 	}
 	in := &openapi3filter.RequestValidationInput{Request: asGet, PathParams: pathParams, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
@@ -196,8 +213,15 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, validationDetail(err))
 		return
 	}
-	r.Body = asGet.Body // the validator read the body and left the validated value
-	g.next.ServeHTTP(w, r)
+	switch {
+	case streamed:
+		g.readVectorBody(w, r, func(r *http.Request) { g.next.ServeHTTP(w, r) })
+	case raw:
+		g.next.ServeHTTP(w, r)
+	default:
+		r.Body = asGet.Body // the validator read the body and left the validated value
+		g.next.ServeHTTP(w, r)
+	}
 }
 
 // takesRawImage reports whether op's body may be raw image bytes: the spec
@@ -260,10 +284,22 @@ func validationDetail(err error) string {
 	}
 	var syntax *jsontext.SyntacticError
 	if errors.As(re.Err, &syntax) {
-		return where + " is not valid JSON (RFC 8259, which has no NaN or Infinity; send null for a missing value): " + syntax.Error()
+		return syntaxDetail(where, syntax)
 	}
 	if re.Err != nil {
 		return where + ": " + re.Err.Error()
 	}
 	return where + ": " + re.Reason
+}
+
+// syntaxDetail says where JSON broke, without the parser's own words.
+func syntaxDetail(where string, e *jsontext.SyntacticError) string {
+	if errors.Is(e.Err, jsontext.ErrDuplicateName) {
+		return fmt.Sprintf("%s is not valid JSON: the name %q appears twice in one object", where, e.JSONPointer.LastToken())
+	}
+	at := ""
+	if e.JSONPointer != "" {
+		at = " in " + string(e.JSONPointer)
+	}
+	return fmt.Sprintf("%s is not valid JSON at byte %d%s (RFC 8259, which has no NaN or Infinity; send null for a missing value)", where, e.ByteOffset, at)
 }

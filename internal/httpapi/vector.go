@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/render"
 )
@@ -81,17 +82,14 @@ func (s *Server) GetVectorImage(ctx context.Context, req gen.GetVectorImageReque
 
 // RenderVectorImage renders values from a JSON body; null values are drawn
 // transparent.
+// The spec gate has decoded the body as it streamed in (streamedVector);
+// a request that did not pass through it brings the generated binding's.
 func (s *Server) RenderVectorImage(ctx context.Context, req gen.RenderVectorImageRequestObject) (gen.RenderVectorImageResponseObject, error) {
-	b := req.Body
-	values := make([]float64, len(b.Values))
-	for i, v := range b.Values {
-		if v == nil {
-			values[i] = math.NaN() // render's mark for "missing"
-		} else {
-			values[i] = *v
-		}
+	b := streamedVector(ctx)
+	if b == nil {
+		b = bindVectorBody(req.Body)
 	}
-	plan, err := render.NewPlan(vectorParams{values, b.Rows, b.Cols, b.Width, b.Height, b.Colormap, b.Min, b.Max, b.Interpolation}.spec())
+	plan, err := render.NewPlan(vectorParams{b.values, b.rows, b.cols, b.width, b.height, b.colormap, b.min, b.max, b.interpolation}.spec())
 	if inv := (*render.InvalidError)(nil); errors.As(err, &inv) {
 		return gen.RenderVectorImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(inv.Msg)}, nil
 	} else if err != nil {
@@ -107,38 +105,59 @@ func (s *Server) RenderVectorImage(ctx context.Context, req gen.RenderVectorImag
 	}, nil
 }
 
+// bindVectorBody converts the generated binding's body; null values become
+// NaN, render's mark for "missing".
+func bindVectorBody(b *gen.RenderVectorImageJSONRequestBody) *vectorBody {
+	values := make([]float64, len(b.Values))
+	for i, v := range b.Values {
+		if v == nil {
+			values[i] = math.NaN()
+		} else {
+			values[i] = *v
+		}
+	}
+	return &vectorBody{values, b.Rows, b.Cols, b.Width, b.Height, b.Colormap, b.Min, b.Max, b.Interpolation}
+}
+
 func badRequest(detail string) gen.BadRequestApplicationProblemPlusJSONResponse {
 	return gen.BadRequestApplicationProblemPlusJSONResponse(problem(400, detail))
 }
 
-// draw renders and encodes a plan, once a render slot is free.
+// draw renders and encodes a plan, once a render slot and the bytes it
+// takes (Plan.Bytes) are free.
 func (s *Server) draw(ctx context.Context, plan *render.Plan) (*pooledBody, error) {
-	if err := s.renders.Enter(ctx); err != nil {
+	t, err := s.renders.Admit(ctx, plan.Bytes())
+	if err != nil {
 		return nil, err
 	}
-	defer s.renders.Leave()
 	img, err := plan.Render(ctx)
 	if err != nil {
+		t.Done()
 		return nil, err
 	}
 	buf, err := s.encode(img)
 	render.Recycle(img)
 	if err != nil {
+		t.Done()
 		return nil, fmt.Errorf("encoding PNG: %w", err)
 	}
-	return &pooledBody{Reader: bytes.NewReader(buf.Bytes()), buf: buf}, nil
+	t.Keep(int64(buf.Cap())) // until the bytes are sent
+	return &pooledBody{Reader: bytes.NewReader(buf.Bytes()), buf: buf, ticket: t}, nil
 }
 
 // pooledBody is an encoded image on its way out. The generated response
-// writer closes it after the copy, which hands the buffer back to the pool.
+// writer closes it after the copy, which hands the buffer back to the pool
+// and its bytes back to the memory budget.
 type pooledBody struct {
 	*bytes.Reader
-	buf *bytes.Buffer
+	buf    *bytes.Buffer
+	ticket *admit.Ticket
 }
 
 func (b *pooledBody) size() int64 { return b.Reader.Size() }
 
 func (b *pooledBody) Close() error {
 	imaging.ReleaseBuffer(b.buf)
+	b.ticket.Done()
 	return nil
 }

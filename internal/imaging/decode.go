@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strings"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -58,6 +59,30 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("the %s does not decode: %v", e.Format, e.Err)
 }
 
+// Detail says what is wrong in words for the person who sent the image,
+// without the decoder's own message (which is for the log).
+func (e *CorruptError) Detail() string {
+	name := strings.ToUpper(string(e.Format))
+	if e.Format == WebP {
+		name = "WebP"
+	}
+	switch {
+	case errors.Is(e.Err, io.ErrUnexpectedEOF), errors.Is(e.Err, io.EOF):
+		return fmt.Sprintf("the %s does not decode: it ends before its last pixel (truncated)", name)
+	case isUnsupported(e.Err):
+		return fmt.Sprintf("the %s does not decode: it uses a feature pngd's %s decoder does not support", name, name)
+	}
+	return fmt.Sprintf("the %s does not decode: its bytes are damaged", name)
+}
+
+// isUnsupported reports whether err is a decoder's "unsupported feature".
+func isUnsupported(err error) bool {
+	var j jpeg.UnsupportedError
+	var p png.UnsupportedError
+	var t tiff.UnsupportedError
+	return errors.As(err, &j) || errors.As(err, &p) || errors.As(err, &t)
+}
+
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 type codec struct {
@@ -101,16 +126,18 @@ func IsPNG(data []byte) bool {
 }
 
 // Decode decodes an image in any of the Formats, upright: a JPEG's EXIF
-// orientation is applied. The header is read first, and an image of more
-// than maxPixels pixels is refused before any pixel is decoded, so a small
-// file that claims to be huge costs nothing. The errors are
-// ErrUnknownFormat, *TooManyPixelsError and *CorruptError.
-func Decode(data []byte, maxPixels int64) (img image.Image, f Format, err error) {
-	f, ok := Sniff(data)
-	if !ok {
-		return nil, "", ErrUnknownFormat
+// orientation is applied. The header is read and checked against lim
+// first (ReadHeader), so a small file that claims to be huge, or a JPEG of
+// thousands of scans, costs nothing. Callers that bound memory reserve
+// ReadHeader's DecodeBytes before they call it. The errors are
+// ErrUnknownFormat, *TooManyPixelsError, *TooManyScansError and
+// *CorruptError.
+func Decode(data []byte, lim Limits) (img image.Image, f Format, err error) {
+	h, err := ReadHeader(data, lim)
+	if err != nil {
+		return nil, h.Format, err
 	}
-	c := codecs[f]
+	f = h.Format
 	// The x/image decoders have panicked on hostile input before; a panic
 	// here is one more corrupt file, not a crashed server.
 	defer func() {
@@ -118,23 +145,12 @@ func Decode(data []byte, maxPixels int64) (img image.Image, f Format, err error)
 			img, err = nil, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
 		}
 	}()
-
-	cfg, err := c.config(bytes.NewReader(data))
+	img, err = codecs[f].decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, f, &CorruptError{f, err}
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, f, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, f, &TooManyPixelsError{f, cfg.Width, cfg.Height, maxPixels}
-	}
-	img, err = c.decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, f, &CorruptError{f, err}
-	}
-	if got := img.Bounds().Size(); got.X != cfg.Width || got.Y != cfg.Height {
-		return nil, f, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", cfg.Width, cfg.Height, got)}
+	if got := img.Bounds().Size(); got.X != h.Width || got.Y != h.Height {
+		return nil, f, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", h.Width, h.Height, got)}
 	}
 	if f == JPEG {
 		return Orient(img, exifOrientation(data)), f, nil

@@ -186,3 +186,11 @@ func coverCrop(src image.Point, aspect float64, g Gravity) image.Rectangle {
 	}
 	return image.Rect(x, y, x+cw, y+ch)
 }
+
+// Bytes is the most memory the steps after the source level allocate: the
+// resample from a crop of crop's size (ResampleBytes), the rotated copy,
+// the encoder and the encoded bytes kept. Blur and grayscale work in place.
+func (pl Plan) Bytes(crop image.Point) int64 {
+	out := 4 * int64(pl.Out.X) * int64(pl.Out.Y)
+	return ResampleBytes(crop.X, crop.Y, pl.Resize) + out + EncodeBytes(pl.Out.X, pl.Out.Y, 4) + out
+}

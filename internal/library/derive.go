@@ -53,9 +53,32 @@ type Options struct {
 // cached is a value of the in-memory cache: a derived PNG, a decoded
 // pyramid level, or a source's size.
 type cached struct {
-	png  []byte
-	img  *image.RGBA
+	png []byte
+	img *image.RGBA
+	src source
+}
+
+// source is what a stored original's IHDR and size say, enough to cost
+// decoding it.
+type source struct {
 	size image.Point
+	// bpp is the bytes per pixel png.Decode makes of it; rgba whether
+	// that is already *image.RGBA (no copy to make).
+	bpp   int
+	rgba  bool
+	bytes int64
+}
+
+// decodeBytes is the memory decoding the original as RGBA takes: the
+// encoded bytes, the decoded image and, unless png.Decode makes RGBA
+// itself, the RGBA copy.
+func (s source) decodeBytes() int64 {
+	px := int64(s.size.X) * int64(s.size.Y)
+	n := s.bytes + px*int64(s.bpp)
+	if !s.rgba {
+		n += 4 * px
+	}
+	return n
 }
 
 func weigh(_ string, v cached) uint32 {
@@ -178,15 +201,15 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	size, err := l.sourceSize(ctx, id)
+	src, err := l.source(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := p.Plan(size, l.d.opts.MaxOutputPixels)
+	plan, err := p.Plan(src.size, l.d.opts.MaxOutputPixels)
 	if err != nil {
 		return nil, err
 	}
-	png, err := l.render(ctx, id, size, plan, p)
+	png, err := l.render(ctx, id, src, plan, p)
 	if err != nil {
 		return nil, err
 	}
@@ -199,24 +222,46 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	return png, nil
 }
 
-// render makes a derived image once a render slot is free.
-func (l *Library) render(ctx context.Context, id string, size image.Point, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+// render makes a derived image once a render slot and the bytes it will
+// take (renderBytes) are free.
+func (l *Library) render(ctx context.Context, id string, src source, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	g := l.d.opts.Renders
-	if err := g.Enter(ctx); err != nil {
+	k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
+	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan))
+	if err != nil {
 		return nil, err
 	}
-	defer g.Leave()
+	defer t.Done()
 	l.d.renders.Add(1)
-	png, err := l.renderSteps(ctx, id, size, plan, p)
+	png, err := l.renderSteps(ctx, id, src.size, k, plan, p)
 	if err != nil && ctx.Err() != nil {
 		l.d.abandoned.Add(1)
 	}
 	return png, err
 }
 
-func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, plan imaging.Plan, p imaging.Params) ([]byte, error) {
-	n := len(levelSizes(size))
-	k := imaging.LevelFor(size, n, plan.Crop, plan.Resize)
+// renderBytes is the most memory rendering plan from level k takes: the
+// level, unless it is cached (decoded from the store, or, when the store
+// has no pyramid yet, the original decoded and halved into every level,
+// the largest encoded), and the steps after it (Plan.Bytes).
+func (l *Library) renderBytes(id string, src source, k int, plan imaging.Plan) int64 {
+	sizes := levelSizes(src.size)
+	crop := imaging.Scale(plan.Crop, src.size, sizes[k]).Size()
+	n := plan.Bytes(crop)
+	if _, ok := l.d.cache.GetIfPresent("l/" + id + "/" + strconv.Itoa(k)); ok {
+		return n
+	}
+	n += src.decodeBytes()
+	if k > 0 {
+		for _, s := range sizes[1:] {
+			n += 4 * int64(s.X) * int64(s.Y)
+		}
+		n += imaging.EncodeBytes(sizes[1].X, sizes[1].Y, 4)
+	}
+	return n
+}
+
+func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, k int, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	src, err := l.level(ctx, id, size, k)
 	if err != nil {
 		return nil, err
@@ -250,20 +295,28 @@ func levelSizes(full image.Point) []image.Point {
 // only for outputs near the source's size.
 const maxCachedOriginal = 4 << 20
 
-// sourceSize is the stored image's width and height, from memory or from
-// its IHDR.
-func (l *Library) sourceSize(ctx context.Context, id string) (image.Point, error) {
+// source describes the stored original, from memory or from its IHDR.
+func (l *Library) source(ctx context.Context, id string) (source, error) {
 	ck := "s/" + id
 	if v, ok := l.d.cache.GetIfPresent(ck); ok {
-		return v.size, nil
+		return v.src, nil
 	}
-	im, err := l.Info(ctx, id)
+	h, err := l.header(ctx, id)
 	if err != nil {
-		return image.Point{}, err
+		return source{}, err
 	}
-	size := image.Pt(im.Width, im.Height)
-	l.d.cache.Set(ck, cached{size: size})
-	return size, nil
+	bpp := 4
+	switch {
+	case h.depth == 16 && h.colorType != 0:
+		bpp = 8
+	case h.depth == 16:
+		bpp = 2
+	case h.colorType == 0 || h.colorType == 3: // gray, paletted
+		bpp = 1
+	}
+	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size}
+	l.d.cache.Set(ck, cached{src: src})
+	return src, nil
 }
 
 // level returns pyramid level k of the source, from memory, from the store,
@@ -344,7 +397,7 @@ func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	img, _, err := imaging.Decode(data, math.MaxInt64)
+	img, _, err := imaging.Decode(data, imaging.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("stored object %s: %w", key, err)
 	}

@@ -86,10 +86,10 @@ type Prepared struct {
 
 // Prepare decodes data in any format imaging.Decode reads and encodes it as
 // the PNG pngd stores, named by the SHA-256 of those bytes. It is CPU- and
-// memory-heavy: callers bound how many run at once. The errors are
-// imaging.Decode's.
-func Prepare(data []byte, maxPixels int64) (*Prepared, error) {
-	img, f, err := imaging.Decode(data, maxPixels)
+// memory-heavy: callers admit it with imaging.ReadHeader's PrepareBytes
+// first. The errors are imaging.Decode's.
+func Prepare(data []byte, lim imaging.Limits) (*Prepared, error) {
+	img, f, err := imaging.Decode(data, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -137,22 +137,40 @@ func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
 // Info describes the image with id, reading its width and height from the
 // PNG's IHDR chunk. Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Info(ctx context.Context, id string) (Image, error) {
-	// Signature (8), IHDR length and type (8), width (4), height (4).
-	r, err := l.Open(ctx, id, 0, 24)
+	h, err := l.header(ctx, id)
+	return h.im, err
+}
+
+// ihdr is a stored PNG's description and the IHDR fields that say how it
+// decodes.
+type ihdr struct {
+	im               Image
+	depth, colorType byte
+}
+
+// header reads the stored PNG's IHDR. Errors: ErrNotFound,
+// store.ErrUnavailable.
+func (l *Library) header(ctx context.Context, id string) (ihdr, error) {
+	// Signature (8), IHDR length and type (8), width (4), height (4),
+	// bit depth (1), colour type (1).
+	r, err := l.Open(ctx, id, 0, 26)
 	if err != nil {
-		return Image{}, err
+		return ihdr{}, err
 	}
 	defer r.Close()
 	head, err := io.ReadAll(r)
 	if err != nil {
-		return Image{}, fmt.Errorf("reading %s: %w", key(id), err)
+		return ihdr{}, fmt.Errorf("reading %s: %w", key(id), err)
 	}
-	if len(head) < 24 || string(head[12:16]) != "IHDR" {
-		return Image{}, fmt.Errorf("stored object %s is not a PNG", key(id))
+	if len(head) < 26 || string(head[12:16]) != "IHDR" {
+		return ihdr{}, fmt.Errorf("stored object %s is not a PNG", key(id))
 	}
-	return Image{
-		ID: id, Size: r.Size(), Created: r.ModTime(),
-		Width: int(binary.BigEndian.Uint32(head[16:])), Height: int(binary.BigEndian.Uint32(head[20:])),
+	return ihdr{
+		im: Image{
+			ID: id, Size: r.Size(), Created: r.ModTime(),
+			Width: int(binary.BigEndian.Uint32(head[16:])), Height: int(binary.BigEndian.Uint32(head[20:])),
+		},
+		depth: head[24], colorType: head[25],
 	}, nil
 }
 

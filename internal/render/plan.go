@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+
+	"github.com/pngd/pngd/internal/imaging"
 )
 
 // Limits of a Spec; the API spec declares the same bounds.
@@ -190,4 +192,20 @@ func (p *Plan) ETag() string {
 		vals = vals[k:]
 	}
 	return `"vi-` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+}
+
+// Bytes is the most memory Render and encoding its result take: the
+// normalised cells (4 bytes each), the pixel plane, and where cells are
+// missing their mask and perhaps an NRGBA copy, then the PNG encoder
+// (imaging.EncodeBytes).
+func (p *Plan) Bytes() int64 {
+	w, h := p.spec.Width, p.spec.Height
+	px := int64(w) * int64(h)
+	n := 4*int64(p.rows)*int64(p.cols) + px
+	bpp := 1
+	if p.missing {
+		n += px + 4*px
+		bpp = 4
+	}
+	return n + imaging.EncodeBytes(w, h, bpp)
 }

@@ -1,0 +1,245 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+)
+
+// Limits bound what Decode accepts, checked from the header before any
+// pixel is decoded.
+type Limits struct {
+	// MaxPixels caps width×height; zero means no cap.
+	MaxPixels int64
+	// MaxScans caps a JPEG's scans (SOS markers). Each scan of a
+	// progressive JPEG is a full pass over the image's coefficients, and
+	// Go's decoder cannot be interrupted between them, so a few kilobytes
+	// of scans can cost minutes of CPU. Zero means DefaultMaxScans.
+	MaxScans int
+}
+
+// DefaultMaxScans is Limits.MaxScans' default. Encoders write 10 or so scans
+// (libjpeg's progressive script has 10, mozjpeg's optimised ones up to
+// about 60); libjpeg-turbo's fuzzers refuse more than 500, and its
+// documentation suggests 100 for untrusted input.
+const DefaultMaxScans = 100
+
+// TooManyScansError means a JPEG with more scans than allowed; nothing
+// beyond its markers was decoded.
+type TooManyScansError struct {
+	Scans, Max int
+}
+
+func (e *TooManyScansError) Error() string {
+	return fmt.Sprintf("the JPEG has %d scans; at most %d are accepted (a progressive JPEG from any common encoder has fewer than 100)", e.Scans, e.Max)
+}
+
+// Header is what an image's header says, read before any pixel is decoded:
+// enough to cost the decoding (DecodeBytes) and to refuse it.
+type Header struct {
+	Format        Format
+	Width, Height int
+	// Model is the colour model of the image Decode returns.
+	Model color.Model
+	// Progressive is a JPEG's SOF2; Scans counts its SOS markers.
+	Progressive bool
+	Scans       int
+	// planes is the bytes per pixel of the decoded image; scratch the
+	// extra bytes per pixel the decoder holds while it works.
+	planes, scratch float64
+	// size is the encoded image's length.
+	size int
+}
+
+// Pixels is Width×Height.
+func (h Header) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
+
+// DecodeBytes is the most memory Decode allocates for the image: its
+// decoded planes, the decoder's scratch (a progressive JPEG keeps every
+// coefficient: 4 bytes per sample; an interlaced PNG a second image per
+// pass), and the upright, normalised RGBA copy that follows. It does not
+// count the encoded bytes, which the caller already holds.
+func (h Header) DecodeBytes() int64 {
+	px := float64(h.Pixels())
+	n := px*(h.planes+h.scratch) + 4*px // Normalize's copy
+	if h.Format == JPEG {
+		n += 4 * px // Orient's copy
+	}
+	return int64(n) + 256<<10 // Huffman tables, zlib window, row buffers
+}
+
+// PrepareBytes is DecodeBytes plus encoding the result as the PNG pngd
+// stores: an output buffer of up to one and a half times the RGBA pixels,
+// and the deflate state.
+func (h Header) PrepareBytes() int64 {
+	return h.DecodeBytes() + EncodeBytes(h.Width, h.Height, 4)
+}
+
+// EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel
+// as PNG allocates: the compressed output, which for noisy pixels is as
+// large as the input, in a buffer that grows by doubling, and the
+// encoder's state.
+func EncodeBytes(w, h, bpp int) int64 {
+	raw := int64(w) * int64(h) * int64(bpp)
+	return raw + raw/2 + 1<<20
+}
+
+// ReadHeader reads data's header without decoding pixels, and checks it
+// against lim. The errors are ErrUnknownFormat, *TooManyPixelsError,
+// *TooManyScansError and *CorruptError.
+func ReadHeader(data []byte, lim Limits) (h Header, err error) {
+	f, ok := Sniff(data)
+	if !ok {
+		return Header{}, ErrUnknownFormat
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = Header{}, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
+		}
+	}()
+	cfg, err := codecs[f].config(bytes.NewReader(data))
+	if err != nil {
+		return Header{}, &CorruptError{f, err}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return Header{}, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
+	}
+	h = Header{Format: f, Width: cfg.Width, Height: cfg.Height, Model: cfg.ColorModel, size: len(data)}
+	if lim.MaxPixels > 0 && h.Pixels() > lim.MaxPixels {
+		return Header{}, &TooManyPixelsError{f, cfg.Width, cfg.Height, lim.MaxPixels}
+	}
+	h.planes = modelBytes(cfg.ColorModel)
+	switch f {
+	case JPEG:
+		if err := h.readJPEG(data); err != nil {
+			return Header{}, &CorruptError{f, err}
+		}
+		maxScans := lim.MaxScans
+		if maxScans <= 0 {
+			maxScans = DefaultMaxScans
+		}
+		if h.Scans > maxScans {
+			return Header{}, &TooManyScansError{h.Scans, maxScans}
+		}
+	case PNG:
+		if len(data) > 28 && data[28] == 1 { // Adam7: each pass is an image of its own
+			h.scratch = h.planes
+		}
+	case GIF:
+		h.scratch = 1 // the frame, and the LZW output
+	case WebP:
+		h.scratch = 8 // VP8L's transforms each make a copy of the ARGB pixels
+	case TIFF, BMP:
+		h.scratch = h.planes // strips or rows read whole before they are unpacked
+	}
+	return h, nil
+}
+
+// modelBytes is the bytes per pixel of an image in model m, as the stdlib
+// and x/image decoders allocate it.
+func modelBytes(m color.Model) float64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.YCbCrModel:
+		return 3 // 4:4:4 at worst; JPEG's real sampling is read in readJPEG
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
+}
+
+// readJPEG walks data's markers: the frame header (SOF) gives the
+// components and their sampling, and every SOS begins a scan. The
+// entropy-coded data between markers is skipped by looking for the next
+// 0xFF that is not stuffing (0xFF00) or a restart marker.
+func (h *Header) readJPEG(data []byte) error {
+	type comp struct{ hs, vs int }
+	var comps []comp
+	i := 2 // after SOI
+	for i+4 <= len(data) {
+		if data[i] != 0xFF {
+			return errors.New("expected a marker")
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0xD9: // EOI
+			i = len(data)
+			continue
+		case m >= 0xD0 && m <= 0xD7, m == 0x01: // no length
+			i += 2
+			continue
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 || i+2+n > len(data) {
+			return errors.New("a marker segment runs past the end")
+		}
+		seg := data[i+4 : i+2+n]
+		switch m {
+		case 0xC0, 0xC1, 0xC2:
+			if len(seg) < 6 || len(comps) > 0 {
+				return errors.New("a bad or second frame header")
+			}
+			h.Progressive = m == 0xC2
+			nc := int(seg[5])
+			if len(seg) < 6+3*nc {
+				return errors.New("a short frame header")
+			}
+			for c := range nc {
+				s := seg[6+3*c+1]
+				comps = append(comps, comp{int(s >> 4), int(s & 15)})
+			}
+		case 0xDA: // SOS: skip the scan's entropy-coded data
+			h.Scans++
+			j := i + 2 + n
+			for {
+				k := bytes.IndexByte(data[j:], 0xFF)
+				if k < 0 || j+k+1 >= len(data) {
+					j = len(data)
+					break
+				}
+				j += k
+				if next := data[j+1]; next == 0 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF {
+					j++
+					continue
+				}
+				break
+			}
+			i = j
+			continue
+		}
+		i += 2 + n
+	}
+	if len(comps) == 0 {
+		return errors.New("no frame header")
+	}
+	hmax, vmax := 1, 1
+	for _, c := range comps {
+		hmax, vmax = max(hmax, c.hs), max(vmax, c.vs)
+	}
+	var planes float64
+	for _, c := range comps {
+		planes += float64(max(c.hs, 1)*max(c.vs, 1)) / float64(hmax*vmax)
+	}
+	// Go's decoder rounds planes up to whole MCUs; 4:2:0's two chroma
+	// planes are a quarter each.
+	h.planes = math.Max(planes, 1)
+	if len(comps) == 4 {
+		h.planes += 4 // the CMYK image it converts its YCbCr and K planes to
+	}
+	if h.Progressive {
+		h.scratch = 4 * planes // one int32 a sample, kept until the last scan
+	}
+	return nil
+}
