@@ -1883,11 +1883,6 @@ type UploadImageResponse401Headers struct {
 	WWWAuthenticate string
 }
 
-// UploadImageResponse408Headers the declared response headers of an HTTP 408 response for UploadImage
-type UploadImageResponse408Headers struct {
-	Connection string
-}
-
 // UploadImageResponse503Headers the declared response headers of an HTTP 503 response for UploadImage
 type UploadImageResponse503Headers struct {
 	RetryAfter int
@@ -1924,8 +1919,6 @@ type UploadImageResponse struct {
 	Headers201 *UploadImageResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UploadImageResponse401Headers
-	// Headers408 the parsed response headers for an HTTP 408 response
-	Headers408 *UploadImageResponse408Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UploadImageResponse503Headers
 }
@@ -2527,11 +2520,6 @@ type RenderVectorImageResponse200Headers struct {
 	ETag string
 }
 
-// RenderVectorImageResponse408Headers the declared response headers of an HTTP 408 response for RenderVectorImage
-type RenderVectorImageResponse408Headers struct {
-	Connection string
-}
-
 // RenderVectorImageResponse503Headers the declared response headers of an HTTP 503 response for RenderVectorImage
 type RenderVectorImageResponse503Headers struct {
 	RetryAfter int
@@ -2556,8 +2544,6 @@ type RenderVectorImageResponse struct {
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *RenderVectorImageResponse200Headers
-	// Headers408 the parsed response headers for an HTTP 408 response
-	Headers408 *RenderVectorImageResponse408Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RenderVectorImageResponse503Headers
 }
@@ -3049,16 +3035,6 @@ func ParseUploadImageResponse(rsp *http.Response) (*UploadImageResponse, error) 
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
-	case rsp.StatusCode == 408:
-		var headers UploadImageResponse408Headers
-		if values := rsp.Header.Values("Connection"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Connection", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.Connection = value
-		}
-		response.Headers408 = &headers
 	case rsp.StatusCode == 503:
 		var headers UploadImageResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3673,16 +3649,6 @@ func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageRespo
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
-	case rsp.StatusCode == 408:
-		var headers RenderVectorImageResponse408Headers
-		if values := rsp.Header.Values("Connection"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Connection", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.Connection = value
-		}
-		response.Headers408 = &headers
 	case rsp.StatusCode == 503:
 		var headers RenderVectorImageResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -4468,14 +4434,7 @@ type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
-type RequestTimeoutResponseHeaders struct {
-	Connection string
-}
-type RequestTimeoutApplicationProblemPlusJSONResponse struct {
-	Body Problem
-
-	Headers RequestTimeoutResponseHeaders
-}
+type RequestTimeoutApplicationProblemPlusJSONResponse Problem
 
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
@@ -4689,11 +4648,10 @@ type UploadImage408ApplicationProblemPlusJSONResponse struct {
 func (response UploadImage408ApplicationProblemPlusJSONResponse) VisitUploadImageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Connection", fmt.Sprint(response.Headers.Connection))
 	w.WriteHeader(408)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5478,11 +5436,10 @@ type RenderVectorImage408ApplicationProblemPlusJSONResponse struct {
 func (response RenderVectorImage408ApplicationProblemPlusJSONResponse) VisitRenderVectorImageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Connection", fmt.Sprint(response.Headers.Connection))
 	w.WriteHeader(408)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5949,88 +5906,88 @@ var swaggerSpec = []string{
 	"DKYwZjwrFZ47NrW4drYzdxaPNaEVSSE5sXC/k8YZ4Yw48olR7nYGp5pAlRlqkKVxV7FfiMmyRjvqHfWe",
 	"71Vg/yBLkT4lxO+kp5Ep046kubv7KzbPJEuvpXzD1NMTbsV0I5nOiXIzAkKBmbLmnQOzyNbWnbDvuNFD",
 	"kWMu1RxGZTpBAwkT1pRYx3t/sNcbCjqtFy3XPEdZmm96WKYUJ49QZ3K2fuKFhgLFDA5FJ+52cy66NLdL",
-	"j+IQ2NgQbmCiWIJQoOIy3QMmUsvgSWkWqBgKj4vTvR5cW10pBHmEUhDak0xqTAlJYdPFfVEPor8edlPt",
-	"Mm1uKuHjo2ClmUrFv+CTkv4FzBQ3aM0EYlBGqpSnEF94cOy+Z/AdMoUqhhucO7wdPz8iEnLuXQMrnz59",
-	"6tJcchQTZnA7bjag4pbx7FuIraamSJggPTciymTJlJw+y18125GwyGnkTKqbofi5xBLTigEtw2nDlLGo",
-	"5QLibtcO6RrHXzF0FAoSjzqTRodDURYkbPyftJnz3725vcTPe+dg1BzYhHHhKH0o4vdo1Lx7QX/Fa9Ta",
-	"eNni3GMiRarBSJgxToce08GMmpNCdLssCY6od/CgZ+9ZNDjr1yRP5vnE2oPuogslE9Sartqa+k993w7B",
-	"XosyuBFyJsAZszAqTYMGnEFwBkaVgsg6BamGIpFKlYUJHR04K3CzeGbw56uXr+g+7XCdMKGHoiKYphSn",
-	"Jy6CMZWa1H0iU2ua2JiQYTfolnA04ddYko+zqczQE4sX7x+FLotCKoPpW0w5u7Z38m01GmHXoj4niIDI",
-	"xClgWaByASWPlxbFdUwWw31FcmsRDu/XBGfBLVc85eQCrMUmyAOyFhJ0cmaKTJqMj55p90yfgynVSBKk",
-	"r6ScZPhMW6KvRPpi4ZxNcmbt/zEqIYMwKDKm7aOE3/pBdrEgDCaKzVsUQRjUvgexj/MWg7N+NDg5en4c",
-	"bmWoMHiNLHO+CktTTidk2ZUiPBpO3sOYZRrDoGg8+iXQhplSN7WUvGmPpC74/Kdq1mKcHP0NExNUAYWv",
-	"BCJRSBy1UzjPua6VeR42PE9mnGgNWvCKpi2kSQT58ppNiGMNxK9eXsO+3Unv/8LT+xg0itR6dWsLTuu4",
-	"0vZL4enOIY4w0P7m12PltYu8iLksHZ4LczwIHqKQUmXLkczqtKfjk+M0OumfnAyS5+nx0Sk7GCNjUXJ0",
-	"xNKof8QOR+PBuD86GEWjk4ODJO0fpcdJ/2gUjaOIRSdNUB4ISobeG35IPywTnA0hVW70IhhH+PKXG9ZU",
-	"5M65kTZdsGuBg//A2RshbBfAHn/+5Xhw/7u201sY3nDnwH8Fj3CD+fKPB4nqQ5nnTM1pVw8GUyR47sNA",
-	"4F1LUPSKaQ1MQ5yUSksVkyZ0cRa8M1CwCZ4DG2kUBqTjSxvxohe94CGZ4eDeeC0VsI+WHLsJgt8iP+4c",
-	"z2/hCc8CO9D+avR0oR0FmfbarGnH13Lm42owQjNDFJBglkGCwihvNtkYY1MjLhYb8YzTX62KbhHkaoJy",
-	"cERartJ7g+j0QaVXmRtrt3QhwNoLg6Pn4C2ZOmrisEJQL1OTe9+mhpiBGZH9zObAfEiV68qcCa1bOZUz",
-	"MqDH/A64adUaXGjD6G7bE4PeNiqYXZ6R+Vlq61JgdYbWZRdKfH3R19fXV+AGQCJTy6g1ho9OTxsIHkRR",
-	"G4oNN1kLxBegp1IZ0I5xK4aocE3rtAJrvNW5utrH95dQE787Pk/JiRxXCZHVpR/JN/ZtdawaeWF1+23M",
-	"8xdMjFRWMjTCr18jpxpm6W75tNAlvXaOVTdNkh2jy+FKtuTrkiSWjH7dHMmDWQVLvL9y+mMHIJTPbOx6",
-	"U06orsP9AxfcVFkN5wiKMsusGmaQc63JB7SzoeOOZxQTumAKhdkLIWM8tWFWJWfdnP1NKiuaK1vnpyjs",
-	"hwchrRkOwqPwOHwennwOFybF+llprAvEOO9+/QLY3aWb3nRTqkfrlkdt/e2eP20yr0fdOpOSGMSkVNzM",
-	"P9AqDr8jG7W6KFtzOAIroXWDcw0Tfkvehmy67pZ64m6XFbxLg+IevENMSSbLOl4jFaSYocFzUMhSpxiL",
-	"cpTxpAcX1VI2FoRpHWij5YaCXHntQnAaxkrmwMRcCoROJmUxYskNSJHNQyhFhlqDkVkK0kxRzbjGPRfl",
-	"sWgjZLjjLkh0akzhPHEuxnIdBYWYpOTb1uGGi6tLD28PXt4iifXaD7ciWaEplWjMYELPUOmhOIgij646",
-	"xh9btVilVZDkohvCBOAdSwzEvlym+wbFxEzj3lC4bVEpqQi0eFNIIvYBgcHRc4+GjCcotFUuPvH29vK6",
-	"ocHscYMwuEWl3fn7vagX0QhZoGAFD86Cw17UO3Q2/dSS0P7U+tVf6PcErXytcXKZBmfBKzTe9V5J1h1E",
-	"0ZbwyteFVfwOG6IqPoxmrzLjt+jDIpVJHbwh0katz8He0pRnWGlUO89eeW3N2EgFm2jitxwNCz7Tat5X",
-	"bKBhGQ6rHcnGyBcpKTKOn2kbM5YqRQWd0Rx4utcD62rE5FfEjuylwKEoLEU1HBAjYYJONI9llskZEZIU",
-	"5IdYt6PmJr8Ut/E055cQ79kxOZu71McY61xCnPGc0wQSVIDE+bbyKpcKh8Lt5ahq+bLJc3MnDZaLa35q",
-	"M75yqY3fwkjPO5uSxBagpSRxbRb3yTBrhIPsn1ud5zZgPIpqOw1vuSx17b211t3Ya1gCKmd3jlcr+7zp",
-	"/F50/y/rfom6p3/ttheXff4VWWThWbdwCQl7Swxy7ASXtvm9gdu/bdkazv1G0v0+DI52mbKcM7azDh+e",
-	"1Ux8rDJwHfTy4IcVBzADDCp313OtZ9XP92FQSG3a4v0iXQTWnukqEO4MbRuc7TAxr2T572OoBPX1vMC9",
-	"0Aa//eh4zDOMYcyRVNMYGMR5mRleMGX2yaLoklVlgwm5y675ADsxKylMJwBMFY4PQSApzPqpS2KckZMd",
-	"2gh6CK8uf4CONeOGYkxMuBfCJxxdhfDd2yurda4vf/jBKmIXPsa054LvL//35Q8gFa/rFQkKS3Q0ZJED",
-	"4nV9E9PAbJGTi8VXRVBc26wMT0PQ1mYYCs1yhIInplQIzjggS2HGkyqzjGDH8PTMyTRriHozoqFJ+2TK",
-	"GVQk6jTJ7DZR9NFOc/FWZyShNt/JdL7CUf4KlxmptvRGXDDL8utOU8stLi+y7OMQGWypI1uypbfs2rT2",
-	"7JIttt79atrp/teWK5s079KVz4hUMiLpuSeeRVFJMmVi4kLWjaRcVWrbtr8ftm/HrBSRbhtfj7MgH0T9",
-	"Xx8TH+pw/JOe7RHSe+DQ8aAcXuTi7aSThyetFE/QtP4OMn+1wsTOO9oFxpZkHk0+ONhl8lri9Qk1G815",
-	"vstO64VjTTfP2lxNB++nz2RfLJTmx0quOgF0Dtwsi3US6qXNwDPwDNJlaapQa9KzaZtGXVjCNkfkBB45",
-	"f+uOwff2+UJAL8mnwbqodOPTxxomjyTtwcOT6pKsJzZ/dr1ohzhgSxZSuznU6rp88k6EDaaQjoKFZR+u",
-	"hPnDqlfFmgWkoLzDPBTei3JPzyw4NlxMQi6EN0ybbtW5EEK8VKVtPeWhoIfVkO4HLhKMoXMYDcjgEs48",
-	"8u0jnYPo2DvTNMm2m8R7oVvm9cuL73vwgawollVtNpUf5QoDnJHTOYiivbOVhPtQeEvERh6a7nxlmS0M",
-	"A4LIrd8D2hX4REiFeihiB5Ltu1juXzkAr7t1byiG4pMLCNgAcjyLQ4in9M+YG/pvotgtN3P6qaRxhV3x",
-	"OONFHA4FvZ3rhGX26SgrVWw7atJC0caQoisisyegC1GoZakSrEpq5EyEQ1GHCK0ydwFzzJkwPNE9uLSV",
-	"7vVFWgdXL4xTt+AzPRQ8tYanjTUyIQVPWLZESM5M5Mr5wi5n4H08H30aCqkgw7EBWZoQUllV2hpUzjjV",
-	"BgsNqhSuamLM72wlirWPFWr+BYeCnGyLv70QHNJCIJSFUOMrBMJWjxBuwYiJApULCrhFvJsobaFzVUxn",
-	"V+NS9OD7JmpdxCvxRVK03ggJTUNRCls7ZesrZj6Zz5VHGgnj1Ms8SwlVtr9RX8VA84kgA+oG56G9Qpck",
-	"cZdWMexQLBANAjHVEGs+iaGj0ScT6gHWeyF20DCIDtss61doKqm91cVvrwKHDnlj2pHhnq9nd6xE5O08",
-	"Gtt2coN0mfSA6QITAxaGpZCtzYi11pSveuUuGnDSPz342uDAhl6YLeeY+nO4k28+RmsrzX8O8Ndy1qgO",
-	"yZGulBGW//V3IuiRvAsd1Y0kyRiFjsvOhiImdc+4ILeVnDiheYpkH9BZiNpWTxNCnMhbVDQhy4jbjSX0",
-	"REl/dno7zuSMHPKm2KLxMUkQNMkUbSCIG0d1begZbwoCBR7kRq518cTCRg4Wz7LW8p02t4wkeBUOcih0",
-	"dTBjbv7oD2uvdtNN+kNuAhfJCGhCWz0QUrl2CFna/5HZfPHMpY3tW//I/vbP7Wj/3P62z3c564tMJjcz",
-	"rrGWX0TkKU4UbmsZIcHZfraoPlQUnkZh/yQKD55Hn3ch2bfcBratBUa3l2Vz6MRTEtW35Eon/sltvGcL",
-	"QIlwO/H01ur2hgwWk02Ak6TfcCVCCmym6t2fdAW39P/tTtj8XsmiTqiVCjrvMenB8+gUsjJne+fAsmLK",
-	"SLbfYGG20I7TRO2g+iSqB2YkZYZMtEHzipVacyasPnPETCY+n+QspFt2+stLtHOIXM2h2BjxpGU2Xvp6",
-	"eqwZlG1Ir6il/2nd2r/lia8ZdTLm3BtWGSep29DMHR+rT8vEejCKjHFMvUy24e+Zs3ymsS09njqTz8ce",
-	"Np01LTYctb/1qINWMb35oC5hFq5o7CXLaLZN8w/FDc5dvKwUBUtTTGHENB4PSpXB67cXL7ofXl+QovTO",
-	"nJVi1lxwwo2MAzMl4yH+UxzWRprNooHFSQMY0NanhtEcCE3OoHYpV5r48f2bLopEEhCdV/KZhrhUWe8v",
-	"rv3spX1DvIq9SW8o4qar+Kdarg7LKDo4nv7xIIrczxn9jHsQ24QcnZs2iitQh+KVhIIlNySj4wk303LU",
-	"S2RORnnq/qE5MeTsxtpw+Wb9ovkk2NB+vRS+/2VweN/agd2WRl04JqHvZ/+jDW12M6atGd98FtvgsX/U",
-	"tT7+Xbza5H7gcVhNjbr96OAw7kHnnRwKbx75VPgUFZ7BhxmbTFDBx0tfJa1RpMQNlu7QZhWHwbWaAzdD",
-	"IUszDBwt6CkpbRgrNslRkAGkDbK0TpS44F5vb4HS1YZb1+y/tdF2rd6lKMiQck6Ss6p4UxNrw7Ns0Y5k",
-	"PQ+plp3I9abgo61NwTuB2eaiL7hjv9nL3HKqRoP9ORxGg+VD0XHIofGxUNDk4a6f4nDrKZb9463HeTjb",
-	"VPu2Xxsdbw0GN1zrlVioa4frLj6HsS3IufTpjOobFt3GRyy2TV764EXjYw47RWGb1PVgKLb5IQYfaj7+",
-	"1dC7LGWWrdaVxoBD20n4G0F/lTarvweydXLz2yFPe3eHbQHJd9JA7oedN75J8ExDIgvbv5GUSpHQXLmD",
-	"gRdFzW65/xIqflTk9fCp+2iqoiI+EfaLIdrpMhf04LouFpNqvWMbXYUpjbfGQe9RgeCB4/YHJzR6kG1u",
-	"4/jJW47c93YMU0bDCOdyJfVNZsJ6b9GaDPk3OPl+kZd5yoMvhT+9UTRlt7i1WS23BWm2n5bddZ371HVj",
-	"Y9eg/U0KIK5XgvDNHrnqnDYmyw10XCA0DW10pqAfzptPXRzUPlkJhSpM9zYUUCxHAB+yj6rugc8riaL9",
-	"qgJvUw2Zm0mDvlUuu2KIHA1LmWGPT0T9hnNKNUVdrH53qTr2f54MfHVhr7qrTSTwY4Hi4uryzx9+fPfv",
-	"EkFLxcT6hfv9IJVJ6V0foM17a8znPvIBjSWAafCAttQKVieeszzb4cT/5+Ltm687cbVwM3qx4olUpzvs",
-	"RfUJGx0JX48agnIX1ITOUh37Bm7C1ExxY1C0I8sWjGytL31PI75NeandGox0+gGMYuMxT3oNBny6j3QY",
-	"cLU1HavMuZiEoKelMfYTfnImnFqAFAsUKYrEWqiNFNTe6u3R4XizMBaFjxSsrGELJdpv79b2hvyVV32v",
-	"rRnmulTIdfzbpnoN8dWPH65haYU4tHRTaltEGw/LKDpMeD4BrRL7B8a9obgwrrR0EEanx75H67y2+Tqx",
-	"KLMs3quatwT6HiK7nS3DGwrXcOTIyRryZHHTKc/cxwuU4jaX3Ux9LilaG5daJDqrvBxZlVX+eDXHbSMx",
-	"h9FgQ86t0WXzUObthcxz1tVIg+zHcVY6J3ZrhDhcdEGEp2E/Cvv9sH8Q9g/D/iDsH32mGUUmU6wD0m0R",
-	"Nd+SsO1LCFsaLLY0VNT9b5u7KbSZ28p2WjfYIXxjv8G1wzj7Kb8dxrnPY+0w0H+Hb7etqxaoB8e+5WKn",
-	"Yexul2GrDU5fFwx76mCTkySYwhSZyVnxbdztR8cOOkuyYe83GUt4dDjgMZ7xNzGC36Mvf9M5yzJwmsh3",
-	"QvkmDpcgsQkZT2nkgTV0oSPELcXmbhMNZUF2RD+MBifh0fNKb7mlXTKxmzPyzuqN5HgoYltkYFP6VobE",
-	"1cf2wKm5epmqG7nZE9emaRw4y8pmc/X0422qlqbRR1UuP6nY+I0yx39TBe63ZWRR5qh4UrGyVJAzo/jd",
-	"Thzsqi7VbWV02Q8UBPtWufnBa2lsZtiCqJiuu2sWlRRu9fYaFBfByfhIMTU/860QIWRcG19p6cvkbIXn",
-	"UgdMYwvvp7dvQavwBIEbjdn4DFw/X50GXnHeGqtaI//+8/3/BAAA//8=",
+	"j+IQ2NgQbmCiWIJQoOIy3QMmUsvgSWkWqBgKj4vTvR5cLxCrUaQa4hdSCPIPpTiDJJMaY7uM/WlttaFI",
+	"6iEelx8FK81UKv4Fn5SUL2CmuEGr9onhGKlGnkJ84cFh7hzfIVOoYrjBucPD8fMjIgnnrjUc+U+fPnVp",
+	"Ljl+CTOWB3Z3iO8dKm4Zz76FGGpK/oQJ0lsjojSWTMmJs/xS3zYxf04jZ1LdDMXPJZaYVgxlGUgbpoxF",
+	"LRcQd7t2SNc4fomho1CQuNOZNDocirIg4eH/pM2cP+7N5yX+3DsHo+bAJowLR7lDEb9Ho+bdC/orJrJa",
+	"upfGyxZnHRNJpGskzBinQ4/pYEbNScG5XZYEQdQ7eNBT9ywXnPVr847M7Ym179xFF0omqDVdtTXdn/q+",
+	"HYK9VmRwI+RMgDNOYVSaBg04BX8GRpWCyDoFqYiNlSoLEzo6cFbdZnHL4M9XL1/RfdrhOmFCD0VFME2p",
+	"TE9cRGIqNanvRKbW1LAxHsNu0C3haMKvsSTvZlOZoSeWWsTosiikMpi+xZSza3sn31ZDEXYt6nOCCIhM",
+	"nEKVBSoXIPJ4aVFEx2QB3Fcktxax8H5KcBbccsVTTib9WqyBPBpr8UAnZ6bIpMn46Jl2z/Q5mFKNJEH6",
+	"SspJhs+0JfoqkrhYOGeTnFl7foxKyCAMioxp+yjht36QXSwIg4li85b4YxjUvgSxj/P+grN+NDg5en4c",
+	"bmWoMHiNLHO+B0tTTidk2ZUiPBpO3sCYZRrDoGg8+iXQhplSN4Oj8qY9Mrrg85+qWYtxcvQ3TExQBQi+",
+	"EohEIXHUTuE554pW5nbY8CSZcaI1aMErmrYQJRHky2s2IY41EL96eQ37die9/wtP72Onz3ttC07rONH2",
+	"S+HpziGLMND+5tdj37XLu4ihLB2eC3M8CB6ikFJly5HJ6rSn45PjNDrpn5wMkufp8dEpOxgjY1FydMTS",
+	"qH/EDkfjwbg/OhhFo5ODgyTtH6XHSf9oFI2jiEUnTVAeCDKG3rt9SD8sE5wNCVVu8SK4RvjylxvWVOTO",
+	"uZE2XfBqgYP/wNkbIWkXkB5//uV4cP+7ttNbGN5w55B/BY9wg/nyjweJ6kOZ50zNaVcPBlMkeO7DQOBd",
+	"S5DzimkNTEOclEpLFZMmdHETvDNQsAmeAxtpFAak40sbwaIXveAhmeHg3ngtFbCPlhy7CYLfIj/uHJ9v",
+	"4QnPAjvQ/mo0dKEdBZn22qxpx9dy5uNkMEIzQxSQYJZBgsIobzbZmGFTIy4WG/GM01+tim4RtGqCcnBE",
+	"Wq7Se4Po9EGlV5kba7d0IcDaC4Oj5+AtmToK4rBCUC9Tk3vfpoaYgRmR/czmtHyIlOvKnAmtfzeVMzKg",
+	"x/wOuGnVGlxow+hu2xN93jYqmF2ekflZautSYHWG1mUXSnx90dfX11fgBkAiU8uoNYaPTk8bCB5EURuK",
+	"DTdZC8QXoKdSGdCOcSuGqHBN67QCa7zVubrax/eXUBO/Oz5PyYkcVwmO1aUfyTf2bXWsGnlhdfttzPMX",
+	"TIxUVjI0wqlfI6caZulu+bHQJbF2jj03TZIdo8XhSvbj65Ielox+3ZzHg1kCS7y/cjpjByCUz1TselNO",
+	"qK7D/QMX3FRZCucIijLLrBpmkHOtyQe0s6HjjmcUE7pgCoXZCyFjPLVhUyVn3Zz9TSormitb56co7IcH",
+	"Ia0ZDsKj8Dh8Hp58DhcmxfpZaawLxDjvfv0C2N2lm950U6pH65ZHbf3tng9tMq9H3TqTkhjEpFTczD/Q",
+	"Kg6/Ixu1uihbczICK6F1g3MNE35L3oZsuu6WeuJulxW8S4PiHrxDTEkmyzpeIxWkmKHBc1DIUqcYi3KU",
+	"8aQHF3Vs0DDyvOtAGy03FOTKaxeC0zBWMgcm5lIgdDIpixFLbkCKbB5CKTLUGozMUpBmimrGNe65KI9F",
+	"GyHDHXdBolNjCueJczGW6ygoxCQl37YON1xcXXp4e/DyFkms1364FckKTalEYwYTeoZKD8VBFHl01TF7",
+	"F/as0iRIctENYQLwjiXGhkoNCtN9g2JipnFvKNy2qJRUBFq8KSQR+4DA4Oi5R0PGExTaKhefSHt7ed3Q",
+	"YPa4QRjcotLu/P1e1ItohCxQsIIHZ8FhL+odOpt+aklof2r96i/0e4JWvtY4uUyDs+AVGu96ryTfDqJo",
+	"S3jl68IqfocNURUfRrNXmfFb9GGRyqQO3hBpo9bnYG9pyjOsNKqdZ6+8tmZspIJNNPFbjoYFn2k17ys2",
+	"0LAMh9WOZGPkixQTGcfPtI0ZS5Wigs5oDjzd64F1NWLyK2JH9lLgUBSWohoOiJEwQSeaxzLL5IwISQry",
+	"Q6zbUXOTX4rbeJrzS4j37JiczV0qY4x1biDOeM5pAgkqQOJ8W0mVS4VD4fZyVLV82eS5uZMGy8UyP7UZ",
+	"X7nUxm9hpOedTUlfC9BS0rc2i/tkmDXCQfbPrc5zGzAeRbWdhrdclrr23lrraOw1LAGVszvHq5V93nR+",
+	"L7r/l3W/RN3Tv3bbi8U+/4ossvCsW7iEhL0lBjl2gkvbfN3A7d+2bA3nfiOJfh8GR7tMWc4B21mHD89q",
+	"Jj5WGbgOennww4oDmAEGlbvrudaz6uf7MCikNm3xfpEuAmvPdBUId4a2Dc52mJhXsvz3MVSC+npe4F5o",
+	"g99+dDzmGcYw5kiqaQwM4rzMDC+YMvtkUXTJqrLBhNxly3yAnZiVFKYTAKYKx4cgkBRm/dQlMc7IyQ5t",
+	"BD2EV5c/QMeacUMxJibcC+ETjq5C+O7tldU615c//GAVsQsfY9pzwfeX//vyB5CK1/WHBIUlOhqyyAHx",
+	"ul6JaWC2aMnF4quiJq5tVoanIWjpknqa5QgFT0ypEJxxQJbCjCdVphjBjuHpmZNp1hD1ZkRDk/bJlDOo",
+	"SNRpktltouijnebirc5IQm2+k+l8haP8FS4zUm3pjbhgluXXnaaWW1xeZNnHITLYUhe2ZEtv2bVp7dkl",
+	"W2y9+9W00/2vLVc2ad6lK58RqWRE0nNPPIsikWTKxMSFrBtJuap0tm1/P2zfjlkpCt02vh5nQT6I+r8+",
+	"Jj7U4fgnPdsjpPfAoeNBObzIxdtJJw9PWimGoGn9HWT+asWInXe0C4wtyTyafHCwy+S1xOsTajaa83yX",
+	"ndYLwZpunrW5mg7eT5/JvlgozY+VXHUC6By4WRbrJNRLm4Fn4Bmky9JUodakZ9M2jbqwhG2OyAk8cv7W",
+	"HYPv7fOFgF6ST4N1UenGp481TB5J2oOHJ9UlVk9s/ux60Q5xwJYspHZzqNV1+eSdCBtMIR0FC8s+XAnz",
+	"h1XviTULSEF5h3kovBflnp5ZcGy4mIRcCG+YNt2qEyGEeKnq2nrKQ0EPqyHdD1wkGEPnMBqQwSWceeTb",
+	"QToH0bF3pmmSbR+J90K3zOuXF9/34ANZUSyr2mYqP8oVBjgjp3MQRXtnKwn3ofCWiI08NN35yjJbGAYE",
+	"kVu/B7Qr8ImQCvVQxA4k20ex3I9yAF53695QDMUnFxCwAeR4FocQT+mfMTf030SxW27m9FNJ4wq14nHG",
+	"izgcCno71wnL7NNRVqrYdsikhaKNIUVXFGZPQBeiUMtSJViV1MiZCIeiDhFaZe4C5pgzYXiie3BpK9fr",
+	"i7QOrl4Yp27BZ3ooeGoNTxtrZEIKnrBsiZCcmciV84VdzsD7eD76NBRSQYZjA7I0IaSyqpw1qHyhmcFC",
+	"gyqFq5oY8ztbiWLtY4Waf8GhICfb4m8vBIe0EAhlIdT4CoGw1SOEWzBiokDlggJuEe8mSlu4XBXH2dW4",
+	"FD34volaF/FKfJEUrTdCQtNQlMLWTtn6iplP5nPlkUbCOPUyz1JCle1v1Fcx0HwiyIC6wXlor9AlSdyl",
+	"VQw7FAtEg0BMNcSaT2LoaPTJhHqA9V6IHTQMosM2y/oVmkpqb3Xx26u6oUPemHZkuOfr0x0rEXk7j8a2",
+	"kdwgXSY9YLrAxICFYSlkazNirTXiq165iwac9E8PvjY4sKG3Zcs5pv4c7uSbj9HaGvOfA/y1nDWqQ3Kk",
+	"K2WE5X/9nQh6JO9CR3UjSTJGoeOys6GISd0zLshtJSdOaJ4i2Qd0FqK21dOEECfyFhVNyDLiduNqOpX0",
+	"Z6e340zOyCFvii0aH5MEQZNM0QaCuHFU14ae8aYgUOBBbuRaF08sbORg8SxrLd9pc8tIglfhIIdCVwcz",
+	"5uaP/rD2ajfdpD/kJnCRjIAmtNUDIZVrb5Cl/R+ZzRfPXNrYvvWP7G//3I72z+1v+3yXs77IZHIz4xpr",
+	"+UVEnuJE4bYWEBKc7WeL6kNF4WkU9k+i8OB59HkXkn3LbWDbWmB0e1k2h048JVF9S6504p/cxnu2AJQI",
+	"txNPb61ub8hgMdkEOEn6DVcipMBmqt79SVdwS//f7oTN75Us6oRaqaDzHpMePI9OIStztncOLCumjGT7",
+	"DRZmC+04TdQOqk+iemBGUmbIRBs0r1ipNWfC6jNHzGTi80nOQrplp7+8RDuHyNUcio0RT1pm46Wvp8ea",
+	"QdmG9Ipa+pnWrf1bnviaUSdjzr1hlXGSug3N3PGx+rRMrAejyBjH1MtkG/6eOctnGtvS46kz+XzsYdNZ",
+	"02LDUftbjzpoFdObD+oSZuGKxl6yjGbbNP9Q3ODcxctKUbA0xRRGTOPxoFQZvH578aL74fUFKUrvzFkp",
+	"Zs0FJ9zIODBTMh7iP8VhbaTZLBpYnDSAAW19ahjNgdDkDGqXcqWJH9+/6aJIJAHReSWfaYhLlfX+4trJ",
+	"Xto3xKvYm/SGIm66in+q5eqwjKKD4+kfD6LI/ZzRz7gHsU3I0blpo7gCdSheSShYckMyOp5wMy1HvUTm",
+	"ZJSn7h+aE0PObqwNl2/WL5pPgg3t1Evh+18Gh/etHdVtadSFYxL6/vQ/2tBmN2PamvHNZ7ENHvtHXevj",
+	"38WrTesHHofV1Kjbjw4O4x503smh8OaRT4VPUeEZfJixyQQVfLz0VdIaRUrcYOkObVZxGFyrOXAzFLI0",
+	"w8DRgp6S0oaxYpMcBRlA2iBL60SJC+719hYoXW2gdc37Wxtn1+pdioIMKeckOauKNzWxNjzLFu1F1vOQ",
+	"atmJXG/yPdra5LsTmG0u+oI79pu9yS2najTMn8NhNFg+FB2HHBofCwVNHu76KQ63nmLZP956nIezTbVv",
+	"+7XR8dZgcMO1XomFuva27uLzFtuCnEufwqi+SdFtfJRi2+SlD1g0Ps6wUxS2SV0PhmKbH1bwoebjXw29",
+	"y1Jm2WpdaQw4tJ2BvxH0V2mz+vseWyc3vwXytHd32BaQfCcN5H7YeeMbA880JLKw/RtJqRQJzZU7GHhR",
+	"1LiD/xYqflTk9fCp+2iqoiI+EfYLINrpMhf04LouFpNqvQMbXYUpjbfGQe9RgeCB4/YHJzR6im1u4/jJ",
+	"W47c93MMU0bDCOdyJfVNZsJ6b9GaDPk3OPl+kZd5yoMvhT+9UTRlt7i1WS23BWm2P5bddZ371HVjY9dw",
+	"/U0KIK5XgvDNHrnqnDYmyw10XCA0DW10pqAfzptPXRzUPlkJhSpM9zYUUCxHAB+yj6rugc8riaL9qgJv",
+	"Uw2Zm0mDvlUuu2KIHA1LmWGPT0T9hnNKNUVdrH5HqTr2f54MfHVhr7qrTSTwY4Hi4uryzx9+fPfvEkFL",
+	"xcT6hfv9IJVJ6V0foM17a8znPtoBjSWAafCAttQKVieeszzb4cT/5+Ltm687cbVwM3qx4olUpzvsRfUJ",
+	"Gx0JX48agnIX1ITOUh37Bm7C1ExxY1C0I8sWjGytL31PI75NeandGox0+gGMYuMxT3oNBny6j24YcLU1",
+	"HavMuZiEoKelMfaTfHImnFqAFAsUKYrEWqiNFNTe6u3R4XizMBaFjxSsrGELJdpv79b2hvyVV32vrRnm",
+	"ulTIdfzbpnoN8dWPH65haYU4tHRTaltEGw/LKDpMeD4BrRL7B8a9obgwrrR0EEanx75H67y2+TqxKLMs",
+	"3quatwT6HiK7nS3DGwrXcOTIyRryZHHTKc/cxwuU4jaX3Ux9Lila9xmLOtFZ5eXIqqzyx6s5bhuJOYwG",
+	"G3JujS6bhzJvL2Ses65GGmQ/drPSObFbI8ThogsiPA37Udjvh/2DsH8Y9gdh/+gzzSgymWIdkG6LqPmW",
+	"hG1fQtjSYLGloaLuf9vcTaHN3Fa207rBDuEb+02tHcbZT/PtMM597mqHgf67erttXbVAPTj2LRc7DWN3",
+	"uwxbbXD6umDYUwebnCTBFKbITM6Kb+NuPzp20FmSDXu/yVjCo8MBj/GMv4kR/B59+ZvOWZaB00S+E8o3",
+	"cbgEiU3IeEojD6yhCx0hbik2d5toKAuyI/phNDgJj55Xesst7ZKJ3ZyRd1ZvJMdDEdsiA5vStzIkrj6e",
+	"B07N1ctU3cjNnrg2TePAWVY2m6unH29TtTSNPqpy+UnFxm+UOf6bKnC/LSOLMkfFk4qVpYKcGcXvduJg",
+	"V3Wpbiujy36gINi3ys0PXktjM8MWRMV03V2zqKRwq7fXoLgITsZHiqn5mW+FCCHj2vhKS18mZys8lzpg",
+	"Glt4P719C1qFJwjcaMzGZ+D6+eo08Irz1ljVGvn3n+//JwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

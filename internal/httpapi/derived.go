@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
 	"github.com/pngd/pngd/sign"
@@ -79,6 +81,9 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 	switch {
 	case errors.As(err, &tooLarge):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, tooLarge.Error())), nil
+	case admit.IsTooLarge(err):
+		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity,
+			fmt.Sprintf("making this derived image takes more memory than this server's budget allows (%s); ask for a smaller size", tooLargeFor(err)))), nil
 	case errors.Is(err, library.ErrNotFound): // deleted meanwhile
 		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
 	case err != nil:

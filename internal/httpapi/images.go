@@ -78,7 +78,7 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 		s.cfg.Logger.InfoContext(ctx, "upload does not decode", "err", err)
 		return unprocessable(corrupt.Detail()), nil
 	case admit.IsTooLarge(err):
-		return unprocessable(fmt.Sprintf("decoding this image takes more memory than this server's budget allows (%s)", err.(*admit.TooLargeError).Describe())), nil
+		return unprocessable(fmt.Sprintf("decoding this image takes more memory than this server's budget allows (%s)", tooLargeFor(err))), nil
 	case err != nil:
 		return nil, err
 	}

@@ -89,3 +89,12 @@ func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err erro
 	}
 	writeProblem(w, r, http.StatusInternalServerError, internalDetail)
 }
+
+// tooLargeFor describes an *admit.TooLargeError in err for a client.
+func tooLargeFor(err error) string {
+	var e *admit.TooLargeError
+	if errors.As(err, &e) {
+		return e.Describe()
+	}
+	return "more than it has"
+}
