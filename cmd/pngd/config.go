@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,6 +36,46 @@ type Config struct {
 	MaxQueuedRenders int
 	QueueTimeout     time.Duration
 	SigningKey       string
+
+	MemoryBudget int64
+	MaxJPEGScans int
+	MinBodyRate  int64
+	BodyGrace    time.Duration
+	DrainDelay   time.Duration
+}
+
+// baselineBytes is the part of the memory budget that is neither cache nor
+// work: the runtime, goroutine stacks, connection buffers, the spec and
+// Swagger UI.
+const baselineBytes = 64 << 20
+
+// WorkBytes is the memory budget left for work in flight once the cache
+// and the baseline are set aside.
+func (c Config) WorkBytes() int64 { return c.MemoryBudget - c.CacheBytes - baselineBytes }
+
+// defaultMemoryBudget is 1 GiB, or three quarters of the memory this
+// process may use (its cgroup's memory.max, else the machine's), whichever
+// is smaller: pngd should fit a small container as it is.
+func defaultMemoryBudget() int64 {
+	const oneGiB = 1 << 30
+	limit := int64(0)
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil {
+			limit = n
+		}
+	}
+	if limit == 0 {
+		if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+			var kb int64
+			if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+				limit = kb << 10
+			}
+		}
+	}
+	if limit > 0 {
+		return min(oneGiB, limit/4*3)
+	}
+	return oneGiB
 }
 
 // Keys returns the API keys, which APIKeys lists separated by commas.
@@ -53,8 +95,7 @@ func DefaultConfig() Config {
 		Addr:              "127.0.0.1:8080",
 		MaxBodyBytes:      32 << 20,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   15 * time.Second,
 		LogFormat:         "text",
@@ -64,6 +105,11 @@ func DefaultConfig() Config {
 		CacheBytes:        256 << 20,
 		MaxOutputPixels:   4096 * 4096,
 		QueueTimeout:      10 * time.Second,
+		MemoryBudget:      defaultMemoryBudget(),
+		MaxJPEGScans:      100,
+		MinBodyRate:       32 << 10,
+		BodyGrace:         10 * time.Second,
+		DrainDelay:        5 * time.Second,
 	}
 }
 
@@ -77,12 +123,27 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max-body-bytes must be positive, got %d", c.MaxBodyBytes))
 	}
 	for name, d := range map[string]time.Duration{
-		"read-header-timeout": c.ReadHeaderTimeout, "read-timeout": c.ReadTimeout,
-		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout, "shutdown-timeout": c.ShutdownTimeout,
+		"read-header-timeout": c.ReadHeaderTimeout,
+		"write-timeout":       c.WriteTimeout, "idle-timeout": c.IdleTimeout, "shutdown-timeout": c.ShutdownTimeout,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %v", name, d))
 		}
+	}
+	for name, d := range map[string]time.Duration{"read-timeout": c.ReadTimeout, "body-grace": c.BodyGrace, "drain-delay": c.DrainDelay} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %v", name, d))
+		}
+	}
+	if c.MinBodyRate < 0 {
+		errs = append(errs, fmt.Errorf("min-body-rate must not be negative, got %d", c.MinBodyRate))
+	}
+	if c.MaxJPEGScans <= 0 {
+		errs = append(errs, fmt.Errorf("max-jpeg-scans must be positive, got %d", c.MaxJPEGScans))
+	}
+	if c.CacheBytes > 0 && c.MemoryBudget > 0 && c.WorkBytes() < 64<<20 {
+		errs = append(errs, fmt.Errorf("memory-budget (%d) must exceed cache-bytes (%d) by at least %d bytes: %d for the runtime and at least %d for work in flight",
+			c.MemoryBudget, c.CacheBytes, baselineBytes+64<<20, baselineBytes, 64<<20))
 	}
 	if c.MaxRenders < 0 {
 		errs = append(errs, fmt.Errorf("max-concurrent-renders must not be negative, got %d", c.MaxRenders))
@@ -144,8 +205,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "garbage collector target, as Go's GOGC (0: GOGC if set, else 300; -1 turns GC off)")
 	fs.IntVar(&c.MaxRenders, "max-concurrent-renders", c.MaxRenders, "renders in progress at once, bounding memory; others wait (0: one per CPU)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time allowed to read request headers")
-	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time allowed to read a whole request")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time allowed to write a response")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time allowed to read a whole request (0: none; -min-body-rate bounds bodies instead)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a response may go without the client accepting a byte before it is cut; a slow download that keeps moving finishes")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
@@ -159,6 +220,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Int64Var(&c.MaxOutputPixels, "max-output-pixels", c.MaxOutputPixels, "most pixels (width×height) a derived image may have; more get 422")
 	fs.IntVar(&c.MaxQueuedRenders, "max-queued-renders", c.MaxQueuedRenders, "renders waiting for a slot at once; more get 503 (0: 64 per slot)")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", c.QueueTimeout, "how long a render waits for a slot before its request gets 503 with Retry-After")
+	fs.Int64Var(&c.MemoryBudget, "memory-budget", c.MemoryBudget, "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; also Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
+	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
+	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
+	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")
 	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "when set (at least 32 characters), derived-image URLs must carry a valid sig; make them with `pngd sign`")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: pngd [flags]\n       pngd sign URL\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")

@@ -235,7 +235,7 @@ func TestAnonymousWritesStayLocal(t *testing.T) {
 	run1 := func(args ...string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		return run(ctx, append([]string{"-storage", data}, args...), func(string) string { return "" }, io.Discard, io.Discard)
+		return run(ctx, append([]string{"-storage", data, "-drain-delay", "0"}, args...), func(string) string { return "" }, io.Discard, io.Discard)
 	}
 	for _, tt := range []struct {
 		args    []string

@@ -16,16 +16,13 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/httpapi"
 	"github.com/pngd/pngd/internal/library"
 	"github.com/pngd/pngd/internal/store"
 )
-
-// memoryHeadroom is the soft memory limit beyond -cache-bytes: renders in
-// flight, buffers, and the runtime itself.
-const memoryHeadroom = 128 << 20
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -57,12 +54,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case getenv("GOGC") == "":
 		debug.SetGCPercent(300)
 	}
-	// The derived-image cache is live heap of up to -cache-bytes, which
-	// GOGC alone would let grow garbage of several times its size. A soft
-	// limit of the cache plus room for renders in flight makes the
-	// collector work harder instead (make loadtest reports peak RSS).
+	// The memory budget is the soft limit: the cache, the baseline and the
+	// work admitted live within it, and garbage beyond it makes the
+	// collector work harder instead of the heap grow (make attack checks
+	// peak RSS against it).
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(cfg.CacheBytes + memoryHeadroom)
+		debug.SetMemoryLimit(cfg.MemoryBudget)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -89,7 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if maxQueued == 0 {
 		maxQueued = 64 * maxRenders
 	}
-	renders := admit.New(maxRenders, maxQueued, cfg.QueueTimeout)
+	memory := admit.NewBudget(cfg.WorkBytes(), maxQueued, cfg.QueueTimeout)
+	renders := admit.New(maxRenders, maxQueued, cfg.QueueTimeout).WithMemory(memory)
 	var signingKey []byte
 	if cfg.SigningKey != "" {
 		signingKey = []byte(cfg.SigningKey)
@@ -99,6 +97,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	handler, err := httpapi.NewHandler(httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Renders:      renders,
+		Memory:       memory,
+		MaxJPEGScans: cfg.MaxJPEGScans,
+		MinBodyRate:  cfg.MinBodyRate,
+		BodyGrace:    cfg.BodyGrace,
+		StallTimeout: cfg.WriteTimeout,
 		SigningKey:   signingKey,
 		Logger:       log,
 		Library: library.New(st, library.Options{
@@ -131,7 +134,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
+		// No WriteTimeout: it would count from the request's arrival and
+		// cut answers that took long to make. -write-timeout is a deadline
+		// that follows each write's progress (httpapi.Config.StallTimeout).
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    256 << 10, // room for GET /vector_image's 4,096 values
 		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
@@ -139,7 +144,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// not cancel them.
 	}
 	fmt.Fprintf(stdout, "pngd listening on http://%s (Swagger UI at http://%s/docs/)\n", ln.Addr(), ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "storage", st.Name(), "write_keys", len(cfg.Keys()), "signed_urls", signingKey != nil)
+	log.Info("serving", "addr", ln.Addr().String(), "storage", st.Name(), "write_keys", len(cfg.Keys()), "signed_urls", signingKey != nil,
+		"memory_budget", cfg.MemoryBudget, "cache_bytes", cfg.CacheBytes, "work_bytes", cfg.WorkBytes())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -149,8 +155,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 
-	// Graceful shutdown: fail readiness, finish requests in flight.
+	// Graceful shutdown: fail readiness while still serving, so that a
+	// load balancer sees 503 and stops sending; then close the listener
+	// and finish requests in flight.
 	draining.Store(true)
+	log.Info("draining", "delay", cfg.DrainDelay)
+	select {
+	case <-time.After(cfg.DrainDelay):
+	case err := <-served:
+		return err
+	}
 	log.Info("shutting down", "grace", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()

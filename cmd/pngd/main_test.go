@@ -39,7 +39,7 @@ func startRun(t *testing.T, args ...string) (string, func() error) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-storage", "file://" + filepath.ToSlash(t.TempDir())}, args...), func(string) string { return "" }, pw, io.Discard)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-drain-delay", "0", "-storage", "file://" + filepath.ToSlash(t.TempDir())}, args...), func(string) string { return "" }, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -129,13 +129,15 @@ func TestSlowClientIsCut(t *testing.T) {
 }
 
 // TestSIGTERMDrains runs pngd as a real process, sends SIGTERM while a
-// request is in flight, and expects the request to finish and a clean exit.
+// request is in flight, and expects /readyz to answer 503 during the drain
+// delay while requests are still served, then the request in flight to
+// finish and a clean exit.
 func TestSIGTERMDrains(t *testing.T) {
 	h, err := contract.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-storage", "file://"+filepath.ToSlash(t.TempDir()))
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-drain-delay", "1s", "-storage", "file://"+filepath.ToSlash(t.TempDir()))
 	cmd.Env = append(os.Environ(), "PNGD_TEST_RUN_MAIN=1")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
@@ -167,6 +169,20 @@ func TestSIGTERMDrains(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGTERM)
 	time.Sleep(200 * time.Millisecond)
+	// Draining: not ready, but still answering, on new connections too.
+	c := h.Client(t)
+	for path, want := range map[string]int{"/readyz": 503, "/healthz": 200} {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Close = true // a new connection each
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s while draining: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s while draining: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
 	pw.Write([]byte(`3]}`))
 	pw.Close()
 	if err := <-result; err != nil {

@@ -595,7 +595,7 @@ func TestServedThroughSendfile(t *testing.T) {
 	st := openDirStore(t)
 	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(40, 40)), 201)
-	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, Library: library.New(st, library.Options{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, StallTimeout: time.Minute, Library: library.New(st, library.Options{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

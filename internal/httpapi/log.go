@@ -4,37 +4,72 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 )
 
-// logRequests writes one slog line per request: method, path, status, bytes
-// sent and duration.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// logRequests writes one slog line per request: method, path, the status
+// the client received (or that the response was cut), bytes sent and
+// duration. Each write to the client must make progress within
+// stallTimeout (zero: no limit): a deadline that follows the bytes, so a
+// slow but moving download finishes and a stalled one is cut, instead of
+// one deadline for the whole response that cuts answers which merely took
+// long to make.
+func logRequests(log *slog.Logger, stallTimeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK, stall: stallTimeout}
+		if stallTimeout > 0 {
+			rec.rc = http.NewResponseController(w)
+			// The deadline a previous response on this connection left.
+			_ = rec.rc.SetWriteDeadline(time.Time{})
+		}
 		next.ServeHTTP(rec, r)
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)))
+			slog.Duration("duration", time.Since(start)),
+		}
+		level := slog.LevelInfo
+		if rec.cut != nil {
+			// The status line may have gone out, but not the whole body.
+			attrs = append(attrs, slog.Bool("cut", true), slog.String("err", rec.cut.Error()))
+			level = slog.LevelWarn
+		}
+		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 
-// recorder notes the status and size of a response. It passes ReadFrom
-// through, so that a file body still reaches sendfile, and unwraps for
+// recorder notes the status and size of a response, and whether writing
+// it failed. It moves the write deadline before every write, and passes
+// ReadFrom through in chunks, so that a file body still reaches sendfile
+// and the deadline still follows its progress. It unwraps for
 // http.ResponseController.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
 	wrote  bool
+	cut    error
+	rc     *http.ResponseController
+	stall  time.Duration
+}
+
+// sendChunk is how much of a file one sendfile call sends before the
+// write deadline moves on.
+const sendChunk = 1 << 20
+
+func (r *recorder) extend() {
+	if r.rc != nil {
+		_ = r.rc.SetWriteDeadline(time.Now().Add(r.stall))
+	}
 }
 
 func (r *recorder) WriteHeader(status int) {
 	if status >= 200 {
 		r.status, r.wrote = status, true
 	}
+	r.extend()
 	r.ResponseWriter.WriteHeader(status)
 }
 
@@ -44,16 +79,60 @@ func (r *recorder) committed() bool { return r.wrote }
 
 func (r *recorder) Write(p []byte) (int, error) {
 	r.wrote = true
+	r.extend()
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)
+	if err != nil && r.cut == nil {
+		r.cut = err
+	}
 	return n, err
 }
 
 func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 	r.wrote = true
-	n, err := io.Copy(r.ResponseWriter, src)
+	rf, ok := r.ResponseWriter.(io.ReaderFrom)
+	lr, isFile := src.(*io.LimitedReader)
+	if isFile {
+		_, isFile = lr.R.(*os.File)
+	}
+	if !ok || !isFile || r.rc == nil {
+		if ok && r.rc == nil {
+			return r.count(rf.ReadFrom(src))
+		}
+		return io.CopyBuffer(writerOnly{r}, src, make([]byte, 32<<10)) // Write counts
+	}
+	// A file: sendfile(2) a chunk at a time, each under a fresh deadline.
+	var total int64
+	for lr.N > 0 {
+		r.extend()
+		chunk := &io.LimitedReader{R: lr.R, N: min(lr.N, sendChunk)}
+		n, err := rf.ReadFrom(chunk)
+		lr.N -= n
+		total += n
+		r.bytes += n
+		if err != nil {
+			if r.cut == nil {
+				r.cut = err
+			}
+			return total, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return total, nil
+}
+
+func (r *recorder) count(n int64, err error) (int64, error) {
 	r.bytes += n
+	if err != nil && r.cut == nil {
+		r.cut = err
+	}
 	return n, err
 }
+
+// writerOnly hides the recorder's ReadFrom from io.CopyBuffer, so that the
+// copy goes through Write and its deadlines.
+type writerOnly struct{ io.Writer }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

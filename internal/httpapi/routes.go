@@ -54,7 +54,7 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		SettingsUI: map[string]string{"validatorUrl": "null"},
 	}))
 	mux.Handle("/", gate)
-	return logRequests(cfg.Logger, noSniff(mux)), nil
+	return logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux)), nil
 }
 
 // noSniff tells browsers to trust Content-Type on every response, so that no

@@ -75,6 +75,10 @@ type Config struct {
 	MinBodyRate int64
 	// BodyGrace is how long a body may take before MinBodyRate applies.
 	BodyGrace time.Duration
+	// StallTimeout cuts a response whose client has accepted no bytes for
+	// this long; a slow one that keeps reading finishes. Zero means no
+	// limit.
+	StallTimeout time.Duration
 	// APIKeys may upload and delete ("Authorization: Bearer <key>"). Empty
 	// means anyone may: the caller decides whether that is safe.
 	APIKeys []string
