@@ -15,6 +15,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,10 +224,30 @@ func (h *Harness) checkProblem(mt string, body []byte) []string {
 	if err := h.Doc.Components.Schemas["Problem"].Value.VisitJSON(v); err != nil {
 		return []string{fmt.Sprintf("problem body does not match Problem: %v", err)}
 	}
-	if d, _ := v.(map[string]any)["detail"].(string); len(d) < 10 {
+	d, _ := v.(map[string]any)["detail"].(string)
+	if len(d) < 10 {
 		return []string{fmt.Sprintf("problem detail %q is too thin to help", d)}
 	}
+	if bad := GoInternal(d); bad != "" {
+		return []string{fmt.Sprintf("problem detail %q carries Go-internal text (%q): details are written for the caller", d, bad)}
+	}
 	return nil
+}
+
+// goInternal matches text that only a Go error carries, never a sentence
+// written for a caller: a package's error prefix ("strconv.ParseFloat:",
+// "json:", "multipart:", "png:"), a socket address, a file path or source
+// line, a Go type, and the runtime's own words.
+var goInternal = regexp.MustCompile(`\b(json|jsontext|strconv(\.\w+)?|multipart|mime|http|net|runtime|io|os|tls|zlib|flate|png|jpeg|gif|tiff|bmp|webp|vp8l?|blob|fileblob|s3|smithy|operation error)\s*:` +
+	`|\d+\.\d+\.\d+\.\d+:\d+|\[::1?\]:\d+|->` +
+	`|(^|\s)/(tmp|home|root|proc|var|usr|work)/|\.go:\d+` +
+	`|interface \{\}|\*[a-z0-9]+\.[A-Z]\w*|\bGo \*|` +
+	`unexpected EOF|\bEOF\b|%!|<nil>|goroutine|panic|i/o timeout|broken pipe|connection reset`)
+
+// GoInternal returns the part of detail that looks like Go-internal text,
+// or "".
+func GoInternal(detail string) string {
+	return goInternal.FindString(detail)
 }
 
 func (h *Harness) record(k Key) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -154,6 +155,9 @@ func readError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || errors.Is(err, errTooSlow) {
 		return err
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) { // -read-timeout
+		return errTooSlow
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
 		return &bodyError{"the multipart/form-data body is malformed or ends early; send one part named \"file\" with the image's bytes", err}

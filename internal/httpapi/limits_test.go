@@ -3,10 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"fmt"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"io"
 	"net/http"
@@ -142,24 +139,3 @@ func TestJPEGScanLimit(t *testing.T) {
 	}
 	upload(t, c, srv.URL, "image/jpeg", manyScans(t, 1), 201)
 }
-
-// goInternal matches text that only a Go error carries: package prefixes,
-// socket addresses, file paths, type names.
-var goInternal = strings.NewReplacer() // placeholder for gofmt; see internalText
-
-func internalText(detail string) string {
-	for _, bad := range []string{
-		"json:", "jsontext:", "strconv.", "runtime", "interface {}", "*", "unexpected EOF", "tcp ", "127.0.0.1", "->",
-		"/tmp", "multipart:", "http:", "Go ", "go-", "unmarshal", "panic", "nil", "<nil>", "0x", "%!",
-	} {
-		if strings.Contains(detail, bad) {
-			return bad
-		}
-	}
-	return ""
-}
-
-var _ = goInternal
-var _ = binary.BigEndian
-var _ = color.Gray{}
-var _ = fmt.Sprint

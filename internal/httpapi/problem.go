@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -47,9 +48,22 @@ type errorHandlers struct {
 }
 
 // badRequest answers parameters or bodies that the generated binding could
-// not decode. The validator normally catches these first.
+// not decode. The validator normally catches these first; the binder's own
+// words (strconv's, encoding/json's) go to the log, not to the client.
 func (e errorHandlers) badRequest(w http.ResponseWriter, r *http.Request, err error) {
-	writeProblem(w, r, http.StatusBadRequest, err.Error())
+	e.log.InfoContext(r.Context(), "request not bound", "method", r.Method, "path", r.URL.Path, "err", err)
+	detail := "the request's parameters or body are not in the form this API declares; it is described at /openapi.yaml"
+	var format *gen.InvalidParamFormatError
+	var required *gen.RequiredParamError
+	switch {
+	case errors.Is(err, http.ErrMissingBoundary), errors.Is(err, http.ErrNotMultipart):
+		detail = "the multipart/form-data Content-Type needs a boundary parameter (multipart/form-data; boundary=…) that the body uses"
+	case errors.As(err, &format):
+		detail = fmt.Sprintf("parameter %q is not in the form the spec declares for it", format.ParamName)
+	case errors.As(err, &required):
+		detail = fmt.Sprintf("parameter %q is required", required.ParamName)
+	}
+	writeProblem(w, r, http.StatusBadRequest, detail)
 }
 
 // internal answers an error a handler returned. A store that cannot be

@@ -259,11 +259,13 @@ func (g *specGate) allowed(r *http.Request) []string {
 	return allow
 }
 
-// validationDetail names where a request broke the spec and how.
+// validationDetail names where a request broke the spec and how, in words
+// for the caller: kin-openapi's schema reasons are written for people, its
+// parse errors' causes (strconv's, say) are not and are left out.
 func validationDetail(err error) string {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
-		return err.Error()
+		return "the request does not match this API; it is described at /openapi.yaml"
 	}
 	where := "request"
 	switch {
@@ -286,10 +288,17 @@ func validationDetail(err error) string {
 	if errors.As(re.Err, &syntax) {
 		return syntaxDetail(where, syntax)
 	}
-	if re.Err != nil {
-		return where + ": " + re.Err.Error()
+	var pe *openapi3filter.ParseError
+	if errors.As(re.Err, &pe) {
+		if pe.Value != nil {
+			return fmt.Sprintf("%s: %.60q is not in the form the spec declares for it", where, fmt.Sprint(pe.Value))
+		}
+		return where + " is not in the form the spec declares for it"
 	}
-	return where + ": " + re.Reason
+	if re.Err == nil && re.Reason != "" {
+		return where + ": " + re.Reason
+	}
+	return where + " does not match this API; it is described at /openapi.yaml"
 }
 
 // syntaxDetail says where JSON broke, without the parser's own words.
