@@ -10,6 +10,12 @@
 // value and URL-encoded as url.Values.Encode does. The order the
 // parameters come in does not matter; their values do, byte for byte.
 //
+// Verification is strict: exactly one spelling of a signature verifies
+// (base64url without padding, decoded strictly, so the two spare bits of
+// its last character must be zero), and a query with anything the
+// canonical form does not account for (a ";", a malformed escape, an empty
+// "&&" piece) verifies under no signature.
+//
 //	u, err := sign.URL(key, "https://img.example.com/images/"+id+"?w=256&fit=cover&h=256")
 //	// https://img.example.com/images/<id>?fit=cover&h=256&sig=...&w=256
 package sign
@@ -21,6 +27,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 )
 
 // Param is the query parameter that carries the signature.
@@ -45,15 +52,24 @@ func Sign(key []byte, path string, query url.Values) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// Verify reports whether query's Param is the signature of path and the
-// rest of query under key. It compares in constant time, and is false when
-// Param is missing, repeated or not base64url.
-func Verify(key []byte, path string, query url.Values) bool {
+// Verify reports whether rawQuery's Param is the signature of path and the
+// rest of rawQuery under key. It compares in constant time, and is false
+// when Param is missing, repeated, or not strict unpadded base64url, and
+// when rawQuery holds anything its canonical form would not (see the
+// package comment).
+func Verify(key []byte, path, rawQuery string) bool {
+	if rawQuery == "" || strings.HasPrefix(rawQuery, "&") || strings.HasSuffix(rawQuery, "&") || strings.Contains(rawQuery, "&&") {
+		return false
+	}
+	query, err := url.ParseQuery(rawQuery) // refuses ";" and bad escapes
+	if err != nil {
+		return false
+	}
 	got := query[Param]
 	if len(got) != 1 {
 		return false
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(got[0])
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(got[0])
 	if err != nil {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/pngd/pngd/sign"
@@ -41,20 +42,58 @@ func TestURLAndVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		u, _ := url.Parse(signed)
-		if !sign.Verify(key, u.EscapedPath(), u.Query()) {
+		if !sign.Verify(key, u.EscapedPath(), u.RawQuery) {
 			t.Errorf("URL(%q) = %q does not verify", raw, signed)
 		}
 		q := u.Query()
 		q.Set("w", "101")
-		if sign.Verify(key, u.EscapedPath(), q) {
+		if sign.Verify(key, u.EscapedPath(), q.Encode()) {
 			t.Errorf("%q verifies with w changed", signed)
 		}
-		if sign.Verify([]byte("another key entirely, 32 chars+"), u.EscapedPath(), u.Query()) {
+		if sign.Verify([]byte("another key entirely, 32 chars+"), u.EscapedPath(), u.RawQuery) {
 			t.Errorf("%q verifies under another key", signed)
 		}
 	}
-	if sign.Verify(key, "/images/abc", url.Values{"w": {"1"}}) {
+	if sign.Verify(key, "/images/abc", "w=1") {
 		t.Error("a query without sig verifies")
+	}
+}
+
+// TestVerifyIsStrict: one spelling of a signature verifies, and nothing can
+// be added to a signed query that its canonical form does not account for.
+func TestVerifyIsStrict(t *testing.T) {
+	signed, err := sign.URL(key, "/images/abc?w=100&h=50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(signed)
+	sig := u.Query().Get(sign.Param)
+	if !sign.Verify(key, u.EscapedPath(), u.RawQuery) {
+		t.Fatalf("%q does not verify", signed)
+	}
+	// The last of 43 characters carries 2 spare bits: the other three
+	// values of them spell the same bytes in lax base64.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, sig[len(sig)-1])
+	spellings := 0
+	for spare := range 4 {
+		alt := sig[:len(sig)-1] + string(alphabet[last&^3|spare])
+		if sign.Verify(key, u.EscapedPath(), "h=50&w=100&sig="+alt) {
+			spellings++
+		}
+	}
+	if spellings != 1 {
+		t.Errorf("%d spellings of the signature verify, want 1", spellings)
+	}
+	for _, junk := range []string{"&", ";x=1", "&&", "&x=%zz", "&=", "&sig=" + sig, "&%"} {
+		if q := "h=50&w=100&sig=" + sig + junk; sign.Verify(key, u.EscapedPath(), q) {
+			t.Errorf("query %q verifies", q)
+		}
+	}
+	for _, padded := range []string{sig + "=", sig + "%3D"} {
+		if sign.Verify(key, u.EscapedPath(), "h=50&w=100&sig="+padded) {
+			t.Errorf("padded signature %q verifies", padded)
+		}
 	}
 	if _, err := sign.URL(key, "/images/abc?w=%zz"); err == nil {
 		t.Error("URL accepted a malformed query")

@@ -7,10 +7,13 @@ import (
 )
 
 // acceptsPNG reports whether the Accept field values allow image/png
-// (RFC 9110 §12.5.1). No Accept field means anything is acceptable. The most
-// specific matching range decides, so "image/png;q=0, */*" refuses PNG.
+// (RFC 9110 §12.5.1). No Accept field, or an empty one, means anything is
+// acceptable (§12.5.1: "a request without any Accept header field implies
+// that the user agent will accept any media type"; an empty value states
+// no preference either). The most specific matching range decides, so
+// "image/png;q=0, */*" refuses PNG.
 func acceptsPNG(values []string) bool {
-	if len(values) == 0 {
+	if strings.TrimSpace(strings.Join(values, "")) == "" {
 		return true
 	}
 	best, bestQ := -1, 0.0 // specificity of the best match: 0 */*, 1 image/*, 2 image/png

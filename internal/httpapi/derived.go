@@ -50,16 +50,16 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 // form, and the stored image's Last-Modified. Parameters that change
 // nothing name the stored image itself.
 func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params) (gen.GetImageResponseObject, error) {
-	if s.cfg.SigningKey != nil {
-		if u := requestURL(ctx); u == nil || !sign.Verify(s.cfg.SigningKey, u.EscapedPath(), u.Query()) {
-			return gen.GetImage403ApplicationProblemPlusJSONResponse(problem(http.StatusForbidden,
-				"this server signs its image URLs: transform parameters need a sig that matches the path and query (see `pngd sign`)")), nil
-		}
-	}
-	if p.Identity() {
+	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
-		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr = nil, nil, nil, nil, nil, nil, nil, nil, nil
+		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
+	}
+	if s.cfg.SigningKey != nil {
+		if u := requestURL(ctx); u == nil || !sign.Verify(s.cfg.SigningKey, u.EscapedPath(), u.RawQuery) {
+			return gen.GetImage403ApplicationProblemPlusJSONResponse(problem(http.StatusForbidden,
+				"this server signs its image URLs: transform parameters need a sig that matches the path and query exactly (see `pngd sign`)")), nil
+		}
 	}
 
 	// The source must exist now, wherever its derived images are cached.

@@ -29,6 +29,8 @@ func TestAcceptsPNG(t *testing.T) {
 		want   bool
 	}{
 		{nil, true},
+		{[]string{""}, true},   // an empty Accept states no preference
+		{[]string{"  "}, true}, // nor does one of blanks
 		{[]string{"image/png"}, true},
 		{[]string{"*/*"}, true},
 		{[]string{"image/*"}, true},

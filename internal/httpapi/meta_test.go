@@ -111,6 +111,17 @@ func TestDocs(t *testing.T) {
 			t.Errorf("/docs/ loads from a CDN (%s)", cdn)
 		}
 	}
+	// The browser tests run Swagger UI under this policy, so it is known
+	// not to block the page's own scripts.
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"frame-ancestors 'none'", "script-src 'self' 'sha256-", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("/docs/ Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "script-src 'self' 'unsafe-inline'") {
+		t.Errorf("/docs/ allows any inline script: %q", csp)
+	}
 }
 
 // TestGeneratedClient goes through the Go client generated from the spec,

@@ -28,7 +28,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 
 // routes mounts pngd's whole HTTP surface, with srv behind the spec gate:
 //
-//	/docs/          Swagger UI, served from the binary
+//	/docs/          Swagger UI, served from the binary under a CSP
 //	everything else the operations of api/openapi.yaml (vector_image,
 //	                images, healthz, readyz, openapi.yaml, openapi.json),
 //	                held to the spec by specGate; unknown paths get 404
@@ -48,11 +48,15 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		return nil, err
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("/docs/", v5emb.NewHandlerWithConfig(swgui.Config{
+	docs, err := withCSP(v5emb.NewHandlerWithConfig(swgui.Config{
 		Title: "pngd", SwaggerJSON: "/openapi.json", BasePath: "/docs/",
 		SettingsUI: map[string]string{"validatorUrl": "null"},
 	}))
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/docs/", docs)
 	mux.Handle("/", gate)
 	return logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux)), nil
 }
