@@ -412,8 +412,19 @@ type GetImageParams struct {
 	// path, a `?`, and the other query parameters sorted by name and
 	// value and URL-encoded (Go's `url.Values.Encode`), e.g.
 	// `/images/{id}?fit=cover&h=200&w=200`. `pngd sign URL` and the
-	// Go package `github.com/pngd/pngd/sign` make them.
+	// Go package `github.com/pngd/pngd/sign` make them. Exactly one
+	// spelling verifies, and a query holding anything else (`;`, a
+	// malformed escape, an empty `&&`) does not. Parameters that only
+	// restate the defaults, and `preset` alone, need none.
 	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+
+	// Preset A named set of transform parameters that the server's operator
+	// defined (`--presets`), such as `thumb` for
+	// `w=256&h=256&fit=cover`. It needs no `sig`. Transform parameters
+	// given with it override its own; on a server that signs URLs, or
+	// serves only presets to unsigned requests (`--presets-only`),
+	// they need a `sig` as usual. An unknown name gets 400.
+	Preset *string `form:"preset,omitempty" json:"preset,omitempty"`
 
 	// Range One byte range, `bytes=first-last`, `bytes=first-` or
 	// `bytes=-suffix` (RFC 9110 §14.2), e.g. `bytes=0-1023`. (No
@@ -1193,6 +1204,18 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 		if params.Sig != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Preset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "preset", *params.Preset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3958,6 +3981,19 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "preset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "preset", r.URL.Query(), &params.Preset, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "preset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "preset", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "Range" -------------
@@ -5886,108 +5922,113 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Hz9ctu49eirnOHtTOSWkilbdvwxnY43m03cSbKexGnuvavcEiKPJNQkwAVAy8peP0cfoe/RvthvDgBS",
-	"lETJitt1tv8kMomPg4Pz/cFfgkTmhRQojA7OfgmmyFJU9udFkmBh3jMxQft3ijpRvDBciuAs+G5uEJR9",
-	"CUwhaFS3mELn/Q8v4LTfj+Cf/+gPeod7vSAMFP5ccoVpcGZUiWGgkynmjNZEUebB2U/BaG5QB5/DwMwL",
-	"DM4CbRQXk+D+PgxesGSKL6QwSmbrYNBbLiaQcoWJ4beoaxD68M9/HPUOHoCgZUMpDAp38PUNr6f+2KBR",
-	"mBCkgthCD7/f1/wLxjCbogAhBUIiyyyFEa5iZfAATAUzBhXt9v/c0p2fou7p5z903X//fzj8/d6++/27",
-	"oA1nL6/ZZB30D0ZJMQEUhps5GDYBOQZD58FCIR2H0cglaE96Jw9eYgPcYUBgse6X7uc/DIN24N4wbd7K",
-	"lI85LbYK5CfCHgHFczZBmDEN2kiFaQhMAxPw+vr6qpsyg2twPnTVeMfyIiNoPtFyB0fwTt7CQXRwDNHJ",
-	"WRSdRRG8envdDrRMmIOwjSAchA7kZxo+vn+zHZKxVDkzwVlQKt5VOEaFIsGWje/DoGCK5Wg8U76QGc0t",
-	"6Den7X8uUc2DMBAsp5lJ9b653e8UjoOz4H/tL3h9373V+/WCjvSzFlZ/IbMyF7qiloniaQ++xzErMwNx",
-	"gjzr6J+V6Yi9vZjOvQEuvTNMrxRPP/AvaGF6jXwyNetQ/ViaojQwta+BCyj4HWZ6EwBu3M4gXNFiNQyX",
-	"43dS4Ftmkuk6IC9rfrIoSmTBUVtMJRlHYWAqs1Qvy4DDXt+Tq4XVSd0FsJfjLm3YdTtuF1eXRHSX37cT",
-	"ZkWRPA0tRB9eX3QPjo4JTm4qzoKrd68IgVO8qyEqmJku4OHpVnLehsgKPAuqMKgKmdWc1HZRfGnQztss",
-	"zaLN3rK7dZz8hWUlQqrYTMCMm6m7Js8CzzRkTBv7d6mgk3oSpzEpM+yZhpzd8bzM9zZRWc7uglZGT2U5",
-	"yhocLsp8hMoBysXXAzrm6gFIudgOKRdfDel7OWsRD/R0WTZ8IoBjYvkYjJQhKDnT//o7PYC81Abw55Jl",
-	"doJbnabf0ok3si+t8Dj58YmnZrpRfMzo7cPSww57lPC4J8bRhRTaWVHfsfQ9/lyitiItcbYG/WRFkXGn",
-	"ZPYLJUcZ5n/4m3Z8suO2bpbbtMVqcdtCKlGDkAZyki5gplzDxdXlOcQpGsazGDSbazJjFPYCy7a6HI95",
-	"QsLsg5GKObvoKWF3xoAVV8A1jMsscwJ1cNo/IYHa7x3tndOprDW4sBr8Acg+YdlLpaR6StAvBJQC7wpM",
-	"DKYwZjwrFZ47NrW4drYzdxaPNaEVSSE5sXC/k8YZ4Yw48olR7nYGp5pAlRlqkKVxV7FfiMmyRjvqHfWe",
-	"71Vg/yBLkT4lxO+kp5Ep046kubv7KzbPJEuvpXzD1NMTbsV0I5nOiXIzAkKBmbLmnQOzyNbWnbDvuNFD",
-	"kWMu1RxGZTpBAwkT1pRYx3t/sNcbCjqtFy3XPEdZmm96WKYUJ49QZ3K2fuKFhgLFDA5FJ+52cy66NLdL",
-	"j+IQ2NgQbmCiWIJQoOIy3QMmUsvgSWkWqBgKj4vTvR5cLxCrUaQa4hdSCPIPpTiDJJMaY7uM/WlttaFI",
-	"6iEelx8FK81UKv4Fn5SUL2CmuEGr9onhGKlGnkJ84cFh7hzfIVOoYrjBucPD8fMjIgnnrjUc+U+fPnVp",
-	"Ljl+CTOWB3Z3iO8dKm4Zz76FGGpK/oQJ0lsjojSWTMmJs/xS3zYxf04jZ1LdDMXPJZaYVgxlGUgbpoxF",
-	"LRcQd7t2SNc4fomho1CQuNOZNDocirIg4eH/pM2cP+7N5yX+3DsHo+bAJowLR7lDEb9Ho+bdC/orJrJa",
-	"upfGyxZnHRNJpGskzBinQ4/pYEbNScG5XZYEQdQ7eNBT9ywXnPVr847M7Ym179xFF0omqDVdtTXdn/q+",
-	"HYK9VmRwI+RMgDNOYVSaBg04BX8GRpWCyDoFqYiNlSoLEzo6cFbdZnHL4M9XL1/RfdrhOmFCD0VFME2p",
-	"TE9cRGIqNanvRKbW1LAxHsNu0C3haMKvsSTvZlOZoSeWWsTosiikMpi+xZSza3sn31ZDEXYt6nOCCIhM",
-	"nEKVBSoXIPJ4aVFEx2QB3Fcktxax8H5KcBbccsVTTib9WqyBPBpr8UAnZ6bIpMn46Jl2z/Q5mFKNJEH6",
-	"SspJhs+0JfoqkrhYOGeTnFl7foxKyCAMioxp+yjht36QXSwIg4li85b4YxjUvgSxj/P+grN+NDg5en4c",
-	"bmWoMHiNLHO+B0tTTidk2ZUiPBpO3sCYZRrDoGg8+iXQhplSN4Oj8qY9Mrrg85+qWYtxcvQ3TExQBQi+",
-	"EohEIXHUTuE554pW5nbY8CSZcaI1aMErmrYQJRHky2s2IY41EL96eQ37die9/wtP72Onz3ttC07rONH2",
-	"S+HpziGLMND+5tdj37XLu4ihLB2eC3M8CB6ikFJly5HJ6rSn45PjNDrpn5wMkufp8dEpOxgjY1FydMTS",
-	"qH/EDkfjwbg/OhhFo5ODgyTtH6XHSf9oFI2jiEUnTVAeCDKG3rt9SD8sE5wNCVVu8SK4RvjylxvWVOTO",
-	"uZE2XfBqgYP/wNkbIWkXkB5//uV4cP+7ttNbGN5w55B/BY9wg/nyjweJ6kOZ50zNaVcPBlMkeO7DQOBd",
-	"S5DzimkNTEOclEpLFZMmdHETvDNQsAmeAxtpFAak40sbwaIXveAhmeHg3ngtFbCPlhy7CYLfIj/uHJ9v",
-	"4QnPAjvQ/mo0dKEdBZn22qxpx9dy5uNkMEIzQxSQYJZBgsIobzbZmGFTIy4WG/GM01+tim4RtGqCcnBE",
-	"Wq7Se4Po9EGlV5kba7d0IcDaC4Oj5+AtmToK4rBCUC9Tk3vfpoaYgRmR/czmtHyIlOvKnAmtfzeVMzKg",
-	"x/wOuGnVGlxow+hu2xN93jYqmF2ekflZautSYHWG1mUXSnx90dfX11fgBkAiU8uoNYaPTk8bCB5EURuK",
-	"DTdZC8QXoKdSGdCOcSuGqHBN67QCa7zVubrax/eXUBO/Oz5PyYkcVwmO1aUfyTf2bXWsGnlhdfttzPMX",
-	"TIxUVjI0wqlfI6caZulu+bHQJbF2jj03TZIdo8XhSvbj65Ielox+3ZzHg1kCS7y/cjpjByCUz1TselNO",
-	"qK7D/QMX3FRZCucIijLLrBpmkHOtyQe0s6HjjmcUE7pgCoXZCyFjPLVhUyVn3Zz9TSormitb56co7IcH",
-	"Ia0ZDsKj8Dh8Hp58DhcmxfpZaawLxDjvfv0C2N2lm950U6pH65ZHbf3tng9tMq9H3TqTkhjEpFTczD/Q",
-	"Kg6/Ixu1uihbczICK6F1g3MNE35L3oZsuu6WeuJulxW8S4PiHrxDTEkmyzpeIxWkmKHBc1DIUqcYi3KU",
-	"8aQHF3Vs0DDyvOtAGy03FOTKaxeC0zBWMgcm5lIgdDIpixFLbkCKbB5CKTLUGozMUpBmimrGNe65KI9F",
-	"GyHDHXdBolNjCueJczGW6ygoxCQl37YON1xcXXp4e/DyFkms1364FckKTalEYwYTeoZKD8VBFHl01TF7",
-	"F/as0iRIctENYQLwjiXGhkoNCtN9g2JipnFvKNy2qJRUBFq8KSQR+4DA4Oi5R0PGExTaKhefSHt7ed3Q",
-	"YPa4QRjcotLu/P1e1ItohCxQsIIHZ8FhL+odOpt+aklof2r96i/0e4JWvtY4uUyDs+AVGu96ryTfDqJo",
-	"S3jl68IqfocNURUfRrNXmfFb9GGRyqQO3hBpo9bnYG9pyjOsNKqdZ6+8tmZspIJNNPFbjoYFn2k17ys2",
-	"0LAMh9WOZGPkixQTGcfPtI0ZS5Wigs5oDjzd64F1NWLyK2JH9lLgUBSWohoOiJEwQSeaxzLL5IwISQry",
-	"Q6zbUXOTX4rbeJrzS4j37JiczV0qY4x1biDOeM5pAgkqQOJ8W0mVS4VD4fZyVLV82eS5uZMGy8UyP7UZ",
-	"X7nUxm9hpOedTUlfC9BS0rc2i/tkmDXCQfbPrc5zGzAeRbWdhrdclrr23lrraOw1LAGVszvHq5V93nR+",
-	"L7r/l3W/RN3Tv3bbi8U+/4ossvCsW7iEhL0lBjl2gkvbfN3A7d+2bA3nfiOJfh8GR7tMWc4B21mHD89q",
-	"Jj5WGbgOennww4oDmAEGlbvrudaz6uf7MCikNm3xfpEuAmvPdBUId4a2Dc52mJhXsvz3MVSC+npe4F5o",
-	"g99+dDzmGcYw5kiqaQwM4rzMDC+YMvtkUXTJqrLBhNxly3yAnZiVFKYTAKYKx4cgkBRm/dQlMc7IyQ5t",
-	"BD2EV5c/QMeacUMxJibcC+ETjq5C+O7tldU615c//GAVsQsfY9pzwfeX//vyB5CK1/WHBIUlOhqyyAHx",
-	"ul6JaWC2aMnF4quiJq5tVoanIWjpknqa5QgFT0ypEJxxQJbCjCdVphjBjuHpmZNp1hD1ZkRDk/bJlDOo",
-	"SNRpktltouijnebirc5IQm2+k+l8haP8FS4zUm3pjbhgluXXnaaWW1xeZNnHITLYUhe2ZEtv2bVp7dkl",
-	"W2y9+9W00/2vLVc2ad6lK58RqWRE0nNPPIsikWTKxMSFrBtJuap0tm1/P2zfjlkpCt02vh5nQT6I+r8+",
-	"Jj7U4fgnPdsjpPfAoeNBObzIxdtJJw9PWimGoGn9HWT+asWInXe0C4wtyTyafHCwy+S1xOsTajaa83yX",
-	"ndYLwZpunrW5mg7eT5/JvlgozY+VXHUC6By4WRbrJNRLm4Fn4Bmky9JUodakZ9M2jbqwhG2OyAk8cv7W",
-	"HYPv7fOFgF6ST4N1UenGp481TB5J2oOHJ9UlVk9s/ux60Q5xwJYspHZzqNV1+eSdCBtMIR0FC8s+XAnz",
-	"h1XviTULSEF5h3kovBflnp5ZcGy4mIRcCG+YNt2qEyGEeKnq2nrKQ0EPqyHdD1wkGEPnMBqQwSWceeTb",
-	"QToH0bF3pmmSbR+J90K3zOuXF9/34ANZUSyr2mYqP8oVBjgjp3MQRXtnKwn3ofCWiI08NN35yjJbGAYE",
-	"kVu/B7Qr8ImQCvVQxA4k20ex3I9yAF53695QDMUnFxCwAeR4FocQT+mfMTf030SxW27m9FNJ4wq14nHG",
-	"izgcCno71wnL7NNRVqrYdsikhaKNIUVXFGZPQBeiUMtSJViV1MiZCIeiDhFaZe4C5pgzYXiie3BpK9fr",
-	"i7QOrl4Yp27BZ3ooeGoNTxtrZEIKnrBsiZCcmciV84VdzsD7eD76NBRSQYZjA7I0IaSyqpw1qHyhmcFC",
-	"gyqFq5oY8ztbiWLtY4Waf8GhICfb4m8vBIe0EAhlIdT4CoGw1SOEWzBiokDlggJuEe8mSlu4XBXH2dW4",
-	"FD34volaF/FKfJEUrTdCQtNQlMLWTtn6iplP5nPlkUbCOPUyz1JCle1v1Fcx0HwiyIC6wXlor9AlSdyl",
-	"VQw7FAtEg0BMNcSaT2LoaPTJhHqA9V6IHTQMosM2y/oVmkpqb3Xx26u6oUPemHZkuOfr0x0rEXk7j8a2",
-	"kdwgXSY9YLrAxICFYSlkazNirTXiq165iwac9E8PvjY4sKG3Zcs5pv4c7uSbj9HaGvOfA/y1nDWqQ3Kk",
-	"K2WE5X/9nQh6JO9CR3UjSTJGoeOys6GISd0zLshtJSdOaJ4i2Qd0FqK21dOEECfyFhVNyDLiduNqOpX0",
-	"Z6e340zOyCFvii0aH5MEQZNM0QaCuHFU14ae8aYgUOBBbuRaF08sbORg8SxrLd9pc8tIglfhIIdCVwcz",
-	"5uaP/rD2ajfdpD/kJnCRjIAmtNUDIZVrb5Cl/R+ZzRfPXNrYvvWP7G//3I72z+1v+3yXs77IZHIz4xpr",
-	"+UVEnuJE4bYWEBKc7WeL6kNF4WkU9k+i8OB59HkXkn3LbWDbWmB0e1k2h048JVF9S6504p/cxnu2AJQI",
-	"txNPb61ub8hgMdkEOEn6DVcipMBmqt79SVdwS//f7oTN75Us6oRaqaDzHpMePI9OIStztncOLCumjGT7",
-	"DRZmC+04TdQOqk+iemBGUmbIRBs0r1ipNWfC6jNHzGTi80nOQrplp7+8RDuHyNUcio0RT1pm46Wvp8ea",
-	"QdmG9Ipa+pnWrf1bnviaUSdjzr1hlXGSug3N3PGx+rRMrAejyBjH1MtkG/6eOctnGtvS46kz+XzsYdNZ",
-	"02LDUftbjzpoFdObD+oSZuGKxl6yjGbbNP9Q3ODcxctKUbA0xRRGTOPxoFQZvH578aL74fUFKUrvzFkp",
-	"Zs0FJ9zIODBTMh7iP8VhbaTZLBpYnDSAAW19ahjNgdDkDGqXcqWJH9+/6aJIJAHReSWfaYhLlfX+4trJ",
-	"Xto3xKvYm/SGIm66in+q5eqwjKKD4+kfD6LI/ZzRz7gHsU3I0blpo7gCdSheSShYckMyOp5wMy1HvUTm",
-	"ZJSn7h+aE0PObqwNl2/WL5pPgg3t1Evh+18Gh/etHdVtadSFYxL6/vQ/2tBmN2PamvHNZ7ENHvtHXevj",
-	"38WrTesHHofV1Kjbjw4O4x503smh8OaRT4VPUeEZfJixyQQVfLz0VdIaRUrcYOkObVZxGFyrOXAzFLI0",
-	"w8DRgp6S0oaxYpMcBRlA2iBL60SJC+719hYoXW2gdc37Wxtn1+pdioIMKeckOauKNzWxNjzLFu1F1vOQ",
-	"atmJXG/yPdra5LsTmG0u+oI79pu9yS2najTMn8NhNFg+FB2HHBofCwVNHu76KQ63nmLZP956nIezTbVv",
-	"+7XR8dZgcMO1XomFuva27uLzFtuCnEufwqi+SdFtfJRi2+SlD1g0Ps6wUxS2SV0PhmKbH1bwoebjXw29",
-	"y1Jm2WpdaQw4tJ2BvxH0V2mz+vseWyc3vwXytHd32BaQfCcN5H7YeeMbA880JLKw/RtJqRQJzZU7GHhR",
-	"1LiD/xYqflTk9fCp+2iqoiI+EfYLINrpMhf04LouFpNqvQMbXYUpjbfGQe9RgeCB4/YHJzR6im1u4/jJ",
-	"W47c93MMU0bDCOdyJfVNZsJ6b9GaDPk3OPl+kZd5yoMvhT+9UTRlt7i1WS23BWm2P5bddZ371HVjY9dw",
-	"/U0KIK5XgvDNHrnqnDYmyw10XCA0DW10pqAfzptPXRzUPlkJhSpM9zYUUCxHAB+yj6rugc8riaL9qgJv",
-	"Uw2Zm0mDvlUuu2KIHA1LmWGPT0T9hnNKNUVdrH5HqTr2f54MfHVhr7qrTSTwY4Hi4uryzx9+fPfvEkFL",
-	"xcT6hfv9IJVJ6V0foM17a8znPtoBjSWAafCAttQKVieeszzb4cT/5+Ltm687cbVwM3qx4olUpzvsRfUJ",
-	"Gx0JX48agnIX1ITOUh37Bm7C1ExxY1C0I8sWjGytL31PI75NeandGox0+gGMYuMxT3oNBny6j24YcLU1",
-	"HavMuZiEoKelMfaTfHImnFqAFAsUKYrEWqiNFNTe6u3R4XizMBaFjxSsrGELJdpv79b2hvyVV32vrRnm",
-	"ulTIdfzbpnoN8dWPH65haYU4tHRTaltEGw/LKDpMeD4BrRL7B8a9obgwrrR0EEanx75H67y2+TqxKLMs",
-	"3quatwT6HiK7nS3DGwrXcOTIyRryZHHTKc/cxwuU4jaX3Ux9Lila9xmLOtFZ5eXIqqzyx6s5bhuJOYwG",
-	"G3JujS6bhzJvL2Ses65GGmQ/drPSObFbI8ThogsiPA37Udjvh/2DsH8Y9gdh/+gzzSgymWIdkG6LqPmW",
-	"hG1fQtjSYLGloaLuf9vcTaHN3Fa207rBDuEb+02tHcbZT/PtMM597mqHgf67erttXbVAPTj2LRc7DWN3",
-	"uwxbbXD6umDYUwebnCTBFKbITM6Kb+NuPzp20FmSDXu/yVjCo8MBj/GMv4kR/B59+ZvOWZaB00S+E8o3",
-	"cbgEiU3IeEojD6yhCx0hbik2d5toKAuyI/phNDgJj55Xesst7ZKJ3ZyRd1ZvJMdDEdsiA5vStzIkrj6e",
-	"B07N1ctU3cjNnrg2TePAWVY2m6unH29TtTSNPqpy+UnFxm+UOf6bKnC/LSOLMkfFk4qVpYKcGcXvduJg",
-	"V3Wpbiujy36gINi3ys0PXktjM8MWRMV03V2zqKRwq7fXoLgITsZHiqn5mW+FCCHj2vhKS18mZys8lzpg",
-	"Glt4P719C1qFJwjcaMzGZ+D6+eo08Irz1ljVGvn3n+//JwAA//8=",
+	"1Hz7ctvIsferTOFLlckEpECJknWprZTW67WVsr0qWxt/5yx9giHQJCcGZrAzA1H0Hj1HHiHvkbzYqe4Z",
+	"gCAJUrSTlTf/2BQwl56e7p5fXwa/BInKCyVBWhOc/xLMgKeg6edlkkBh33I5Bfo7BZNoUVihZHAefLuw",
+	"wDS9ZFwDM6BvIWWdt98/Y2eDQcT+8ffBsH/U7QdhoOHnUmhIg3OrSwgDk8wg5zgmyDIPzn8KxgsLJvgQ",
+	"BnZRQHAeGKuFnAb392HwjCczeKak1SrbJAPfCjllqdCQWHELpiZhwP7x9+P+4QMUtEyopAXpFr454c3M",
+	"L5sZkDZkSrOYqGe/PzDiE8RsPgPJpJLAElVmKRvDOleGD9BUcGtB42z/44bu/BT1zj78oef++9/R6Pfd",
+	"A/f7d0Ebz57f8Okm6e+sVnLKQFphF8zyKVMTZnE9UGjA5XBsuULtaf/0wU1skDsKkCze+9T78IdR0E7c",
+	"K27sa5WKicDB1ol8j9xDokTOp8Dm3DBjlYY0ZNwwLtnLm5vrXsotbND50FbDHc+LDKl5j8MdHrM36pYd",
+	"RocnLDo9j6LzKGIvXt+0E60S7ihsEwhHoSP5iWE/vn21m5KJ0jm3wXlQatHTMAENMoGWie/DoOCa52C9",
+	"Uj5TGfYt8LfA6X8uQS+CMJA8x55J9b453e80TILz4P8dLHX9wL01B/WATvSzFlV/prIyl6aSlqkWaZ99",
+	"BxNeZpbFCYisY37WtiO73RjXvYUuszdNL7RI34lPQDS9BDGd2U2qfihtUVo2o9dMSFaIO8jMNgJcu71J",
+	"uMbBahquJm+UhNfcJrNNQp7X+kQsSlQhwBCnkkyAtGymstSs2oCj/sCLK9HqrO6S2KtJDyfsuRl3m6sr",
+	"FLqr79oFs5JIkYZE0buXl73D4xOkU9hKs9j1mxfIwBnc1RQV3M6W9Ih0pzjvYmRFHpEqLehCZbUmtW2U",
+	"WGm09zQrvXCy1/xukyd/5lkJLNV8Ltlc2JnbJq8CTwzLuLH0d6lZJ/Uijm1SbvkTw3J+J/Iy726Tspzf",
+	"Ba2KnqpynDU0XJb5GLQjVMjPJ3Qi9AOUCrmbUiE/m9K3at5iHvDpqm14jwTHqPIxs0qFTKu5+eff8AHL",
+	"S2MZ/FzyjDq40bH7La54q/riCF9mP96L1M62mo85vn3YelCzLzIe96g4plDSOBT1LU/fws8lGDJpicMa",
+	"+JMXRSbcIXNQaDXOIP/DX43Tkz2ndb3cpC2oxU3LUgWGSWVZjtaF2Zkw7PL66oLFKVguspgZvjAIYzT0",
+	"A1JbU04mIkFj9s4qzR0uekzaHRggc8WEYZMyy5xBHZ4NTtGgDvrH3QtcFaHBJWrwC0B8wrPnWiv9mKRf",
+	"SlZKuCsgsZCyCRdZqeHCqSnx2mFn4RAPQWiNVkhNie43yjoQzlEjH5nlbmbmjiamywwMU6V1W3FQyOnq",
+	"iXbcP+4/7VZkf69KmT4mxW+Ul5EZN06khdv7a77IFE9vlHrF9eMLbqV0Y5UuUHIzJEIzO+PNPWecmG3I",
+	"naB3wpqRzCFXesHGZToFyxIuCUps8n0w7PZHElfrTcuNyEGV9qsulmst0CM0mZpvrnh5QjHNLYxkJ+71",
+	"ciF72LeHj+KQ8YlF3rCp5gmwArRQaZdxmZKCJ6VdsmIkPS/Oun12s2SsAZkaFj9TUqJ/qOQ5SzJlIKZh",
+	"6CdhtZFM6iaelz9KXtqZ0uITPKooX7K5Fhbo2EeF43g0ipTFl54c7tbxLXANOmYfYeH4cPL0GEXCuWsN",
+	"R/79+/c97IuOX8It6cD+DvG9Y8UtF9nXMENNy59wiefWGCWNJzN04khf6t1G5c+x5VzpjyP5cwklpJVC",
+	"kQIZy7Ul1grJ4l6PmvSs05eYdTRINHcmU9aEI1kWaDz8nziZ88c9fF7Rz+4Fs3rB+JQL6SR3JOO3YPWi",
+	"d4l/xShWK/vSeNnirEOiUHStYnMucNETXJjVCzzg3CwrhiDqHz7oqXuVC84HNbxDuD0lfOc2utAqAWNw",
+	"qwm6P/Z+Owb7U5Gzj1LNJXPglI1L25ABd8CfM6tLiWKdMqVRjbUuCxs6OXCobru55exP189f4H5Sc5Nw",
+	"aUayEpimVcYnLiIxUwaP70SlBDUoxmP5R3BDOJnwY6zYu/lMZeCFpTYxpiwKpS2kryEV/Ib25OueUMhd",
+	"Yn2OFDEUE3egqgK0CxB5vrQcRCeIAO4rkduIWHg/JTgPboUWqUBIvxFrQI+GEA/r5NwWmbKZGD8x7pm5",
+	"YLbUY4WUvlBqmsETQ0JfRRKXA+d8mnPC8xPQUgVhUGTc0KNE3PpGNFgQBlPNFy3xxzCofQlUH+f9BeeD",
+	"aHh6/PQk3KlQYfASeOZ8D56mAlfIs2uNfLQCvYEJzwyEQdF49EtgLLelaQZH1cf2yOhSz3+qei3bqfFf",
+	"IbFBFSD4TCISDahRe4XnnCtawe2w4Uly60xr0MJXsG0hShTI5zd8ihprWfzi+Q07oJnMwS8ivY/ded5v",
+	"G3BWx4l2b4pI9w5ZhIHxO78Z+65d3mUMZWXxQtqTYfCQhJQ6W41MVqs9m5yepNHp4PR0mDxNT47P+OEE",
+	"OI+S42OeRoNjfjSeDCeD8eE4Gp8eHibp4Dg9SQbH42gSRTw6bZLyQJAx9N7tQ+fDqsBRSKhyi5fBNeSX",
+	"39ywliK3zq2y6YJXSx78G9beCEm7gPTkwy8nw/vfta2eaHglnEP+GToiLOSrPx4UqndlnnO9wFk9GVyj",
+	"4bkPAwl3LUHOa24M44bFSamN0jGehC5uAneWFXwKF4yPDUjLlNNLimDhi37wkM1wdG/dlorYL7Yc+xmC",
+	"36I+7h2fb9EJrwJ7yP56NHR5OkqE9sZunI4v1dzHydgY7BxAsgSyjCUgrfawiWKGzRNxOdhYZAL/aj3o",
+	"lkGrJimHx3jKVefeMDp78NCr4MbGLl1KRnhhePyUeSRTR0EcV5DqVWly79uOIW7ZHMV+TjktHyIVpoIz",
+	"Ifl3MzVHAD0Rd0zY1lNDSGM57m17os9jo4LT8BzhZ2nIpYBqDa3DLg/xzUFf3txcM9eAJSolRa05fHx2",
+	"1mDwMIraWGyFzVoovmRmprRlxilupRAVr3GcVmKtR53ro/349orVwu+WL1J0IidVgmN96C/UG3pbLatm",
+	"Xljtfpvy/BkSqzRZhkY49XPsVAOW7pcfC10Sa+/YcxOS7BktDteyH5+X9CAx+nVzHg9mCUh4f+V0xh5E",
+	"aJ+p2HennFHdpPt7IYWtshTOEZRlltExzFkujEEfkHqzjlue1VyagmuQthuyjIuUwqZazXs5/6vSZJor",
+	"rPNTFA7CwxDHDIfhcXgSPg1PP4RLSLG5VmzrAjHOu9/cAH535bo33ZTq0SbyqNHf/vnQpvJ61m0qKZpB",
+	"SEot7OIdjuL4O6ao1WXZmpORUBmtj7AwbCpu0dtQTdedpCfu9Xghetgo7rM3ACnaZFXHa5RmKWRg4YJp",
+	"4Kk7GItynImkzy7r2KDl6HnXgTYcbiTRlTcuBGfYRKuccblQElgnU6oY8+QjUzJbhKyUGRjDrMpSpuwM",
+	"9FwY6LooD7ENmeGWuxTRmbWF88SFnKhNFhRymqJvW4cbLq+vPL199vwW0KzXfjiZZA221LLRg0szB21G",
+	"8jCKPLvqmL0Le1ZpEkC76JpwyeCOJ5ZCpRak7b0CObWzuD+SblrQWmkkLd4Wkoh9QGB4/NSzIRMJSEOH",
+	"i0+kvb66aZxgtNwgDG5BG7f+QT/qR9hCFSB5IYLz4Kgf9Y8cpp+RCB3MyK/+hL+nQPa15slVGpwHL8B6",
+	"13st+XYYRTvCK58XVvEzbImq+DAabWUmbsGHRSpIHbxC0QZjLhjt0kxkUJ2o1I+2vEYzFKngU4P6loPl",
+	"wQcczfuKDTas0kGnI2KMfJliQnD8xFDMWOkUNOuMF0yk3T4jVyNGvyJ2Yq8kjGRBEtVwQKxiU3CmeaKy",
+	"TM1RkJREP4Tcjlqb/FCC4mnOL0HdozY5X7hUxgTq3ECciVxgBzRUDFDzqZIqVxpG0s3lpGp1s9FzcysN",
+	"VotlfmoDX7ky1k9hldedbUlfImgl6VvD4gECs0Y4iP7c6Ty3EeNZVOM0uBWqNLX31lpHQ9uwQlTO75yu",
+	"Vvi86fxe9v6b9z5FvbO/9NqLxT78iiqy9KxbtASNPQmDmjjDZShfN3Tztw1b03nQSKLfh8HxPl1Wc8DU",
+	"6+jhXs3Ex7oC10EvT35YaQC3jLPK3fVa61X1w30YFMrYtni/TJeBtSemCoQ7oE3B2Q6Xi8qW/z5mlaG+",
+	"WRTQDSn47VvHE5FBzCYC8GiaMM7ivMysKLi2B4goeoiqKJiQu2yZD7CjsuKB6QyArcLxIZOAB2b91CUx",
+	"ztHJDimCHrIXV9+zDsG4kZygEnZD9h7G1yH79vU1nTo3V99/TwexCx9D2nfB9+f//+p7prSo6w+RChI6",
+	"bLLMAYm6XokbxqloycXiq6ImYSgrI9KQGeWSeobnwAqR2FIDc+AAkcJcJFWmGBi1Eem5s2kERD2MaJyk",
+	"A4RyFjSaOoM2u80U/UjdXLzVgSQw9luVLtY0ym/hqiLVSG8sJCeV33SaWnZxdZBVHwfFYEdd2AqW3jFr",
+	"E+3RkC1Y73497XT/a9uVbSfvypbPUVQyFOmFF55lkUgy43LqQtaNpFxVOts2v292QG3WikJ3ta/bEcmH",
+	"0eDX58S7Ohz/qGv7Aus9dOx40A4vc/HU6fThTmvFENhtsIfNX68YoX7H+9DYkszDzoeH+3TeSLw+4smG",
+	"fZ7uM9NmIVjTzSPM1XTwfvqA+GJ5aP5Y2VVngC6YsKtmHY16SRl4zryC9HiaajAGz9m07URdImHKETmD",
+	"h87fpmPwHT1fGugV+zTcNJWuffqlwOQLRXv4cKe6xOqR4c++G+0Yx/gKQmqHQ62uy3vvRFAwBc8otkT2",
+	"4VqYP6zunhAswAPKO8wj6b0o9/ScyKFwMRq5kL3ixvaqmwghi1eqrslTHkl8WDXpvRMygZh1jqIhAi7p",
+	"4JG/DtI5jE68M42d6PpI3A3dMC+fX37XZ+8QRfGsujZT+VGuMMCBnM5hFHXP1xLuI+mRCEUemu58hcyW",
+	"wAApcuP3Gc7KxFQqDWYkY0cS3aNYvY9yyPzZbfojOZLvXUCAAsjxPA5ZPMN/JsLif1PNb4Vd4E+trCvU",
+	"iieZKOJwJPHtwiQ8o6fjrNQx3ZBJC40TsxRcURitADdEg1GlTqAqqVFzGY5kHSKkw9wFzCHn0orE9NkV",
+	"Va7XG0kOrlmCUzfgEzOSIiXgSbFGLpUUCc9WBMnBRKGdL+xyBt7H89GnkVSaZTCxTJU2ZKmqKmctaF9o",
+	"ZqEwTJfSVU1MxB1VohA+1mDEJxhJdLKJf92QOaaFDFkWsppfIUNu9ZHhREaMEqhdUMAN4t1ERYXLVXEc",
+	"jSaU7LPvmqx1Ea/EF0nheGNANo1kKal2iuor5j6ZL7RnGhrj1Ns8koQq29+or+LMiKlEAPURFiFtoUuS",
+	"uE2rFHYkl4xmEiA1LDZiGrOOAZ9MqBuQ94LqYNgwOmpD1i/AVlZ7p4vfXtXNOuiNGSeGXV+f7lQJxdt5",
+	"NHSN5CPgZuIDbgpILCMaVkK2lBFrrRFf98pdNOB0cHb4ucGBLXdbdqxj5tfhVr59Ga1XY/59hL9U80Z1",
+	"SA64pRy5/M+/oUCP1V3opG6s0MZocFp2PpIxHvdcSHRb0YmTRqSA+ADXgtK2vpqQxYm6BY0dsgy13bqa",
+	"Tq382vHtJFNzdMibZgvbx2hBwCYzoECQsE7q2tgz2RYECjzJjVzr8gnRhg6WyLLW8p02twwteBUOcix0",
+	"dTATYb/xi6Wt3baTfpHbyAUEAU1qqwdSaXe9QZX0P3DKF89d2pje+kf02z+n1v45/abn+6z1WaaSj3Nh",
+	"oLZfKOQpTDXsugKChrN9bVG9qCg8i8LBaRQePo0+7COyrwUFtgmB4e5l2YJ14hma6lt0pRP/5DbuUgEo",
+	"Cm4nnt3S2d6wwXK6jXC09Fu2RCoJzVS9+xO34Bb/v92Lm99pVdQJtVKzzltI+uxpdMayMufdC8azYsbR",
+	"tn+Ewu6QHXcStZPqk6iemLFSGXDZRs0LXhojuKTzzAkzQnwxzXmIu+zOL2/RLljkag7l1ognDrN10zfT",
+	"Y82gbMN6RS33mTbR/q1IfM2oszEXHlhlAq1u42Tu+Fh9WibkwWgE45B6m0zh77lDPrOYSo9nDvL52MO2",
+	"tabFlqUOdi512Gqmty/UJczCtRN7BRnNd538I/kRFi5eVsqCpymkbMwNnAxLnbGXry+f9d69vMSD0jtz",
+	"ZMUILjjjhuDAzhA8xH+MwxqkURaNEU8axDBDPjUbLxiyyQFql3LFjj++fdUDmSgkovNCPTEsLnXW/7O7",
+	"Tvac3qCuQn/aH8m46Sr+sbarozKKDk9m3xxGkfs5x59xn8WUkMN140RxRepIvlCs4MlHtNHxVNhZOe4n",
+	"KkdQnrp/sE/Mcv6RMFzeZ8/veGKzhcurmAKyjHLHoKmewnGB+9XPVEbVxVwulqk61okvkFsjmfMMdwxS",
+	"BibhBYSUv8sLu2Cxo9/9G3fr2159dr3kKO0HAoeR1GDQrPo7SQ76OlpiuhRuY8YzJSEkEOc0detRacQ0",
+	"2HIzfCUT8cvw6L71cvhmEQqOnDID7lxskVW3mJVKa4cdlR7JFCZComDEvZ5bjkFZMGUyo6yWnZX5mALh",
+	"IxnPvzk8Pqklofq5PHvR8/BQViqHZvvspoWkkXSZa9IvYQmIaAdnyMO5YApdBa9aRD9KC10cNy6S7z1X",
+	"AneecMQppcSGkNaJwebKetg67oaUcFu4/eIedXPDSlPyrM/oTporqyd18rA72r6rbvitG+t29cNPy92N",
+	"wqPBfvv7w4oPHfpPKXxDUfhexg15nM1nMXHHP+pROOouXv++wqFX96pr1BtEh0dxn3XeqJH0SN5XbcxA",
+	"wzl7N+fTKWj245Uv6DcgU9w62kKgBPgouNELJuxIqtKOAqckZob4kk00n+YgEasbCzytc3ouDt3vLpm7",
+	"ftfbfWdi5x3vDa0oCsT8zp93MiKaoNFYkWXLm3DkJCu9Gu/YvI9+vPM++l5ktkWTlmpx0LxG37Kqxrcd",
+	"LthRNFxdFC4HfW8ftmdGyAQ2V3G0cxWroZydy3k4MVqHYT43kdOat2hEgdbC9u4mZm/5JZZd8fiVr7ZU",
+	"n0/pNb6fsqvzyrdWGt8R2Sth0JSuB7MGzW+A+KzIya/G3lUrs+pgrd1hOaJLrL8R9lcZ3vpTNDs7Nz9b",
+	"87h7d9QWO3+jLMt9s4vG5zCeGJaogq4aJaXWaDTX9mDoTVFjD/5TpPiLkgRHj33lq6p/W8EcrAk5EKi0",
+	"wA6Eiw53eIhI2EKYuhJS6c3PC4ArnybYTsjCX3777ETH0JmIBzs07sxT7u7k0a/Uue9DWa6tYWNYqLXS",
+	"DsQWm3fnNgzPv6D+98u842MufCW875HUjN/CzsuYORVc0v1vftdz4YGeaxu7Dwp8lQKfm7UkU/MOaLVO",
+	"yjkIyzou0J+GFH0s8IeLVqUuzk9P1kL9GtLulgKh1Qj3Q6Cquh3zYS0RelBVmG6rkXQ9sdHXqtWoFCIH",
+	"y1Nu+ZcnWn/DOdNaoi7XvxNWLfvfLwa+erZf7dU2EfihAHl5ffWndz+8+VeFoKUiaHPD/XwsVUnp/SWG",
+	"k/c3lM99lIY1hkAf1hPaUgtbrXjB82yPFf/X5etXn7fiauBmdG7NfalWd9SP6hU2btx8PmuQyn1YEzp4",
+	"O/EfKEBOzbWwFmQ7s6ggamf99Fts8XXKp2lqRB10PjCr+WQikn5DAR/vozKWudqxDh3mQk5DZmaltfTJ",
+	"STWX7lhgKRQgU5AJwdpGirW7vnu4ONEs/AbpwwtrY1AhUPvu3dLdp7+I6l53awVFXQrnvmhBwUTD4usf",
+	"3t2wlRHikOSmNFQkTuHDo0TkU2Z0Qn9A3B/JS+tKp4dhdHbi7yBe1LCvE8syy+JudTmRQk94xNN0VGY6",
+	"ku5CnRMnQv8I03GV5+7jHFoLqtVopvZXDlr3mZY6kV/lnSlu6usj1ms4KHxzFA235JQbt8geyiw/U3nO",
+	"ewawEX3Mae1m0H4XfY6Wt3zCs3AQhYNBODgMB0fhYBgOjj9gjyJTKdQJl7aAnL9ys+tLHzsuEO24MFTf",
+	"79x+W8jYBd3cwHGDPWI+9M24PdrRpyf3aOc+57ZHQ//dyP2mrq74Pdj2tZB7NeN3+zRbv8D3eRG0x45Q",
+	"OUsCKZsBtzkvvo6P/sUBh86Kbej+JgMQXxxD+BLP+KuA4LfgyztNzrOMuZPI3/Tzl5RcCowSjl7S0ANr",
+	"nIVOEHdcpnCTGFYWiCMGYTQ8DY+fVueWG9oly3s5R++snkhNRjKmIhoqWSEbElcfh2TumKuHqW7bN+98",
+	"tp00jpzVw2b77YAvx1Qtl6K/qDL/Uc3Gb1Q5/pMqzL+uIssyBy2SSpWVZjm3WtztpcGuqljfVqCLPsAR",
+	"HNDh5htvlGlwy5dCxU19e2xZKeRGb6+xchGcTIw114tzf9UnZJkw1lcS+zJQqmBeueHVmML76e1T4Cgi",
+	"oXQvZJNz5u6r1mUOa85bY1QC+fcf7v8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

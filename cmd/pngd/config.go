@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,11 +38,14 @@ type Config struct {
 	QueueTimeout     time.Duration
 	SigningKey       string
 
-	MemoryBudget int64
-	MaxJPEGScans int
-	MinBodyRate  int64
-	BodyGrace    time.Duration
-	DrainDelay   time.Duration
+	MemoryBudget      int64
+	DerivedStoreBytes int64
+	PresetsFile       string
+	PresetsOnly       bool
+	MaxJPEGScans      int
+	MinBodyRate       int64
+	BodyGrace         time.Duration
+	DrainDelay        time.Duration
 }
 
 // baselineBytes is the part of the memory budget that is neither cache nor
@@ -107,6 +111,7 @@ func DefaultConfig() Config {
 		QueueTimeout:      10 * time.Second,
 		MemoryBudget:      defaultMemoryBudget(),
 		MaxJPEGScans:      100,
+		DerivedStoreBytes: 1 << 30,
 		MinBodyRate:       32 << 10,
 		BodyGrace:         10 * time.Second,
 		DrainDelay:        5 * time.Second,
@@ -137,6 +142,12 @@ func (c Config) Validate() error {
 	}
 	if c.MinBodyRate < 0 {
 		errs = append(errs, fmt.Errorf("min-body-rate must not be negative, got %d", c.MinBodyRate))
+	}
+	if c.DerivedStoreBytes < 0 {
+		errs = append(errs, fmt.Errorf("derived-store-bytes must not be negative, got %d", c.DerivedStoreBytes))
+	}
+	if c.PresetsOnly && c.PresetsFile == "" {
+		errs = append(errs, errors.New("presets-only needs -presets: without presets there is nothing to serve unsigned"))
 	}
 	if c.MaxJPEGScans <= 0 {
 		errs = append(errs, fmt.Errorf("max-jpeg-scans must be positive, got %d", c.MaxJPEGScans))
@@ -221,6 +232,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&c.MaxQueuedRenders, "max-queued-renders", c.MaxQueuedRenders, "renders waiting for a slot at once; more get 503 (0: 64 per slot)")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", c.QueueTimeout, "how long a render waits for a slot before its request gets 503 with Retry-After")
 	fs.Int64Var(&c.MemoryBudget, "memory-budget", c.MemoryBudget, "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; also Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
+	fs.Int64Var(&c.DerivedStoreBytes, "derived-store-bytes", c.DerivedStoreBytes, "bytes derived images and pyramid levels may take in the store; the least recently used are deleted beyond it (per node on S3: add a lifecycle rule for derived/) (0: no bound)")
+	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
+	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
 	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
 	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
@@ -249,4 +263,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
+}
+
+// presets reads the -presets file: a JSON object of name → query.
+func (c Config) presets() (map[string]string, error) {
+	if c.PresetsFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(c.PresetsFile)
+	if err != nil {
+		return nil, fmt.Errorf("presets: %w", err)
+	}
+	var defs map[string]string
+	if err := json.Unmarshal(data, &defs); err != nil {
+		return nil, fmt.Errorf("presets: %s is not a JSON object of name → query string: %w", c.PresetsFile, err)
+	}
+	return defs, nil
 }

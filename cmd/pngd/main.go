@@ -93,20 +93,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		signingKey = []byte(cfg.SigningKey)
 	}
 
+	presets, err := cfg.presets()
+	if err != nil {
+		return err
+	}
+	lib := library.New(st, library.Options{
+		CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
+		DerivedStoreBytes: cfg.DerivedStoreBytes,
+	})
+	// Count the derived images already stored, so that the quota bounds
+	// them too; in the background, since a large bucket lists slowly.
+	go func() {
+		if err := lib.ScanDerived(ctx); err != nil {
+			log.Warn("derived images already in the store were not counted against -derived-store-bytes", "err", err)
+		}
+	}()
+
 	var draining atomic.Bool
 	handler, err := httpapi.NewHandler(httpapi.Config{
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Renders:      renders,
-		Memory:       memory,
-		MaxJPEGScans: cfg.MaxJPEGScans,
-		MinBodyRate:  cfg.MinBodyRate,
-		BodyGrace:    cfg.BodyGrace,
-		StallTimeout: cfg.WriteTimeout,
-		SigningKey:   signingKey,
-		Logger:       log,
-		Library: library.New(st, library.Options{
-			CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
-		}),
+		MaxBodyBytes:         cfg.MaxBodyBytes,
+		Renders:              renders,
+		Memory:               memory,
+		MaxJPEGScans:         cfg.MaxJPEGScans,
+		MinBodyRate:          cfg.MinBodyRate,
+		BodyGrace:            cfg.BodyGrace,
+		StallTimeout:         cfg.WriteTimeout,
+		SigningKey:           signingKey,
+		Logger:               log,
+		Library:              lib,
+		Presets:              presets,
+		PresetsOnly:          cfg.PresetsOnly,
 		MaxUploadBytes:       cfg.MaxUploadBytes,
 		MaxSourcePixels:      cfg.MaxSourcePixels,
 		MaxConcurrentUploads: cfg.MaxUploads,

@@ -49,16 +49,24 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 // its own, with a strong ETag made from the source's id and p's canonical
 // form, and the stored image's Last-Modified. Parameters that change
 // nothing name the stored image itself.
-func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params) (gen.GetImageResponseObject, error) {
+//
+// A signature is checked when the server signs URLs or serves only presets
+// to unsigned requests, unless p restates the defaults (the original, which
+// is public) or came from a preset alone (presetOnly).
+func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params, presetOnly bool) (gen.GetImageResponseObject, error) {
 	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
-		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
-	if s.cfg.SigningKey != nil {
-		if u := requestURL(ctx); u == nil || !sign.Verify(s.cfg.SigningKey, u.EscapedPath(), u.RawQuery) {
-			return gen.GetImage403ApplicationProblemPlusJSONResponse(problem(http.StatusForbidden,
-				"this server signs its image URLs: transform parameters need a sig that matches the path and query exactly (see `pngd sign`)")), nil
+	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {
+		u := requestURL(ctx)
+		if s.cfg.SigningKey == nil || u == nil || !sign.Verify(s.cfg.SigningKey, u.EscapedPath(), u.RawQuery) {
+			detail := "this server signs its image URLs: transform parameters need a sig that matches the path and query exactly (see `pngd sign`)"
+			if s.cfg.PresetsOnly {
+				detail = "this server serves only its presets (?preset=name) to unsigned requests: other transform parameters need a sig that matches the path and query exactly (see `pngd sign`)"
+			}
+			return gen.GetImage403ApplicationProblemPlusJSONResponse(problem(http.StatusForbidden, detail)), nil
 		}
 	}
 

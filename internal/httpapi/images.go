@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,8 +200,18 @@ func (s *Server) decodeLimits() imaging.Limits {
 // the same semantics over bytes in memory.
 func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (gen.GetImageResponseObject, error) {
 	q := req.Params
+	presetOnly := false
+	if q.Preset != nil {
+		p, ok := s.presets[*q.Preset]
+		if !ok {
+			return gen.GetImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(s.unknownPreset(*q.Preset))}, nil
+		}
+		presetOnly = !hasTransform(q)
+		q = withPreset(q, p)
+		req.Params = q
+	}
 	if p, ok := transform(q); ok {
-		return s.getDerived(ctx, req, p)
+		return s.getDerived(ctx, req, p, presetOnly)
 	}
 	if !isHead(ctx) && q.Range == nil && q.IfNoneMatch == nil && q.IfModifiedSince == nil {
 		return s.getWholeImage(ctx, req.Id)
@@ -287,6 +299,13 @@ func (s *Server) getWholeImage(ctx context.Context, id string) (gen.GetImageResp
 	return gen.GetImage200ImagepngResponse{Body: f, ContentLength: f.Size(), Headers: gen.GetImage200ResponseHeaders{
 		ETag: im.ETag(), CacheControl: immutable, LastModified: f.ModTime().UTC().Format(http.TimeFormat), AcceptRanges: "bytes",
 	}}, nil
+}
+
+func (s *Server) unknownPreset(name string) string {
+	if len(s.presets) == 0 {
+		return fmt.Sprintf("query parameter \"preset\": this server has no presets, so none is named %q", name)
+	}
+	return fmt.Sprintf("query parameter \"preset\": no preset is named %q; this server has %s", name, strings.Join(slices.Sorted(maps.Keys(s.presets)), ", "))
 }
 
 func notFound(id string) gen.NotFoundApplicationProblemPlusJSONResponse {

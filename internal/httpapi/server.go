@@ -75,6 +75,12 @@ type Config struct {
 	MinBodyRate int64
 	// BodyGrace is how long a body may take before MinBodyRate applies.
 	BodyGrace time.Duration
+	// Presets are named transforms (name → query, "w=256&h=256&fit=cover"),
+	// asked for with ?preset=name and never needing a sig.
+	Presets map[string]string
+	// PresetsOnly serves unsigned requests presets only: other transform
+	// parameters need a valid sig (and so a SigningKey), or get 403.
+	PresetsOnly bool
 	// StallTimeout cuts a response whose client has accepted no bytes for
 	// this long; a slow one that keeps reading finishes. Zero means no
 	// limit.
@@ -95,6 +101,7 @@ type Server struct {
 	renders  *admit.Gate
 	uploads  *admit.Gate
 	memory   *admit.Budget
+	presets  presets
 	lib      *library.Library
 	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
 }
@@ -154,6 +161,9 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 		lib:     cfg.Library, encode: imaging.EncodePNG,
 	}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
+		return nil, err
+	}
+	if s.presets, err = newPresets(doc, cfg.Presets); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
@@ -48,6 +49,11 @@ type Options struct {
 	// Logger gets failures that do not fail a request, such as a derived
 	// image that could not be persisted. Nil discards them.
 	Logger *slog.Logger
+	// DerivedStoreBytes bounds what derived images and pyramid levels take
+	// in the store; the least recently used go first. Zero means no bound.
+	DerivedStoreBytes int64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // cached is a value of the in-memory cache: a derived PNG, a decoded
@@ -92,6 +98,7 @@ func weigh(_ string, v cached) uint32 {
 // deriver holds what Derive needs besides the store.
 type deriver struct {
 	opts      Options
+	quota     *quota
 	cache     *otter.Cache[string, cached]
 	flights   singleflight.Group
 	renders   atomic.Int64
@@ -111,7 +118,10 @@ func newDeriver(o Options) *deriver {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &deriver{opts: o, cache: otter.Must(&otter.Options[string, cached]{
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &deriver{opts: o, quota: newQuota(o.DerivedStoreBytes, o.Now, o.Logger), cache: otter.Must(&otter.Options[string, cached]{
 		MaximumWeight: uint64(o.CacheBytes), Weigher: weigh,
 	})}
 }
@@ -139,6 +149,15 @@ func levelKey(id string, k int) string {
 // Renders counts the derived images rendered (not found in the cache or
 // the store) since the library was made.
 func (l *Library) Renders() int64 { return l.d.renders.Load() }
+
+// DerivedStoreBytes is the bytes of derived images and pyramid levels this
+// node knows of in the store.
+func (l *Library) DerivedStoreBytes() int64 { return l.d.quota.Bytes() }
+
+// ScanDerived counts the derived objects already in the store, so that the
+// store quota (Options.DerivedStoreBytes) bounds them too. Call it once at
+// start. Errors: store.ErrUnavailable.
+func (l *Library) ScanDerived(ctx context.Context) error { return l.d.quota.scan(ctx, l.store) }
 
 // Abandoned counts the renders stopped part-way because their caller went
 // away.
@@ -196,6 +215,7 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	dk := derivedKey(id, p)
 	data, err := l.readAll(ctx, dk)
 	if err == nil && imaging.IsPNG(data) {
+		l.d.quota.used(dk)
 		return data, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -218,6 +238,8 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	}
 	if _, _, err := l.store.Put(ctx, dk, png, "image/png"); err != nil {
 		l.d.opts.Logger.WarnContext(ctx, "a derived image was not persisted; it will be rendered again elsewhere", "key", dk, "err", err)
+	} else {
+		l.d.quota.added(l.store, dk, int64(len(png)))
 	}
 	return png, nil
 }
@@ -339,6 +361,7 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 	}
 	m, err := l.decode(ctx, levelKey(id, k))
 	if err == nil {
+		l.d.quota.used(levelKey(id, k))
 		l.d.cache.Set(ck, cached{img: m})
 		return m, nil
 	}
@@ -376,9 +399,12 @@ func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, e
 			return nil, fmt.Errorf("encoding pyramid level %d: %w", k, err)
 		}
 		_, _, err = l.store.Put(ctx, levelKey(id, k), buf.Bytes(), "image/png")
+		n := int64(buf.Len())
 		imaging.ReleaseBuffer(buf)
 		if err != nil {
 			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
+		} else {
+			l.d.quota.added(l.store, levelKey(id, k), n)
 		}
 	}
 	return levels, nil
@@ -422,6 +448,7 @@ func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {
 // objects from the store. Failing to remove an object only costs space:
 // Derive's callers check the source first.
 func (l *Library) forget(ctx context.Context, id string) {
+	l.d.quota.forget(derivedPrefix + id + "/")
 	for k := range l.d.cache.Keys() {
 		if len(k) > 2 && strings.HasPrefix(k[2:], id) {
 			l.d.cache.Invalidate(k)

@@ -189,6 +189,12 @@ func (s *Store) List(ctx context.Context, prefix string, cursor []byte, limit in
 		cursor = blob.FirstPageToken
 	}
 	page, next, err := s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
+	// On local disk a listing stats each file it walks, and fails when one
+	// is deleted meanwhile (the derived-store quota evicts while others
+	// list): the same page again no longer has it.
+	for try := 0; try < 3 && gcerrors.Code(err) == gcerrors.NotFound; try++ {
+		page, next, err = s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
+	}
 	if errors.Is(err, io.EOF) {
 		return nil, nil, nil
 	}

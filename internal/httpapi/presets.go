@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/oapi-codegen/runtime"
+
+	"github.com/pngd/pngd/gen"
+)
+
+// presetName is the spec's pattern for preset.
+var presetName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// presets are the operator's named transforms, each checked against the
+// spec as GetImage's query when the server starts, so that a preset that
+// the API would refuse never reaches a request.
+type presets map[string]gen.GetImageParams
+
+// newPresets checks and binds defs (name → query, "w=256&h=256&fit=cover").
+func newPresets(doc *openapi3.T, defs map[string]string) (presets, error) {
+	if len(defs) == 0 {
+		return nil, nil
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	out := presets{}
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
+		query := defs[name]
+		if !presetName.MatchString(name) {
+			return nil, fmt.Errorf("preset %q: a name is 1 to 32 of a-z, 0-9, _ and -, starting with a letter or digit", name)
+		}
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return nil, fmt.Errorf("preset %q: %q is not a query: %w", name, query, err)
+		}
+		for k := range q {
+			if k == "preset" || k == "sig" || !slices.Contains(transformParams, k) {
+				return nil, fmt.Errorf("preset %q: %q is not a transform parameter (%s)", name, k, strings.Join(transformParams, ", "))
+			}
+		}
+		req := httptest.NewRequest(http.MethodGet, "/images/"+strings.Repeat("0", 64)+"?"+query, nil)
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			return nil, err
+		}
+		opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+		if err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}); err != nil {
+			return nil, fmt.Errorf("preset %q: %s", name, validationDetail(err))
+		}
+		p, err := bindTransform(q)
+		if err != nil {
+			return nil, fmt.Errorf("preset %q: %w", name, err)
+		}
+		out[name] = p
+	}
+	return out, nil
+}
+
+// transformParams are GetImage's query parameters that change the image.
+var transformParams = []string{"w", "h", "fit", "gravity", "rotate", "flip", "grayscale", "blur", "dpr"}
+
+// bindTransform binds the transform parameters of q as the generated
+// handler binds a request's.
+func bindTransform(q url.Values) (gen.GetImageParams, error) {
+	var p gen.GetImageParams
+	bind := func(name, typ string, dst any) error {
+		return runtime.BindQueryParameterWithOptions("form", true, false, name, q, dst, runtime.BindQueryParameterOptions{Type: typ})
+	}
+	for _, err := range []error{
+		bind("w", "integer", &p.W), bind("h", "integer", &p.H), bind("fit", "string", &p.Fit),
+		bind("gravity", "string", &p.Gravity), bind("rotate", "integer", &p.Rotate), bind("flip", "string", &p.Flip),
+		bind("grayscale", "boolean", &p.Grayscale), bind("blur", "number", &p.Blur), bind("dpr", "number", &p.Dpr),
+	} {
+		if err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// hasTransform reports whether q sets any transform parameter itself.
+func hasTransform(q gen.GetImageParams) bool {
+	return q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
+		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil
+}
+
+// withPreset fills q's unset transform parameters from preset p.
+func withPreset(q, p gen.GetImageParams) gen.GetImageParams {
+	if q.W == nil {
+		q.W = p.W
+	}
+	if q.H == nil {
+		q.H = p.H
+	}
+	if q.Fit == nil {
+		q.Fit = p.Fit
+	}
+	if q.Gravity == nil {
+		q.Gravity = p.Gravity
+	}
+	if q.Rotate == nil {
+		q.Rotate = p.Rotate
+	}
+	if q.Flip == nil {
+		q.Flip = p.Flip
+	}
+	if q.Grayscale == nil {
+		q.Grayscale = p.Grayscale
+	}
+	if q.Blur == nil {
+		q.Blur = p.Blur
+	}
+	if q.Dpr == nil {
+		q.Dpr = p.Dpr
+	}
+	return q
+}

@@ -1,0 +1,86 @@
+package library
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/store"
+)
+
+// storedDerivedBytes sums what the store holds under derived/.
+func storedDerivedBytes(t *testing.T, st *store.Store) int64 {
+	t.Helper()
+	var n int64
+	var token []byte
+	for {
+		objs, next, err := st.List(context.Background(), derivedPrefix, token, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			n += o.Size
+		}
+		if len(next) == 0 {
+			return n
+		}
+		token = next
+	}
+}
+
+// TestDerivedStoreQuota asks for many distinct derived images, as an
+// attacker varying blur would: the store keeps at most the quota of them,
+// the least recently used go first, and a second library on the same store
+// counts what is already there.
+func TestDerivedStoreQuota(t *testing.T) {
+	st, err := store.Open(context.Background(), "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 64 << 10
+	clock := time.Unix(1_700_000_000, 0)
+	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	l := New(st, Options{DerivedStoreBytes: limit, CacheBytes: 1, Now: now})
+	p, err := Prepare(pngOf(t, 64, 64), imaging.Limits{MaxPixels: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _, err := l.Save(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	keep := imaging.Params{W: 40, Blur: 0.5}
+	for i := range 60 {
+		if _, err := l.Derive(ctx, im.ID, imaging.Params{W: 64, Blur: 1 + float64(i)/10}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Derive(ctx, im.ID, keep); err != nil { // used all along
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for storedDerivedBytes(t, st) > limit && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := storedDerivedBytes(t, st); got > limit || got == 0 {
+		t.Fatalf("derived/ holds %d bytes, want within the %d-byte quota", got, limit)
+	}
+	if got := l.DerivedStoreBytes(); got != storedDerivedBytes(t, st) {
+		t.Errorf("DerivedStoreBytes = %d, the store holds %d", got, storedDerivedBytes(t, st))
+	}
+	// The one used throughout survived.
+	objs, _, _ := st.List(ctx, derivedKey(im.ID, keep.Canonical()), nil, 10)
+	if len(objs) != 1 {
+		t.Errorf("the most recently used derived image was evicted")
+	}
+	// A library started later counts what is in the store.
+	l2 := New(st, Options{DerivedStoreBytes: limit})
+	if err := l2.ScanDerived(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := l2.DerivedStoreBytes(); got != storedDerivedBytes(t, st) {
+		t.Errorf("after ScanDerived: %d bytes, the store holds %d", got, storedDerivedBytes(t, st))
+	}
+}
