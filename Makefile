@@ -14,7 +14,7 @@ TEST_FUZZTIME ?= 20000x
 MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO := .bin/minio
 
-.PHONY: help generate build run test fuzz bench loadtest lint tidy-check
+.PHONY: help generate build run test attack fuzz bench loadtest lint tidy-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ test: $(MINIO) ## every test (contract suite on disk and MinIO, browser, run()),
 
 $(MINIO): ## install the MinIO server the S3 tests run (about 4 minutes, once)
 	GOBIN=$(CURDIR)/.bin $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+attack: ## the attack suite: a real pngd under a 512 MiB budget, each attack's peak RSS (VmHWM) asserted; prints an ATTACK line each
+	$(GO) test -count=1 -tags attack -timeout 20m -v ./internal/attack/
 
 fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seeds also run in `go test`
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/

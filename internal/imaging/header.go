@@ -64,27 +64,51 @@ func (h Header) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
 // count the encoded bytes, which the caller already holds.
 func (h Header) DecodeBytes() int64 {
 	px := float64(h.Pixels())
-	n := px*(h.planes+h.scratch) + 4*px // Normalize's copy
-	if h.Format == JPEG {
-		n += 4 * px // Orient's copy
+	out := float64(h.normalBytes())
+	n := px * (h.planes + h.scratch)
+	if !h.passesThrough() {
+		n += out * px // Normalize's copy
 	}
-	return int64(n) + 256<<10 // Huffman tables, zlib window, row buffers
+	if h.Format == JPEG {
+		n += out * px // Orient's copy
+	}
+	return int64(n) + 4<<20 // Huffman tables, inflate and deflate state, row buffers
+}
+
+// passesThrough reports whether Normalize keeps the decoded image as it is
+// (see Normalize): grey, paletted and (N)RGBA at 8 or 16 bits.
+func (h Header) passesThrough() bool {
+	switch h.Model {
+	case color.GrayModel, color.Gray16Model, color.RGBAModel, color.NRGBAModel, color.RGBA64Model, color.NRGBA64Model:
+		return h.Format != JPEG || h.Model == color.GrayModel
+	}
+	_, paletted := h.Model.(color.Palette)
+	return paletted
+}
+
+// normalBytes is the bytes per pixel of the image Normalize returns.
+func (h Header) normalBytes() int {
+	if h.passesThrough() {
+		return int(modelBytes(h.Model))
+	}
+	return 4
 }
 
 // PrepareBytes is DecodeBytes plus encoding the result as the PNG pngd
-// stores: an output buffer of up to one and a half times the RGBA pixels,
-// and the deflate state.
+// stores: an output buffer of up to one and a half times the normalised
+// pixels, and the deflate state.
 func (h Header) PrepareBytes() int64 {
-	return h.DecodeBytes() + EncodeBytes(h.Width, h.Height, 4)
+	return h.DecodeBytes() + EncodeBytes(h.Width, h.Height, h.normalBytes())
 }
 
 // EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel
 // as PNG allocates: the compressed output, which for noisy pixels is as
-// large as the input, in a buffer that grows by doubling, and the
-// encoder's state.
+// large as the input, in a buffer that grows by doubling (so up to twice
+// that, counting the buffers it outgrew), and the deflate state.
+// TestPrepareBytesBoundsAllocation holds it to what encoding allocates.
 func EncodeBytes(w, h, bpp int) int64 {
 	raw := int64(w) * int64(h) * int64(bpp)
-	return raw + raw/2 + 1<<20
+	return 2*raw + 2<<20
 }
 
 // ReadHeader reads data's header without decoding pixels, and checks it
@@ -132,8 +156,10 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		h.scratch = 1 // the frame, and the LZW output
 	case WebP:
 		h.scratch = 8 // VP8L's transforms each make a copy of the ARGB pixels
-	case TIFF, BMP:
-		h.scratch = h.planes // strips or rows read whole before they are unpacked
+	case TIFF:
+		h.scratch = 3 * h.planes // strips inflated whole, into a buffer that grows by doubling
+	case BMP:
+		h.scratch = h.planes // rows read whole before they are unpacked
 	}
 	return h, nil
 }

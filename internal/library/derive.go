@@ -80,7 +80,7 @@ type source struct {
 // itself, the RGBA copy.
 func (s source) decodeBytes() int64 {
 	px := int64(s.size.X) * int64(s.size.Y)
-	n := s.bytes + px*int64(s.bpp)
+	n := s.bytes + px*int64(s.bpp) + 4<<20 // and the inflate state, row buffers
 	if !s.rgba {
 		n += 4 * px
 	}
@@ -436,12 +436,13 @@ func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer r.Close()
-	data := make([]byte, 0, r.Size())
-	buf := bytes.NewBuffer(data)
-	if _, err := io.Copy(buf, r); err != nil {
+	// Exactly the object's size: a bytes.Buffer would double its
+	// capacity to find EOF after the last byte.
+	data := make([]byte, r.Size())
+	if _, err := io.ReadFull(r, data); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", key, err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // forget drops a source's entries from the in-memory cache and its derived

@@ -1,0 +1,141 @@
+package library
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"runtime"
+	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+
+	"github.com/pngd/pngd/internal/imaging"
+)
+
+// TestPrepareBytesBoundsAllocation: what Prepare allocates (decoding,
+// normalising, orienting, encoding) stays within what the header promised
+// (imaging.Header.PrepareBytes), which is what admission reserves, for
+// every format and pixel layout an upload arrives in.
+func TestPrepareBytesBoundsAllocation(t *testing.T) {
+	const w, h = 1200, 900
+	photo := image.NewNRGBA(image.Rect(0, 0, w, h))
+	x := uint32(1)
+	for i := range photo.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		photo.Pix[i] = byte(x>>24)/4 + byte(i/4%w/8)
+		if i%4 == 3 {
+			photo.Pix[i] = 255
+		}
+	}
+	gray := image.NewGray(photo.Rect)
+	gray16 := image.NewGray16(photo.Rect)
+	rgba64 := image.NewNRGBA64(photo.Rect)
+	for y := range h {
+		for xx := range w {
+			c := photo.NRGBAAt(xx, y)
+			gray.SetGray(xx, y, color.Gray{c.G})
+			gray16.SetGray16(xx, y, color.Gray16{uint16(c.G) * 257})
+			rgba64.SetNRGBA64(xx, y, color.NRGBA64{uint16(c.R) * 257, uint16(c.G) * 257, uint16(c.B) * 257, 0xffff})
+		}
+	}
+	enc := func(f func(*bytes.Buffer) error) []byte {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	cases := map[string][]byte{
+		"png rgb":      enc(func(b *bytes.Buffer) error { return png.Encode(b, photo) }),
+		"png gray":     enc(func(b *bytes.Buffer) error { return png.Encode(b, gray) }),
+		"png gray16":   enc(func(b *bytes.Buffer) error { return png.Encode(b, gray16) }),
+		"png rgb16":    enc(func(b *bytes.Buffer) error { return png.Encode(b, rgba64) }),
+		"jpeg 4:2:0":   enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, photo, &jpeg.Options{Quality: 90}) }),
+		"jpeg gray":    enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, gray, nil) }),
+		"gif":          enc(func(b *bytes.Buffer) error { return gif.Encode(b, photo, nil) }),
+		"bmp":          enc(func(b *bytes.Buffer) error { return bmp.Encode(b, photo) }),
+		"tiff":         enc(func(b *bytes.Buffer) error { return tiff.Encode(b, photo, nil) }),
+		"tiff deflate": enc(func(b *bytes.Buffer) error { return tiff.Encode(b, gray, &tiff.Options{Compression: tiff.Deflate}) }),
+	}
+	for name, data := range cases {
+		hd, err := imaging.ReadHeader(data, imaging.Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := hd.PrepareBytes()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Prepare(data, imaging.Limits{}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		runtime.ReadMemStats(&after)
+		got := int64(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("%-12s allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", name, float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
+		if got > want {
+			t.Errorf("%s: Prepare allocated %d bytes, PrepareBytes promised %d", name, got, want)
+		}
+	}
+}
+
+// TestRenderBytesBoundsAllocation: a cold derive (the pyramid built from
+// the original, or level 0 decoded, then resample, turn, blur, encode)
+// allocates no more than renderBytes, which is what it reserves.
+func TestRenderBytesBoundsAllocation(t *testing.T) {
+	photo := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	x := uint32(7)
+	for i := range photo.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		photo.Pix[i] = byte(x>>26) + byte(i/4%1600/8)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, photo); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []imaging.Params{
+		{W: 256},
+		{W: 1500, Rotate: 90, Blur: 3},
+		{W: 4000, H: 300, Fit: imaging.Fill},
+		{W: 300, H: 300, Fit: imaging.Cover, Grayscale: true},
+	} {
+		l, _ := openLibrary(t)
+		prep, err := Prepare(b.Bytes(), imaging.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, _, err := l.Save(t.Context(), prep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := l.source(t.Context(), im.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := p.Canonical().Plan(src.size, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
+		want := l.renderBytes(im.ID, src, k, plan)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := l.Derive(t.Context(), im.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		got := int64(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("%-40s level %d: allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", p.String(), k, float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
+		if got > want {
+			t.Errorf("%s: Derive allocated %d bytes, renderBytes promised %d", p.String(), got, want)
+		}
+	}
+}
