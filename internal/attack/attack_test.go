@@ -34,6 +34,13 @@ func TestAttacks(t *testing.T) {
 		return im
 	}
 
+	tallSource := tallPNG(t, 1000, 10000)
+	var tall gen.Image
+	fresh := func(t *testing.T) {
+		s = start(t)
+		tall = upload(tallSource)
+	}
+
 	t.Run("64 concurrent 1M-value vector bodies", func(t *testing.T) {
 		fresh(t)
 		body := vectorBody(1 << 20)
@@ -42,12 +49,6 @@ func TestAttacks(t *testing.T) {
 		})
 	})
 
-	tallSource := tallPNG(t, 1000, 10000)
-	var tall gen.Image
-	fresh := func(t *testing.T) {
-		s = start(t)
-		tall = upload(tallSource)
-	}
 	t.Run("wide output of a tall source", func(t *testing.T) {
 		fresh(t)
 		s.attack("8 × GET w=8192&h=1024&fit=fill of a 1000×10000 PNG", []int{200, 503}, func(tl *tally) {

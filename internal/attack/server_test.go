@@ -201,7 +201,7 @@ func (s *server) do(req *http.Request, tl *tally) (*http.Response, []byte) {
 }
 
 // attack runs fn as one attack: the peak RSS is reset before it and read
-// after; a probe checks meanwhile that /healthz answers within a second
+// after; a probe checks meanwhile that /healthz answers within 2 seconds
 // and a small render within its queue timeout; every request fn made must
 // have had an answer, each of the statuses allowed. It returns the peak.
 func (s *server) attack(name string, allowed []int, fn func(tl *tally)) int64 {
@@ -239,7 +239,7 @@ func (s *server) attack(name string, allowed []int, fn func(tl *tally)) int64 {
 	<-probed
 	peak := s.status("VmHWM")
 	cpu := s.cpu() - cpu0
-	t.Logf("ATTACK %-58s peak RSS %4d MiB (budget %d MiB)  CPU %6.1fs  wall %5.1fs  answers %s", name, peak>>20, budget>>20, cpu.Seconds(), elapsed.Seconds(), tl)
+	t.Logf("ATTACK %-58s peak RSS %4d MiB (budget %d MiB)  CPU %6.1fs  wall %5.1fs  slowest /healthz %4dms  answers %s", name, peak>>20, budget>>20, cpu.Seconds(), elapsed.Seconds(), slowest.Milliseconds(), tl)
 	if peak > budget+margin {
 		t.Errorf("%s: peak RSS %d MiB, over the %d MiB budget plus the %d MiB margin", name, peak>>20, budget>>20, margin>>20)
 	}
@@ -251,7 +251,8 @@ func (s *server) attack(name string, allowed []int, fn func(tl *tally)) int64 {
 			t.Errorf("%s: a %d answer; allowed %v", name, status, allowed)
 		}
 	}
-	if slowest > time.Second {
+	// The load generator shares the machine's two cores with pngd.
+	if slowest > 2*time.Second {
 		t.Errorf("%s: /healthz took %v to answer during the attack", name, slowest)
 	}
 	// After: a small render answers at once.

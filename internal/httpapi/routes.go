@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -55,9 +57,16 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/docs/", docs)
-	mux.Handle("/", gate)
+	// Not a ServeMux: it answers a path with dot segments or doubled
+	// slashes with a redirect in text/html, which the spec declares
+	// nowhere. Such a path is not one of pngd's: the gate answers 404.
+	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/docs/") && (path.Clean(p) == p || path.Clean(p)+"/" == p) {
+			docs.ServeHTTP(w, r)
+			return
+		}
+		gate.ServeHTTP(w, r)
+	})
 	return logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux)), nil
 }
 
