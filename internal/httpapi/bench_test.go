@@ -55,7 +55,7 @@ func BenchmarkGetImageHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := library.Prepare(encodeAs(b, "png", testCard(300, 200)), imaging.Limits{MaxPixels: 1 << 20})
+	p, err := library.Prepare(context.Background(), encodeAs(b, "png", testCard(300, 200)), imaging.Limits{MaxPixels: 1 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := library.Prepare(data, lim)
+	p, err := library.Prepare(ctx, data, lim)
 	if err != nil {
 		t.Done()
 		return nil, nil, err

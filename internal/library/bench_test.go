@@ -2,6 +2,7 @@ package library
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -45,7 +46,7 @@ func BenchmarkPrepare(b *testing.B) {
 			b.SetBytes(int64(len(bb.data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Prepare(bb.data, imaging.Limits{MaxPixels: 50_000_000}); err != nil {
+				if _, err := Prepare(context.Background(), bb.data, imaging.Limits{MaxPixels: 50_000_000}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -63,7 +64,7 @@ func BenchmarkDeriveCold(b *testing.B) {
 	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
 		b.Fatal(err)
 	}
-	p, err := Prepare(buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
+	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package library
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/gif"
@@ -72,7 +73,7 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		if _, err := Prepare(data, imaging.Limits{}); err != nil {
+		if _, err := Prepare(context.Background(), data, imaging.Limits{}); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		runtime.ReadMemStats(&after)
@@ -107,7 +108,7 @@ func TestRenderBytesBoundsAllocation(t *testing.T) {
 		{W: 300, H: 300, Fit: imaging.Cover, Grayscale: true},
 	} {
 		l, _ := openLibrary(t)
-		prep, err := Prepare(b.Bytes(), imaging.Limits{})
+		prep, err := Prepare(context.Background(), b.Bytes(), imaging.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

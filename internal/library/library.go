@@ -87,10 +87,15 @@ type Prepared struct {
 // Prepare decodes data in any format imaging.Decode reads and encodes it as
 // the PNG pngd stores, named by the SHA-256 of those bytes. It is CPU- and
 // memory-heavy: callers admit it with imaging.ReadHeader's PrepareBytes
-// first. The errors are imaging.Decode's.
-func Prepare(data []byte, lim imaging.Limits) (*Prepared, error) {
+// first. Decoding cannot be interrupted (lim bounds its worst case); when
+// ctx ends meanwhile, Prepare returns ctx.Err() before encoding. The
+// errors are imaging.Decode's and ctx's.
+func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, error) {
 	img, f, err := imaging.Decode(data, lim)
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b := img.Bounds()

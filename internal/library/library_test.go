@@ -35,12 +35,12 @@ func pngOf(t *testing.T, w, h int) []byte {
 // TestPrepareIsContentAddressed: the id is the SHA-256 of the stored bytes,
 // the same for the same picture, and different for a different one.
 func TestPrepareIsContentAddressed(t *testing.T) {
-	a1, err := Prepare(pngOf(t, 40, 30), imaging.Limits{MaxPixels: 1 << 20})
+	a1, err := Prepare(context.Background(), pngOf(t, 40, 30), imaging.Limits{MaxPixels: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, _ := Prepare(pngOf(t, 40, 30), imaging.Limits{MaxPixels: 1 << 20})
-	b, _ := Prepare(pngOf(t, 41, 30), imaging.Limits{MaxPixels: 1 << 20})
+	a2, _ := Prepare(context.Background(), pngOf(t, 40, 30), imaging.Limits{MaxPixels: 1 << 20})
+	b, _ := Prepare(context.Background(), pngOf(t, 41, 30), imaging.Limits{MaxPixels: 1 << 20})
 	if a1.ID != a2.ID || a1.ID == b.ID || !validID(a1.ID) {
 		t.Errorf("ids: %s, %s, %s", a1.ID, a2.ID, b.ID)
 	}
@@ -53,7 +53,7 @@ func TestPrepareIsContentAddressed(t *testing.T) {
 // images/ are never listed.
 func TestListShowsOnlyImages(t *testing.T) {
 	lib, st := openLibrary(t)
-	p, err := Prepare(pngOf(t, 10, 10), imaging.Limits{MaxPixels: 1 << 20})
+	p, err := Prepare(context.Background(), pngOf(t, 10, 10), imaging.Limits{MaxPixels: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

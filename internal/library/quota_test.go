@@ -42,7 +42,7 @@ func TestDerivedStoreQuota(t *testing.T) {
 	clock := time.Unix(1_700_000_000, 0)
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }
 	l := New(st, Options{DerivedStoreBytes: limit, CacheBytes: 1, Now: now})
-	p, err := Prepare(pngOf(t, 64, 64), imaging.Limits{MaxPixels: 1 << 20})
+	p, err := Prepare(context.Background(), pngOf(t, 64, 64), imaging.Limits{MaxPixels: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
