@@ -15,14 +15,14 @@ import (
 	"github.com/pngd/pngd/internal/library"
 )
 
-// stalledBody sends head, then nothing until the test ends: a client that
+// stalledBody sends head, then nothing until ctx ends: a client that
 // declared a long body and stopped sending it.
-func stalledBody(t *testing.T, head string) io.Reader {
+func stalledBody(ctx context.Context, head string) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.Write([]byte(head))
-		<-t.Context().Done()
-		pw.Close()
+		<-ctx.Done()
+		pw.CloseWithError(ctx.Err())
 	}()
 	return pr
 }
@@ -38,7 +38,7 @@ func TestSlowBodyGets408(t *testing.T) {
 		{"/images", "image/png", "\x89PNG\r\n\x1a\n"},
 	} {
 		for range 2 { // twice: the one upload slot was given back
-			req, err := http.NewRequest(http.MethodPost, srv.URL+tc.path, stalledBody(t, tc.head))
+			req, err := http.NewRequest(http.MethodPost, srv.URL+tc.path, stalledBody(t.Context(), tc.head))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,4 +138,34 @@ func TestJPEGScanLimit(t *testing.T) {
 		t.Errorf("refusing took %v; counting markers should take milliseconds", d)
 	}
 	upload(t, c, srv.URL, "image/jpeg", manyScans(t, 1), 201)
+}
+
+// TestUploadQueueTimeout: an upload waiting for an upload slot longer than
+// the queue timeout gets 503 with Retry-After, not an endless wait behind a
+// slow sender.
+func TestUploadQueueTimeout(t *testing.T) {
+	srv, c := newTestServer(t, Config{MaxConcurrentUploads: 1, QueueTimeout: 300 * time.Millisecond, MinBodyRate: 1, BodyGrace: time.Minute})
+	// A slow sender holds the one slot.
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		defer cancel()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/images", stalledBody(ctx, "\x89PNG\r\n\x1a\n"))
+		req.ContentLength = 1000
+		req.Header.Set("Content-Type", "image/png")
+		if resp, err := http.DefaultClient.Do(req.WithContext(ctx)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	resp, body := do(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/png", string(encodeAs(t, "png", testCard(4, 4)))))
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("upload behind a held slot: status %d, Retry-After %q; want 503 with it; %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("waited %v; the queue timeout is 300ms", d)
+	}
+	<-held
 }

@@ -89,7 +89,42 @@ if [ -n "$IMAGINARY" ]; then
     fi
     echo "$p"; echo "$i"; echo "$p $i" >> "$work/cold"
   done
-  summarise "cold, pngd vs imaginary" 1.0x "$work/cold"; check "$work/cold"
+  summarise "cold, pngd vs imaginary" 3x "$work/cold"; check "$work/cold"
+  echo "pngd peak RSS $(peak)"
+
+  # Fresh: the first derive of a fresh upload, where no pyramid level
+  # exists yet. 48 distinct 2040×2040 JPEGs, uploaded first (not timed),
+  # then each asked for once at w=256, 8 at a time; imaginary shrinks the
+  # same JPEGs from disk. The time to answer all 48, best of 3 sets.
+  mkdir -p "$work/fresh"
+  for n in $(seq 48); do
+    convert -seed "$n" -size 2040x2040 plasma:fractal -blur 0x1.5 -attenuate 0.25 +noise Gaussian -quality 75 "$work/mount/fresh$n.jpg"
+  done
+  fresh() { # file of URLs → seconds to get them all, 8 at a time; each must be 200
+    local start end
+    start=$(date +%s.%N)
+    xargs -P8 -I{} curl -s -o /dev/null -w '%{http_code}\n' '{}' < "$1" > "$work/fresh/codes"
+    end=$(date +%s.%N)
+    grep -vqx 200 "$work/fresh/codes" && { echo "FAIL: fresh: a non-200 answer for $1" >&2; failed=1; }
+    echo "$end - $start" | bc
+  }
+  : > "$work/fresh/times"
+  for set in 1 2 3; do
+    # Each set uploads its own 48 copies (one pixel changed), so that no
+    # level exists, and imaginary reads files it has not read before.
+    : > "$work/fresh/p"; : > "$work/fresh/i"
+    for n in $(seq 48); do
+      convert "$work/mount/fresh$n.jpg" -fill "rgb($set,$n,0)" -draw 'point 0,0' -quality 90 "$work/mount/f$set-$n.jpg"
+      id=$(curl -sf -X POST -H 'Content-Type: image/jpeg' --data-binary "@$work/mount/f$set-$n.jpg" "$P/images" | sed -E 's/.*"id":"([0-9a-f]+)".*/\1/')
+      echo "$P/images/$id?w=256" >> "$work/fresh/p"
+      echo "$I/resize?file=f$set-$n.jpg&width=256&type=png" >> "$work/fresh/i"
+    done
+    tp=$(fresh "$work/fresh/p"); ti=$(fresh "$work/fresh/i")
+    echo "fresh set $set: 48 first derives, pngd ${tp}s, imaginary ${ti}s"
+    echo "$tp $ti" >> "$work/fresh/times"
+  done
+  awk '{ if (NR == 1 || $1 < bp) bp = $1; if (NR == 1 || $2 < bi) bi = $2 }
+       END { printf "fresh, first derive of a new upload: best pngd %.2fs, imaginary %.2fs for 48; pngd at %.2fx imaginary'"'"'s speed; target >= 0.5x\n", bp, bi, bi / bp }' "$work/fresh/times"
   echo "pngd peak RSS $(peak)"
 else
   echo "cold: IMAGINARY is not set; skipping the comparison (see the README)"
