@@ -176,7 +176,7 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := s.renders.Admit(ctx, h.PrepareBytes())
+	t, err := s.renders.Admit(ctx, h.PrepareBytes()+library.PyramidBytes(h.Width, h.Height))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,7 +185,7 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 		t.Done()
 		return nil, nil, err
 	}
-	t.Keep(p.Size)
+	t.Keep(p.Bytes())
 	return p, t, nil
 }
 

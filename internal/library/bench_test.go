@@ -82,3 +82,34 @@ func BenchmarkDeriveCold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDeriveFirst is the first derive of a fresh upload: no pyramid
+// level exists yet, so the stored 2040² original is decoded, halved into
+// its levels (each encoded and stored), and the 256-px output made from
+// one of them. Each iteration uploads a source of its own, untimed.
+func BenchmarkDeriveFirst(b *testing.B) {
+	lib, _ := openLibrary(b)
+	photo := photoLike(2040, 2040)
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		photo.Pix[0] = byte(i) // a picture of its own
+		photo.Pix[1] = byte(i >> 8)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, photo, &jpeg.Options{Quality: 85}); err != nil {
+			b.Fatal(err)
+		}
+		p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := lib.Save(b.Context(), p); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 256}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

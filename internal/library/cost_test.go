@@ -69,7 +69,7 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		want := hd.PrepareBytes()
+		want := hd.PrepareBytes() + PyramidBytes(hd.Width, hd.Height)
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)

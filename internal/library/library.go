@@ -4,6 +4,7 @@
 package library
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -77,19 +78,42 @@ func New(s Store, o Options) *Library { return &Library{store: s, d: newDeriver(
 func key(id string) string { return prefix + id + ".png" }
 
 // Prepared is an upload decoded, made upright and encoded as the PNG to
-// store, not yet stored.
+// store, with its pyramid levels, not yet stored.
 type Prepared struct {
 	Image
 	Format imaging.Format
 	png    []byte
+	levels [][]byte // encoded pyramid levels 1, 2, …
+}
+
+// Bytes is what p holds: the PNG and its levels.
+func (p *Prepared) Bytes() int64 {
+	n := int64(len(p.png))
+	for _, l := range p.levels {
+		n += int64(len(l))
+	}
+	return n
+}
+
+// PyramidBytes is the memory Prepare takes, beyond decoding and encoding
+// the original (imaging.Header.PrepareBytes), to make the pyramid of a w×h
+// upload: an RGBA copy, the halvings, and encoding the largest.
+func PyramidBytes(w, h int) int64 {
+	px := int64(w) * int64(h)
+	if min(w, h) < 2*imaging.MinLevelSide {
+		return 0
+	}
+	return 4*px + 4*px/3 + imaging.EncodeBytes((w+1)/2, (h+1)/2, 4)
 }
 
 // Prepare decodes data in any format imaging.Decode reads and encodes it as
-// the PNG pngd stores, named by the SHA-256 of those bytes. It is CPU- and
+// the PNG pngd stores, named by the SHA-256 of those bytes, and encodes the
+// pyramid levels its derived images start from (so that the first derive
+// of a fresh upload need not decode the original). It is CPU- and
 // memory-heavy: callers admit it with imaging.ReadHeader's PrepareBytes
-// first. Decoding cannot be interrupted (lim bounds its worst case); when
-// ctx ends meanwhile, Prepare returns ctx.Err() before encoding. The
-// errors are imaging.Decode's and ctx's.
+// and PyramidBytes first. Decoding cannot be interrupted (lim bounds its
+// worst case); when ctx ends meanwhile, Prepare returns ctx.Err() before
+// encoding. The errors are imaging.Decode's and ctx's.
 func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, error) {
 	img, f, err := imaging.Decode(data, lim)
 	if err != nil {
@@ -99,24 +123,52 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 		return nil, err
 	}
 	b := img.Bounds()
-	out, err := imaging.EncodeOriginal(imaging.Normalize(img))
+	norm := imaging.Normalize(img)
+	out, err := imaging.EncodeOriginal(norm)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the PNG to store: %w", err)
 	}
 	sum := sha256.Sum256(out)
-	return &Prepared{
+	p := &Prepared{
 		Image:  Image{ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out))},
 		Format: f, png: out,
-	}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	levels, err := imaging.Levels(ctx, imaging.ToRGBA(norm))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range levels {
+		buf, err := imaging.EncodePNG(m)
+		if err != nil {
+			return nil, fmt.Errorf("encoding a pyramid level: %w", err)
+		}
+		p.levels = append(p.levels, bytes.Clone(buf.Bytes()))
+		imaging.ReleaseBuffer(buf)
+	}
+	return p, nil
 }
 
-// Save stores p unless the same image is stored already. It returns the
-// stored image, and whether this call stored it. Errors: store.ErrFull,
-// store.ErrUnavailable.
+// Save stores p unless the same image is stored already, and then its
+// pyramid levels. It returns the stored image, and whether this call
+// stored it. A level that fails to store is logged; the first derive
+// makes it again. Errors: store.ErrFull, store.ErrUnavailable.
 func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 	o, created, err := l.store.Put(ctx, key(p.ID), p.png, "image/png")
 	if err != nil {
 		return Image{}, false, err
+	}
+	if created {
+		for i, data := range p.levels {
+			k := levelKey(p.ID, i+1)
+			if _, _, err := l.store.Put(ctx, k, data, "image/png"); err != nil {
+				l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not stored; the first derive will make it", "key", k, "err", err)
+				continue
+			}
+			l.d.quota.added(l.store, k, int64(len(data)))
+		}
 	}
 	im := p.Image
 	im.Created = o.ModTime
