@@ -54,12 +54,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case getenv("GOGC") == "":
 		debug.SetGCPercent(300)
 	}
-	// The memory budget is the soft limit: the cache, the baseline and the
-	// work admitted live within it, and garbage beyond it makes the
-	// collector work harder instead of the heap grow (make attack checks
-	// peak RSS against it).
+	// The soft limit is nine tenths of the memory budget: the cache, the
+	// baseline and the work admitted live within it, and garbage beyond it
+	// makes the collector work harder instead of the heap grow. The tenth
+	// left is for what RSS holds besides Go's heap accounting: the binary,
+	// and pages freed but not yet returned to the OS (make attack checks
+	// peak RSS against the budget).
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(cfg.MemoryBudget)
+		debug.SetMemoryLimit(cfg.MemoryBudget / 10 * 9)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

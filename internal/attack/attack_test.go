@@ -9,14 +9,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/sign"
 )
 
 // Every attack runs against a pngd of its own with a 512 MiB budget, 64 MiB
@@ -263,3 +266,71 @@ func TestAnonymousWritesNeedAKey(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+// TestSignatureSpellings: on a server that signs URLs, exactly one
+// spelling of a signature verifies, and junk that the query parser would
+// drop cannot ride along on a signed URL.
+func TestSignatureSpellings(t *testing.T) {
+	key := "an attack-suite signing key, 32+ chars"
+	s := start(t, "-signing-key", key)
+	resp, b := s.do(s.req("POST", "/images", "image/png", bytes.NewReader(tallPNG(t, 60, 40))), newTally())
+	if resp == nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %s", resp, b)
+	}
+	var im gen.Image
+	json.Unmarshal(b, &im)
+	signed, err := sign.URL([]byte(key), im.Url+"?w=30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(signed)
+	sig := u.Query().Get("sig")
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, sig[len(sig)-1])
+	var ok atomic.Int32
+	s.attack("4 spellings of a sig, and junk appended to a signed URL", []int{200, 400, 403}, func(tl *tally) {
+		for spare := range 4 {
+			alt := sig[:len(sig)-1] + string(alphabet[last&^3|spare])
+			if resp, _ := s.do(s.req("GET", im.Url+"?w=30&sig="+alt, "", nil), tl); resp != nil && resp.StatusCode == 200 {
+				ok.Add(1)
+			}
+		}
+		for _, junk := range []string{";x=1", "&x=%zz", "&&", "&%"} {
+			if resp, _ := s.do(s.req("GET", im.Url+"?w=30&sig="+sig+junk, "", nil), tl); resp != nil && resp.StatusCode == 200 {
+				t.Errorf("a signed URL with %q appended was served", junk)
+			}
+		}
+	})
+	if ok.Load() != 1 {
+		t.Errorf("%d spellings of the signature were served, want 1", ok.Load())
+	}
+}
+
+// TestDrainOnSIGTERM: after SIGTERM, /readyz answers 503 for the drain
+// delay while everything else is still served; then pngd exits cleanly.
+func TestDrainOnSIGTERM(t *testing.T) {
+	s := start(t, "-drain-delay", "2s")
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	tl := newTally()
+	for path, want := range map[string]int{"/readyz": 503, "/healthz": 200, "/vector_image?values=1,2": 200} {
+		req := s.req("GET", path, "", nil)
+		req.Close = true
+		if resp, _ := s.do(req, tl); resp == nil || resp.StatusCode != want {
+			t.Errorf("GET %s while draining: %v, want %d", path, resp, want)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("pngd exited with %v after SIGTERM, want 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("pngd did not exit within 10 s of SIGTERM")
+	}
+	t.Logf("ATTACK SIGTERM: /readyz 503 while draining, other requests served, exit 0; answers %s", tl)
+}

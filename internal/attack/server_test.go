@@ -109,7 +109,9 @@ func start(t *testing.T, args ...string) *server {
 	s := &server{t: t, cmd: cmd, base: listening.FindStringSubmatch(line)[1], data: data, log: log, c: h.Client(t)}
 	t.Cleanup(func() {
 		s.cmd.Process.Kill()
-		s.cmd.Wait()
+		if s.cmd.ProcessState == nil {
+			s.cmd.Wait()
+		}
 		if t.Failed() {
 			t.Logf("pngd's log (last 4 KB):\n%s", tail(log.String(), 4096))
 		}
