@@ -56,8 +56,13 @@ func (b *minRateBody) Read(p []byte) (int, error) {
 }
 
 // writeTooSlow answers 408 for a body cut by minRateBody, and closes the
-// connection (RFC 9110 §15.5.9).
+// connection (RFC 9110 §15.5.9). It lingers first, as nginx's
+// lingering_close does: the read deadline moves a second on, so that
+// net/http, after sending the answer, reads and drops what the client is
+// still sending before it closes. Closing on unread bytes makes the kernel
+// send a reset, which can destroy the answer before the client reads it.
 func writeTooSlow(w http.ResponseWriter, r *http.Request, rate int64) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Second))
 	w.Header().Set("Connection", "close")
 	writeProblem(w, r, http.StatusRequestTimeout, fmt.Sprintf("the request body arrived slower than %d bytes a second, so it was cut; send it faster, or in smaller pieces", rate))
 }
