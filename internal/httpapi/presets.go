@@ -99,32 +99,21 @@ func hasTransform(q gen.GetImageParams) bool {
 
 // withPreset fills q's unset transform parameters from preset p.
 func withPreset(q, p gen.GetImageParams) gen.GetImageParams {
-	if q.W == nil {
-		q.W = p.W
-	}
-	if q.H == nil {
-		q.H = p.H
-	}
-	if q.Fit == nil {
-		q.Fit = p.Fit
-	}
-	if q.Gravity == nil {
-		q.Gravity = p.Gravity
-	}
-	if q.Rotate == nil {
-		q.Rotate = p.Rotate
-	}
-	if q.Flip == nil {
-		q.Flip = p.Flip
-	}
-	if q.Grayscale == nil {
-		q.Grayscale = p.Grayscale
-	}
-	if q.Blur == nil {
-		q.Blur = p.Blur
-	}
-	if q.Dpr == nil {
-		q.Dpr = p.Dpr
-	}
+	fill(&q.W, p.W)
+	fill(&q.H, p.H)
+	fill(&q.Fit, p.Fit)
+	fill(&q.Gravity, p.Gravity)
+	fill(&q.Rotate, p.Rotate)
+	fill(&q.Flip, p.Flip)
+	fill(&q.Grayscale, p.Grayscale)
+	fill(&q.Blur, p.Blur)
+	fill(&q.Dpr, p.Dpr)
 	return q
+}
+
+// fill sets *dst to src when it is unset.
+func fill[T any](dst **T, src *T) {
+	if *dst == nil {
+		*dst = src
+	}
 }

@@ -92,15 +92,16 @@ func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA 
 		for i := range w {
 			lines[i] = ring[(start+i)%len(ring)]
 		}
-		weighLines(acc, lines[:len(w)], w)
+		weighRows(acc, lines[:len(w)], w)
 		storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
 	}
 	return dst
 }
 
 // weighRows sets dst to the sum of rows weighted by w, four rows a pass so
-// that dst is loaded and stored a quarter as often.
-func weighRows(dst []float32, rows [][]uint8, w []float32) {
+// that dst is loaded and stored a quarter as often. The rows are 8-bit
+// source pixels or float32 rows already scaled horizontally.
+func weighRows[T uint8 | float32](dst []float32, rows [][]T, w []float32) {
 	clear(dst)
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
@@ -114,25 +115,6 @@ func weighRows(dst []float32, rows [][]uint8, w []float32) {
 		wt, r0 := w[i], rows[i][:len(dst)]
 		for j := range dst {
 			dst[j] += wt * float32(r0[j])
-		}
-	}
-}
-
-// weighLines is weighRows for rows already in float32.
-func weighLines(dst []float32, lines [][]float32, w []float32) {
-	clear(dst)
-	i := 0
-	for ; i+4 <= len(w); i += 4 {
-		w0, w1, w2, w3 := w[i], w[i+1], w[i+2], w[i+3]
-		l0, l1, l2, l3 := lines[i][:len(dst)], lines[i+1][:len(dst)], lines[i+2][:len(dst)], lines[i+3][:len(dst)]
-		for j := range dst {
-			dst[j] += w0*l0[j] + w1*l1[j] + w2*l2[j] + w3*l3[j]
-		}
-	}
-	for ; i < len(w); i++ {
-		wt, l0 := w[i], lines[i][:len(dst)]
-		for j := range dst {
-			dst[j] += wt * l0[j]
 		}
 	}
 }
