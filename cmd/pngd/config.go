@@ -231,7 +231,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Int64Var(&c.MaxOutputPixels, "max-output-pixels", c.MaxOutputPixels, "most pixels (width×height) a derived image may have; more get 422")
 	fs.IntVar(&c.MaxQueuedRenders, "max-queued-renders", c.MaxQueuedRenders, "renders waiting for a slot at once; more get 503 (0: 64 per slot)")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", c.QueueTimeout, "how long a render waits for a slot before its request gets 503 with Retry-After")
-	fs.Int64Var(&c.MemoryBudget, "memory-budget", c.MemoryBudget, "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; also Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
+	fs.Int64Var(&c.MemoryBudget, "memory-budget", c.MemoryBudget, "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; nine tenths of it is Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
 	fs.Int64Var(&c.DerivedStoreBytes, "derived-store-bytes", c.DerivedStoreBytes, "bytes derived images and pyramid levels may take in the store; the least recently used are deleted beyond it (per node on S3: add a lifecycle rule for derived/) (0: no bound)")
 	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
