@@ -44,6 +44,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 
 bench: ## Go benchmarks: render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,168 @@
+package pngenc
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"testing"
+)
+
+// images makes one image of each type Encode has a path for, w×h, with
+// content that exercises the colour-type choice: noisy, grey, few colours,
+// translucent.
+func images(w, h int, seed uint64) map[string]image.Image {
+	r := rand.New(rand.NewPCG(seed, 7))
+	rect := image.Rect(3, 2, 3+w, 2+h) // not at the origin
+	nrgba := image.NewNRGBA(rect)
+	rgba := image.NewRGBA(rect)
+	gray := image.NewGray(rect)
+	gray16 := image.NewGray16(rect)
+	n64 := image.NewNRGBA64(rect)
+	r64 := image.NewRGBA64(rect)
+	few := image.NewNRGBA(rect)
+	opaqueGray := image.NewNRGBA(rect)
+	cmyk := image.NewCMYK(rect)
+	pal := image.NewPaletted(rect, color.Palette{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 128}, color.NRGBA{0, 0, 0, 0}})
+	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	for y := rect.Min.Y; y < rect.Max.Y; y++ {
+		for x := rect.Min.X; x < rect.Max.X; x++ {
+			v := uint8(r.IntN(256))
+			nrgba.SetNRGBA(x, y, color.NRGBA{v, uint8(x), uint8(y), uint8(r.IntN(256))})
+			rgba.SetRGBA(x, y, color.RGBA{v / 2, v / 3, v / 4, v})
+			gray.SetGray(x, y, color.Gray{v})
+			gray16.SetGray16(x, y, color.Gray16{uint16(r.IntN(65536))})
+			n64.SetNRGBA64(x, y, color.NRGBA64{uint16(r.IntN(65536)), 7, uint16(x * 300), 0xffff})
+			a := uint16(r.IntN(65536))
+			r64.SetRGBA64(x, y, color.RGBA64{a / 2, a / 3, a, a})
+			few.SetNRGBA(x, y, color.NRGBA{uint8(x % 5 * 40), uint8(y % 7 * 30), 9, uint8(255 - x%3)})
+			opaqueGray.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+			cmyk.SetCMYK(x, y, color.CMYK{v, uint8(x), uint8(y), 30})
+			pal.SetColorIndex(x, y, uint8(r.IntN(3)))
+		}
+	}
+	for i := range ycc.Y {
+		ycc.Y[i] = uint8(r.IntN(256))
+	}
+	for i := range ycc.Cb {
+		ycc.Cb[i], ycc.Cr[i] = uint8(r.IntN(256)), uint8(r.IntN(256))
+	}
+	return map[string]image.Image{
+		"NRGBA": nrgba, "RGBA": rgba, "Gray": gray, "Gray16": gray16, "NRGBA64": n64, "RGBA64": r64,
+		"few colours": few, "opaque grey NRGBA": opaqueGray, "CMYK": cmyk, "Paletted": pal, "YCbCr": ycc,
+	}
+}
+
+// sameImage compares every pixel of b (decoded, at the origin) with a,
+// through non-premultiplied colour at a's depth (8 or 16 bits a channel):
+// what a PNG of a holds, as image/png's own encoder converts it.
+func sameImage(a, b image.Image) error {
+	ab, bb := a.Bounds(), b.Bounds()
+	if ab.Size() != bb.Size() {
+		return fmt.Errorf("size %v, want %v", bb.Size(), ab.Size())
+	}
+	model := color.NRGBAModel
+	switch a.(type) {
+	case *image.Gray16, *image.NRGBA64, *image.RGBA64:
+		model = color.NRGBA64Model
+	}
+	for y := range ab.Dy() {
+		for x := range ab.Dx() {
+			want := model.Convert(a.At(ab.Min.X+x, ab.Min.Y+y))
+			got := model.Convert(b.At(bb.Min.X+x, bb.Min.Y+y))
+			if _, _, _, wa := want.RGBA(); wa == 0 {
+				if _, _, _, ga := got.RGBA(); ga == 0 {
+					continue // transparent: its colour is not kept
+				}
+			}
+			if got != want {
+				return fmt.Errorf("pixel (%d,%d) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+	return nil
+}
+
+// TestRoundTrip: image/png decodes every type, at sizes from 1×1 to
+// strip boundaries ± 1, in both modes, to exactly the input's pixels.
+func TestRoundTrip(t *testing.T) {
+	sizes := [][2]int{{1, 1}, {1, 7}, {7, 1}, {33, 17}, {300, 219}, {300, 220}, {300, 221}}
+	for _, mode := range []Mode{Fast, Stored} {
+		for _, sz := range sizes {
+			for name, m := range images(sz[0], sz[1], uint64(sz[0]*sz[1])) {
+				var buf bytes.Buffer
+				if err := (&Encoder{Mode: mode}).Encode(&buf, m); err != nil {
+					t.Fatalf("%s %v: %v", name, sz, err)
+				}
+				got, err := png.Decode(&buf)
+				if err != nil {
+					t.Fatalf("%s %v mode %d: image/png cannot decode it: %v", name, sz, mode, err)
+				}
+				if err := sameImage(m, got); err != nil {
+					t.Fatalf("%s %v mode %d: %v", name, sz, mode, err)
+				}
+			}
+		}
+	}
+}
+
+// TestDeterministic: the bytes depend on the pixels and the mode only,
+// never on how many strips are deflated at once.
+func TestDeterministic(t *testing.T) {
+	m := images(700, 900, 1)["NRGBA"] // 2.5 MB of rows: ten strips
+	var want []byte
+	for _, workers := range []int{1, 2, 8} {
+		var buf bytes.Buffer
+		if err := (&Encoder{Workers: workers}).Encode(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = buf.Bytes()
+			continue
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("Workers %d wrote other bytes than Workers 1", workers)
+		}
+	}
+}
+
+// TestColourTypes: the smallest lossless colour type is chosen.
+func TestColourTypes(t *testing.T) {
+	ims := images(40, 30, 3)
+	for name, want := range map[string]uint8{
+		"opaque grey NRGBA": ctGray, "Gray": ctGray, "few colours": ctPaletted, "Paletted": ctPaletted,
+		"NRGBA": ctRGBA, "CMYK": ctRGB, "YCbCr": ctRGB, "Gray16": ctGray, "NRGBA64": ctRGB, "RGBA64": ctRGBA,
+	} {
+		var buf bytes.Buffer
+		if err := Encode(&buf, ims[name]); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.Bytes()[25]; got != want {
+			t.Errorf("%s: colour type %d, want %d", name, got, want)
+		}
+	}
+}
+
+func FuzzEncode(f *testing.F) {
+	f.Add(uint16(3), uint16(5), uint64(1), uint8(0))
+	f.Add(uint16(1), uint16(1), uint64(2), uint8(3))
+	f.Fuzz(func(t *testing.T, w, h uint16, seed uint64, kind uint8) {
+		w, h = w%100+1, h%100+1
+		all := images(int(w), int(h), seed)
+		names := []string{"NRGBA", "RGBA", "Gray", "Gray16", "NRGBA64", "RGBA64", "few colours", "opaque grey NRGBA", "CMYK", "Paletted", "YCbCr"}
+		m := all[names[int(kind)%len(names)]]
+		var buf bytes.Buffer
+		if err := Encode(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("does not decode: %v", err)
+		}
+		if err := sameImage(m, got); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
