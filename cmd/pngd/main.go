@@ -115,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	handler, err := httpapi.NewHandler(httpapi.Config{
 		MaxBodyBytes:         cfg.MaxBodyBytes,
 		Renders:              renders,
+		MaxQueuedRenders:     maxQueued,
+		QueueTimeout:         cfg.QueueTimeout, // for the upload queue too
 		Memory:               memory,
 		MaxJPEGScans:         cfg.MaxJPEGScans,
 		MinBodyRate:          cfg.MinBodyRate,

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,14 +37,23 @@ type minRateBody struct {
 	n     int64
 }
 
-func (b bodyRate) wrap(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
+// wrap returns body under the minimum rate, and the request's context
+// with the wrapper in it for writeTooSlow. The clock starts at the first
+// Read, so that time spent waiting for an upload slot is not the sender's.
+func (b bodyRate) wrap(ctx context.Context, w http.ResponseWriter, body io.ReadCloser) (io.ReadCloser, context.Context) {
 	if b.rate <= 0 {
-		return body
+		return body, ctx
 	}
-	return &minRateBody{ReadCloser: body, rc: http.NewResponseController(w), rate: b, start: time.Now()}
+	mb := &minRateBody{ReadCloser: body, rc: http.NewResponseController(w), rate: b}
+	return mb, context.WithValue(ctx, minRateKey{}, mb)
 }
 
+type minRateKey struct{}
+
 func (b *minRateBody) Read(p []byte) (int, error) {
+	if b.start.IsZero() {
+		b.start = time.Now()
+	}
 	due := b.start.Add(b.rate.grace + time.Duration(float64(b.n)/float64(b.rate.rate)*float64(time.Second)))
 	// Unsupported (a test's recorder) means no deadline, which is fine.
 	_ = b.rc.SetReadDeadline(due)
@@ -57,15 +67,31 @@ func (b *minRateBody) Read(p []byte) (int, error) {
 
 // writeTooSlow answers 408 for a body cut by minRateBody, and closes the
 // connection (RFC 9110 §15.5.9). It lingers first, as nginx's
-// lingering_close does: the read deadline moves a second on, so that
-// net/http, after sending the answer, reads and drops what the client is
-// still sending before it closes. Closing on unread bytes makes the kernel
-// send a reset, which can destroy the answer before the client reads it.
+// lingering_close does: closing a connection with unread bytes makes the
+// kernel send a reset, which can destroy the answer before the client has
+// read it, so the answer goes out first and what the client is still
+// sending is read and dropped for a second.
 func writeTooSlow(w http.ResponseWriter, r *http.Request, rate int64) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Second))
 	w.Header().Set("Connection", "close")
 	writeProblem(w, r, http.StatusRequestTimeout, fmt.Sprintf("the request body arrived slower than %d bytes a second, so it was cut; send it faster, or in smaller pieces", rate))
+	// Send the answer now, then read and drop what the client still sends
+	// for up to lingerTime (at most lingerBytes) before the connection
+	// closes.
+	rc := http.NewResponseController(w)
+	if rc.Flush() != nil {
+		return
+	}
+	if mb, ok := r.Context().Value(minRateKey{}).(*minRateBody); ok {
+		_ = rc.SetReadDeadline(time.Now().Add(lingerTime))
+		io.Copy(io.Discard, io.LimitReader(mb.ReadCloser, lingerBytes))
+	}
 }
+
+// How long, and how much, writeTooSlow reads after its answer.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 1 << 20
+)
 
 // writeBusy answers 503 with Retry-After for work that found no room in
 // time.

@@ -186,7 +186,10 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, g.limits.rate.wrap(w, r.Body), limit)
+		// In place: asGet, which the validator reads, is r itself.
+		rb, ctx := g.limits.rate.wrap(r.Context(), w, r.Body)
+		*r = *r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, rb, limit)
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); body.Value.Content.Get(mt) == nil {
 			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here; send %s", r.Header.Get("Content-Type"), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
 			return
