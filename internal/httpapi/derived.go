@@ -20,8 +20,7 @@ import (
 // is false when none is given. Their bounds are the spec's, which the spec
 // gate has checked.
 func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
-	ok = q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
-		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil
+	ok = hasTransform(q)
 	dpr := deref(q.Dpr, 1)
 	if q.W != nil {
 		p.W = int(math.Round(float64(*q.W) * dpr))

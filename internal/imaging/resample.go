@@ -72,7 +72,7 @@ func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA 
 				rows[i] = src.Pix[o : o+len(col)]
 			}
 			weighRows(col, rows[:len(w)], w)
-			hx.rowF(acc, col)
+			scaleRow(hx, acc, col)
 			storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
 		}
 		return dst
@@ -87,7 +87,7 @@ func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA 
 		start, w := vy.at(y)
 		for ; next < start+len(w); next++ {
 			row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+next):]
-			hx.row(ring[next%len(ring)], row)
+			scaleRow(hx, ring[next%len(ring)], row)
 		}
 		for i := range w {
 			lines[i] = ring[(start+i)%len(ring)]
@@ -194,9 +194,10 @@ func (f *filter) at(i int) (int, []float32) {
 	return f.start[i], f.weights[f.off[i]:f.off[i+1]]
 }
 
-// row scales one row of RGBA pixels, src starting at the region's left
-// edge, into dst as float32 channels.
-func (f *filter) row(dst []float32, src []uint8) {
+// scaleRow scales one row of RGBA channels with f, src starting at the
+// region's left edge (8-bit pixels, or float32 channels already filtered
+// vertically), into dst as float32 channels.
+func scaleRow[T uint8 | float32](f *filter, dst []float32, src []T) {
 	for i := range f.start {
 		start, w := f.at(i)
 		s := src[4*start:]
@@ -207,24 +208,6 @@ func (f *filter) row(dst []float32, src []uint8) {
 			g += wt * float32(p[1])
 			b += wt * float32(p[2])
 			a += wt * float32(p[3])
-		}
-		d := dst[4*i : 4*i+4 : 4*i+4]
-		d[0], d[1], d[2], d[3] = r, g, b, a
-	}
-}
-
-// rowF is row for a row already in float32 channels.
-func (f *filter) rowF(dst []float32, src []float32) {
-	for i := range f.start {
-		start, w := f.at(i)
-		s := src[4*start:]
-		var r, g, b, a float32
-		for k, wt := range w {
-			p := s[4*k : 4*k+4 : 4*k+4]
-			r += wt * p[0]
-			g += wt * p[1]
-			b += wt * p[2]
-			a += wt * p[3]
 		}
 		d := dst[4*i : 4*i+4 : 4*i+4]
 		d[0], d[1], d[2], d[3] = r, g, b, a
