@@ -1,7 +1,5 @@
 package pngenc
 
-import "image"
-
 // PNG filter types (PNG §9.2).
 const (
 	ftNone    = 0
@@ -11,90 +9,127 @@ const (
 	ftPaeth   = 4
 )
 
-// filterRow writes cur filtered by ft against prev into dst; bpp is the
-// bytes of one pixel (at least 1).
-func filterRow(dst, cur, prev []byte, ft byte, bpp int) {
+// filters holds one row filtered by each of the five filters, each line
+// led by its filter-type byte, ready for the deflater.
+type filters [5][]byte
+
+func newFilters(rowLen int) *filters {
+	var f filters
+	for ft := range f {
+		f[ft] = make([]byte, rowLen+1)
+		f[ft][0] = byte(ft)
+	}
+	return &f
+}
+
+// best filters cur against prev (zeros above the first row) with the
+// filter libpng's heuristic prefers: the one whose output has the smallest
+// sum of bytes read as signed magnitudes. The five sums are made in one
+// pass that stores nothing; then the chosen filter runs. bpp is the bytes
+// of one pixel, at least 1.
+func (f *filters) best(cur, prev []byte, bpp int) []byte {
+	n := len(cur)
+	prev = prev[:n]
+	var s0, s1, s2, s3, s4 int
+	for i := 0; i < bpp && i < n; i++ {
+		x, b := cur[i], prev[i]
+		// left and upper-left are zero: Sub is None, Paeth is Up.
+		s0 += mag(x)
+		s1 += mag(x)
+		s2 += mag(x - b)
+		s3 += mag(x - b>>1)
+		s4 += mag(x - b)
+	}
+	for i := bpp; i < n; i++ {
+		x, a, b, c := cur[i], cur[i-bpp], prev[i], prev[i-bpp]
+		ia, ib, ic := int(a), int(b), int(c)
+		pa, pb := ib-ic, ia-ic
+		pc := pa + pb
+		pa = (pa ^ (pa >> 63)) - (pa >> 63)
+		pb = (pb ^ (pb >> 63)) - (pb >> 63)
+		pc = (pc ^ (pc >> 63)) - (pc >> 63)
+		p := c
+		if pb <= pc {
+			p = b
+		}
+		if pa <= pb && pa <= pc {
+			p = a
+		}
+		v0, v1, v2, v3, v4 := int(int8(x)), int(int8(x-a)), int(int8(x-b)), int(int8(x-uint8((ia+ib)>>1))), int(int8(x-p))
+		s0 += (v0 ^ (v0 >> 63)) - (v0 >> 63)
+		s1 += (v1 ^ (v1 >> 63)) - (v1 >> 63)
+		s2 += (v2 ^ (v2 >> 63)) - (v2 >> 63)
+		s3 += (v3 ^ (v3 >> 63)) - (v3 >> 63)
+		s4 += (v4 ^ (v4 >> 63)) - (v4 >> 63)
+	}
+	best, bs := 0, s0
+	for ft, s := range [5]int{s0, s1, s2, s3, s4} {
+		if s < bs {
+			best, bs = ft, s
+		}
+	}
+	return f.one(cur, prev, byte(best), bpp)
+}
+
+// none returns cur unfiltered, led by its filter-type byte.
+func (f *filters) none(cur []byte) []byte {
+	copy(f[0][1:], cur)
+	return f[0][:len(cur)+1]
+}
+
+// mag is a filtered byte's magnitude read as a signed byte.
+func mag(v uint8) int {
+	s := int(int8(v))
+	m := s >> 63
+	return (s ^ m) - m
+}
+
+// one filters cur against prev with filter ft alone into its line.
+func (f *filters) one(cur, prev []byte, ft byte, bpp int) []byte {
+	n := len(cur)
+	prev = prev[:n]
+	out := f[ft][1 : n+1]
 	switch ft {
 	case ftNone:
-		copy(dst, cur)
+		copy(out, cur)
 	case ftSub:
-		copy(dst[:bpp], cur[:bpp])
-		for i := bpp; i < len(cur); i++ {
-			dst[i] = cur[i] - cur[i-bpp]
+		copy(out[:bpp], cur[:bpp])
+		for i := bpp; i < n; i++ {
+			out[i] = cur[i] - cur[i-bpp]
 		}
 	case ftUp:
-		for i := range cur {
-			dst[i] = cur[i] - prev[i]
+		for i := range n {
+			out[i] = cur[i] - prev[i]
 		}
 	case ftAverage:
-		for i := range bpp {
-			dst[i] = cur[i] - prev[i]/2
+		for i := 0; i < bpp && i < n; i++ {
+			out[i] = cur[i] - prev[i]>>1
 		}
-		for i := bpp; i < len(cur); i++ {
-			dst[i] = cur[i] - uint8((int(cur[i-bpp])+int(prev[i]))/2)
+		for i := bpp; i < n; i++ {
+			out[i] = cur[i] - uint8((uint(cur[i-bpp])+uint(prev[i]))>>1)
 		}
 	case ftPaeth:
-		for i := range bpp {
-			dst[i] = cur[i] - prev[i] // paeth(0, up, 0) is up
+		for i := 0; i < bpp && i < n; i++ {
+			out[i] = cur[i] - prev[i]
 		}
-		for i := bpp; i < len(cur); i++ {
-			dst[i] = cur[i] - paeth(cur[i-bpp], prev[i], prev[i-bpp])
-		}
-	}
-}
-
-// paeth is the Paeth predictor (PNG §9.4).
-func paeth(a, b, c uint8) uint8 {
-	p := int(a) + int(b) - int(c)
-	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
-	if pa <= pb && pa <= pc {
-		return a
-	}
-	if pb <= pc {
-		return b
-	}
-	return c
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// chooseFilter picks one filter for rows y0..y1 from a sample of at most 8
-// of them: the one whose output has the smallest sum of absolute values
-// (signed bytes), libpng's heuristic, applied per strip instead of per row.
-// Paletted images are not filtered (PNG §12.8).
-func (f format) chooseFilter(b image.Rectangle, rowLen, y0, y1 int) byte {
-	if f.colorType == ctPaletted || f.depth < 8 {
-		return ftNone
-	}
-	step := max(1, (y1-y0)/8)
-	cur, prev, out := make([]byte, rowLen), make([]byte, rowLen), make([]byte, rowLen)
-	var cost [5]int
-	for y := y0; y < y1; y += step {
-		f.row(cur, b.Min.Y+y)
-		if y > 0 {
-			f.row(prev, b.Min.Y+y-1)
-		} else {
-			clear(prev)
-		}
-		for ft := range byte(5) {
-			filterRow(out, cur, prev, ft, f.bpp)
-			s := 0
-			for _, v := range out {
-				s += abs(int(int8(v)))
+		for i := bpp; i < n; i++ {
+			a, b, c := int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])
+			// paeth, inlined by hand: the compiler turns these into
+			// conditional moves.
+			pa, pb := b-c, a-c
+			pc := pa + pb
+			pa = (pa ^ (pa >> 63)) - (pa >> 63)
+			pb = (pb ^ (pb >> 63)) - (pb >> 63)
+			pc = (pc ^ (pc >> 63)) - (pc >> 63)
+			p := c
+			if pb <= pc {
+				p = b
 			}
-			cost[ft] += s
+			if pa <= pb && pa <= pc {
+				p = a
+			}
+			out[i] = cur[i] - uint8(p)
 		}
 	}
-	best := byte(ftNone)
-	for ft := range byte(5) {
-		if cost[ft] < cost[best] {
-			best = ft
-		}
-	}
-	return best
+	return f[ft][:n+1]
 }

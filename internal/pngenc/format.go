@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
+	"sync"
 )
 
 // PNG colour types (PNG §11.2.2).
@@ -23,7 +24,9 @@ type format struct {
 	colorType, depth uint8
 	bpp              int // bytes per complete pixel, at least 1 (for the filters)
 	palette          []rgba8
-	row              func(dst []byte, y int)
+	// rows returns a function writing row y's raw bytes into dst. Each
+	// call gets its own scratch, so strips can be made in parallel.
+	rows func() func(dst []byte, y int)
 }
 
 func (f format) rowBytes(width int) int {
@@ -34,7 +37,7 @@ func (f format) rowBytes(width int) int {
 // analyze picks the smallest lossless colour type for m: one pass over the
 // pixels tells whether they are opaque, grey, and how many colours they
 // have.
-func analyze(m image.Image) format {
+func analyze(m image.Image, workers int) format {
 	b := m.Bounds()
 	w := b.Dx()
 	switch m := m.(type) {
@@ -45,25 +48,25 @@ func analyze(m image.Image) format {
 				n := color.NRGBAModel.Convert(c).(color.NRGBA)
 				p[i] = rgba8{n.R, n.G, n.B, n.A}
 			}
-			return format{colorType: ctPaletted, depth: 8, bpp: 1, palette: p, row: func(dst []byte, y int) {
+			return format{colorType: ctPaletted, depth: 8, bpp: 1, palette: p, rows: one(func(dst []byte, y int) {
 				o := m.PixOffset(b.Min.X, y)
 				copy(dst, m.Pix[o:o+w])
-			}}
+			})}
 		}
 	case *image.Gray:
-		return format{colorType: ctGray, depth: 8, bpp: 1, row: func(dst []byte, y int) {
+		return format{colorType: ctGray, depth: 8, bpp: 1, rows: one(func(dst []byte, y int) {
 			o := m.PixOffset(b.Min.X, y)
 			copy(dst, m.Pix[o:o+w])
-		}}
+		})}
 	case *image.Gray16:
-		return format{colorType: ctGray, depth: 16, bpp: 2, row: func(dst []byte, y int) {
+		return format{colorType: ctGray, depth: 16, bpp: 2, rows: one(func(dst []byte, y int) {
 			o := m.PixOffset(b.Min.X, y)
 			copy(dst, m.Pix[o:o+2*w])
-		}}
+		})}
 	case *image.NRGBA64, *image.RGBA64:
 		return analyze16(m, b)
 	}
-	return analyze8(rowSource8(m), b)
+	return analyze8(rowSource8(m), b, workers)
 }
 
 // rowSource8 returns a function writing row y of m as 8-bit NRGBA.
@@ -123,68 +126,139 @@ func rowSource8(m image.Image) func(dst []uint8, y int) {
 	}
 }
 
-// analyze8 chooses among grey, grey+alpha, paletted, RGB and RGBA at 8
-// bits for rows of NRGBA.
-func analyze8(src func([]uint8, int), b image.Rectangle) format {
-	w := b.Dx()
-	opaque, gray := true, true
-	colors := map[rgba8]uint8{}
-	var order []rgba8
+// stats8 is what decides an 8-bit image's colour type: whether every
+// pixel is opaque, whether every one is grey, and its colours in the order
+// they first appear, while there are at most 256.
+type stats8 struct {
+	opaque, gray bool
+	colors       map[rgba8]uint8 // nil once there are more than 256
+	order        []rgba8
+}
+
+func newStats8() *stats8 {
+	return &stats8{opaque: true, gray: true, colors: map[rgba8]uint8{}}
+}
+
+// scan adds rows y0..y1 of src to s.
+func (s *stats8) scan(src func([]uint8, int), w, y0, y1 int) {
 	row := make([]uint8, 4*w)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
+	last, haveLast := rgba8{}, false
+	for y := y0; y < y1; y++ {
 		src(row, y)
 		for i := 0; i < len(row); i += 4 {
 			c := rgba8{row[i], row[i+1], row[i+2], row[i+3]}
-			opaque = opaque && c.a == 0xff
-			gray = gray && c.r == c.g && c.g == c.b
-			if colors != nil {
-				if _, ok := colors[c]; !ok {
-					if len(colors) == 256 {
-						colors, order = nil, nil
-						continue
-					}
-					colors[c] = uint8(len(colors))
-					order = append(order, c)
-				}
+			s.opaque = s.opaque && c.a == 0xff
+			s.gray = s.gray && c.r == c.g && c.g == c.b
+			if s.colors == nil || (haveLast && c == last) {
+				continue
 			}
+			last, haveLast = c, true
+			s.add(c)
+		}
+		if !s.opaque && !s.gray && s.colors == nil {
+			return // nothing more to learn
 		}
 	}
+}
+
+func (s *stats8) add(c rgba8) {
+	if _, ok := s.colors[c]; ok {
+		return
+	}
+	if len(s.colors) == 256 {
+		s.colors, s.order = nil, nil
+		return
+	}
+	s.colors[c] = uint8(len(s.colors))
+	s.order = append(s.order, c)
+}
+
+// merge adds o, made of rows after s's, to s. The colours keep the order
+// in which they first appear, whatever the split.
+func (s *stats8) merge(o *stats8) {
+	s.opaque = s.opaque && o.opaque
+	s.gray = s.gray && o.gray
+	if o.colors == nil {
+		s.colors, s.order = nil, nil
+	}
+	for _, c := range o.order {
+		if s.colors == nil {
+			break
+		}
+		s.add(c)
+	}
+}
+
+// scanParallel scans rows y0..y1 of src in up to workers bands at once.
+func scanParallel(src func([]uint8, int), w, y0, y1, workers int) *stats8 {
+	bands := max(1, min(workers, (y1-y0)/64))
+	parts := make([]*stats8, bands)
+	var wg sync.WaitGroup
+	for i := range parts {
+		parts[i] = newStats8()
+		lo, hi := y0+(y1-y0)*i/bands, y0+(y1-y0)*(i+1)/bands
+		wg.Go(func() { parts[i].scan(src, w, lo, hi) })
+	}
+	wg.Wait()
+	for _, p := range parts[1:] {
+		parts[0].merge(p)
+	}
+	return parts[0]
+}
+
+// analyze8 chooses among grey, grey+alpha, paletted, RGB and RGBA at 8
+// bits for rows of NRGBA.
+func analyze8(src func([]uint8, int), b image.Rectangle, workers int) format {
+	st := scanParallel(src, b.Dx(), b.Min.Y, b.Max.Y, workers)
+	return st.format(src, b.Dx())
+}
+
+// format is the smallest lossless format for rows with these stats.
+func (st *stats8) format(src func([]uint8, int), w int) format {
+	opaque, gray, colors, order := st.opaque, st.gray, st.colors, st.order
 	switch {
 	case gray && opaque:
-		return format{colorType: ctGray, depth: 8, bpp: 1, row: rowFunc(src, w, func(dst []byte, px []uint8) {
+		return format{colorType: ctGray, depth: 8, bpp: 1, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
 			for i := range w {
 				dst[i] = px[4*i]
 			}
 		})}
 	case colors != nil:
-		return format{colorType: ctPaletted, depth: 8, bpp: 1, palette: order, row: rowFunc(src, w, func(dst []byte, px []uint8) {
+		return format{colorType: ctPaletted, depth: 8, bpp: 1, palette: order, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
 			for i := range w {
 				dst[i] = colors[rgba8{px[4*i], px[4*i+1], px[4*i+2], px[4*i+3]}]
 			}
 		})}
 	case gray:
-		return format{colorType: ctGrayAlpha, depth: 8, bpp: 2, row: rowFunc(src, w, func(dst []byte, px []uint8) {
+		return format{colorType: ctGrayAlpha, depth: 8, bpp: 2, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
 			for i := range w {
 				dst[2*i], dst[2*i+1] = px[4*i], px[4*i+3]
 			}
 		})}
 	case opaque:
-		return format{colorType: ctRGB, depth: 8, bpp: 3, row: rowFunc(src, w, func(dst []byte, px []uint8) {
+		return format{colorType: ctRGB, depth: 8, bpp: 3, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
 			for i := range w {
 				copy(dst[3*i:3*i+3], px[4*i:4*i+3])
 			}
 		})}
 	}
-	return format{colorType: ctRGBA, depth: 8, bpp: 4, row: func(dst []byte, y int) { src(dst, y) }}
+	return format{colorType: ctRGBA, depth: 8, bpp: 4, rows: one(src)}
 }
 
-// rowFunc makes a row writer from src and a per-row conversion. Each call
-// has its own scratch row, so strips can be made in parallel.
-func rowFunc(src func([]uint8, int), w int, out func(dst []byte, px []uint8)) func([]byte, int) {
-	return func(dst []byte, y int) {
+// one is rows for a row writer that needs no scratch.
+func one(row func(dst []byte, y int)) func() func([]byte, int) {
+	return func() func([]byte, int) { return row }
+}
+
+// rowFunc makes rows from src and a per-row conversion: each row writer
+// it returns has its own scratch row, so strips can be made in parallel.
+func rowFunc(src func([]uint8, int), w int, out func(dst []byte, px []uint8)) func() func([]byte, int) {
+	return func() func([]byte, int) {
 		px := make([]uint8, 4*w)
-		src(px, y)
-		out(dst, px)
+		return func(dst []byte, y int) {
+			src(px, y)
+			out(dst, px)
+		}
 	}
 }
 
@@ -219,14 +293,16 @@ func analyze16(m image.Image, b image.Rectangle) format {
 	default:
 		ct, channels = ctRGBA, []int{0, 1, 2, 3}
 	}
-	return format{colorType: ct, depth: 16, bpp: 2 * len(channels), row: func(dst []byte, y int) {
+	return format{colorType: ct, depth: 16, bpp: 2 * len(channels), rows: func() func([]byte, int) {
 		px := make([]uint16, 4*w)
-		src(px, y)
-		o := 0
-		for x := range w {
-			for _, c := range channels {
-				binary.BigEndian.PutUint16(dst[o:], px[4*x+c])
-				o += 2
+		return func(dst []byte, y int) {
+			src(px, y)
+			o := 0
+			for x := range w {
+				for _, c := range channels {
+					binary.BigEndian.PutUint16(dst[o:], px[4*x+c])
+					o += 2
+				}
 			}
 		}
 	}}

@@ -59,13 +59,20 @@ func Encode(w io.Writer, m image.Image) error {
 	return e.Encode(w, m)
 }
 
+func (e *Encoder) workers() int {
+	if e.Workers > 0 {
+		return e.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // Encode writes m to w as PNG.
 func (e *Encoder) Encode(w io.Writer, m image.Image) error {
 	b := m.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 || int64(b.Dx())*int64(b.Dy()) > 1<<32 {
 		return FormatError("invalid image size: " + b.String())
 	}
-	f := analyze(m)
+	f := analyze(m, e.workers())
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	writeIHDR(&out, b.Dx(), b.Dy(), f)
@@ -141,6 +148,7 @@ func writeChunk(w io.Writer, typ string, data []byte) error {
 
 // strip is one strip's deflated rows, their length and Adler-32.
 type strip struct {
+	buf   *bytes.Buffer // pooled; data is its bytes
 	data  []byte
 	raw   int64
 	adler uint32
@@ -155,14 +163,7 @@ func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
 	rowLen := f.rowBytes(b.Dx())
 	rows := max(1, stripBytes/(rowLen+1))
 	n := (height + rows - 1) / rows
-	workers := e.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	level := flate.BestSpeed
-	if e.Mode == Stored {
-		level = 6
-	}
+	workers := e.workers()
 
 	results := make([]chan strip, n)
 	for i := range results {
@@ -177,7 +178,7 @@ func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
 			go func() {
 				defer wg.Done()
 				y0, y1 := i*rows, min((i+1)*rows, height)
-				results[i] <- deflateStrip(f, b, rowLen, y0, y1, level, i == n-1)
+				results[i] <- deflateStrip(f, b, rowLen, y0, y1, e.Mode, i == n-1)
 			}()
 		}
 	}()
@@ -188,13 +189,12 @@ func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
 		<-sem
 		adler = adlerCombine(adler, s.adler, s.raw)
 		data := s.data
-		if i == 0 {
-			data = append([]byte{0x78, 0x01}, data...) // CMF, FLG: deflate, 32K window, no dictionary
-		}
 		if i == n-1 {
 			data = binary.BigEndian.AppendUint32(data, adler)
 		}
-		if err := writeChunk(w, "IDAT", data); err != nil {
+		err := writeChunk(w, "IDAT", data)
+		bufPool.Put(s.buf)
+		if err != nil {
 			// Let the workers still running finish into their buffers.
 			go func() {
 				for j := i + 1; j < n; j++ {
@@ -209,32 +209,138 @@ func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
 	return nil
 }
 
-// deflateStrip filters rows y0..y1 (relative to b) with the filter a sample
-// of them prefers and deflates them, ending with a sync flush, or with the
-// final block for the last strip.
-func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1, level int, last bool) strip {
-	prev := make([]byte, rowLen)
-	cur := make([]byte, rowLen)
+// window is deflate's history: a strip's dictionary is the previous
+// strip's last window bytes of filtered lines.
+const window = 32 << 10
+
+// filteredLines hands the filtered lines of rows y0..y1 (relative to b)
+// to emit as they are made. Each row's filter depends only on that row and
+// the one above, never on where a strip begins, so a strip and the
+// dictionary of the strip after it filter the same row to the same bytes.
+//
+// Stored mode tries the five filters on every row and keeps the line with
+// the smallest sum of signed magnitudes (libpng's heuristic). Fast mode
+// does that on every 8th row only, and filters the rows up to the next one
+// so chosen with the same filter. Paletted rows are not filtered (PNG
+// §12.8).
+func filteredLines(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, emit func(line []byte)) {
+	row := f.rows()
+	prev, cur := make([]byte, rowLen), make([]byte, rowLen)
 	if y0 > 0 {
-		f.row(prev, b.Min.Y+y0-1)
+		row(prev, b.Min.Y+y0-1)
 	}
-	ft := f.chooseFilter(b, rowLen, y0, y1)
-	var buf bytes.Buffer
-	zw, _ := flate.NewWriter(&buf, level)
-	h := adler32.New()
-	line := make([]byte, rowLen+1)
+	fl := newFilters(rowLen)
+	ft := byte(ftNone)
 	for y := y0; y < y1; y++ {
-		f.row(cur, b.Min.Y+y)
-		line[0] = ft
-		filterRow(line[1:], cur, prev, ft, f.bpp)
-		zw.Write(line)
-		h.Write(line)
+		row(cur, b.Min.Y+y)
+		switch {
+		case f.colorType == ctPaletted:
+			emit(fl.none(cur))
+		case mode == Stored || y%fastSample == 0:
+			line := fl.best(cur, prev, f.bpp)
+			ft = line[0]
+			emit(line)
+		default:
+			emit(fl.one(cur, prev, ft, f.bpp))
+		}
 		prev, cur = cur, prev
 	}
+}
+
+// fastSample is how often Fast mode chooses a filter: every this many rows.
+const fastSample = 4
+
+// deflateStrip filters rows y0..y1 and deflates them, ending with a sync
+// flush, or with the final block for the last strip. How depends on the
+// mode and on what the filtered bytes look like (see compress).
+func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, last bool) strip {
+	lp := linesPool.Get().(*[]byte)
+	defer linesPool.Put(lp)
+	lines := (*lp)[:0]
+	zeros, sampled := 0, 0
+	filteredLines(f, b, rowLen, y0, y1, mode, func(line []byte) {
+		if (y0+len(lines)/(rowLen+1))%fastSample == 0 {
+			for _, v := range line[1:] {
+				if v == 0 {
+					zeros++
+				}
+			}
+			sampled += rowLen
+		}
+		lines = append(lines, line...)
+	})
+	dict := func() []byte {
+		if y0 == 0 {
+			return nil
+		}
+		var d []byte
+		from := max(0, y0-(window+rowLen)/(rowLen+1))
+		filteredLines(f, b, rowLen, from, y0, mode, func(line []byte) { d = append(d, line...) })
+		return d[max(0, len(d)-window):]
+	}
+	// Filtered photographs are close to noise around zero: Huffman
+	// coding alone compresses them as well as LZ77 does, several times
+	// faster, and klauspost's fast levels store such blocks nearly raw.
+	// Palette indices, and filtered rows that are mostly zeros (flat
+	// areas), repeat: they need LZ77.
+	lz := f.colorType == ctPaletted || zeros*5 > sampled*4
+	*lp = lines
+	first := y0 == 0
+	var buf *bytes.Buffer
+	switch {
+	case mode == Fast && lz:
+		buf = deflate(lines, flate.BestSpeed, dict(), first, last)
+	case mode == Fast:
+		buf = deflate(lines, flate.HuffmanOnly, nil, first, last)
+	case f.colorType == ctPaletted:
+		// Stored palette indices (heatmaps): the strongest level.
+		buf = deflate(lines, flate.BestCompression, dict(), first, last)
+	default:
+		// Stored: written once, so try both and keep the smaller.
+		buf = deflate(lines, flate.HuffmanOnly, nil, first, last)
+		if z := deflate(lines, storedLevel, dict(), first, last); z.Len() < buf.Len() {
+			bufPool.Put(buf)
+			buf = z
+		} else {
+			bufPool.Put(z)
+		}
+	}
+	return strip{buf: buf, data: buf.Bytes(), raw: int64(len(lines)), adler: adler32.Checksum(lines)}
+}
+
+var (
+	linesPool = sync.Pool{New: func() any { return new([]byte) }}
+	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	// writers holds klauspost/compress writers by level: their state is
+	// hundreds of kilobytes, too much to allocate for every strip.
+	writers sync.Map // level → *sync.Pool of *flate.Writer
+)
+
+// storedLevel is klauspost/compress's level for Stored mode's LZ77 tries.
+const storedLevel = 6
+
+// deflate compresses p with dict as the history, ending with the final
+// block when last, else with a sync flush.
+// The first strip begins with the zlib header. The buffer is pooled.
+func deflate(p []byte, level int, dict []byte, first, last bool) *bytes.Buffer {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if first {
+		buf.Write([]byte{0x78, 0x01}) // CMF, FLG: deflate, 32K window, no preset dictionary
+	}
+	pool, _ := writers.LoadOrStore(level, &sync.Pool{})
+	zw, _ := pool.(*sync.Pool).Get().(*flate.Writer)
+	if zw == nil {
+		zw, _ = flate.NewWriterDict(buf, level, dict)
+	} else {
+		zw.ResetDict(buf, dict)
+	}
+	zw.Write(p)
 	if last {
 		zw.Close()
 	} else {
 		zw.Flush()
 	}
-	return strip{data: buf.Bytes(), raw: int64(y1-y0) * int64(rowLen+1), adler: h.Sum32()}
+	pool.(*sync.Pool).Put(zw)
+	return buf
 }
