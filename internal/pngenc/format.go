@@ -265,15 +265,40 @@ func rowFunc(src func([]uint8, int), w int, out func(dst []byte, px []uint8)) fu
 // analyze16 writes 16-bit images at 16 bits: grey when every pixel is,
 // without alpha when every pixel is opaque.
 func analyze16(m image.Image, b image.Rectangle) format {
-	w := b.Dx()
-	src := func(dst []uint16, y int) {
-		for x := range w {
+	opaque, gray := scan16(m)
+	return format16(m, opaque, gray)
+}
+
+// src16 writes row y of m as 16-bit NRGBA.
+// An 8-bit image's channels are widened exactly (v·257): converting
+// through premultiplied colour would round translucent ones.
+func src16(m image.Image) func(dst []uint16, y int) {
+	b := m.Bounds()
+	if !is16(m) {
+		src := rowSource8(m)
+		return func(dst []uint16, y int) {
+			row := make([]uint8, 4*b.Dx()) // rare: 8-bit frames of a 16-bit animation
+			src(row, y)
+			for i, v := range row {
+				dst[i] = uint16(v) * 0x101
+			}
+		}
+	}
+	return func(dst []uint16, y int) {
+		for x := range b.Dx() {
 			c := color.NRGBA64Model.Convert(m.At(b.Min.X+x, y)).(color.NRGBA64)
 			dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = c.R, c.G, c.B, c.A
 		}
 	}
-	opaque, gray := true, true
-	row := make([]uint16, 4*w)
+}
+
+// scan16 tells whether every pixel of m is opaque and whether every one
+// is grey, at 16 bits.
+func scan16(m image.Image) (opaque, gray bool) {
+	b := m.Bounds()
+	src := src16(m)
+	opaque, gray = true, true
+	row := make([]uint16, 4*b.Dx())
 	for y := b.Min.Y; y < b.Max.Y && (opaque || gray); y++ {
 		src(row, y)
 		for i := 0; i < len(row); i += 4 {
@@ -281,6 +306,13 @@ func analyze16(m image.Image, b image.Rectangle) format {
 			gray = gray && row[i] == row[i+1] && row[i+1] == row[i+2]
 		}
 	}
+	return opaque, gray
+}
+
+// format16 is m written at 16 bits, grey and without alpha as allowed.
+func format16(m image.Image, opaque, gray bool) format {
+	w := m.Bounds().Dx()
+	src := src16(m)
 	var channels []int
 	var ct uint8
 	switch {

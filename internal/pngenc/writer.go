@@ -68,25 +68,51 @@ func (e *Encoder) workers() int {
 
 // Encode writes m to w as PNG.
 func (e *Encoder) Encode(w io.Writer, m image.Image) error {
+	return e.EncodeMeta(w, m, Meta{})
+}
+
+// EncodeMeta writes m to w as PNG with the chunks meta asks for.
+func (e *Encoder) EncodeMeta(w io.Writer, m image.Image, meta Meta) error {
 	b := m.Bounds()
+	if err := checkSize(b); err != nil {
+		return err
+	}
+	f := analyze(m, e.workers())
+	if err := e.writeHead(w, b.Size(), f, meta, nil); err != nil {
+		return err
+	}
+	if err := e.writeIDATs(w, f, b, nil); err != nil {
+		return err
+	}
+	return writeChunk(w, "IEND", nil)
+}
+
+func checkSize(b image.Rectangle) error {
 	if b.Dx() <= 0 || b.Dy() <= 0 || int64(b.Dx())*int64(b.Dy()) > 1<<32 {
 		return FormatError("invalid image size: " + b.String())
 	}
-	f := analyze(m, e.workers())
+	return nil
+}
+
+// writeHead writes the signature, IHDR, the colour and size chunks of
+// meta, PLTE and tRNS, and acTL for an animation.
+func (e *Encoder) writeHead(w io.Writer, size image.Point, f format, meta Meta, actl []byte) error {
+	if err := meta.check(); err != nil {
+		return err
+	}
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
-	writeIHDR(&out, b.Dx(), b.Dy(), f)
+	writeIHDR(&out, size.X, size.Y, f)
+	meta.write(&out)
 	if f.palette != nil {
 		writePLTE(&out, f.palette)
 		writeTRNS(&out, f.palette)
 	}
-	if _, err := w.Write(out.Bytes()); err != nil {
-		return err
+	if actl != nil {
+		writeChunk(&out, "acTL", actl)
 	}
-	if err := e.writeIDATs(w, f, b); err != nil {
-		return err
-	}
-	return writeChunk(w, "IEND", nil)
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // FormatError is an image Encode cannot write.
@@ -129,16 +155,24 @@ func writeTRNS(w *bytes.Buffer, p []rgba8) {
 	writeChunk(w, "tRNS", b)
 }
 
-func writeChunk(w io.Writer, typ string, data []byte) error {
+// writeChunk writes a chunk of type typ whose data is the parts joined.
+func writeChunk(w io.Writer, typ string, parts ...[]byte) error {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
 	var head [8]byte
-	binary.BigEndian.PutUint32(head[:4], uint32(len(data)))
+	binary.BigEndian.PutUint32(head[:4], uint32(n))
 	copy(head[4:], typ)
 	crc := crc32.NewIEEE()
 	crc.Write(head[4:])
-	crc.Write(data)
+	for _, p := range parts {
+		crc.Write(p)
+	}
 	var tail [4]byte
 	binary.BigEndian.PutUint32(tail[:], crc.Sum32())
-	for _, p := range [][]byte{head[:], data, tail[:]} {
+	all := append(append([][]byte{head[:]}, parts...), tail[:])
+	for _, p := range all {
 		if _, err := w.Write(p); err != nil {
 			return err
 		}
@@ -158,7 +192,10 @@ type strip struct {
 // IDAT chunk each: the first begins with the zlib header, the last ends
 // with the combined Adler-32 (RFC 1950). At most Workers strips are in
 // memory at once beyond the one being written.
-func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
+//
+// With seq set, the chunks are fdAT instead, each led by the next sequence
+// number (APNG).
+func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle, seq *uint32) error {
 	height := b.Dy()
 	rowLen := f.rowBytes(b.Dx())
 	rows := max(1, stripBytes/(rowLen+1))
@@ -192,7 +229,13 @@ func (e *Encoder) writeIDATs(w io.Writer, f format, b image.Rectangle) error {
 		if i == n-1 {
 			data = binary.BigEndian.AppendUint32(data, adler)
 		}
-		err := writeChunk(w, "IDAT", data)
+		var err error
+		if seq == nil {
+			err = writeChunk(w, "IDAT", data)
+		} else {
+			err = writeChunk(w, "fdAT", binary.BigEndian.AppendUint32(nil, *seq), data)
+			*seq++
+		}
 		bufPool.Put(s.buf)
 		if err != nil {
 			// Let the workers still running finish into their buffers.

@@ -72,6 +72,12 @@ func sameImage(a, b image.Image) error {
 		for x := range ab.Dx() {
 			want := model.Convert(a.At(ab.Min.X+x, ab.Min.Y+y))
 			got := model.Convert(b.At(bb.Min.X+x, bb.Min.Y+y))
+			if n, ok := b.(*image.NRGBA64); ok && model == color.NRGBAModel {
+				// an 8-bit image written at 16 bits: narrow it exactly,
+				// not through premultiplied colour
+				c := n.NRGBA64At(bb.Min.X+x, bb.Min.Y+y)
+				got = color.NRGBA{uint8(c.R >> 8), uint8(c.G >> 8), uint8(c.B >> 8), uint8(c.A >> 8)}
+			}
 			if _, _, _, wa := want.RGBA(); wa == 0 {
 				if _, _, _, ga := got.RGBA(); ga == 0 {
 					continue // transparent: its colour is not kept
@@ -86,12 +92,15 @@ func sameImage(a, b image.Image) error {
 }
 
 // TestRoundTrip: image/png decodes every type, at sizes from 1×1 to
-// strip boundaries ± 1, in both modes, to exactly the input's pixels.
+// strip boundaries ± 1 (for each type's row length), in both modes, to
+// exactly the input's pixels.
 func TestRoundTrip(t *testing.T) {
-	sizes := [][2]int{{1, 1}, {1, 7}, {7, 1}, {33, 17}, {300, 219}, {300, 220}, {300, 221}}
 	for _, mode := range []Mode{Fast, Stored} {
-		for _, sz := range sizes {
-			for name, m := range images(sz[0], sz[1], uint64(sz[0]*sz[1])) {
+		for name, probe := range images(300, 1, 9) {
+			rows := stripBytes / (analyze(probe, 1).rowBytes(300) + 1)
+			sizes := [][2]int{{1, 1}, {1, 7}, {7, 1}, {33, 17}, {300, rows - 1}, {300, rows}, {300, rows + 1}, {300, 2*rows + 1}}
+			for _, sz := range sizes {
+				m := images(sz[0], sz[1], uint64(sz[0]*sz[1]))[name]
 				var buf bytes.Buffer
 				if err := (&Encoder{Mode: mode}).Encode(&buf, m); err != nil {
 					t.Fatalf("%s %v: %v", name, sz, err)

@@ -1,0 +1,88 @@
+package pngenc
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// goldenSums encodes a fixed set of images, large enough for many strips,
+// in both modes, plus an animation with chunks, and returns the SHA-256 of
+// each output. Workers is left at its default: GOMAXPROCS.
+func goldenSums(t testing.TB) string {
+	ims := images(700, 900, 42)
+	var lines []string
+	for _, name := range []string{"NRGBA", "RGBA", "Gray16", "few colours", "YCbCr"} {
+		for _, mode := range []Mode{Fast, Stored} {
+			var buf bytes.Buffer
+			if err := (&Encoder{Mode: mode}).Encode(&buf, ims[name]); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(buf.Bytes())
+			lines = append(lines, fmt.Sprintf("%s/%d %s", name, mode, hex.EncodeToString(sum[:8])))
+		}
+	}
+	f0 := image.NewNRGBA(image.Rect(0, 0, 700, 900))
+	copy(f0.Pix, ims["NRGBA"].(*image.NRGBA).Pix)
+	var buf bytes.Buffer
+	a := Animation{Width: 700, Height: 900, Loops: 0, Frames: []Frame{{Image: f0, DelayNum: 1}, {Image: images(100, 50, 1)["NRGBA"], DelayNum: 2}}}
+	if err := (&Encoder{}).EncodeAnimation(&buf, a, Meta{ICC: []byte("profile"), Phys: &Phys{X: 1, Y: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	lines = append(lines, "apng "+hex.EncodeToString(sum[:8]))
+	return strings.Join(lines, "\n")
+}
+
+// golden is goldenSums as this version of pngenc writes it. If it changes,
+// stored ids of new uploads change (old objects stay valid): say so in
+// the commit.
+const golden = `NRGBA/0 c1670e471dadc700
+NRGBA/1 505aff6e72173a6e
+RGBA/0 46cf2f268681dbab
+RGBA/1 7ce5f426370ffda7
+Gray16/0 cb4e6749dbb96eb0
+Gray16/1 31918739c17af928
+few colours/0 f944aaa23b5dd65d
+few colours/1 eee5ad8afa2211ca
+YCbCr/0 24b3f72c44c2889b
+YCbCr/1 24b3f72c44c2889b
+apng 70b487635376820e`
+
+// TestGoldenChild prints goldenSums when run by TestGoldenAcrossGOMAXPROCS.
+func TestGoldenChild(t *testing.T) {
+	if os.Getenv("PNGENC_GOLDEN_CHILD") == "" {
+		t.Skip("run by TestGoldenAcrossGOMAXPROCS")
+	}
+	fmt.Printf("GOMAXPROCS=%d\n%s\nEND\n", runtime.GOMAXPROCS(0), goldenSums(t))
+}
+
+// TestGoldenAcrossGOMAXPROCS runs this test binary again under GOMAXPROCS
+// 1, 2 and 8: two nodes with different core counts must write the same
+// bytes (stored ids are their SHA-256), and they must be the golden ones.
+func TestGoldenAcrossGOMAXPROCS(t *testing.T) {
+	for _, procs := range []string{"1", "2", "8"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestGoldenChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "PNGENC_GOLDEN_CHILD=1", "GOMAXPROCS="+procs)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("GOMAXPROCS=%s: %v\n%s", procs, err, out)
+		}
+		s := string(out)
+		head := "GOMAXPROCS=" + procs + "\n"
+		i, j := strings.Index(s, head), strings.Index(s, "\nEND")
+		if i < 0 || j < 0 {
+			t.Fatalf("GOMAXPROCS=%s: unexpected output\n%s", procs, out)
+		}
+		if got := s[i+len(head) : j]; got != golden {
+			t.Errorf("GOMAXPROCS=%s wrote other bytes than the golden ones:\n%s\nwant\n%s", procs, got, golden)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package pngenc
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+)
+
+// Meta is what a PNG says about its pixels besides the pixels: the colour
+// space and the physical pixel size. Its zero value writes none of it.
+// Encode writes nothing else: no text and no time chunks.
+type Meta struct {
+	// ICC is an ICC profile, written compressed in iCCP; ICCName names it
+	// (1 to 79 Latin-1 characters; "ICC profile" when empty). PNG allows
+	// no sRGB chunk beside it.
+	ICC     []byte
+	ICCName string
+	// SRGB writes an sRGB chunk with Intent as its rendering intent
+	// (0 perceptual, 1 relative colorimetric, 2 saturation, 3 absolute).
+	SRGB   bool
+	Intent uint8
+	// Gamma is gAMA's value, the gamma times 100000; zero writes none.
+	Gamma uint32
+	// Chroma is cHRM's white point and primaries, each times 100000:
+	// white x, y, red x, y, green x, y, blue x, y. Nil writes none.
+	Chroma *[8]uint32
+	// Phys is pHYs; nil writes none.
+	Phys *Phys
+}
+
+// Phys is pixels per unit along x and y; the unit is the metre when
+// Metre is set, else unknown (only the aspect ratio is meant).
+type Phys struct {
+	X, Y  uint32
+	Metre bool
+}
+
+func (m Meta) check() error {
+	switch {
+	case m.ICC != nil && m.SRGB:
+		return FormatError("an ICC profile and sRGB together (PNG §11.3.3.5)")
+	case len(m.ICCName) > 79:
+		return FormatError("ICC profile name longer than 79 bytes")
+	case m.SRGB && m.Intent > 3:
+		return FormatError("sRGB rendering intent out of range")
+	}
+	for i := range len(m.ICCName) {
+		if c := m.ICCName[i]; c < 32 || c > 126 {
+			return FormatError("ICC profile name is not printable Latin-1")
+		}
+	}
+	return nil
+}
+
+// write appends the chunks m asks for, in the order PNG wants them before
+// PLTE.
+func (m Meta) write(w *bytes.Buffer) {
+	if m.ICC != nil {
+		name := m.ICCName
+		if name == "" {
+			name = "ICC profile"
+		}
+		var z bytes.Buffer
+		z.WriteString(name)
+		z.Write([]byte{0, 0}) // name terminator, compression method 0 (zlib)
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+		zw.Write(m.ICC)
+		zw.Close()
+		writeChunk(w, "iCCP", z.Bytes())
+	}
+	if m.SRGB {
+		writeChunk(w, "sRGB", []byte{m.Intent})
+	}
+	if m.Gamma != 0 {
+		writeChunk(w, "gAMA", binary.BigEndian.AppendUint32(nil, m.Gamma))
+	}
+	if m.Chroma != nil {
+		var b []byte
+		for _, v := range m.Chroma {
+			b = binary.BigEndian.AppendUint32(b, v)
+		}
+		writeChunk(w, "cHRM", b)
+	}
+	if m.Phys != nil {
+		b := binary.BigEndian.AppendUint32(nil, m.Phys.X)
+		b = binary.BigEndian.AppendUint32(b, m.Phys.Y)
+		unit := byte(0)
+		if m.Phys.Metre {
+			unit = 1
+		}
+		writeChunk(w, "pHYs", append(b, unit))
+	}
+}

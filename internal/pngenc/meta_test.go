@@ -1,0 +1,256 @@
+package pngenc
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"io"
+	"slices"
+	"testing"
+)
+
+type chunk struct {
+	typ  string
+	data []byte
+}
+
+// chunks splits a PNG into its chunks, checking each CRC.
+func chunks(t *testing.T, p []byte) []chunk {
+	t.Helper()
+	if !bytes.HasPrefix(p, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatal("no PNG signature")
+	}
+	p = p[8:]
+	var out []chunk
+	for len(p) > 0 {
+		if len(p) < 12 {
+			t.Fatalf("truncated chunk: %d bytes", len(p))
+		}
+		n := binary.BigEndian.Uint32(p)
+		c := chunk{string(p[4:8]), p[8 : 8+n]}
+		if crc32.ChecksumIEEE(p[4:8+n]) != binary.BigEndian.Uint32(p[8+n:]) {
+			t.Fatalf("%s: bad CRC", c.typ)
+		}
+		out = append(out, c)
+		p = p[12+n:]
+	}
+	return out
+}
+
+func types(cs []chunk) []string {
+	var ts []string
+	for _, c := range cs {
+		ts = append(ts, c.typ)
+	}
+	return slices.Compact(ts)
+}
+
+// TestMeta: each chunk Meta asks for is written, in PNG's order, with the
+// values given; the ICC profile decompresses to the same bytes; image/png
+// still decodes the pixels.
+func TestMeta(t *testing.T) {
+	profile := bytes.Repeat([]byte("not really an ICC profile "), 40)
+	m := images(20, 10, 5)["few colours"]
+	cases := []struct {
+		meta Meta
+		want []string
+	}{
+		{Meta{}, []string{"IHDR", "PLTE", "tRNS", "IDAT", "IEND"}},
+		{Meta{ICC: profile, ICCName: "Display P3", Phys: &Phys{X: 2835, Y: 2835, Metre: true}}, []string{"IHDR", "iCCP", "pHYs", "PLTE", "tRNS", "IDAT", "IEND"}},
+		{Meta{SRGB: true, Intent: 1, Gamma: 45455, Chroma: &[8]uint32{31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000}}, []string{"IHDR", "sRGB", "gAMA", "cHRM", "PLTE", "tRNS", "IDAT", "IEND"}},
+	}
+	for _, c := range cases {
+		var buf bytes.Buffer
+		if err := (&Encoder{}).EncodeMeta(&buf, m, c.meta); err != nil {
+			t.Fatal(err)
+		}
+		cs := chunks(t, buf.Bytes())
+		if got := types(cs); !slices.Equal(got, c.want) {
+			t.Errorf("chunks %v, want %v", got, c.want)
+		}
+		for _, ch := range cs {
+			switch ch.typ {
+			case "iCCP":
+				name, rest, _ := bytes.Cut(ch.data, []byte{0})
+				if string(name) != "Display P3" || rest[0] != 0 {
+					t.Errorf("iCCP name %q method %d", name, rest[0])
+				}
+				zr, err := zlib.NewReader(bytes.NewReader(rest[1:]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(zr)
+				if !bytes.Equal(got, profile) {
+					t.Error("iCCP does not hold the profile byte for byte")
+				}
+			case "pHYs":
+				if !bytes.Equal(ch.data, []byte{0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1}) {
+					t.Errorf("pHYs % x", ch.data)
+				}
+			case "sRGB":
+				if !bytes.Equal(ch.data, []byte{1}) {
+					t.Errorf("sRGB % x", ch.data)
+				}
+			case "gAMA":
+				if binary.BigEndian.Uint32(ch.data) != 45455 {
+					t.Errorf("gAMA % x", ch.data)
+				}
+			case "cHRM":
+				if len(ch.data) != 32 || binary.BigEndian.Uint32(ch.data[28:]) != 6000 {
+					t.Errorf("cHRM % x", ch.data)
+				}
+			}
+		}
+		got, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameImage(m, got); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, bad := range []Meta{{ICC: profile, SRGB: true}, {ICC: profile, ICCName: string(make([]byte, 80))}, {SRGB: true, Intent: 4}, {ICC: profile, ICCName: "tab\there"}} {
+		if err := (&Encoder{}).EncodeMeta(io.Discard, m, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// frameImages decodes each frame of an APNG on its own: a frame's fdAT
+// data (or the IDAT for the first) under an IHDR of the frame's size and
+// the file's PLTE and tRNS is a PNG image/png reads. It checks the
+// sequence numbers and acTL's frame count, and returns the fcTLs too.
+func frameImages(t *testing.T, p []byte) (frames []image.Image, fctls [][]byte, plays uint32) {
+	t.Helper()
+	cs := chunks(t, p)
+	var ihdr, shared []byte
+	var data []byte
+	var fctl []byte
+	seq := uint32(0)
+	var nFrames uint32
+	flush := func() {
+		if fctl == nil {
+			return
+		}
+		var b bytes.Buffer
+		b.WriteString("\x89PNG\r\n\x1a\n")
+		h := bytes.Clone(ihdr)
+		copy(h[0:8], fctl[4:12])
+		writeChunk(&b, "IHDR", h)
+		b.Write(shared)
+		writeChunk(&b, "IDAT", data)
+		writeChunk(&b, "IEND", nil)
+		m, err := png.Decode(&b)
+		if err != nil {
+			t.Fatalf("frame %d: %v", len(frames), err)
+		}
+		frames = append(frames, m)
+		fctls = append(fctls, fctl)
+		data, fctl = nil, nil
+	}
+	for _, c := range cs {
+		switch c.typ {
+		case "IHDR":
+			ihdr = c.data
+		case "PLTE", "tRNS":
+			var b bytes.Buffer
+			writeChunk(&b, c.typ, c.data)
+			shared = append(shared, b.Bytes()...)
+		case "acTL":
+			nFrames, plays = binary.BigEndian.Uint32(c.data), binary.BigEndian.Uint32(c.data[4:])
+		case "fcTL", "fdAT":
+			if got := binary.BigEndian.Uint32(c.data); got != seq {
+				t.Fatalf("%s sequence number %d, want %d", c.typ, got, seq)
+			}
+			seq++
+			if c.typ == "fcTL" {
+				flush()
+				fctl = c.data
+			} else {
+				data = append(data, c.data[4:]...)
+			}
+		case "IDAT":
+			data = append(data, c.data...)
+		}
+	}
+	flush()
+	if uint32(len(frames)) != nFrames {
+		t.Fatalf("%d frames, acTL says %d", len(frames), nFrames)
+	}
+	return frames, fctls, plays
+}
+
+// TestAnimation: an APNG of frames of different sizes and offsets, one
+// colour type for all, the timing and operations as given; every frame
+// decodes to its pixels; image/png reads the first frame as the still.
+func TestAnimation(t *testing.T) {
+	for _, mode := range []Mode{Fast, Stored} {
+		for _, kind := range []string{"few colours", "NRGBA", "Gray16", "Paletted"} {
+			first := images(64, 48, 1)[kind]
+			canvas := image.Rect(0, 0, 64, 48)
+			full := image.NewNRGBA64(canvas)
+			for y := range 48 {
+				for x := range 64 {
+					full.Set(x, y, first.At(first.Bounds().Min.X+x, first.Bounds().Min.Y+y))
+				}
+			}
+			var f0 image.Image = full
+			if kind == "Paletted" {
+				p := first.(*image.Paletted)
+				f0 = &image.Paletted{Pix: p.Pix, Stride: p.Stride, Rect: canvas, Palette: p.Palette}
+			}
+			small := images(20, 11, 2)[kind] // at (3,2)
+			moved := images(30, 5, 3)["Gray"]
+			frames := []Frame{
+				{Image: f0, DelayNum: 1, DelayDen: 10},
+				{Image: small, DelayNum: 7, Dispose: DisposeBackground, Blend: BlendOver},
+				{Image: moved, DelayNum: 100, DelayDen: 1000, Dispose: DisposePrevious},
+			}
+			if kind == "Paletted" {
+				frames = frames[:2] // the same palette in every frame: no regrouping
+			}
+			var buf bytes.Buffer
+			err := (&Encoder{Mode: mode}).EncodeAnimation(&buf, Animation{Width: 64, Height: 48, Frames: frames, Loops: 3}, Meta{SRGB: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, fctls, plays := frameImages(t, buf.Bytes())
+			if plays != 3 {
+				t.Errorf("%s: plays %d", kind, plays)
+			}
+			for i, fr := range frames {
+				if err := sameImage(fr.Image, got[i]); err != nil {
+					t.Fatalf("%s mode %d frame %d: %v", kind, mode, i, err)
+				}
+				b := fr.Image.Bounds()
+				c := fctls[i] // seq, width, height, x, y, delay num, den, dispose, blend
+				if int(binary.BigEndian.Uint32(c[12:])) != b.Min.X || int(binary.BigEndian.Uint32(c[16:])) != b.Min.Y ||
+					binary.BigEndian.Uint16(c[20:]) != fr.DelayNum || binary.BigEndian.Uint16(c[22:]) != fr.DelayDen ||
+					Dispose(c[24]) != fr.Dispose || Blend(c[25]) != fr.Blend {
+					t.Errorf("%s frame %d: fcTL % x", kind, i, c)
+				}
+			}
+			still, err := png.Decode(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sameImage(frames[0].Image, still); err != nil {
+				t.Errorf("%s: the still image: %v", kind, err)
+			}
+		}
+	}
+	bad := []Animation{
+		{Width: 10, Height: 10},
+		{Width: 10, Height: 10, Frames: []Frame{{Image: image.NewGray(image.Rect(0, 0, 5, 10))}}},
+		{Width: 10, Height: 10, Frames: []Frame{{Image: image.NewGray(image.Rect(0, 0, 10, 10))}, {Image: image.NewGray(image.Rect(5, 5, 11, 6))}}},
+		{Width: 10, Height: 10, Frames: []Frame{{Image: image.NewGray(image.Rect(0, 0, 10, 10)), Dispose: 3}}},
+	}
+	for _, a := range bad {
+		if err := (&Encoder{}).EncodeAnimation(io.Discard, a, Meta{}); err == nil {
+			t.Errorf("%d frames: no error", len(a.Frames))
+		}
+	}
+}
