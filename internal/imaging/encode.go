@@ -4,31 +4,30 @@ package imaging
 import (
 	"bytes"
 	"image"
-	"image/png"
+	"runtime"
 	"sync"
+
+	"github.com/pngd/pngd/internal/pngenc"
 )
 
-// encoder is the one PNG encoder pngd uses. BestSpeed: every output is made
-// per request, and the heatmaps and photos pngd serves compress well even at
-// the fastest level; the pool reuses the encoder's deflate state.
-var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}}
-
-type encoderPool struct{ p sync.Pool }
-
-func (e *encoderPool) Get() *png.EncoderBuffer {
-	b, _ := e.p.Get().(*png.EncoderBuffer)
-	return b
-}
-func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }
+// Every PNG pngd writes goes through pngenc: fast for what is made per
+// request (heatmaps, derived images, pyramid levels), stored for the
+// originals, written once and served many times. The bytes do not depend
+// on the machine's core count, so the ids of stored images do not either.
+var (
+	fastEncoder   = pngenc.Encoder{Mode: pngenc.Fast}
+	storedEncoder = pngenc.Encoder{Mode: pngenc.Stored}
+)
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// EncodePNG encodes img as PNG into a pooled buffer. The caller owns the
-// buffer and hands it back with ReleaseBuffer when the bytes are sent.
+// EncodePNG encodes img as PNG (pngenc's fast mode) into a pooled buffer.
+// The caller owns the buffer and hands it back with ReleaseBuffer when
+// the bytes are sent.
 func EncodePNG(img image.Image) (*bytes.Buffer, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	if err := encoder.Encode(buf, img); err != nil {
+	if err := fastEncoder.Encode(buf, img); err != nil {
 		ReleaseBuffer(buf)
 		return nil, err
 	}
@@ -43,17 +42,23 @@ func ReleaseBuffer(buf *bytes.Buffer) {
 	}
 }
 
-// originalEncoder encodes the PNGs pngd stores. They are written once and
-// served many times, so it compresses harder than encoder does.
-var originalEncoder = png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &encoderPool{}}
-
 // EncodeOriginal encodes img, which should have passed through Normalize, as
-// the PNG pngd stores. The same pixels in the same type always give the
-// same bytes.
+// the PNG pngd stores (pngenc's stored mode). The same pixels in the same
+// type always give the same bytes, on any machine.
 func EncodeOriginal(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := originalEncoder.Encode(&buf, img); err != nil {
+	if err := storedEncoder.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel
+// as PNG allocates: the output, which for noisy pixels is about as large as
+// the raw rows, in a buffer that grows by doubling (so up to twice that,
+// counting the buffers it outgrew), and pngenc's strips in flight.
+// TestPrepareBytesBoundsAllocation holds it to what encoding allocates.
+func EncodeBytes(w, h, bpp int) int64 {
+	raw := int64(w) * int64(h) * int64(bpp)
+	return 2*raw + pngenc.MemoryBytes(w, h, bpp, runtime.GOMAXPROCS(0))
 }

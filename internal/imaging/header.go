@@ -101,16 +101,6 @@ func (h Header) PrepareBytes() int64 {
 	return h.DecodeBytes() + EncodeBytes(h.Width, h.Height, h.normalBytes())
 }
 
-// EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel
-// as PNG allocates: the compressed output, which for noisy pixels is as
-// large as the input, in a buffer that grows by doubling (so up to twice
-// that, counting the buffers it outgrew), and the deflate state.
-// TestPrepareBytesBoundsAllocation holds it to what encoding allocates.
-func EncodeBytes(w, h, bpp int) int64 {
-	raw := int64(w) * int64(h) * int64(bpp)
-	return 2*raw + 2<<20
-}
-
 // ReadHeader reads data's header without decoding pixels, and checks it
 // against lim. The errors are ErrUnknownFormat, *TooManyPixelsError,
 // *TooManyScansError and *CorruptError.

@@ -284,6 +284,33 @@ func src16(m image.Image) func(dst []uint16, y int) {
 			}
 		}
 	}
+	switch m := m.(type) {
+	case *image.NRGBA64:
+		return func(dst []uint16, y int) {
+			o := m.PixOffset(b.Min.X, y)
+			for i := range 4 * b.Dx() {
+				dst[i] = uint16(m.Pix[o+2*i])<<8 | uint16(m.Pix[o+2*i+1])
+			}
+		}
+	case *image.RGBA64:
+		return func(dst []uint16, y int) {
+			for x := range b.Dx() {
+				c := m.RGBA64At(b.Min.X+x, y)
+				r, g, bb, a := uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A)
+				if a != 0 && a != 0xffff { // as color.NRGBA64Model converts
+					r, g, bb = r*0xffff/a, g*0xffff/a, bb*0xffff/a
+				}
+				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = uint16(r), uint16(g), uint16(bb), uint16(a)
+			}
+		}
+	case *image.Gray16:
+		return func(dst []uint16, y int) {
+			for x := range b.Dx() {
+				v := m.Gray16At(b.Min.X+x, y).Y
+				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = v, v, v, 0xffff
+			}
+		}
+	}
 	return func(dst []uint16, y int) {
 		for x := range b.Dx() {
 			c := color.NRGBA64Model.Convert(m.At(b.Min.X+x, y)).(color.NRGBA64)

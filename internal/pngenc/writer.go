@@ -387,3 +387,15 @@ func deflate(p []byte, level int, dict []byte, first, last bool) *bytes.Buffer {
 	pool.(*sync.Pool).Put(zw)
 	return buf
 }
+
+// MemoryBytes is the most memory Encode allocates for a w×h image of bpp
+// bytes a pixel, beyond the image and beyond what w does with the bytes:
+// the strips in flight (each its filtered rows, its deflated bytes and a
+// deflate writer's state, of at most about a megabyte) for workers
+// strips at once, and the colour analysis. A caller that collects the
+// output in a growing buffer adds up to twice the raw rows for it.
+func MemoryBytes(w, h, bpp, workers int) int64 {
+	row := int64(w)*int64(bpp) + 1
+	strip := max(int64(stripBytes), row) // a strip holds at least one row
+	return int64(max(1, workers))*(2*strip+2*window+1<<20) + 8*row + 64<<10
+}
