@@ -14,7 +14,7 @@ TEST_FUZZTIME ?= 20000x
 MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO := .bin/minio
 
-.PHONY: help generate build run test attack fuzz bench loadtest lint tidy-check
+.PHONY: help generate build run test corpus attack fuzz bench loadtest lint tidy-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,9 +28,12 @@ build: ## build bin/pngd
 run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr 127.0.0.1:9000" to change)
 	./$(BIN) $(ARGS)
 
-test: $(MINIO) ## every test (contract suite on disk and MinIO, browser, run()), then each fuzz test for TEST_FUZZTIME
+test: $(MINIO) corpus ## every test (contract suite on disk and MinIO, browser, run(), pngcheck and ImageMagick on the encoder's corpus), then each fuzz test for TEST_FUZZTIME
 	$(GO) test -count=1 $(TESTFLAGS) ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+corpus: ## make the PNG encoder's corpus in bin/corpus (needs Debian's python3-skimage, gnome-backgrounds, imagemagick)
+	internal/pngenc/mkcorpus.sh bin/corpus
 
 $(MINIO): ## install the MinIO server the S3 tests run (about 4 minutes, once)
 	GOBIN=$(CURDIR)/.bin $(GO) install github.com/minio/minio@$(MINIO_VERSION)
@@ -46,7 +49,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 
-bench: ## Go benchmarks: render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
+bench: corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx, upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm

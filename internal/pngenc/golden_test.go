@@ -44,17 +44,17 @@ func goldenSums(t testing.TB) string {
 // golden is goldenSums as this version of pngenc writes it. If it changes,
 // stored ids of new uploads change (old objects stay valid): say so in
 // the commit.
-const golden = `NRGBA/0 c1670e471dadc700
-NRGBA/1 505aff6e72173a6e
-RGBA/0 46cf2f268681dbab
-RGBA/1 7ce5f426370ffda7
-Gray16/0 cb4e6749dbb96eb0
-Gray16/1 31918739c17af928
+const golden = `NRGBA/0 c2692a8e92393a66
+NRGBA/1 9fbccdff7ff974bf
+RGBA/0 5f6b02d1b6e01314
+RGBA/1 3d88042e26876e6b
+Gray16/0 fdd6ace0b68bddf6
+Gray16/1 60b7d325e5987fd4
 few colours/0 f944aaa23b5dd65d
 few colours/1 eee5ad8afa2211ca
-YCbCr/0 24b3f72c44c2889b
-YCbCr/1 24b3f72c44c2889b
-apng 70b487635376820e`
+YCbCr/0 3fd4015a26cce582
+YCbCr/1 491f14fbbc2fa2ef
+apng 2bec134ec9da61d6`
 
 // TestMain prints goldenSums instead of testing when run as
 // TestGoldenAcrossGOMAXPROCS's child.

@@ -274,6 +274,16 @@ func filteredLines(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, e
 	}
 	fl := newFilters(rowLen)
 	ft := byte(ftNone)
+	if s := y0 - y0%fastSample; mode == Fast && s < y0 {
+		// y0 takes the filter its last sample row chose: the one the
+		// strip holding them both used.
+		sprev, scur := make([]byte, rowLen), make([]byte, rowLen)
+		if s > 0 {
+			row(sprev, b.Min.Y+s-1)
+		}
+		row(scur, b.Min.Y+s)
+		ft = fl.best(scur, sprev, f.bpp)[0]
+	}
 	for y := y0; y < y1; y++ {
 		row(cur, b.Min.Y+y)
 		switch {

@@ -27,6 +27,9 @@ func images(w, h int, seed uint64) map[string]image.Image {
 	cmyk := image.NewCMYK(rect)
 	pal := image.NewPaletted(rect, color.Palette{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 128}, color.NRGBA{0, 0, 0, 0}})
 	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	// flat: large areas of one colour with a few specks, more than 256
+	// colours in all; its strips are deflated with LZ77 and a dictionary
+	flat := image.NewNRGBA(rect)
 	for y := rect.Min.Y; y < rect.Max.Y; y++ {
 		for x := rect.Min.X; x < rect.Max.X; x++ {
 			v := uint8(r.IntN(256))
@@ -41,6 +44,11 @@ func images(w, h int, seed uint64) map[string]image.Image {
 			opaqueGray.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
 			cmyk.SetCMYK(x, y, color.CMYK{v, uint8(x), uint8(y), 30})
 			pal.SetColorIndex(x, y, uint8(r.IntN(3)))
+			c := color.NRGBA{uint8(x / 16 * 7), uint8(y / 16 * 5), 200, 255}
+			if r.IntN(400) == 0 {
+				c.B = uint8(r.IntN(256))
+			}
+			flat.SetNRGBA(x, y, c)
 		}
 	}
 	for i := range ycc.Y {
@@ -51,7 +59,7 @@ func images(w, h int, seed uint64) map[string]image.Image {
 	}
 	return map[string]image.Image{
 		"NRGBA": nrgba, "RGBA": rgba, "Gray": gray, "Gray16": gray16, "NRGBA64": n64, "RGBA64": r64,
-		"few colours": few, "opaque grey NRGBA": opaqueGray, "CMYK": cmyk, "Paletted": pal, "YCbCr": ycc,
+		"few colours": few, "opaque grey NRGBA": opaqueGray, "CMYK": cmyk, "Paletted": pal, "YCbCr": ycc, "flat": flat,
 	}
 }
 
@@ -160,7 +168,7 @@ func FuzzEncode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, w, h uint16, seed uint64, kind uint8) {
 		w, h = w%100+1, h%100+1
 		all := images(int(w), int(h), seed)
-		names := []string{"NRGBA", "RGBA", "Gray", "Gray16", "NRGBA64", "RGBA64", "few colours", "opaque grey NRGBA", "CMYK", "Paletted", "YCbCr"}
+		names := []string{"NRGBA", "RGBA", "Gray", "Gray16", "NRGBA64", "RGBA64", "few colours", "opaque grey NRGBA", "CMYK", "Paletted", "YCbCr", "flat"}
 		m := all[names[int(kind)%len(names)]]
 		var buf bytes.Buffer
 		if err := Encode(&buf, m); err != nil {
@@ -174,4 +182,30 @@ func FuzzEncode(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestLinesIndependentOfStart: the filtered line of a row is the same
+// whichever row filtering starts at. A strip's deflate dictionary is made
+// by filtering the rows before it again, so it must be; a dictionary that
+// differs from what the decoder has seen corrupts the stream (pngcheck
+// and ImageMagick caught one on a 12 MP wallpaper).
+func TestLinesIndependentOfStart(t *testing.T) {
+	for _, name := range []string{"flat", "NRGBA", "Gray16", "few colours"} {
+		m := images(61, 40, 8)[name]
+		f := analyze(m, 1)
+		rowLen := f.rowBytes(61)
+		for _, mode := range []Mode{Fast, Stored} {
+			var all [][]byte
+			filteredLines(f, m.Bounds(), rowLen, 0, 40, mode, func(l []byte) { all = append(all, bytes.Clone(l)) })
+			for y0 := 1; y0 < 40; y0++ {
+				i := y0
+				filteredLines(f, m.Bounds(), rowLen, y0, 40, mode, func(l []byte) {
+					if !bytes.Equal(l, all[i]) {
+						t.Fatalf("%s mode %d: row %d filtered from row %d differs from the whole image's", name, mode, i, y0)
+					}
+					i++
+				})
+			}
+		}
+	}
 }
