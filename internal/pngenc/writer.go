@@ -348,6 +348,10 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 	case f.colorType == ctPaletted:
 		// Stored palette indices (heatmaps): the strongest level.
 		buf = deflate(lines, flate.BestCompression, dict(), first, last)
+	case zeros*4 < sampled:
+		// Stored, and few zeros: noise-like rows (photographs, and every
+		// JPEG upload), where LZ77 cannot win by much.
+		buf = deflate(lines, flate.HuffmanOnly, nil, first, last)
 	default:
 		// Stored: written once, so try both and keep the smaller.
 		buf = deflate(lines, flate.HuffmanOnly, nil, first, last)
