@@ -87,7 +87,9 @@ func TestAPNGInChromium(t *testing.T) {
 	if res.Duration != 100000 {
 		t.Errorf("first frame lasts %vµs, want 100000", res.Duration)
 	}
-	rgba := func(c color.NRGBA) []float64 { return []float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)} }
+	rgba := func(c color.NRGBA) []float64 {
+		return []float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)}
+	}
 	wantFirst := [][]float64{rgba(red), rgba(red), rgba(red)}
 	wantLast := [][]float64{rgba(green), rgba(blue), rgba(red)} // the blue frame stays (dispose none)
 	for i := range 3 {
