@@ -14,7 +14,7 @@ TEST_FUZZTIME ?= 20000x
 MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO := .bin/minio
 
-.PHONY: help generate build run test corpus attack fuzz bench loadtest lint tidy-check
+.PHONY: help generate build run test corpus attack fuzz bench loadtest lint tidy-check speclint dredd
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,14 @@ loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id}
 lint: ## gofmt (outside gen/) and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
+
+speclint: ## the spec through Redocly's recommended rules and Spectral's spectral:oas (pinned in api/tools, from npm): no errors allowed
+	cd api/tools && { [ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error; }
+	cd api/tools && node_modules/.bin/redocly lint --config redocly.yaml ../openapi.yaml
+	cd api/tools && node_modules/.bin/spectral lint --fail-severity error -r .spectral.yaml ../openapi.yaml
+
+dredd: ## Dredd, an outside contract tester, against a live pngd (api/tools/dredd.sh; skips what no client can cause, saying why)
+	api/tools/dredd.sh
 
 tidy-check: ## fail if go.mod or go.sum is not tidy
 	$(GO) mod tidy -diff

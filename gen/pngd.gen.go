@@ -61,6 +61,90 @@ func (e Colormap) Valid() bool {
 	}
 }
 
+// Defines values for Fit.
+const (
+	Contain Fit = "contain"
+	Cover   Fit = "cover"
+	Fill    Fit = "fill"
+)
+
+// Valid indicates whether the value is a known member of the Fit enum.
+func (e Fit) Valid() bool {
+	switch e {
+	case Contain:
+		return true
+	case Cover:
+		return true
+	case Fill:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Flip.
+const (
+	FlipH    Flip = "h"
+	FlipHv   Flip = "hv"
+	FlipNone Flip = "none"
+	FlipV    Flip = "v"
+)
+
+// Valid indicates whether the value is a known member of the Flip enum.
+func (e Flip) Valid() bool {
+	switch e {
+	case FlipH:
+		return true
+	case FlipHv:
+		return true
+	case FlipNone:
+		return true
+	case FlipV:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Gravity.
+const (
+	Center    Gravity = "center"
+	East      Gravity = "east"
+	North     Gravity = "north"
+	Northeast Gravity = "northeast"
+	Northwest Gravity = "northwest"
+	South     Gravity = "south"
+	Southeast Gravity = "southeast"
+	Southwest Gravity = "southwest"
+	West      Gravity = "west"
+)
+
+// Valid indicates whether the value is a known member of the Gravity enum.
+func (e Gravity) Valid() bool {
+	switch e {
+	case Center:
+		return true
+	case East:
+		return true
+	case North:
+		return true
+	case Northeast:
+		return true
+	case Northwest:
+		return true
+	case South:
+		return true
+	case Southeast:
+		return true
+	case Southwest:
+		return true
+	case West:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -94,76 +178,16 @@ func (e Interpolation) Valid() bool {
 	}
 }
 
-// Defines values for GetImageParamsFit.
+// Defines values for Rotate.
 const (
-	Contain GetImageParamsFit = "contain"
-	Cover   GetImageParamsFit = "cover"
-	Fill    GetImageParamsFit = "fill"
+	N0   Rotate = 0
+	N180 Rotate = 180
+	N270 Rotate = 270
+	N90  Rotate = 90
 )
 
-// Valid indicates whether the value is a known member of the GetImageParamsFit enum.
-func (e GetImageParamsFit) Valid() bool {
-	switch e {
-	case Contain:
-		return true
-	case Cover:
-		return true
-	case Fill:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetImageParamsGravity.
-const (
-	Center    GetImageParamsGravity = "center"
-	East      GetImageParamsGravity = "east"
-	North     GetImageParamsGravity = "north"
-	Northeast GetImageParamsGravity = "northeast"
-	Northwest GetImageParamsGravity = "northwest"
-	South     GetImageParamsGravity = "south"
-	Southeast GetImageParamsGravity = "southeast"
-	Southwest GetImageParamsGravity = "southwest"
-	West      GetImageParamsGravity = "west"
-)
-
-// Valid indicates whether the value is a known member of the GetImageParamsGravity enum.
-func (e GetImageParamsGravity) Valid() bool {
-	switch e {
-	case Center:
-		return true
-	case East:
-		return true
-	case North:
-		return true
-	case Northeast:
-		return true
-	case Northwest:
-		return true
-	case South:
-		return true
-	case Southeast:
-		return true
-	case Southwest:
-		return true
-	case West:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetImageParamsRotate.
-const (
-	N0   GetImageParamsRotate = 0
-	N180 GetImageParamsRotate = 180
-	N270 GetImageParamsRotate = 270
-	N90  GetImageParamsRotate = 90
-)
-
-// Valid indicates whether the value is a known member of the GetImageParamsRotate enum.
-func (e GetImageParamsRotate) Valid() bool {
+// Valid indicates whether the value is a known member of the Rotate enum.
+func (e Rotate) Valid() bool {
 	switch e {
 	case N0:
 		return true
@@ -178,32 +202,17 @@ func (e GetImageParamsRotate) Valid() bool {
 	}
 }
 
-// Defines values for GetImageParamsFlip.
-const (
-	H    GetImageParamsFlip = "h"
-	Hv   GetImageParamsFlip = "hv"
-	None GetImageParamsFlip = "none"
-	V    GetImageParamsFlip = "v"
-)
-
-// Valid indicates whether the value is a known member of the GetImageParamsFlip enum.
-func (e GetImageParamsFlip) Valid() bool {
-	switch e {
-	case H:
-		return true
-	case Hv:
-		return true
-	case None:
-		return true
-	case V:
-		return true
-	default:
-		return false
-	}
-}
-
 // Colormap Colour table (matplotlib's tables; turbo is Google's).
 type Colormap string
+
+// Fit defines model for Fit.
+type Fit string
+
+// Flip defines model for Flip.
+type Flip string
+
+// Gravity defines model for Gravity.
+type Gravity string
 
 // GridSize defines model for GridSize.
 type GridSize = int
@@ -283,6 +292,9 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Rotate defines model for Rotate.
+type Rotate int
+
 // VectorImageRequest defines model for VectorImageRequest.
 type VectorImageRequest struct {
 	// Colormap Colour table (matplotlib's tables; turbo is Google's).
@@ -307,14 +319,32 @@ type VectorImageRequest struct {
 	Width  *PixelSize `json:"width,omitempty"`
 }
 
+// Blur defines model for Blur.
+type Blur = float64
+
 // Cols defines model for Cols.
 type Cols = GridSize
+
+// Dpr defines model for Dpr.
+type Dpr = float64
+
+// Grayscale defines model for Grayscale.
+type Grayscale = bool
+
+// H defines model for H.
+type H = int
 
 // Height defines model for Height.
 type Height = PixelSize
 
+// IfModifiedSince defines model for IfModifiedSince.
+type IfModifiedSince = string
+
 // IfNoneMatch defines model for IfNoneMatch.
 type IfNoneMatch = string
+
+// IfRange defines model for IfRange.
+type IfRange = string
 
 // Max defines model for Max.
 type Max = float64
@@ -322,8 +352,23 @@ type Max = float64
 // Min defines model for Min.
 type Min = float64
 
+// Preset defines model for Preset.
+type Preset = string
+
+// Range defines model for Range.
+type Range = string
+
 // Rows defines model for Rows.
 type Rows = GridSize
+
+// Sig defines model for Sig.
+type Sig = string
+
+// Values defines model for Values.
+type Values = []float64
+
+// W defines model for W.
+type W = int
 
 // Width defines model for Width.
 type Width = PixelSize
@@ -379,33 +424,33 @@ type UploadImageMultipartBody struct {
 // GetImageParams defines parameters for GetImage.
 type GetImageParams struct {
 	// W Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
-	W *int `form:"w,omitempty" json:"w,omitempty"`
+	W *W `form:"w,omitempty" json:"w,omitempty"`
 
 	// H Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio.
-	H *int `form:"h,omitempty" json:"h,omitempty"`
+	H *H `form:"h,omitempty" json:"h,omitempty"`
 
 	// Fit How the image meets a `w`×`h` box, when both are given:
 	// `contain` fits inside it keeping the aspect ratio, `cover` fills
 	// it and crops the overflow at `gravity`, `fill` stretches to it.
-	Fit *GetImageParamsFit `form:"fit,omitempty" json:"fit,omitempty"`
+	Fit *Fit `form:"fit,omitempty" json:"fit,omitempty"`
 
 	// Gravity The part of the image that `fit=cover` keeps.
-	Gravity *GetImageParamsGravity `form:"gravity,omitempty" json:"gravity,omitempty"`
+	Gravity *Gravity `form:"gravity,omitempty" json:"gravity,omitempty"`
 
 	// Rotate Clockwise rotation in degrees.
-	Rotate *GetImageParamsRotate `form:"rotate,omitempty" json:"rotate,omitempty"`
+	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
 
 	// Flip Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating.
-	Flip *GetImageParamsFlip `form:"flip,omitempty" json:"flip,omitempty"`
+	Flip *Flip `form:"flip,omitempty" json:"flip,omitempty"`
 
 	// Grayscale Drop the colour (Rec. 709 luma); alpha is kept.
-	Grayscale *bool `form:"grayscale,omitempty" json:"grayscale,omitempty"`
+	Grayscale *Grayscale `form:"grayscale,omitempty" json:"grayscale,omitempty"`
 
 	// Blur Gaussian blur of this sigma, in output pixels; 0 is none.
-	Blur *float64 `form:"blur,omitempty" json:"blur,omitempty"`
+	Blur *Blur `form:"blur,omitempty" json:"blur,omitempty"`
 
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
-	Dpr *float64 `form:"dpr,omitempty" json:"dpr,omitempty"`
+	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
 
 	// Sig Needed, with transform parameters, when the server has a signing
 	// key: the unpadded base64url HMAC-SHA256, under that key, of the
@@ -416,7 +461,7 @@ type GetImageParams struct {
 	// spelling verifies, and a query holding anything else (`;`, a
 	// malformed escape, an empty `&&`) does not. Parameters that only
 	// restate the defaults, and `preset` alone, need none.
-	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+	Sig *Sig `form:"sig,omitempty" json:"sig,omitempty"`
 
 	// Preset A named set of transform parameters that the server's operator
 	// defined (`--presets`), such as `thumb` for
@@ -424,40 +469,123 @@ type GetImageParams struct {
 	// given with it override its own; on a server that signs URLs, or
 	// serves only presets to unsigned requests (`--presets-only`),
 	// they need a `sig` as usual. An unknown name gets 400.
-	Preset *string `form:"preset,omitempty" json:"preset,omitempty"`
+	Preset *Preset `form:"preset,omitempty" json:"preset,omitempty"`
 
 	// Range One byte range, `bytes=first-last`, `bytes=first-` or
 	// `bytes=-suffix` (RFC 9110 §14.2), e.g. `bytes=0-1023`. (No
 	// example value here: Swagger UI would send it with every "Try it
 	// out", and show a fragment instead of the picture.)
-	Range *string `json:"Range,omitempty"`
+	Range *Range `json:"Range,omitempty"`
 
 	// IfRange Apply `Range` only if the image still has this ETag or Last-Modified (RFC 9110 §13.1.5).
-	IfRange *string `json:"If-Range,omitempty"`
+	IfRange *IfRange `json:"If-Range,omitempty"`
 
 	// IfNoneMatch Entity tags of copies the client holds (RFC 9110 §13.1.2).
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 
 	// IfModifiedSince An HTTP-date; 304 if the image has not changed since (RFC 9110 §13.1.3).
-	IfModifiedSince *string `json:"If-Modified-Since,omitempty"`
+	IfModifiedSince *IfModifiedSince `json:"If-Modified-Since,omitempty"`
 }
 
-// GetImageParamsFit defines parameters for GetImage.
-type GetImageParamsFit string
+// HeadImageParams defines parameters for HeadImage.
+type HeadImageParams struct {
+	// W Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
+	W *W `form:"w,omitempty" json:"w,omitempty"`
 
-// GetImageParamsGravity defines parameters for GetImage.
-type GetImageParamsGravity string
+	// H Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio.
+	H *H `form:"h,omitempty" json:"h,omitempty"`
 
-// GetImageParamsRotate defines parameters for GetImage.
-type GetImageParamsRotate int
+	// Fit How the image meets a `w`×`h` box, when both are given:
+	// `contain` fits inside it keeping the aspect ratio, `cover` fills
+	// it and crops the overflow at `gravity`, `fill` stretches to it.
+	Fit *Fit `form:"fit,omitempty" json:"fit,omitempty"`
 
-// GetImageParamsFlip defines parameters for GetImage.
-type GetImageParamsFlip string
+	// Gravity The part of the image that `fit=cover` keeps.
+	Gravity *Gravity `form:"gravity,omitempty" json:"gravity,omitempty"`
+
+	// Rotate Clockwise rotation in degrees.
+	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
+
+	// Flip Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating.
+	Flip *Flip `form:"flip,omitempty" json:"flip,omitempty"`
+
+	// Grayscale Drop the colour (Rec. 709 luma); alpha is kept.
+	Grayscale *Grayscale `form:"grayscale,omitempty" json:"grayscale,omitempty"`
+
+	// Blur Gaussian blur of this sigma, in output pixels; 0 is none.
+	Blur *Blur `form:"blur,omitempty" json:"blur,omitempty"`
+
+	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
+	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
+
+	// Sig Needed, with transform parameters, when the server has a signing
+	// key: the unpadded base64url HMAC-SHA256, under that key, of the
+	// path, a `?`, and the other query parameters sorted by name and
+	// value and URL-encoded (Go's `url.Values.Encode`), e.g.
+	// `/images/{id}?fit=cover&h=200&w=200`. `pngd sign URL` and the
+	// Go package `github.com/pngd/pngd/sign` make them. Exactly one
+	// spelling verifies, and a query holding anything else (`;`, a
+	// malformed escape, an empty `&&`) does not. Parameters that only
+	// restate the defaults, and `preset` alone, need none.
+	Sig *Sig `form:"sig,omitempty" json:"sig,omitempty"`
+
+	// Preset A named set of transform parameters that the server's operator
+	// defined (`--presets`), such as `thumb` for
+	// `w=256&h=256&fit=cover`. It needs no `sig`. Transform parameters
+	// given with it override its own; on a server that signs URLs, or
+	// serves only presets to unsigned requests (`--presets-only`),
+	// they need a `sig` as usual. An unknown name gets 400.
+	Preset *Preset `form:"preset,omitempty" json:"preset,omitempty"`
+
+	// Range One byte range, `bytes=first-last`, `bytes=first-` or
+	// `bytes=-suffix` (RFC 9110 §14.2), e.g. `bytes=0-1023`. (No
+	// example value here: Swagger UI would send it with every "Try it
+	// out", and show a fragment instead of the picture.)
+	Range *Range `json:"Range,omitempty"`
+
+	// IfRange Apply `Range` only if the image still has this ETag or Last-Modified (RFC 9110 §13.1.5).
+	IfRange *IfRange `json:"If-Range,omitempty"`
+
+	// IfNoneMatch Entity tags of copies the client holds (RFC 9110 §13.1.2).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// IfModifiedSince An HTTP-date; 304 if the image has not changed since (RFC 9110 §13.1.3).
+	IfModifiedSince *IfModifiedSince `json:"If-Modified-Since,omitempty"`
+}
 
 // GetVectorImageParams defines parameters for GetVectorImage.
 type GetVectorImageParams struct {
 	// Values Comma-separated finite numbers, laid out row-major.
-	Values []float64 `form:"values" json:"values"`
+	Values Values `form:"values" json:"values"`
+
+	// Rows Rows of the grid. With `cols` too, rows×cols must equal the number of values.
+	Rows *Rows `form:"rows,omitempty" json:"rows,omitempty"`
+
+	// Cols Columns of the grid. Default `ceil(sqrt(n))`.
+	Cols *Cols `form:"cols,omitempty" json:"cols,omitempty"`
+
+	// Width Output width in pixels.
+	Width *Width `form:"width,omitempty" json:"width,omitempty"`
+
+	// Height Output height in pixels.
+	Height   *Height   `form:"height,omitempty" json:"height,omitempty"`
+	Colormap *Colormap `form:"colormap,omitempty" json:"colormap,omitempty"`
+
+	// Min Value drawn with the colormap's first colour (default the data's minimum).
+	Min *Min `form:"min,omitempty" json:"min,omitempty"`
+
+	// Max Value drawn with the colormap's last colour (default the data's maximum).
+	Max           *Max           `form:"max,omitempty" json:"max,omitempty"`
+	Interpolation *Interpolation `form:"interpolation,omitempty" json:"interpolation,omitempty"`
+
+	// IfNoneMatch Entity tags of copies the client holds (RFC 9110 §13.1.2).
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// HeadVectorImageParams defines parameters for HeadVectorImage.
+type HeadVectorImageParams struct {
+	// Values Comma-separated finite numbers, laid out row-major.
+	Values Values `form:"values" json:"values"`
 
 	// Rows Rows of the grid. With `cols` too, rows×cols must equal the number of values.
 	Rows *Rows `form:"rows,omitempty" json:"rows,omitempty"`
@@ -565,6 +693,8 @@ type ClientInterface interface {
 
 	// GetHealth Liveness; 200 while the process serves requests
 	//
+	// Always 200 while the process answers; it touches no dependency.
+	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -595,6 +725,9 @@ type ClientInterface interface {
 
 	// DeleteImage Delete a stored image
 	//
+	// Deletes the stored PNG. The images derived from it become
+	// unreachable at once.
+	//
 	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
 	DeleteImage(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -622,22 +755,41 @@ type ClientInterface interface {
 	// Corresponds with GET /images/{id} (the `GetImage` operationId).
 	GetImage(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HeadImage GET /images/{id}'s headers, without the body
+	//
+	// Answers exactly as `GET /images/{id}` would with the same parameters
+	// and headers, but sends no body (RFC 9110 §9.3.2) and ignores `Range`
+	// (§14.2), so it never answers 206 or 416. `Content-Length` is the
+	// size of the PNG that GET sends: for a derived image not yet cached,
+	// the image is made to know it.
+	//
+	// Corresponds with HEAD /images/{id} (the `HeadImage` operationId).
+	HeadImage(ctx context.Context, id ImageID, params *HeadImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetImageInfo A stored image's metadata
+	//
+	// The same object the upload answered with, without the image's bytes.
 	//
 	// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
 	GetImageInfo(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPIJSON This API description as JSON
 	//
+	// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
+	//
 	// Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 	GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPIYAML This API description, byte for byte as written
 	//
+	// The document the server validates every request against, as its authors wrote it.
+	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReady Readiness; 200 when every dependency is usable
+	//
+	// 503 while the server starts or shuts down, or while the image store cannot be reached.
 	//
 	// Corresponds with GET /readyz (the `GetReady` operationId).
 	GetReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -651,6 +803,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /vector_image (the `GetVectorImage` operationId).
 	GetVectorImage(ctx context.Context, params *GetVectorImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadVectorImage GET /vector_image's headers, without the body
+	//
+	// Answers exactly as `GET /vector_image` would with the same
+	// parameters, status and headers included, but sends no body (RFC 9110
+	// §9.3.2). `Content-Length` is the size of the PNG that GET sends, so
+	// the image is rendered to know it.
+	//
+	// Corresponds with HEAD /vector_image (the `HeadVectorImage` operationId).
+	HeadVectorImage(ctx context.Context, params *HeadVectorImageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenderVectorImageWithBody Render a numeric vector or matrix as a heatmap PNG
 	//
@@ -674,6 +836,8 @@ type ClientInterface interface {
 }
 
 // GetHealth Liveness; 200 while the process serves requests
+//
+// Always 200 while the process answers; it touches no dependency.
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -735,6 +899,9 @@ func (c *Client) UploadImageWithBody(ctx context.Context, contentType string, bo
 
 // DeleteImage Delete a stored image
 //
+// Deletes the stored PNG. The images derived from it become
+// unreachable at once.
+//
 // Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
 func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteImageRequest(c.Server, id)
@@ -782,7 +949,30 @@ func (c *Client) GetImage(ctx context.Context, id ImageID, params *GetImageParam
 	return c.Client.Do(req)
 }
 
+// HeadImage GET /images/{id}'s headers, without the body
+//
+// Answers exactly as `GET /images/{id}` would with the same parameters
+// and headers, but sends no body (RFC 9110 §9.3.2) and ignores `Range`
+// (§14.2), so it never answers 206 or 416. `Content-Length` is the
+// size of the PNG that GET sends: for a derived image not yet cached,
+// the image is made to know it.
+//
+// Corresponds with HEAD /images/{id} (the `HeadImage` operationId).
+func (c *Client) HeadImage(ctx context.Context, id ImageID, params *HeadImageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadImageRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetImageInfo A stored image's metadata
+//
+// The same object the upload answered with, without the image's bytes.
 //
 // Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
 func (c *Client) GetImageInfo(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -799,6 +989,8 @@ func (c *Client) GetImageInfo(ctx context.Context, id ImageID, reqEditors ...Req
 
 // GetOpenAPIJSON This API description as JSON
 //
+// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
+//
 // Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIJSONRequest(c.Server)
@@ -814,6 +1006,8 @@ func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditor
 
 // GetOpenAPIYAML This API description, byte for byte as written
 //
+// The document the server validates every request against, as its authors wrote it.
+//
 // Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIYAMLRequest(c.Server)
@@ -828,6 +1022,8 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 }
 
 // GetReady Readiness; 200 when every dependency is usable
+//
+// 503 while the server starts or shuts down, or while the image store cannot be reached.
 //
 // Corresponds with GET /readyz (the `GetReady` operationId).
 func (c *Client) GetReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -852,6 +1048,26 @@ func (c *Client) GetReady(ctx context.Context, reqEditors ...RequestEditorFn) (*
 // Corresponds with GET /vector_image (the `GetVectorImage` operationId).
 func (c *Client) GetVectorImage(ctx context.Context, params *GetVectorImageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVectorImageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadVectorImage GET /vector_image's headers, without the body
+//
+// Answers exactly as `GET /vector_image` would with the same
+// parameters, status and headers included, but sends no body (RFC 9110
+// §9.3.2). `Content-Length` is the size of the PNG that GET sends, so
+// the image is rendered to know it.
+//
+// Corresponds with HEAD /vector_image (the `HeadVectorImage` operationId).
+func (c *Client) HeadVectorImage(ctx context.Context, params *HeadVectorImageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadVectorImageRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1287,6 +1503,235 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 	return req, nil
 }
 
+// NewHeadImageRequest constructs an http.Request for the HeadImage method
+func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/images/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.W != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "w", *params.W, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.H != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "h", *params.H, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fit", *params.Fit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Gravity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "gravity", *params.Gravity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rotate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rotate", *params.Rotate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Flip != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "flip", *params.Flip, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Grayscale != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "grayscale", *params.Grayscale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Blur != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "blur", *params.Blur, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dpr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sig != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Preset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "preset", *params.Preset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfRange != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Range", *params.IfRange, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Range", headerParam1)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam2)
+		}
+
+		if params.IfModifiedSince != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "If-Modified-Since", *params.IfModifiedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Modified-Since", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetImageInfoRequest constructs an http.Request for the GetImageInfo method
 func NewGetImageInfoRequest(server string, id ImageID) (*http.Request, error) {
 	var err error
@@ -1567,6 +2012,171 @@ func NewGetVectorImageRequest(server string, params *GetVectorImageParams) (*htt
 	return req, nil
 }
 
+// NewHeadVectorImageRequest constructs an http.Request for the HeadVectorImage method
+func NewHeadVectorImageRequest(server string, params *HeadVectorImageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vector_image")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Values != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "values", params.Values, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rows != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rows", *params.Rows, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cols != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cols", *params.Cols, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Width != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "width", *params.Width, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Height != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "height", *params.Height, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Colormap != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "colormap", *params.Colormap, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Min != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min", *params.Min, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Max != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max", *params.Max, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Interpolation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interpolation", *params.Interpolation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRenderVectorImageRequest calls the generic RenderVectorImage builder with application/json body
 func NewRenderVectorImageRequest(server string, body RenderVectorImageJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1653,6 +2263,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetHealthWithResponse Liveness; 200 while the process serves requests
 	//
+	// Always 200 while the process answers; it touches no dependency.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
@@ -1687,6 +2299,9 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteImageWithResponse Delete a stored image
 	//
+	// Deletes the stored PNG. The images derived from it become
+	// unreachable at once.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
@@ -1718,7 +2333,22 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /images/{id} (the `GetImage` operationId).
 	GetImageWithResponse(ctx context.Context, id ImageID, params *GetImageParams, reqEditors ...RequestEditorFn) (*GetImageResponse, error)
 
+	// HeadImageWithResponse GET /images/{id}'s headers, without the body
+	//
+	// Answers exactly as `GET /images/{id}` would with the same parameters
+	// and headers, but sends no body (RFC 9110 §9.3.2) and ignores `Range`
+	// (§14.2), so it never answers 206 or 416. `Content-Length` is the
+	// size of the PNG that GET sends: for a derived image not yet cached,
+	// the image is made to know it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /images/{id} (the `HeadImage` operationId).
+	HeadImageWithResponse(ctx context.Context, id ImageID, params *HeadImageParams, reqEditors ...RequestEditorFn) (*HeadImageResponse, error)
+
 	// GetImageInfoWithResponse A stored image's metadata
+	//
+	// The same object the upload answered with, without the image's bytes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1727,6 +2357,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpenAPIJSONWithResponse This API description as JSON
 	//
+	// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
@@ -1734,12 +2366,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpenAPIYAMLWithResponse This API description, byte for byte as written
 	//
+	// The document the server validates every request against, as its authors wrote it.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAMLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIYAMLResponse, error)
 
 	// GetReadyWithResponse Readiness; 200 when every dependency is usable
+	//
+	// 503 while the server starts or shuts down, or while the image store cannot be reached.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1757,6 +2393,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /vector_image (the `GetVectorImage` operationId).
 	GetVectorImageWithResponse(ctx context.Context, params *GetVectorImageParams, reqEditors ...RequestEditorFn) (*GetVectorImageResponse, error)
+
+	// HeadVectorImageWithResponse GET /vector_image's headers, without the body
+	//
+	// Answers exactly as `GET /vector_image` would with the same
+	// parameters, status and headers included, but sends no body (RFC 9110
+	// §9.3.2). `Content-Length` is the size of the PNG that GET sends, so
+	// the image is rendered to know it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /vector_image (the `HeadVectorImage` operationId).
+	HeadVectorImageWithResponse(ctx context.Context, params *HeadVectorImageParams, reqEditors ...RequestEditorFn) (*HeadVectorImageResponse, error)
 
 	// RenderVectorImageWithBodyWithResponse Render a numeric vector or matrix as a heatmap PNG
 	//
@@ -2247,6 +2895,67 @@ func (r GetImageResponse) ContentType() string {
 	return ""
 }
 
+// HeadImageResponse200Headers the declared response headers of an HTTP 200 response for HeadImage
+type HeadImageResponse200Headers struct {
+	AcceptRanges  string
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+	LastModified  string
+}
+
+// HeadImageResponse304Headers the declared response headers of an HTTP 304 response for HeadImage
+type HeadImageResponse304Headers struct {
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+// HeadImageResponse503Headers the declared response headers of an HTTP 503 response for HeadImage
+type HeadImageResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadImageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadImageResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadImageResponse304Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadImageResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadImageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadImageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadImageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadImageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetImageInfoResponse503Headers the declared response headers of an HTTP 503 response for GetImageInfo
 type GetImageInfoResponse503Headers struct {
 	RetryAfter int
@@ -2538,6 +3247,64 @@ func (r GetVectorImageResponse) ContentType() string {
 	return ""
 }
 
+// HeadVectorImageResponse200Headers the declared response headers of an HTTP 200 response for HeadVectorImage
+type HeadVectorImageResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// HeadVectorImageResponse304Headers the declared response headers of an HTTP 304 response for HeadVectorImage
+type HeadVectorImageResponse304Headers struct {
+	CacheControl string
+	ETag         string
+}
+
+// HeadVectorImageResponse503Headers the declared response headers of an HTTP 503 response for HeadVectorImage
+type HeadVectorImageResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadVectorImageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadVectorImageResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadVectorImageResponse304Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadVectorImageResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadVectorImageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadVectorImageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadVectorImageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadVectorImageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RenderVectorImageResponse200Headers the declared response headers of an HTTP 200 response for RenderVectorImage
 type RenderVectorImageResponse200Headers struct {
 	ETag string
@@ -2637,6 +3404,8 @@ func (r RenderVectorImageResponse) ContentType() string {
 
 // GetHealthWithResponse Liveness; 200 while the process serves requests
 //
+// Always 200 while the process answers; it touches no dependency.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
@@ -2689,6 +3458,9 @@ func (c *ClientWithResponses) UploadImageWithBodyWithResponse(ctx context.Contex
 
 // DeleteImageWithResponse Delete a stored image
 //
+// Deletes the stored PNG. The images derived from it become
+// unreachable at once.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /images/{id} (the `DeleteImage` operationId).
@@ -2732,7 +3504,28 @@ func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, id Image
 	return ParseGetImageResponse(rsp)
 }
 
+// HeadImageWithResponse GET /images/{id}'s headers, without the body
+//
+// Answers exactly as `GET /images/{id}` would with the same parameters
+// and headers, but sends no body (RFC 9110 §9.3.2) and ignores `Range`
+// (§14.2), so it never answers 206 or 416. `Content-Length` is the
+// size of the PNG that GET sends: for a derived image not yet cached,
+// the image is made to know it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /images/{id} (the `HeadImage` operationId).
+func (c *ClientWithResponses) HeadImageWithResponse(ctx context.Context, id ImageID, params *HeadImageParams, reqEditors ...RequestEditorFn) (*HeadImageResponse, error) {
+	rsp, err := c.HeadImage(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadImageResponse(rsp)
+}
+
 // GetImageInfoWithResponse A stored image's metadata
+//
+// The same object the upload answered with, without the image's bytes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2747,6 +3540,8 @@ func (c *ClientWithResponses) GetImageInfoWithResponse(ctx context.Context, id I
 
 // GetOpenAPIJSONWithResponse This API description as JSON
 //
+// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
@@ -2760,6 +3555,8 @@ func (c *ClientWithResponses) GetOpenAPIJSONWithResponse(ctx context.Context, re
 
 // GetOpenAPIYAMLWithResponse This API description, byte for byte as written
 //
+// The document the server validates every request against, as its authors wrote it.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
@@ -2772,6 +3569,8 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 }
 
 // GetReadyWithResponse Readiness; 200 when every dependency is usable
+//
+// 503 while the server starts or shuts down, or while the image store cannot be reached.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2800,6 +3599,24 @@ func (c *ClientWithResponses) GetVectorImageWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseGetVectorImageResponse(rsp)
+}
+
+// HeadVectorImageWithResponse GET /vector_image's headers, without the body
+//
+// Answers exactly as `GET /vector_image` would with the same
+// parameters, status and headers included, but sends no body (RFC 9110
+// §9.3.2). `Content-Length` is the size of the PNG that GET sends, so
+// the image is rendered to know it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /vector_image (the `HeadVectorImage` operationId).
+func (c *ClientWithResponses) HeadVectorImageWithResponse(ctx context.Context, params *HeadVectorImageParams, reqEditors ...RequestEditorFn) (*HeadVectorImageResponse, error) {
+	rsp, err := c.HeadVectorImage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadVectorImageResponse(rsp)
 }
 
 // RenderVectorImageWithBodyWithResponse Render a numeric vector or matrix as a heatmap PNG
@@ -3347,6 +4164,97 @@ func ParseGetImageResponse(rsp *http.Response) (*GetImageResponse, error) {
 	return response, nil
 }
 
+// ParseHeadImageResponse parses an HTTP response from a HeadImageWithResponse call
+func ParseHeadImageResponse(rsp *http.Response) (*HeadImageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadImageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadImageResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Last-Modified"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Last-Modified", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.LastModified = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadImageResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Last-Modified"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Last-Modified", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.LastModified = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetImageInfoResponse parses an HTTP response from a GetImageInfoWithResponse call
 func ParseGetImageInfoResponse(rsp *http.Response) (*GetImageInfoResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3596,6 +4504,76 @@ func ParseGetVectorImageResponse(rsp *http.Response) (*GetVectorImageResponse, e
 	return response, nil
 }
 
+// ParseHeadVectorImageResponse parses an HTTP response from a HeadVectorImageWithResponse call
+func ParseHeadVectorImageResponse(rsp *http.Response) (*HeadVectorImageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadVectorImageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadVectorImageResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadVectorImageResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadVectorImageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRenderVectorImageResponse parses an HTTP response from a RenderVectorImageWithResponse call
 func ParseRenderVectorImageResponse(rsp *http.Response) (*RenderVectorImageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3704,6 +4682,9 @@ type ServerInterface interface {
 	// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	// (GET /images/{id})
 	GetImage(w http.ResponseWriter, r *http.Request, id ImageID, params GetImageParams)
+	// HeadImage GET /images/{id}'s headers, without the body
+	// (HEAD /images/{id})
+	HeadImage(w http.ResponseWriter, r *http.Request, id ImageID, params HeadImageParams)
 	// GetImageInfo A stored image's metadata
 	// (GET /images/{id}/info)
 	GetImageInfo(w http.ResponseWriter, r *http.Request, id ImageID)
@@ -3719,6 +4700,9 @@ type ServerInterface interface {
 	// GetVectorImage Render a small vector given in the query as a heatmap PNG
 	// (GET /vector_image)
 	GetVectorImage(w http.ResponseWriter, r *http.Request, params GetVectorImageParams)
+	// HeadVectorImage GET /vector_image's headers, without the body
+	// (HEAD /vector_image)
+	HeadVectorImage(w http.ResponseWriter, r *http.Request, params HeadVectorImageParams)
 	// RenderVectorImage Render a numeric vector or matrix as a heatmap PNG
 	// (POST /vector_image)
 	RenderVectorImage(w http.ResponseWriter, r *http.Request)
@@ -3998,7 +4982,7 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
-		var Range string
+		var Range Range
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
@@ -4017,7 +5001,7 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional header parameter "If-Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Range")]; found {
-		var IfRange string
+		var IfRange IfRange
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Range", Count: n})
@@ -4055,7 +5039,7 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional header parameter "If-Modified-Since" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Modified-Since")]; found {
-		var IfModifiedSince string
+		var IfModifiedSince IfModifiedSince
 		n := len(valueList)
 		if n != 1 {
 			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Modified-Since", Count: n})
@@ -4074,6 +5058,256 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetImage(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// HeadImage operation middleware
+func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ImageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadImageParams
+
+	// ------------- Optional query parameter "w" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "w", r.URL.Query(), &params.W, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "w"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "w", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "h" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "h", r.URL.Query(), &params.H, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "h"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "h", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fit", r.URL.Query(), &params.Fit, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "gravity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "gravity", r.URL.Query(), &params.Gravity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "gravity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "gravity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "rotate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "rotate", r.URL.Query(), &params.Rotate, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "rotate"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "rotate", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "flip" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "flip", r.URL.Query(), &params.Flip, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "flip"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "flip", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "grayscale" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "grayscale", r.URL.Query(), &params.Grayscale, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "grayscale"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "grayscale", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "blur" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "blur", r.URL.Query(), &params.Blur, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "blur"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "blur", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dpr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dpr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dpr", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sig" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sig", r.URL.Query(), &params.Sig, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sig"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sig", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "preset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "preset", r.URL.Query(), &params.Preset, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "preset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "preset", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range Range
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Range")]; found {
+		var IfRange IfRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Range", valueList[0], &IfRange, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Range", Err: err})
+			return
+		}
+
+		params.IfRange = &IfRange
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	// ------------- Optional header parameter "If-Modified-Since" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Modified-Since")]; found {
+		var IfModifiedSince IfModifiedSince
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Modified-Since", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Modified-Since", valueList[0], &IfModifiedSince, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Modified-Since", Err: err})
+			return
+		}
+
+		params.IfModifiedSince = &IfModifiedSince
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.HeadImage(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4309,6 +5543,164 @@ func (siw *ServerInterfaceWrapper) GetVectorImage(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// HeadVectorImage operation middleware
+func (siw *ServerInterfaceWrapper) HeadVectorImage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadVectorImageParams
+
+	// ------------- Required query parameter "values" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", false, true, "values", r.URL.Query(), &params.Values, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "values"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "values", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "rows" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "rows", r.URL.Query(), &params.Rows, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "rows"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "rows", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cols" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cols", r.URL.Query(), &params.Cols, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cols"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cols", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "width" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "width", r.URL.Query(), &params.Width, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "width"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "width", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "height" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "height", r.URL.Query(), &params.Height, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "height"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "height", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "colormap" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "colormap", r.URL.Query(), &params.Colormap, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "colormap"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "colormap", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "min" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min", r.URL.Query(), &params.Min, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "max" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "max", r.URL.Query(), &params.Max, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "max"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "max", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "interpolation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interpolation", r.URL.Query(), &params.Interpolation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "interpolation"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "interpolation", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.HeadVectorImage(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RenderVectorImage operation middleware
 func (siw *ServerInterfaceWrapper) RenderVectorImage(w http.ResponseWriter, r *http.Request) {
 
@@ -4444,11 +5836,13 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/vector_image", wrapper.GetVectorImage)
+	m.HandleFunc(http.MethodHead+" "+options.BaseURL+"/vector_image", wrapper.HeadVectorImage)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vector_image", wrapper.RenderVectorImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images", wrapper.ListImages)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/images", wrapper.UploadImage)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/images/{id}", wrapper.DeleteImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images/{id}", wrapper.GetImage)
+	m.HandleFunc(http.MethodHead+" "+options.BaseURL+"/images/{id}", wrapper.HeadImage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images/{id}/info", wrapper.GetImageInfo)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.GetHealth)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.GetReady)
@@ -4459,6 +5853,16 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
+
+type HeadProblemResponse struct {
+}
+
+type HeadUnavailableResponseHeaders struct {
+	RetryAfter int
+}
+type HeadUnavailableResponse struct {
+	Headers HeadUnavailableResponseHeaders
+}
 
 type InsufficientStorageApplicationProblemPlusJSONResponse Problem
 
@@ -5112,6 +6516,110 @@ func (response GetImage503ApplicationProblemPlusJSONResponse) VisitGetImageRespo
 	return err
 }
 
+type HeadImageRequestObject struct {
+	Id     ImageID `json:"id"`
+	Params HeadImageParams
+}
+
+type HeadImageResponseObject interface {
+	VisitHeadImageResponse(w http.ResponseWriter) error
+}
+
+type HeadImage200ResponseHeaders struct {
+	AcceptRanges  string
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+	LastModified  string
+}
+
+type HeadImage200Response struct {
+	Headers HeadImage200ResponseHeaders
+}
+
+func (response HeadImage200Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Accept-Ranges", fmt.Sprint(response.Headers.AcceptRanges))
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Last-Modified", fmt.Sprint(response.Headers.LastModified))
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadImage304ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+	LastModified string
+}
+
+type HeadImage304Response struct {
+	Headers HeadImage304ResponseHeaders
+}
+
+func (response HeadImage304Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("Last-Modified", fmt.Sprint(response.Headers.LastModified))
+	w.WriteHeader(304)
+	return nil
+}
+
+type HeadImage400Response = HeadProblemResponse
+
+func (response HeadImage400Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadImage403Response struct {
+}
+
+func (response HeadImage403Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(403)
+	return nil
+}
+
+type HeadImage404Response struct {
+}
+
+func (response HeadImage404Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(404)
+	return nil
+}
+
+type HeadImage406Response struct {
+}
+
+func (response HeadImage406Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(406)
+	return nil
+}
+
+type HeadImage422Response struct {
+}
+
+func (response HeadImage422Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(422)
+	return nil
+}
+
+type HeadImage500Response struct {
+}
+
+func (response HeadImage500Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadImage503Response = HeadUnavailableResponse
+
+func (response HeadImage503Response) VisitHeadImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	return nil
+}
+
 type GetImageInfoRequestObject struct {
 	Id ImageID `json:"id"`
 }
@@ -5399,6 +6907,79 @@ func (response GetVectorImage503ApplicationProblemPlusJSONResponse) VisitGetVect
 	return err
 }
 
+type HeadVectorImageRequestObject struct {
+	Params HeadVectorImageParams
+}
+
+type HeadVectorImageResponseObject interface {
+	VisitHeadVectorImageResponse(w http.ResponseWriter) error
+}
+
+type HeadVectorImage200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type HeadVectorImage200Response struct {
+	Headers HeadVectorImage200ResponseHeaders
+}
+
+func (response HeadVectorImage200Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadVectorImage304ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type HeadVectorImage304Response struct {
+	Headers HeadVectorImage304ResponseHeaders
+}
+
+func (response HeadVectorImage304Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type HeadVectorImage400Response = HeadProblemResponse
+
+func (response HeadVectorImage400Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadVectorImage406Response struct {
+}
+
+func (response HeadVectorImage406Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(406)
+	return nil
+}
+
+type HeadVectorImage500Response struct {
+}
+
+func (response HeadVectorImage500Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadVectorImage503Response = HeadUnavailableResponse
+
+func (response HeadVectorImage503Response) VisitHeadVectorImageResponse(w http.ResponseWriter) error {
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	return nil
+}
+
 type RenderVectorImageRequestObject struct {
 	Body *RenderVectorImageJSONRequestBody
 }
@@ -5563,6 +7144,9 @@ type StrictServerInterface interface {
 	// GetImage The stored PNG, or an image derived from it (resized, cropped, rotated, flipped, grayscale, blurred)
 	// (GET /images/{id})
 	GetImage(ctx context.Context, request GetImageRequestObject) (GetImageResponseObject, error)
+	// HeadImage GET /images/{id}'s headers, without the body
+	// (HEAD /images/{id})
+	HeadImage(ctx context.Context, request HeadImageRequestObject) (HeadImageResponseObject, error)
 	// GetImageInfo A stored image's metadata
 	// (GET /images/{id}/info)
 	GetImageInfo(ctx context.Context, request GetImageInfoRequestObject) (GetImageInfoResponseObject, error)
@@ -5578,6 +7162,9 @@ type StrictServerInterface interface {
 	// GetVectorImage Render a small vector given in the query as a heatmap PNG
 	// (GET /vector_image)
 	GetVectorImage(ctx context.Context, request GetVectorImageRequestObject) (GetVectorImageResponseObject, error)
+	// HeadVectorImage GET /vector_image's headers, without the body
+	// (HEAD /vector_image)
+	HeadVectorImage(ctx context.Context, request HeadVectorImageRequestObject) (HeadVectorImageResponseObject, error)
 	// RenderVectorImage Render a numeric vector or matrix as a heatmap PNG
 	// (POST /vector_image)
 	RenderVectorImage(ctx context.Context, request RenderVectorImageRequestObject) (RenderVectorImageResponseObject, error)
@@ -5762,6 +7349,33 @@ func (sh *strictHandler) GetImage(w http.ResponseWriter, r *http.Request, id Ima
 	}
 }
 
+// HeadImage operation middleware
+func (sh *strictHandler) HeadImage(w http.ResponseWriter, r *http.Request, id ImageID, params HeadImageParams) {
+	var request HeadImageRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadImage(ctx, request.(HeadImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(HeadImageResponseObject); ok {
+		if err := validResponse.VisitHeadImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetImageInfo operation middleware
 func (sh *strictHandler) GetImageInfo(w http.ResponseWriter, r *http.Request, id ImageID) {
 	var request GetImageInfoRequestObject
@@ -5886,6 +7500,32 @@ func (sh *strictHandler) GetVectorImage(w http.ResponseWriter, r *http.Request, 
 	}
 }
 
+// HeadVectorImage operation middleware
+func (sh *strictHandler) HeadVectorImage(w http.ResponseWriter, r *http.Request, params HeadVectorImageParams) {
+	var request HeadVectorImageRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadVectorImage(ctx, request.(HeadVectorImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadVectorImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(HeadVectorImageResponseObject); ok {
+		if err := validResponse.VisitHeadVectorImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RenderVectorImage operation middleware
 func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Request) {
 	var request RenderVectorImageRequestObject
@@ -5922,113 +7562,126 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Hz7ctvIsferTOFLlckEpECJknWprZTW67WVsr0qWxt/5yx9giHQJCcGZrAzA1H0Hj1HHiHvkbzYqe4Z",
-	"gCAJUrSTlTf/2BQwl56e7p5fXwa/BInKCyVBWhOc/xLMgKeg6edlkkBh33I5Bfo7BZNoUVihZHAefLuw",
-	"wDS9ZFwDM6BvIWWdt98/Y2eDQcT+8ffBsH/U7QdhoOHnUmhIg3OrSwgDk8wg5zgmyDIPzn8KxgsLJvgQ",
-	"BnZRQHAeGKuFnAb392HwjCczeKak1SrbJAPfCjllqdCQWHELpiZhwP7x9+P+4QMUtEyopAXpFr454c3M",
-	"L5sZkDZkSrOYqGe/PzDiE8RsPgPJpJLAElVmKRvDOleGD9BUcGtB42z/44bu/BT1zj78oef++9/R6Pfd",
-	"A/f7d0Ebz57f8Okm6e+sVnLKQFphF8zyKVMTZnE9UGjA5XBsuULtaf/0wU1skDsKkCze+9T78IdR0E7c",
-	"K27sa5WKicDB1ol8j9xDokTOp8Dm3DBjlYY0ZNwwLtnLm5vrXsotbND50FbDHc+LDKl5j8MdHrM36pYd",
-	"RocnLDo9j6LzKGIvXt+0E60S7ihsEwhHoSP5iWE/vn21m5KJ0jm3wXlQatHTMAENMoGWie/DoOCa52C9",
-	"Uj5TGfYt8LfA6X8uQS+CMJA8x55J9b453e80TILz4P8dLHX9wL01B/WATvSzFlV/prIyl6aSlqkWaZ99",
-	"BxNeZpbFCYisY37WtiO73RjXvYUuszdNL7RI34lPQDS9BDGd2U2qfihtUVo2o9dMSFaIO8jMNgJcu71J",
-	"uMbBahquJm+UhNfcJrNNQp7X+kQsSlQhwBCnkkyAtGymstSs2oCj/sCLK9HqrO6S2KtJDyfsuRl3m6sr",
-	"FLqr79oFs5JIkYZE0buXl73D4xOkU9hKs9j1mxfIwBnc1RQV3M6W9Ih0pzjvYmRFHpEqLehCZbUmtW2U",
-	"WGm09zQrvXCy1/xukyd/5lkJLNV8Ltlc2JnbJq8CTwzLuLH0d6lZJ/Uijm1SbvkTw3J+J/Iy726Tspzf",
-	"Ba2KnqpynDU0XJb5GLQjVMjPJ3Qi9AOUCrmbUiE/m9K3at5iHvDpqm14jwTHqPIxs0qFTKu5+eff8AHL",
-	"S2MZ/FzyjDq40bH7La54q/riCF9mP96L1M62mo85vn3YelCzLzIe96g4plDSOBT1LU/fws8lGDJpicMa",
-	"+JMXRSbcIXNQaDXOIP/DX43Tkz2ndb3cpC2oxU3LUgWGSWVZjtaF2Zkw7PL66oLFKVguspgZvjAIYzT0",
-	"A1JbU04mIkFj9s4qzR0uekzaHRggc8WEYZMyy5xBHZ4NTtGgDvrH3QtcFaHBJWrwC0B8wrPnWiv9mKRf",
-	"SlZKuCsgsZCyCRdZqeHCqSnx2mFn4RAPQWiNVkhNie43yjoQzlEjH5nlbmbmjiamywwMU6V1W3FQyOnq",
-	"iXbcP+4/7VZkf69KmT4mxW+Ul5EZN06khdv7a77IFE9vlHrF9eMLbqV0Y5UuUHIzJEIzO+PNPWecmG3I",
-	"naB3wpqRzCFXesHGZToFyxIuCUps8n0w7PZHElfrTcuNyEGV9qsulmst0CM0mZpvrnh5QjHNLYxkJ+71",
-	"ciF72LeHj+KQ8YlF3rCp5gmwArRQaZdxmZKCJ6VdsmIkPS/Oun12s2SsAZkaFj9TUqJ/qOQ5SzJlIKZh",
-	"6CdhtZFM6iaelz9KXtqZ0uITPKooX7K5Fhbo2EeF43g0ipTFl54c7tbxLXANOmYfYeH4cPL0GEXCuWsN",
-	"R/79+/c97IuOX8It6cD+DvG9Y8UtF9nXMENNy59wiefWGCWNJzN04khf6t1G5c+x5VzpjyP5cwklpJVC",
-	"kQIZy7Ul1grJ4l6PmvSs05eYdTRINHcmU9aEI1kWaDz8nziZ88c9fF7Rz+4Fs3rB+JQL6SR3JOO3YPWi",
-	"d4l/xShWK/vSeNnirEOiUHStYnMucNETXJjVCzzg3CwrhiDqHz7oqXuVC84HNbxDuD0lfOc2utAqAWNw",
-	"qwm6P/Z+Owb7U5Gzj1LNJXPglI1L25ABd8CfM6tLiWKdMqVRjbUuCxs6OXCobru55exP189f4H5Sc5Nw",
-	"aUayEpimVcYnLiIxUwaP70SlBDUoxmP5R3BDOJnwY6zYu/lMZeCFpTYxpiwKpS2kryEV/Ib25OueUMhd",
-	"Yn2OFDEUE3egqgK0CxB5vrQcRCeIAO4rkduIWHg/JTgPboUWqUBIvxFrQI+GEA/r5NwWmbKZGD8x7pm5",
-	"YLbUY4WUvlBqmsETQ0JfRRKXA+d8mnPC8xPQUgVhUGTc0KNE3PpGNFgQBlPNFy3xxzCofQlUH+f9BeeD",
-	"aHh6/PQk3KlQYfASeOZ8D56mAlfIs2uNfLQCvYEJzwyEQdF49EtgLLelaQZH1cf2yOhSz3+qei3bqfFf",
-	"IbFBFSD4TCISDahRe4XnnCtawe2w4Uly60xr0MJXsG0hShTI5zd8ihprWfzi+Q07oJnMwS8ivY/ded5v",
-	"G3BWx4l2b4pI9w5ZhIHxO78Z+65d3mUMZWXxQtqTYfCQhJQ6W41MVqs9m5yepNHp4PR0mDxNT47P+OEE",
-	"OI+S42OeRoNjfjSeDCeD8eE4Gp8eHibp4Dg9SQbH42gSRTw6bZLyQJAx9N7tQ+fDqsBRSKhyi5fBNeSX",
-	"39ywliK3zq2y6YJXSx78G9beCEm7gPTkwy8nw/vfta2eaHglnEP+GToiLOSrPx4UqndlnnO9wFk9GVyj",
-	"4bkPAwl3LUHOa24M44bFSamN0jGehC5uAneWFXwKF4yPDUjLlNNLimDhi37wkM1wdG/dlorYL7Yc+xmC",
-	"36I+7h2fb9EJrwJ7yP56NHR5OkqE9sZunI4v1dzHydgY7BxAsgSyjCUgrfawiWKGzRNxOdhYZAL/aj3o",
-	"lkGrJimHx3jKVefeMDp78NCr4MbGLl1KRnhhePyUeSRTR0EcV5DqVWly79uOIW7ZHMV+TjktHyIVpoIz",
-	"Ifl3MzVHAD0Rd0zY1lNDSGM57m17os9jo4LT8BzhZ2nIpYBqDa3DLg/xzUFf3txcM9eAJSolRa05fHx2",
-	"1mDwMIraWGyFzVoovmRmprRlxilupRAVr3GcVmKtR53ro/349orVwu+WL1J0IidVgmN96C/UG3pbLatm",
-	"Xljtfpvy/BkSqzRZhkY49XPsVAOW7pcfC10Sa+/YcxOS7BktDteyH5+X9CAx+nVzHg9mCUh4f+V0xh5E",
-	"aJ+p2HennFHdpPt7IYWtshTOEZRlltExzFkujEEfkHqzjlue1VyagmuQthuyjIuUwqZazXs5/6vSZJor",
-	"rPNTFA7CwxDHDIfhcXgSPg1PP4RLSLG5VmzrAjHOu9/cAH535bo33ZTq0SbyqNHf/vnQpvJ61m0qKZpB",
-	"SEot7OIdjuL4O6ao1WXZmpORUBmtj7AwbCpu0dtQTdedpCfu9Xghetgo7rM3ACnaZFXHa5RmKWRg4YJp",
-	"4Kk7GItynImkzy7r2KDl6HnXgTYcbiTRlTcuBGfYRKuccblQElgnU6oY8+QjUzJbhKyUGRjDrMpSpuwM",
-	"9FwY6LooD7ENmeGWuxTRmbWF88SFnKhNFhRymqJvW4cbLq+vPL199vwW0KzXfjiZZA221LLRg0szB21G",
-	"8jCKPLvqmL0Le1ZpEkC76JpwyeCOJ5ZCpRak7b0CObWzuD+SblrQWmkkLd4Wkoh9QGB4/NSzIRMJSEOH",
-	"i0+kvb66aZxgtNwgDG5BG7f+QT/qR9hCFSB5IYLz4Kgf9Y8cpp+RCB3MyK/+hL+nQPa15slVGpwHL8B6",
-	"13st+XYYRTvCK58XVvEzbImq+DAabWUmbsGHRSpIHbxC0QZjLhjt0kxkUJ2o1I+2vEYzFKngU4P6loPl",
-	"wQcczfuKDTas0kGnI2KMfJliQnD8xFDMWOkUNOuMF0yk3T4jVyNGvyJ2Yq8kjGRBEtVwQKxiU3CmeaKy",
-	"TM1RkJREP4Tcjlqb/FCC4mnOL0HdozY5X7hUxgTq3ECciVxgBzRUDFDzqZIqVxpG0s3lpGp1s9FzcysN",
-	"VotlfmoDX7ky1k9hldedbUlfImgl6VvD4gECs0Y4iP7c6Ty3EeNZVOM0uBWqNLX31lpHQ9uwQlTO75yu",
-	"Vvi86fxe9v6b9z5FvbO/9NqLxT78iiqy9KxbtASNPQmDmjjDZShfN3Tztw1b03nQSKLfh8HxPl1Wc8DU",
-	"6+jhXs3Ex7oC10EvT35YaQC3jLPK3fVa61X1w30YFMrYtni/TJeBtSemCoQ7oE3B2Q6Xi8qW/z5mlaG+",
-	"WRTQDSn47VvHE5FBzCYC8GiaMM7ivMysKLi2B4goeoiqKJiQu2yZD7CjsuKB6QyArcLxIZOAB2b91CUx",
-	"ztHJDimCHrIXV9+zDsG4kZygEnZD9h7G1yH79vU1nTo3V99/TwexCx9D2nfB9+f//+p7prSo6w+RChI6",
-	"bLLMAYm6XokbxqloycXiq6ImYSgrI9KQGeWSeobnwAqR2FIDc+AAkcJcJFWmGBi1Eem5s2kERD2MaJyk",
-	"A4RyFjSaOoM2u80U/UjdXLzVgSQw9luVLtY0ym/hqiLVSG8sJCeV33SaWnZxdZBVHwfFYEdd2AqW3jFr",
-	"E+3RkC1Y73497XT/a9uVbSfvypbPUVQyFOmFF55lkUgy43LqQtaNpFxVOts2v292QG3WikJ3ta/bEcmH",
-	"0eDX58S7Ohz/qGv7Aus9dOx40A4vc/HU6fThTmvFENhtsIfNX68YoX7H+9DYkszDzoeH+3TeSLw+4smG",
-	"fZ7uM9NmIVjTzSPM1XTwfvqA+GJ5aP5Y2VVngC6YsKtmHY16SRl4zryC9HiaajAGz9m07URdImHKETmD",
-	"h87fpmPwHT1fGugV+zTcNJWuffqlwOQLRXv4cKe6xOqR4c++G+0Yx/gKQmqHQ62uy3vvRFAwBc8otkT2",
-	"4VqYP6zunhAswAPKO8wj6b0o9/ScyKFwMRq5kL3ixvaqmwghi1eqrslTHkl8WDXpvRMygZh1jqIhAi7p",
-	"4JG/DtI5jE68M42d6PpI3A3dMC+fX37XZ+8QRfGsujZT+VGuMMCBnM5hFHXP1xLuI+mRCEUemu58hcyW",
-	"wAApcuP3Gc7KxFQqDWYkY0cS3aNYvY9yyPzZbfojOZLvXUCAAsjxPA5ZPMN/JsLif1PNb4Vd4E+trCvU",
-	"iieZKOJwJPHtwiQ8o6fjrNQx3ZBJC40TsxRcURitADdEg1GlTqAqqVFzGY5kHSKkw9wFzCHn0orE9NkV",
-	"Va7XG0kOrlmCUzfgEzOSIiXgSbFGLpUUCc9WBMnBRKGdL+xyBt7H89GnkVSaZTCxTJU2ZKmqKmctaF9o",
-	"ZqEwTJfSVU1MxB1VohA+1mDEJxhJdLKJf92QOaaFDFkWsppfIUNu9ZHhREaMEqhdUMAN4t1ERYXLVXEc",
-	"jSaU7LPvmqx1Ea/EF0nheGNANo1kKal2iuor5j6ZL7RnGhrj1Ns8koQq29+or+LMiKlEAPURFiFtoUuS",
-	"uE2rFHYkl4xmEiA1LDZiGrOOAZ9MqBuQ94LqYNgwOmpD1i/AVlZ7p4vfXtXNOuiNGSeGXV+f7lQJxdt5",
-	"NHSN5CPgZuIDbgpILCMaVkK2lBFrrRFf98pdNOB0cHb4ucGBLXdbdqxj5tfhVr59Ga1XY/59hL9U80Z1",
-	"SA64pRy5/M+/oUCP1V3opG6s0MZocFp2PpIxHvdcSHRb0YmTRqSA+ADXgtK2vpqQxYm6BY0dsgy13bqa",
-	"Tq382vHtJFNzdMibZgvbx2hBwCYzoECQsE7q2tgz2RYECjzJjVzr8gnRhg6WyLLW8p02twwteBUOcix0",
-	"dTATYb/xi6Wt3baTfpHbyAUEAU1qqwdSaXe9QZX0P3DKF89d2pje+kf02z+n1v45/abn+6z1WaaSj3Nh",
-	"oLZfKOQpTDXsugKChrN9bVG9qCg8i8LBaRQePo0+7COyrwUFtgmB4e5l2YJ14hma6lt0pRP/5DbuUgEo",
-	"Cm4nnt3S2d6wwXK6jXC09Fu2RCoJzVS9+xO34Bb/v92Lm99pVdQJtVKzzltI+uxpdMayMufdC8azYsbR",
-	"tn+Ewu6QHXcStZPqk6iemLFSGXDZRs0LXhojuKTzzAkzQnwxzXmIu+zOL2/RLljkag7l1ognDrN10zfT",
-	"Y82gbMN6RS33mTbR/q1IfM2oszEXHlhlAq1u42Tu+Fh9WibkwWgE45B6m0zh77lDPrOYSo9nDvL52MO2",
-	"tabFlqUOdi512Gqmty/UJczCtRN7BRnNd538I/kRFi5eVsqCpymkbMwNnAxLnbGXry+f9d69vMSD0jtz",
-	"ZMUILjjjhuDAzhA8xH+MwxqkURaNEU8axDBDPjUbLxiyyQFql3LFjj++fdUDmSgkovNCPTEsLnXW/7O7",
-	"Tvac3qCuQn/aH8m46Sr+sbarozKKDk9m3xxGkfs5x59xn8WUkMN140RxRepIvlCs4MlHtNHxVNhZOe4n",
-	"KkdQnrp/sE/Mcv6RMFzeZ8/veGKzhcurmAKyjHLHoKmewnGB+9XPVEbVxVwulqk61okvkFsjmfMMdwxS",
-	"BibhBYSUv8sLu2Cxo9/9G3fr2159dr3kKO0HAoeR1GDQrPo7SQ76OlpiuhRuY8YzJSEkEOc0detRacQ0",
-	"2HIzfCUT8cvw6L71cvhmEQqOnDID7lxskVW3mJVKa4cdlR7JFCZComDEvZ5bjkFZMGUyo6yWnZX5mALh",
-	"IxnPvzk8Pqklofq5PHvR8/BQViqHZvvspoWkkXSZa9IvYQmIaAdnyMO5YApdBa9aRD9KC10cNy6S7z1X",
-	"AneecMQppcSGkNaJwebKetg67oaUcFu4/eIedXPDSlPyrM/oTporqyd18rA72r6rbvitG+t29cNPy92N",
-	"wqPBfvv7w4oPHfpPKXxDUfhexg15nM1nMXHHP+pROOouXv++wqFX96pr1BtEh0dxn3XeqJH0SN5XbcxA",
-	"wzl7N+fTKWj245Uv6DcgU9w62kKgBPgouNELJuxIqtKOAqckZob4kk00n+YgEasbCzytc3ouDt3vLpm7",
-	"ftfbfWdi5x3vDa0oCsT8zp93MiKaoNFYkWXLm3DkJCu9Gu/YvI9+vPM++l5ktkWTlmpx0LxG37Kqxrcd",
-	"LthRNFxdFC4HfW8ftmdGyAQ2V3G0cxWroZydy3k4MVqHYT43kdOat2hEgdbC9u4mZm/5JZZd8fiVr7ZU",
-	"n0/pNb6fsqvzyrdWGt8R2Sth0JSuB7MGzW+A+KzIya/G3lUrs+pgrd1hOaJLrL8R9lcZ3vpTNDs7Nz9b",
-	"87h7d9QWO3+jLMt9s4vG5zCeGJaogq4aJaXWaDTX9mDoTVFjD/5TpPiLkgRHj33lq6p/W8EcrAk5EKi0",
-	"wA6Eiw53eIhI2EKYuhJS6c3PC4ArnybYTsjCX3777ETH0JmIBzs07sxT7u7k0a/Uue9DWa6tYWNYqLXS",
-	"DsQWm3fnNgzPv6D+98u842MufCW875HUjN/CzsuYORVc0v1vftdz4YGeaxu7Dwp8lQKfm7UkU/MOaLVO",
-	"yjkIyzou0J+GFH0s8IeLVqUuzk9P1kL9GtLulgKh1Qj3Q6Cquh3zYS0RelBVmG6rkXQ9sdHXqtWoFCIH",
-	"y1Nu+ZcnWn/DOdNaoi7XvxNWLfvfLwa+erZf7dU2EfihAHl5ffWndz+8+VeFoKUiaHPD/XwsVUnp/SWG",
-	"k/c3lM99lIY1hkAf1hPaUgtbrXjB82yPFf/X5etXn7fiauBmdG7NfalWd9SP6hU2btx8PmuQyn1YEzp4",
-	"O/EfKEBOzbWwFmQ7s6ggamf99Fts8XXKp2lqRB10PjCr+WQikn5DAR/vozKWudqxDh3mQk5DZmaltfTJ",
-	"STWX7lhgKRQgU5AJwdpGirW7vnu4ONEs/AbpwwtrY1AhUPvu3dLdp7+I6l53awVFXQrnvmhBwUTD4usf",
-	"3t2wlRHikOSmNFQkTuHDo0TkU2Z0Qn9A3B/JS+tKp4dhdHbi7yBe1LCvE8syy+JudTmRQk94xNN0VGY6",
-	"ku5CnRMnQv8I03GV5+7jHFoLqtVopvZXDlr3mZY6kV/lnSlu6usj1ms4KHxzFA235JQbt8geyiw/U3nO",
-	"ewawEX3Mae1m0H4XfY6Wt3zCs3AQhYNBODgMB0fhYBgOjj9gjyJTKdQJl7aAnL9ys+tLHzsuEO24MFTf",
-	"79x+W8jYBd3cwHGDPWI+9M24PdrRpyf3aOc+57ZHQ//dyP2mrq74Pdj2tZB7NeN3+zRbv8D3eRG0x45Q",
-	"OUsCKZsBtzkvvo6P/sUBh86Kbej+JgMQXxxD+BLP+KuA4LfgyztNzrOMuZPI3/Tzl5RcCowSjl7S0ANr",
-	"nIVOEHdcpnCTGFYWiCMGYTQ8DY+fVueWG9oly3s5R++snkhNRjKmIhoqWSEbElcfh2TumKuHqW7bN+98",
-	"tp00jpzVw2b77YAvx1Qtl6K/qDL/Uc3Gb1Q5/pMqzL+uIssyBy2SSpWVZjm3WtztpcGuqljfVqCLPsAR",
-	"HNDh5htvlGlwy5dCxU19e2xZKeRGb6+xchGcTIw114tzf9UnZJkw1lcS+zJQqmBeueHVmML76e1T4Cgi",
-	"oXQvZJNz5u6r1mUOa85bY1QC+fcf7v8vAAD//w==",
+	"7H39cts48uCrdPF+VbF3KVmyZcexa2vLM0kcbyUZV+Js7i7KLSESkrAhAQ4AWlbm/Bz7CPseuy921Q2Q",
+	"IiVKlr0znsz95p9EokCg0ejvD/inIFZZriSX1gQnPwVTzhKu6eNZHPPcvmNywul7wk2sRW6FksFJ8N3c",
+	"ctD0IzDNwXB9zRPYeffye3jW7/fgX//sD7oHu90gDDT/sRCaJ8GJ1QUPAxNPecZwTi6LLDj5FIzmlpvg",
+	"cxjYec6Dk8BYLeQkuL0Ng+9ZPOXfK2m1SlfBwF+FnEAiNI+tuOamAqEP//rnYXf/DghaFlTScmlfczmx",
+	"0/aNG1BjsFMOl2/PwU6ZhfMXV2C4TEwDA8fdozuWHyudMRucBELao0EQBpmQIkOk9CtkCGn5hOs6cHQq",
+	"q7BdTf2ZICw2BKUhItTCH/aM+MojmE25BKkkh1gVaQIjvnxkgzsgzpm1XONq/8dNvfOp13n2+Y8d99//",
+	"HQ7/sLvnPv9X0HagL67YZBX091YrOQEurbBzsGxSoljzXHPcDsORS+g9vpPCauAOAwSLdb52Pv9xGLQD",
+	"95oZ+0YlYixwsmUgPyL2ECiRsQmHGTNgrNI8CYEZYBJeXV1ddhJm+Qqcd9Ehv2FZniI0H3G6/UN4q65h",
+	"v7d/BL3jk17vpNeD8zdX7UCrmDkI2wjCQehAfmLgw7vXW5JkoUVH8zHXXMa8ZeHbMMiZZhm3XmJ8lxZ6",
+	"FYZzVhgjmIRRWmh3qsKAEZOMhSAkqMLmhYVc3PDUnEIPhCEKRSgFTvBjwfU8CAPJMlwfpwnqACd8zIrU",
+	"Bie9cAF8oopRilBn7MYzVK9XY69etR9ZZKOKu1J8P8dZ25aOy9/ry/+X5uPgJPgfewtJuud+NXvVhH72",
+	"FkH6vUqLTFYSZaJF0oXnbksQxVykO+ZHbXfk7m60DiUxzrwtTOdaJO/FV04wPc9bTuw5vxYxdycCGknr",
+	"FLIitSJPBTcQzSJgMoFoGsEOwpxrlRSxxYPTqpAJT3a78FHYqSosjUY5NI1AWIinTmVIZVFur9tQkq85",
+	"4v7GIx60ys/aAb8UdnW7r9SsxtQZ59YAQ7j//Q+EeqRuQic3R8pOSdlNxDWXJ0MZxUpaJmQEY2ENCGlE",
+	"wnGbXzjPUS3htMzkPLYOjyFEsbrmGl9IUzOUwhIqY61yQ6Px13GqZsAsRBPNroWdRyFEOD4CYzW38ZQb",
+	"sAqE7Q7lGgSOhd2aIBAphJxU5KvYeSO0VhqmSouvuNs0ncNONI12Q7jm2orYP7mOdvGcCUc70fQaB7Cx",
+	"5Rq0Qtm9/rDHuO7WwOJghPbc4aZd5uVM25Kj3LGSlo7Gwv7JHwAekVkHkkf8PXjKjfeAzU3M0hb9/Fyr",
+	"nGBCQVJo2HnH4y487T2DtMjY7imwNJ8y5KMvPLcbgPMLtLLImKWGV8Q/UirlTBJkr1Yh+sEJ3ykXk6lF",
+	"aezEMOxYkSGrJ7mOPDODkukc+TikLcxEYqcOiytkvg7yaQPiim2P+8/277R8XhGIW+9gLQhumm0P9hIn",
+	"q6Tlxbi0Dd4L1IkrwJzVTIBTOOgNQNSJcMpI8nkpmIDBWZoG2EG3720agt7Z4wvwL8adEoSOg2GzMXsx",
+	"fqskf8Ns3GLKvqiMLVI/scpRvBN9poJLC1OVLlm0BN/+RvhwwY5b8S7Y1pixZ3mOlEa/Ro7sGmg0VqQp",
+	"IZNMCTQoUfSg7VZhZxXqw41QO1DuABhXv3jeLnJK+0okjj/evzrr7B8eIWJRN3grDB0GIWHKbxCYhdH3",
+	"bHx8lPSO+8fHg/hpcnT4jO2POWO9+PCQJb3+ITsYjQfj/mh/1Bsd7+/HSf8wOYr7h6PeuNdjveNyZzmz",
+	"08W+RLLR0ttE+OVead/Scp2rtDIy2xhLNAZtvUzjLVzsDbtZRfBfWVpwSDSbSZihLCqFKBpXTwykzNhK",
+	"qHpJSGMSZtkTA17U7K6TChm7CVpt4MrGWLUl3gh5f0DHQt8BqZOC6yEV8t6QXqID1SI6zwAnTcBwpyw1",
+	"kwbng4VZ7/QmwkcOvn5iQOVcM6v0UCZ8LCSyWtTpkJNmDWp9U8RT9IciOy2yUQRjHBvN/rR/eDQser39",
+	"o+ni40Ihd+HCguQ8QREJkRGTqAtXLSANJZlfDr3CksWknd1lQM3kKSgJzMPr4DdiIsnzMegTDyX9Zpxk",
+	"8YCjQVVIHMgTQJbhxpr6zjo4OtoNh9JO+ZwgRSsR4cTNFqZgaRfOJBTyi1QzSbiFCU496PXWW2pu+mCN",
+	"z/qJdb6iL+3//1vn80+98KB/2+69rpGnP0gOoypeE/qYwJ+IFjvIOtHSs4iw5B91TDEei5toOVCwvxsC",
+	"70665au9Tr+3fxB1YeetGkov2uCaGGLKNT+B9zM2mXANHy5gRtEHw2WCR0hHya+5nsMwuNJzEHYoVWGH",
+	"QUjmsZmiQQxjzSYZ6iUhjeUsKS28XMS20Ly7u0DysoTfRry/Qzu1BX3fpyr+MhOGe0tWSRThCZ9oztfa",
+	"GdpNtq0c9Gs7MGYtbiI+bfqIZJNF6PpFYJUKQauZ+fc/8AFkhbHAfyxYSi84WYCv03FsAHr2QD/yvWiJ",
+	"6bzlPOFJ6AVhCyt7v2ohXkipM+JXISdD+YXPT+jnQuYsSXgCI2b40aDQKbx6c/Z95/2rs/3DoxDQ6/TM",
+	"/oXPQ4+poUR9GCKf/jlypEQ+lp1yDbT3uqgzSltcYe5Yl8lkKB354osf3r3ucBkrBGLnXD0xEBU67f7V",
+	"IfQF/RJ5lhjKaI/sAbP3k0hu/1xJuUr+9Xru4ww/Rl2IcjlJaN+4UFSCOpTnCnIWf0GzJ5oIOy1G3Vhl",
+	"ezjc/YPvRJCxL+jj8KwLL25YbNM5KMmH0uQ8TdETveYa7SLjsMD87tHAw1+ZnJM/Djw1HHaiU8TWUGYs",
+	"xRPjCXATs5zjy8Cz3M4hcvC7f6NdSJTz6rtwuaQ8UG4OpeYGKdypOqf2PCyRk4ARsFRJHjrJSgGgtTLT",
+	"iMlagXnW+d8LWTk4WCMp3bG1RWOyjHUMR7JAYhgLKWzJQCaElIkEVGGR2ToZ+7vSDTvuUy/sh/vhQTgI",
+	"D8Oj8Gl4HD4L+72w3w/7+2H/IOwPwv7hZ3wjT1XCK2+tbZeOVzdacMLyzGxlBlCU5MINH/SeHZG/5b8v",
+	"HC6mNZvjYGPnZJfivPj941rHy/mB23iOM+85eldtvetYoRNZuxU1s//AkfyIAG+7nXWSkoY9yIu8xfM0",
+	"uZLG0d93LHnnzA38Frv4Pn5keZ4KF9jdy7UapTz749+NM8C3XNa95RZtyRS4ZSvWhQydNudTnV1enEKU",
+	"cMtEGoFhc4OiWvNuQK44S8q514ScmS0MJUWcomfSzLgmRXBKdtq6zcFIJfOhFA4gl8VwXvKrF2fPvQMt",
+	"mz7zs+4BuqS43BODVmkFTqkwDcpzD5TfC7NoeGScSYNyxu/qg2TXTKRs1Ba9OTNuCTjsHTitRE4dxEwi",
+	"sCPEKIunPEFntKbTBBqXCkaFmZ8OpdVzYBMmpI+ORe+41fPOGX6JuvBWEQpgB/e760RgLSlXG9ySQ+Gx",
+	"kgmZsjMmEKIxwmf1nGQ8Ldow4nrd/TsTKBu5yXmHZCDGgkv73irNnAn6mJRchgVwt8LAuEhTt9HBs/4x",
+	"bhS9/9My6FzL2xA5kw8qWfpCa6UfE3RyFvgNCj9UNUykheanXkUi57nUqpBNByxVE4L7rbIuR1uS62Oi",
+	"3K0MjjRBFyn6U4V1R4GWSZPSDruH3ae7JdgvVSGTx4T4rapF4EjACXf2l2yeKpZcKfWa6ccn3FIEE8sL",
+	"AykCQXZswypmhGxyXt1vwpqhzHim9BxGRTLhFqUQmXOreO8Pdr2I84rmSmRcFfZX3SzTWlzzBEyqZqs7",
+	"XgRC0CrgQ4mOeCZkB9/t4KOozC4wmGgWc8i5FirZJZMSGTwu7AIVQ+lx8Wy3C1cLxLqUffS9kpLHCOoJ",
+	"xKky3Bng9NE4OzyuhnhcfpCssJQV4Y9Kymcw02iSznx+jaFPJxKIzjw4zO3jO860y3PMHR6Onh4iSTh5",
+	"X1MpHz9+7OC7XFoEmnhg+3qJW4eKutb8tST/ih4OlxQxMn+GI2dKfxnKHwte8KRkKGIgY5l24QghIep0",
+	"aEjHOn6JYEdz8jNNqqwJh7LIUXj4r5T9KotD0MZp8OfuKSxp/qFsqv7fgKr/IHOtYm4MHjVFiB/7vB2C",
+	"vVZk4CJtzvmBUWFrNOAU/AlYXciYfDmlkY21LnIbOjrwLstaccvgL5cvzvE8abiJmTRDWRJMXSrjE1cT",
+	"MlUG1XesyLF25q9F75ymcDTh52jIu9lUpdwTSyViTJHnFJV4wxPBruhMfl0Nhdgl1GcIESCZOIXqwsJo",
+	"dHu8tCiiI7QAbkuSIyqvl1xUKczgWmiRCPR9V4olVKGBLB7YyZjNU2VTMXpi3DNzCrbQI4WQnis1SfkT",
+	"Q0RfFpotJs7YJGPk3Y25lioIgzxlhh7F4toPosmCkFKuLeVptYKCEnJfEVBbcvGEQkBBGIxFmrbPVmXg",
+	"y+nQ2anN5b+i53mN/1+3TtNIjVeAcTRz63CVD6TSzpdVBf3PmbFBGMw4/Ue/+kf02T+n0f45fabn7eD4",
+	"QGHdVe/3BseHT482e+vklKXOW2dJIpAKWHqpkdasQP/Zh0/y2qOfAufp1esL1Zf24sKFLPxUvrUYp0Z/",
+	"57ENysTfPYGINUeps1URmcsKlS5JvcSFWad+gha8cttWSIdMSxlRV/GAPng9Fhk5m6fbNuG0SrFvPhSR",
+	"bJ09DAPjT35DFeUiN9rY/DYlkWFQ6LRZP1fu9mdIqW5bChf6eNBdOrRJcJSdLQNJi7oExJc/3LCiIrfP",
+	"tbTpktI/azq5HlOlssnx55+OBm3hVA/Da+FCWPfgkSp8WX24k6jeF1nGNMUol2OWkt+0JDkvmTGUjYwL",
+	"bZSmdKRLivAbCzmb8FNgI8OlBeX4kpLJ+EM3uEtmOLjXHksJ7IMlx3aC4Fvkx62rSFt4wrPAFrS/XJhQ",
+	"U5zo/pByWi32c4F1GHE741xCzNMUUBtqb1pS+r5uNSwmG4lU4LdWRbcI89ZBoSD2okSxjL1vQOHa2OqZ",
+	"BLKpBodPwVt7VaTIYQWhblKT+71NDTELMyT7GVVe+2oFYUqTz2VnpmqGTsZY3ICwrVpDSGNZazVU3X7M",
+	"GU3P0EQvDHeJOL+H1mkXSnx10ldXV5dlPDdWCTFqheHDZ89qCB70em0otsK2hnjBTJW2YBzjVglmj2uc",
+	"pxVY6y3z5dk+vLuAivjd9kWCjva4rLRanvqBfEO/ltuqkBeWp9/GPPV096KA2pN8L3zWC/vHvXD/ae9z",
+	"GwL/ymOrNMmVWvriPlKuZvhvV0IdujrnrdPSdYNmy+xMuFTGdL/qJSLCX7Z4aZs83y9el7QFENoXMWx7",
+	"Utdr8rEvl/KvSoMs0pSUOINMGEPJbdrdjtseFRrkTHNpd7dN2OKci5zt53BTYhXHulCXi59sSLTWnZz1",
+	"udbKdty+ELXO+h51qyyOQpTHhRZ2/h5ncfgdUVzwrGjNgUpeirwvfG5cnTuK/1pwhKgn6nRYLjo4KOqC",
+	"q/MAq6qImNKQ8JRbfgqas8Sp1bwYpSLuwlkVfbWMKi7KUCZON5SWfeHGBTkNjLXKgMk55fxSpfIRi79Q",
+	"PjmEQqbcGLAqTVxJx0wY7lNmhDaqf6btLkh0am3uYh1CjlUZTWExSYmyJEtOkmAlGkIVGsIsQj1nlxd+",
+	"J114QcVLixgIiXrNbaFl7Q2XBjVDud/reURW+RIXci5TVBwlphvCJPAbFlsKU1subce1pkXdoXTLcqrQ",
+	"FwaideGgsnhrcPjUIygVMZeG13b95uLKm1oOS+Zkb0/lXBpV6Jh3lZ7s+Zf2MmFrStThKwyuuTYOVf1u",
+	"r9vDEfg+y0VwEhx0e90D51ZMiQ73puTaf8XPk9bqxHTG5gYIVVOR8lJdxnjoHpOnICxYVVBLhFSQ8JzL",
+	"hMt4jlxeHcdFEpwE59z6aMJSBn6/19sQVbtfNM2vsCaYVkKPVJSKa95tMGlw8ulzGJjSZwheI/dxY07X",
+	"4MBXMZbFikjjbGJQJGTcsuAzzu2d4bVIJgWORlS2yDOi9f/EUOJA6YRr2BnNQSS7XSBfKkLHKXKcSTVG",
+	"OZF2zcOyCibcaY+xSlM1Q4pWEh0t8qsqhvdTCQqqOscLxQONyZgrT4IxrxJEUSoygS+gLAVOVaBTLim0",
+	"OpRuLUfezaNH19TtNGj2rH1qsy4zZaxfwirPxOvqQAigNa1K1G9W6z7r3VWa0gaMR1FliPJroQpTuaet",
+	"3WB0DMsVMmU/q3NA1lVMtfZsfv4FGWYROmjhGdRHRAxq7CSooaTtwK3fNm0F516truY2DA63eaVZCEBv",
+	"Hdz9Vj37tZmdqxif30xY8gOzwKD07j0Pe8b9fBsGuTK2LQXkyxnLzgOfG3F+hSsiYXJeqpg/RFDqj6t5",
+	"znddJbQfHY1FyiMYC55SVS2DyDX8MW330ATqoBlIsZPMJVB9zgVZFzW8Ewe2zNCEIDlq+Oqpy2udwOXb",
+	"85CSKiGcX7yEHbI7h3KMLLkbwkc+ugzhuzeXpAyvLl6+JMvBZRR40nX5mBf/8+IlKC2qpmCEgkgQhyzS",
+	"gqJqu6Cq0su35z49U/ZmCEOJOpGEYJTL81KpkC8oBmfNoGkzE3FZPODLiUTiaoCc5eztnpqC76PtablG",
+	"wUdarE0wfaDXXHjZWXXc2O9UMl/iL3+ETbaqTNORkIwEwKqP2HKKzUmaThmSwYb2lobxv2HVunlKU7YY",
+	"p7fLmcjbX1rKrNPKjSOfIamkSNJzTzyLuiHftrWUPy/72dvW98P2aMxSp/am8dU4Anm/1//lMfG+yj48",
+	"6t4eIMsHDh13SuVFeQa9dHz3S0v1MfhafwsNsFxERO8dbgNjS34XX97f3+bllVz8I+o5fOfpNiut1gYu",
+	"6cimR/rp821DaX4o5aoTQGTvN8Q6CnVX/M/AM0iHJYnmxqCeTdo06sIuppSYE3jorba1wuNzsxwWXygZ",
+	"Awl3lUyk66gUA63poSwklaFQqprK4GPepgLcCgsV0JCAg3UQJQ81hB7IPIO7X6rq+n41c2szKTnEAWvY",
+	"YO0GV6urVF5o0N7I0iSQsLwPhwwPVIE+UlD1nrmnJwQOxd9RjIbNHtYQokY/beR6UqKVJuAIdg56AzTp",
+	"Gp1esLPfO/JRhKjscaW+fJzm1Yuz5114j3YaS8urfEq/zVWjODNqZ7/X2z1ZqvIYSm/r+OL+RRyjtP0W",
+	"pgdC5ObvujJuMZFKczOUvseXrk9Z6i4Dbx2Y7lAO5UcXCaGIPDUSUB96NBbUu1a7J8H1XdFvqcijcCij",
+	"ql+e2tzSQrsLKZJc48IV/9IO8EA0dyGPso5LzWQ4lFXUlMwFl4HgGZNWxKYLF9TiWx0kOdRmYf66CZ+Y",
+	"oRRJ1YYUM6mkiFnaICRniArtfG+XhCkbZlxAbiiVhpSPLajChpCosnjfcu2rGy3PDehCulKdsbih8iey",
+	"wDU34isfSnTqCX+7oetr4yEgykKo8BXSlS3dxoUfaI7TjmgS75a6K1ya9z0o2YXnddS6IGDsK/NwvjZJ",
+	"WTaECe2RhuI+8TKPKGFTx5hr/mJV1qnZeTaUtW4v12rq+jd3DPfZmWoA+Udl++ZBm+A+57aU2kshhTYB",
+	"thiy9zFAV/+OQa+2GUQ3d9w9rLqd4u6hZR/iFmvTRRxbLe5vq9hiMN0gtMW45/lWw96LyTbDfH/0Nuih",
+	"NtItBpZ3G2w1dHFFw1bDm3dQbBGdqWTzff3HVnepphqWvAXXE9BZXBm3yQ1oXC9X3vPWqV30tunlxqVw",
+	"tTvFtvJT6ir2Tmelfh+Yd8aOfjH0Nhu1mxfYLFVTHlA7xTeC/jKwVPWfb3y5foXd457dQZtB/RaVpx92",
+	"Wrv95ImBWOVU9BoXWnNpl89g4O8UqZ3Bb4WKH+Q5HDx28XGZJ2xc3wD12xvQPmu5wWEoy6yI7zEmNS9M",
+	"lTFWerXtkbsiFTKOKaTuy7Dv7f0MnIi484Va9xaFDI4evbjb3RVpmbYGRnyuliLKXLa1E60Inv+A/W8X",
+	"4Y7H3HjD5vdF+lN2zTe2BWSUmKZOJHbTcTZvx42NXGvbN5BluFryQ+u9CcuRih3nCyQh3T+X4wfnCSTO",
+	"FaAnS96A5sluu9OMB9xWsua8RO5vJWCmrSbZnUDTxarf+EKVaI6AQurzcI1bsmyWXekGJq73bmZ5k9RQ",
+	"7lQXlxiFCHCOaunI7veOEF2D/lF3JddOTbyUHxBf+frbX098YUqTvlDIzKlFj3wfl+ysUhQZSzjKri9S",
+	"zao7/Zquxiu+SBL87mv87mt8a77GqoD1zFq7AoDu+qk4/Ft0Iposv6Ue84O/MTv2v5ulWr+RYmGq3vOd",
+	"wQPeObr/O9skd5beOXwADg63xcG2lsWy1n5iFiq5LOgpKw/W1DHcS3VVPQufl/I1e2XlXmuYvsroukyz",
+	"uz2qnp33BYdNoBs1FN21sb4LXPnXylOXMGbcsoRZ9vAU0G8im9MgvrPla8xLJPz8lOZrFrvlyW2mskTF",
+	"Bd1JFyt5zamc1Sr4y/sf3oau00ip1MBO7eo7lil3M3S266zHGZOW3milux9yLs8uL/D3/5TyWkowVnfl",
+	"11tsTEgP3Ga3w10aBPXbd5gBD3ZLYWKJ5jnL0o1orgCpuWJ05QGz3PhbA8t4PzW+U+uKq+xxaUwDM60s",
+	"9w0s6zD8v87evL4fhkvQ68V/S+06JTYPur1qI7UOkvsfBUJ5/6MIXVhx7K8oQPTMtLCWy/bDofqX9aW5",
+	"h72DWj1qvZrbUIBmWlgDiZpJ8j8XIzfe1tB6Nu8QkF+nYJeWRmam/YHVbDwWcbcm2h7v9hoLriJph5As",
+	"5CQkJFv60yclnlmt/Bkdy1pabXczyeBWRb3UmEvPWEszUrFJO8lcU0PQ30TZKr1ZbLqLNOiuCgPR5Q/v",
+	"r6AxQ+SkZ2GoLJkuGzyIRTYBo2P6wqPuUJ5ZV6w7CHvPjnxb32kV49uJZJGm0W7Z70cXC5LfjstRKeNQ",
+	"uh41R1wU6kVaxF2euDtBtBaUra8ndxtxFHc7TJXKrSSRrKoBV7L45AUd9AZrsoq11qp7+/v+XsOtvO/Z",
+	"VuPor1ZsMc5dq7dNtME1ZW23dNn6defYN0JuNYzdbOX4LjV23c+xfuyMnGMmTiEym7H81/H0Hpxg2Wmw",
+	"x+43mXB5cM7kIZmAb8Defsd9TZ3JWJqCE82+H8z3ibgbZKn6wtMdXL49rykHR5YPiQ03NEFbcLheyRGW",
+	"ncC1IDEIGacFXT68IVo8lIvLI9cEfGFzvDcEo5bCuRUz3h3S/V3Q//8p6O8fDv0FBPejRTN/l/s/U2Tw",
+	"24ny1eXvlmG+mrBvb1dyGsVAkaNk7Ie9wXF4+LS02p0ecf3nnYzl+cKaATUeyoiapOkvcpFUicr7mcEZ",
+	"+dU05fUd9TbwNvnrwGlK4PX9Nw/3L1vuSXhQ78ujWozfqF30W+rh+JZsOFlkXIu4tOKUhoxZLW62Mt7c",
+	"Cvq6tEtcg/geKT8/eKVFgVm2IDFmqt7NxR+acLO3t7w6UyoVI830/MQH70NIhbG+rt4XRVM9f6OjsraE",
+	"jwa3L4GziJj+ZAxPxyfgetGryuyl6FltVgp43H6+/X8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -151,13 +151,15 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		fail("HEAD response has a %d-byte body", len(body))
 	}
 
-	// Route as the server does: HEAD is GET without a body.
+	// HEAD is held to the spec's HEAD operation where it declares one (the
+	// image operations), and elsewhere to GET's: GET without a body.
 	routed := req
-	if head {
+	route, pathParams, err := h.router.FindRoute(routed)
+	if head && err != nil {
 		routed = req.Clone(req.Context())
 		routed.Method = http.MethodGet
+		route, pathParams, err = h.router.FindRoute(routed)
 	}
-	route, pathParams, err := h.router.FindRoute(routed)
 	if err != nil {
 		h.record(Key{Unrouted, resp.StatusCode})
 		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
@@ -166,7 +168,10 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		if resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
 			fail("405 without an Allow header")
 		}
-		return append(problems, h.checkProblem(mt, body)...)
+		if head {
+			return problems
+		}
+		return append(problems, h.checkProblem(req, mt, body)...)
 	}
 	h.record(Key{route.Operation.OperationID, resp.StatusCode})
 
@@ -182,7 +187,7 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		fail("does not match the spec: %v", err)
 	}
 	if resp.StatusCode >= 400 && !head {
-		problems = append(problems, h.checkProblem(mt, body)...)
+		problems = append(problems, h.checkProblem(req, mt, body)...)
 	}
 	return problems
 }
@@ -213,7 +218,7 @@ func checkContentRange(field string, n int) []string {
 }
 
 // checkProblem holds an error body to RFC 9457 and the spec's Problem.
-func (h *Harness) checkProblem(mt string, body []byte) []string {
+func (h *Harness) checkProblem(req *http.Request, mt string, body []byte) []string {
 	if mt != "application/problem+json" {
 		return []string{fmt.Sprintf("error with Content-Type %q, want application/problem+json", mt)}
 	}
@@ -230,6 +235,9 @@ func (h *Harness) checkProblem(mt string, body []byte) []string {
 	}
 	if bad := GoInternal(d); bad != "" {
 		return []string{fmt.Sprintf("problem detail %q carries Go-internal text (%q): details are written for the caller", d, bad)}
+	}
+	if in, _ := v.(map[string]any)["instance"].(string); in != req.URL.Path {
+		return []string{fmt.Sprintf("problem instance %q, want the request's path %q", in, req.URL.Path)}
 	}
 	return nil
 }

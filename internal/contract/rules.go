@@ -16,7 +16,8 @@ import (
 //     media type, image/png, in every 2xx response with a body, and declares
 //     400, 406 and 500, the errors its middleware can give;
 //   - an operation with a request body declares 413 and 415;
-//   - every 4xx, 5xx and default response is application/problem+json only.
+//   - every 4xx, 5xx and default response is application/problem+json only,
+//     except HEAD's, which have no body and so declare none.
 func Rules(doc *openapi3.T) []string {
 	var broken []string
 	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
@@ -48,6 +49,10 @@ func Rules(doc *openapi3.T) []string {
 				case image && strings.HasPrefix(code, "2") && len(types) > 0:
 					if !slices.Equal(types, []string{"image/png"}) {
 						fail("%s offers %v; an image operation's success is image/png alone", code, types)
+					}
+				case method == http.MethodHead:
+					if len(types) > 0 {
+						fail("%s offers %v; a HEAD response has no body", code, types)
 					}
 				case code == "default" || code[0] == '4' || code[0] == '5':
 					if !slices.Equal(types, []string{"application/problem+json"}) {

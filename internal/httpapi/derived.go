@@ -28,15 +28,15 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 	if q.H != nil {
 		p.H = int(math.Round(float64(*q.H) * dpr))
 	}
-	p.Fit = imaging.Fit(deref(q.Fit, gen.GetImageParamsFit(imaging.Contain)))
-	p.Gravity = imaging.Gravity(deref(q.Gravity, gen.GetImageParamsGravity(imaging.Center)))
+	p.Fit = imaging.Fit(deref(q.Fit, gen.Fit(imaging.Contain)))
+	p.Gravity = imaging.Gravity(deref(q.Gravity, gen.Gravity(imaging.Center)))
 	p.Rotate = int(deref(q.Rotate, 0))
-	switch deref(q.Flip, gen.None) {
-	case gen.H:
+	switch deref(q.Flip, gen.FlipNone) {
+	case gen.FlipH:
 		p.FlipH = true
-	case gen.V:
+	case gen.FlipV:
 		p.FlipV = true
-	case gen.Hv:
+	case gen.FlipHv:
 		p.FlipH, p.FlipV = true, true
 	}
 	p.Grayscale = deref(q.Grayscale, false)

@@ -48,3 +48,39 @@ func withCSP(docs http.Handler) (http.Handler, error) {
 		docs.ServeHTTP(w, r)
 	}), nil
 }
+
+// docsNotFound answers a path under /docs/ that Swagger UI's file server
+// does not have (/docs/index.html, say) with a problem+json 404 like every
+// other unknown path, instead of the file server's text/plain one.
+func docsNotFound(docs http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		docs.ServeHTTP(&notFoundWriter{ResponseWriter: w, r: r}, r)
+	})
+}
+
+// notFoundWriter replaces a 404 and its body with a problem.
+type notFoundWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (n *notFoundWriter) WriteHeader(status int) {
+	if status != http.StatusNotFound {
+		n.ResponseWriter.WriteHeader(status)
+		return
+	}
+	n.replaced = true
+	h := n.ResponseWriter.Header()
+	for _, k := range []string{"Content-Type", "Content-Length", "Content-Encoding", "Cache-Control", "Last-Modified", "ETag"} {
+		h.Del(k)
+	}
+	writeProblem(n.ResponseWriter, n.r, http.StatusNotFound, "no file at "+n.r.URL.Path+"; Swagger UI is at /docs/ and the API is described at /openapi.yaml")
+}
+
+func (n *notFoundWriter) Write(b []byte) (int, error) {
+	if n.replaced {
+		return len(b), nil // the file server's "404 page not found"
+	}
+	return n.ResponseWriter.Write(b)
+}

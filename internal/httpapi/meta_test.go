@@ -88,6 +88,25 @@ func TestRenderVectorImageNotAcceptable(t *testing.T) {
 	}
 }
 
+// TestDocsNotFound: a file Swagger UI does not have, under /docs/, gets the
+// same problem+json 404 as any unknown path (the harness checks it), not
+// the file server's text/plain one.
+func TestDocsNotFound(t *testing.T) {
+	srv, c := newTestServer(t, Config{})
+	for _, p := range []string{"/docs/index.html", "/docs/nope.js", "/docs/a/b/c.css"} {
+		expect(t, c, newRequest(t, http.MethodGet, srv.URL+p, "", ""), 404, 0, 0, "Swagger UI is at /docs/")
+		expect(t, c, newRequest(t, http.MethodHead, srv.URL+p, "", ""), 404, 0, 0, "")
+	}
+	resp, err := http.Get(srv.URL + "/docs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /docs/ after them: %d", resp.StatusCode)
+	}
+}
+
 // TestDocs checks Swagger UI is served from the binary. Its HTML and assets
 // are not API operations, so they are outside the spec and the harness.
 func TestDocs(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/pngd/pngd/gen"
@@ -111,4 +112,68 @@ func tooLargeFor(err error) string {
 		return e.Describe()
 	}
 	return "more than it has"
+}
+
+// withInstance sets the problem's instance, the request's path, on every
+// problem+json a handler returns, as writeProblem does for the errors
+// raised before a handler runs. The generated response types wrap a
+// Problem in a type per operation and status (some beside headers), so it
+// finds the Problem by reflection rather than by a switch that every new
+// status would have to join.
+func withInstance(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		resp, err := next(ctx, w, r, request)
+		if resp != nil {
+			resp = setInstance(resp, r.URL.Path)
+		}
+		return resp, err
+	}
+}
+
+var problemType = reflect.TypeFor[gen.Problem]()
+
+// setInstance returns resp with instance set on the Problem it carries, if
+// it carries one without.
+func setInstance(resp any, path string) any {
+	v := reflect.ValueOf(resp)
+	if v.Kind() != reflect.Struct {
+		return resp
+	}
+	c := reflect.New(v.Type()).Elem()
+	c.Set(v)
+	if !fillInstance(c, path) {
+		return resp
+	}
+	return c.Interface()
+}
+
+// fillInstance sets Instance on the first Problem in v (v itself, or a
+// field, depth first) and reports whether it found one.
+func fillInstance(v reflect.Value, path string) bool {
+	if v.Type().ConvertibleTo(problemType) {
+		in := v.FieldByName("Instance")
+		if in.IsNil() {
+			in.Set(reflect.ValueOf(&path))
+		}
+		return true
+	}
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch {
+		case !f.CanSet():
+		case f.Kind() == reflect.Struct:
+			if fillInstance(f, path) {
+				return true
+			}
+		case f.Kind() == reflect.Interface && !f.IsNil() && f.Elem().Kind() == reflect.Struct:
+			// HEAD's answer wraps GET's response object.
+			c := reflect.New(f.Elem().Type()).Elem()
+			c.Set(f.Elem())
+			if fillInstance(c, path) {
+				f.Set(c)
+				return true
+			}
+		}
+	}
+	return false
 }

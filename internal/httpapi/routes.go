@@ -39,7 +39,7 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
 	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter(), minRate: cfg.MinBodyRate}
 	api := gen.HandlerWithOptions(
-		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead, noteURL}, gen.StrictHTTPServerOptions{
+		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead, noteURL, withInstance}, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  errs.badRequest,
 			ResponseErrorHandlerFunc: errs.internal,
 		}),
@@ -50,10 +50,10 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		return nil, err
 	}
 
-	docs, err := withCSP(v5emb.NewHandlerWithConfig(swgui.Config{
+	docs, err := withCSP(docsNotFound(v5emb.NewHandlerWithConfig(swgui.Config{
 		Title: "pngd", SwaggerJSON: "/openapi.json", BasePath: "/docs/",
 		SettingsUI: map[string]string{"validatorUrl": "null"},
-	}))
+	})))
 	if err != nil {
 		return nil, err
 	}
@@ -126,10 +126,11 @@ func isHead(ctx context.Context) bool { return ctx.Value(headKey{}) != nil }
 
 type urlKey struct{}
 
-// noteURL records the request's URL in the context for GetImage, which
-// checks a signature over its path and raw query.
+// noteURL records the request's URL in the context for GetImage (and
+// HeadImage, which it answers), which checks a signature over its path and
+// raw query.
 func noteURL(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
-	if operationID != "GetImage" {
+	if operationID != "GetImage" && operationID != "HeadImage" {
 		return next
 	}
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
