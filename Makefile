@@ -19,8 +19,9 @@ MINIO := .bin/minio
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-generate: ## regenerate gen/ from api/openapi.yaml with the pinned oapi-codegen
+generate: ## regenerate gen/ (oapi-codegen) and the TypeScript SDK's clients/ts/src/schema.ts (openapi-typescript) from api/openapi.yaml, with the pinned generators
 	$(GO) generate ./gen/
+	cd clients/ts && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund --loglevel=error; } && node scripts/generate.mjs
 
 build: ## build bin/pngd
 	$(GO) build -o $(BIN) ./cmd/pngd
@@ -28,8 +29,9 @@ build: ## build bin/pngd
 run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr 127.0.0.1:9000" to change)
 	./$(BIN) $(ARGS)
 
-test: $(MINIO) corpus ## every test (contract suite on disk and MinIO, browser, run(), pngcheck and ImageMagick on the encoder's corpus), then each fuzz test for TEST_FUZZTIME
+test: $(MINIO) corpus ## every test (contract suite on disk and MinIO, browser, run(), pngcheck and ImageMagick on the encoder's corpus), the TypeScript SDK against a live pngd (clients/ts/test.sh), then each fuzz test for TEST_FUZZTIME
 	$(GO) test -count=1 $(TESTFLAGS) ./...
+	clients/ts/test.sh
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 corpus: ## make the PNG encoder's corpus in bin/corpus (needs Debian's python3-skimage, gnome-backgrounds, imagemagick)
