@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/sign"
+)
+
+var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// transformFlags are get's image parameters, set only when given.
+type transformFlags struct {
+	w, h, rotate                        int
+	fit, gravity, flip, preset, sigFlag string
+	grayscale                           bool
+	blur, dpr                           float64
+}
+
+func (t *transformFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&t.w, "w", 0, "output width in pixels")
+	fs.IntVar(&t.h, "h", 0, "output height in pixels (-help for help)")
+	fs.StringVar(&t.fit, "fit", "", "contain, cover or fill, with -w and -h")
+	fs.StringVar(&t.gravity, "gravity", "", "what -fit cover keeps: center, north, southeast, ...")
+	fs.IntVar(&t.rotate, "rotate", 0, "clockwise degrees: 90, 180 or 270")
+	fs.StringVar(&t.flip, "flip", "", "mirror: h, v or hv")
+	fs.BoolVar(&t.grayscale, "grayscale", false, "drop the colour")
+	fs.Float64Var(&t.blur, "blur", 0, "Gaussian blur sigma, in output pixels")
+	fs.Float64Var(&t.dpr, "dpr", 0, "device pixel ratio, multiplying -w and -h")
+	fs.StringVar(&t.preset, "preset", "", "a preset the server defines")
+	fs.StringVar(&t.sigFlag, "sig", "", "a signature made elsewhere (pngctl signs itself when it has -signing-key)")
+}
+
+// params are the flags that fs saw, as the generated client's parameters.
+func (t *transformFlags) params(fs *flag.FlagSet) gen.GetImageParams {
+	var p gen.GetImageParams
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "w":
+			p.W = &t.w
+		case "h":
+			p.H = &t.h
+		case "fit":
+			v := gen.Fit(t.fit)
+			p.Fit = &v
+		case "gravity":
+			v := gen.Gravity(t.gravity)
+			p.Gravity = &v
+		case "rotate":
+			v := gen.Rotate(t.rotate)
+			p.Rotate = &v
+		case "flip":
+			v := gen.Flip(t.flip)
+			p.Flip = &v
+		case "grayscale":
+			p.Grayscale = &t.grayscale
+		case "blur":
+			p.Blur = &t.blur
+		case "dpr":
+			p.Dpr = &t.dpr
+		case "preset":
+			p.Preset = &t.preset
+		case "sig":
+			p.Sig = &t.sigFlag
+		}
+	})
+	return p
+}
+
+// signer returns a request editor that signs a derived image's URL with
+// key, as a server with -signing-key wants, or nil without a key.
+func signer(key string) gen.RequestEditorFn {
+	if key == "" {
+		return nil
+	}
+	return func(_ context.Context, r *http.Request) error {
+		q := r.URL.Query()
+		if q.Get(sign.Param) != "" {
+			return nil // -sig given
+		}
+		q.Del(sign.Param)
+		if len(q) == 0 {
+			return nil // the stored image needs none
+		}
+		q.Set(sign.Param, sign.Sign([]byte(key), r.URL.EscapedPath(), q))
+		r.URL.RawQuery = q.Encode()
+		return nil
+	}
+}
+
+// getResult is get's outcome, as printed with -json.
+type getResult struct {
+	File        string `json:"file"`
+	Bytes       int64  `json:"bytes"`
+	ResumedFrom int64  `json:"resumed_from,omitempty"`
+	ETag        string `json:"etag"`
+}
+
+func runGet(ctx context.Context, g *globals, args []string) error {
+	fs := g.flags("get", g.env)
+	var t transformFlags
+	t.register(fs)
+	out := fs.String("o", "", "file to write (default ID.png; - for stdout); a partial download is kept in FILE.part and resumed")
+	retries := fs.Int("retries", 3, "times to resume a download cut off mid-way before giving up")
+	signingKey := fs.String("signing-key", "", "the server's signing key, to sign derived-image URLs (default $PNGD_SIGNING_KEY)")
+	args, err := g.parse(fs, args, "get ID [-w N] [-h N] [-fit F] [... transform flags] [-o FILE]")
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 || !idPattern.MatchString(args[0]) {
+		return usageErr("pngctl get: give one image id (64 lowercase hex digits)")
+	}
+	id := args[0]
+	key := *signingKey
+	if key == "" {
+		key = g.env.getenv("PNGD_SIGNING_KEY")
+	}
+	params := t.params(fs)
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var editors []gen.RequestEditorFn
+	if s := signer(key); s != nil {
+		editors = append(editors, s)
+	}
+	if *out == "-" {
+		resp, err := c.GetImage(ctx, id, &params, editors...)
+		if err != nil {
+			return netErr(g, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return answerErr(resp)
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(g.env.stdout, resp.Body); err != nil {
+			return &cliError{exitFailed, "download cut off: " + err.Error()}
+		}
+		return nil
+	}
+	if *out == "" {
+		*out = id + ".png"
+	}
+	res, err := download(ctx, g, c, id, params, editors, *out, *retries)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return g.printJSON(res)
+	}
+	if res.ResumedFrom > 0 {
+		fmt.Fprintf(g.env.stdout, "%s  %d bytes (resumed at %d)\n", res.File, res.Bytes, res.ResumedFrom)
+	} else {
+		fmt.Fprintf(g.env.stdout, "%s  %d bytes\n", res.File, res.Bytes)
+	}
+	return nil
+}
+
+// download writes the image to out through out.part: it asks HEAD for the
+// size and ETag, then GETs what the .part lacks, with Range and If-Range
+// when some is there, and resumes the same way, up to retries times, when
+// the connection breaks. A 200 instead of a 206 (the image changed, or the
+// server ignored Range) starts the file over.
+func download(ctx context.Context, g *globals, c *gen.Client, id string, params gen.GetImageParams, editors []gen.RequestEditorFn, out string, retries int) (getResult, error) {
+	res := getResult{File: out}
+	head := gen.HeadImageParams(params)
+	resp, err := c.HeadImage(ctx, id, &head, editors...)
+	if err != nil {
+		return res, netErr(g, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// HEAD has no body to explain itself: GET tells the problem.
+		resp, err := c.GetImage(ctx, id, &params, editors...)
+		if err != nil {
+			return res, netErr(g, err)
+		}
+		if resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			return res, &cliError{exitFailed, fmt.Sprintf("pngd answered HEAD with %s but GET with 200", resp.Status)}
+		}
+		return res, answerErr(resp)
+	}
+	total, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	if err != nil || total < 1 {
+		return res, &cliError{exitFailed, "pngd's HEAD answer has no usable Content-Length"}
+	}
+	res.ETag = resp.Header.Get("ETag")
+
+	part := out + ".part"
+	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return res, localErr("pngctl get: %v", err)
+	}
+	defer f.Close()
+	have, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return res, localErr("pngctl get: %v", err)
+	}
+	if have > total {
+		have = 0
+	}
+	res.ResumedFrom = have
+	bars := newProgress(g, 1, total)
+	defer bars.wait()
+	wrap, finish := bars.file(out, total, have)
+	for attempt := 0; have < total; attempt++ {
+		if have == 0 {
+			if err := f.Truncate(0); err != nil {
+				return res, localErr("pngctl get: %v", err)
+			}
+		}
+		got, err := fetchFrom(ctx, c, id, params, editors, res.ETag, have, f, wrap)
+		switch {
+		case err == nil:
+			have = got
+		case errors.Is(err, errRestart):
+			have = 0
+			res.ResumedFrom = 0
+		default:
+			var ce *cliError
+			if errors.As(err, &ce) || attempt >= retries || ctx.Err() != nil {
+				finish(false)
+				if errors.As(err, &ce) {
+					return res, err
+				}
+				return res, &cliError{exitFailed, fmt.Sprintf("download cut off at %d of %d bytes (kept in %s; run the same command again to resume): %v", got, total, part, err)}
+			}
+			have = got
+			time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
+		}
+	}
+	finish(true)
+	if err := f.Sync(); err != nil {
+		return res, localErr("pngctl get: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		return res, localErr("pngctl get: %v", err)
+	}
+	if err := os.Rename(part, out); err != nil {
+		return res, localErr("pngctl get: %v", err)
+	}
+	res.Bytes = total
+	return res, nil
+}
+
+// errRestart says the server sent the whole image, not the range: the file
+// starts over.
+var errRestart = errors.New("whole image sent")
+
+// fetchFrom GETs the image from byte have (all of it when have is 0) into
+// f at have, and returns how many bytes f then holds.
+func fetchFrom(ctx context.Context, c *gen.Client, id string, params gen.GetImageParams, editors []gen.RequestEditorFn, etag string, have int64, f *os.File, wrap func(io.Reader) io.Reader) (int64, error) {
+	p := params
+	if have > 0 {
+		rng := fmt.Sprintf("bytes=%d-", have)
+		p.Range = &rng
+		if etag != "" {
+			p.IfRange = &etag
+		}
+	}
+	resp, err := c.GetImage(ctx, id, &p, editors...)
+	if err != nil {
+		return have, err
+	}
+	switch {
+	case have > 0 && resp.StatusCode == http.StatusPartialContent:
+		if !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", have)) {
+			resp.Body.Close()
+			return have, &cliError{exitFailed, "pngd answered a range other than the one asked for: " + resp.Header.Get("Content-Range")}
+		}
+	case resp.StatusCode == http.StatusOK:
+		if have > 0 {
+			resp.Body.Close()
+			return 0, errRestart
+		}
+	default:
+		return have, answerErr(resp)
+	}
+	defer resp.Body.Close()
+	if _, err := f.Seek(have, io.SeekStart); err != nil {
+		return have, localErr("pngctl get: %v", err)
+	}
+	n, err := io.Copy(f, wrap(resp.Body))
+	return have + n, err
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"io"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+)
+
+// progress draws bars on stderr with mpb: one per file in flight (name,
+// bytes, rate, ETA), removed when the file is done, under a total. A nil
+// *progress draws nothing, so callers need not ask.
+type progress struct {
+	p     *mpb.Progress
+	total *mpb.Bar
+}
+
+// newProgress starts the bars for totalBytes over files, or returns nil
+// when g draws none.
+func newProgress(g *globals, files int, totalBytes int64) *progress {
+	if !g.showProgress() {
+		return nil
+	}
+	p := mpb.New(mpb.WithOutput(g.env.stderr), mpb.WithWidth(110), mpb.WithRefreshRate(120*time.Millisecond), mpb.WithAutoRefresh())
+	name := "total"
+	if files == 1 {
+		name = "total (1 file)"
+	} else if files > 1 {
+		name = "total (" + strconv.Itoa(files) + " files)"
+	}
+	total := p.AddBar(totalBytes, mpb.BarWidth(30),
+		mpb.PrependDecorators(decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace, W: 24}), decor.CountersKibiByte("% .1f / % .1f")),
+		mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" "), decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_MMSS)),
+	)
+	return &progress{p: p, total: total}
+}
+
+// file adds a bar for one file of size bytes, starting at done, and
+// returns a function that wraps a reader so that bytes read through it
+// advance both this bar and the total, and one that ends the bar.
+func (p *progress) file(name string, size, done int64) (wrap func(io.Reader) io.Reader, finish func(ok bool)) {
+	if p == nil {
+		return func(r io.Reader) io.Reader { return r }, func(bool) {}
+	}
+	bar := p.p.AddBar(size, mpb.BarWidth(30),
+		mpb.BarRemoveOnComplete(),
+		mpb.PrependDecorators(decor.Name(short(name), decor.WC{C: decor.DindentRight | decor.DextraSpace, W: 24}), decor.CountersKibiByte("% .1f / % .1f")),
+		mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" "), decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30), decor.Name(" ETA "), decor.EwmaETA(decor.ET_STYLE_MMSS, 30)),
+	)
+	if done > 0 {
+		bar.SetCurrent(done)
+		p.total.IncrInt64(done)
+	}
+	wrap = func(r io.Reader) io.Reader { return &counted{r: r, bar: bar, total: p.total} }
+	finish = func(ok bool) {
+		if !ok {
+			bar.Abort(true) // the total then ends short of 100%
+			return
+		}
+		bar.SetTotal(-1, true)
+	}
+	return wrap, finish
+}
+
+// counted advances a file's bar (and its rate, an EWMA of read times) and
+// the total by every byte read through it.
+type counted struct {
+	r          io.Reader
+	bar, total *mpb.Bar
+}
+
+func (c *counted) Read(b []byte) (int, error) {
+	start := time.Now()
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.bar.EwmaIncrBy(n, time.Since(start))
+		c.total.IncrBy(n)
+	}
+	return n, err
+}
+
+// wait ends the bars and waits for the last frame.
+func (p *progress) wait() {
+	if p == nil {
+		return
+	}
+	p.total.SetTotal(-1, true)
+	p.p.Wait()
+}
+
+// short is a file name that fits its column.
+func short(name string) string {
+	base := filepath.Base(name)
+	if r := []rune(base); len(r) > 22 {
+		return string(r[:10]) + "…" + string(r[len(r)-11:])
+	}
+	return base
+}
