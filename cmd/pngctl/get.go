@@ -102,7 +102,8 @@ func signer(key string) gen.RequestEditorFn {
 type getResult struct {
 	File        string `json:"file"`
 	Bytes       int64  `json:"bytes"`
-	ResumedFrom int64  `json:"resumed_from,omitempty"`
+	ResumedFrom int64  `json:"resumed_from,omitempty"` // bytes a .part held at the start
+	Resumes     int    `json:"resumes,omitempty"`      // times the download was cut off and resumed
 	ETag        string `json:"etag"`
 }
 
@@ -158,11 +159,14 @@ func runGet(ctx context.Context, g *globals, args []string) error {
 	if g.json {
 		return g.printJSON(res)
 	}
+	note := ""
 	if res.ResumedFrom > 0 {
-		fmt.Fprintf(g.env.stdout, "%s  %d bytes (resumed at %d)\n", res.File, res.Bytes, res.ResumedFrom)
-	} else {
-		fmt.Fprintf(g.env.stdout, "%s  %d bytes\n", res.File, res.Bytes)
+		note += fmt.Sprintf(" (resumed at %d)", res.ResumedFrom)
 	}
+	if res.Resumes > 0 {
+		note += fmt.Sprintf(" (cut off and resumed %d times)", res.Resumes)
+	}
+	fmt.Fprintf(g.env.stdout, "%s  %d bytes%s\n", res.File, res.Bytes, note)
 	return nil
 }
 
@@ -237,6 +241,7 @@ func download(ctx context.Context, g *globals, c *gen.Client, id string, params 
 				return res, &cliError{exitFailed, fmt.Sprintf("download cut off at %d of %d bytes (kept in %s; run the same command again to resume): %v", got, total, part, err)}
 			}
 			have = got
+			res.Resumes++
 			time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
 		}
 	}
