@@ -23,8 +23,9 @@ generate: ## regenerate gen/ (oapi-codegen) and the TypeScript SDK's clients/ts/
 	$(GO) generate ./gen/
 	cd clients/ts && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund --loglevel=error; } && node scripts/generate.mjs
 
-build: ## build bin/pngd
+build: ## build bin/pngd and bin/pngctl
 	$(GO) build -o $(BIN) ./cmd/pngd
+	$(GO) build -o bin/pngctl ./cmd/pngctl
 
 run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr 127.0.0.1:9000" to change)
 	./$(BIN) $(ARGS)

@@ -27,4 +27,14 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { cat "$log"; exit 1; }
-PNGD_URL=$url node --test dist/test/
+export PNGD_URL=$url
+node --test dist/test/
+
+# The README's example is examples/quickstart.ts, word for word, and runs.
+awk '/^## Use from TypeScript/ {on=1} on && /^```ts$/ {code=1; next} code && /^```$/ {exit} code' "$root/README.md" >"$tmp/readme.ts"
+diff -u examples/quickstart.ts "$tmp/readme.ts" || { echo "README.md's TypeScript example differs from clients/ts/examples/quickstart.ts"; exit 1; }
+(cd "$tmp" && node "$here/dist/examples/quickstart.js") >"$tmp/example.out"
+cat "$tmp/example.out"
+for want in "stored " "thumbnail { width: 160, height: 160 }" "stored PNG " "422 the derived image would be"; do
+  grep -qF "$want" "$tmp/example.out" || { echo "the quickstart's output lacks: $want"; exit 1; }
+done

@@ -65,18 +65,25 @@ func (p *progress) file(name string, size, done int64) (wrap func(io.Reader) io.
 	return wrap, finish
 }
 
-// counted advances a file's bar (and its rate, an EWMA of read times) and
-// the total by every byte read through it.
+// counted advances a file's bar and the total by every byte read through
+// it. The bar's rate is an EWMA over the time between reads, not the time
+// in them: an upload's body is read from memory at once, and paced only by
+// the socket the client writes it to.
 type counted struct {
 	r          io.Reader
 	bar, total *mpb.Bar
+	last       time.Time
 }
 
 func (c *counted) Read(b []byte) (int, error) {
-	start := time.Now()
+	if c.last.IsZero() {
+		c.last = time.Now()
+	}
 	n, err := c.r.Read(b)
 	if n > 0 {
-		c.bar.EwmaIncrBy(n, time.Since(start))
+		now := time.Now()
+		c.bar.EwmaIncrBy(n, now.Sub(c.last))
+		c.last = now
 		c.total.IncrBy(n)
 	}
 	return n, err
