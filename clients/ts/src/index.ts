@@ -43,7 +43,7 @@ export interface PngdOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** What HEAD tells about an image without sending it. */
+/** What HEAD tells about an image without sending it (lastModified: stored images only). */
 export interface ImageHead {
   status: number;
   contentLength: number;
@@ -77,6 +77,19 @@ function need<T>(r: { data?: T; error?: unknown; response: Response }): T {
   return r.data as T;
 }
 
+/** headOf reads a HEAD answer; HEAD has no body, so an error has no problem to carry. */
+function headOf(response: Response): ImageHead {
+  if (!response.ok) {
+    throw new PngdError(response.status, `pngd answered ${response.status} to HEAD`, undefined, response);
+  }
+  return {
+    status: response.status,
+    contentLength: Number(response.headers.get("Content-Length")),
+    etag: response.headers.get("ETag"),
+    lastModified: response.headers.get("Last-Modified"),
+  };
+}
+
 export class Pngd {
   /** The generated openapi-fetch client, for anything the methods below do not cover. */
   readonly raw: Client<paths>;
@@ -99,6 +112,12 @@ export class Pngd {
   /** GET /vector_image: a heatmap of up to 4,096 values given in the query. */
   async vectorImage(query: VectorImageQuery): Promise<Blob> {
     return need(await this.raw.GET("/vector_image", { params: { query }, parseAs: "blob" }));
+  }
+
+  /** HEAD /vector_image: what GET would answer (size, ETag) without the PNG. */
+  async vectorImageHead(query: VectorImageQuery): Promise<ImageHead> {
+    const { response } = await this.raw.HEAD("/vector_image", { params: { query } });
+    return headOf(response);
   }
 
   /** POST /vector_image: a heatmap of up to 1,048,576 values, null for a missing cell. */
@@ -160,15 +179,7 @@ export class Pngd {
   /** HEAD /images/{id}: size and validators, without the body. */
   async head(id: string, transform: Transform = {}): Promise<ImageHead> {
     const { response } = await this.raw.HEAD("/images/{id}", { params: { path: { id }, query: transform } });
-    if (!response.ok) {
-      throw new PngdError(response.status, `pngd answered ${response.status} to HEAD`, undefined, response);
-    }
-    return {
-      status: response.status,
-      contentLength: Number(response.headers.get("Content-Length")),
-      etag: response.headers.get("ETag"),
-      lastModified: response.headers.get("Last-Modified"),
-    };
+    return headOf(response);
   }
 
   /** GET /images/{id}/info: the image's metadata. */

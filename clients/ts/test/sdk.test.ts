@@ -37,6 +37,12 @@ test("GET /vector_image sends values comma-separated and answers a PNG", async (
   assert.equal(r.status, 200);
   assert.equal(Number(r.headers.get("Content-Length")), png.size);
   assert.deepEqual(new Uint8Array(await r.arrayBuffer()), new Uint8Array(await png.arrayBuffer()));
+  // HEAD: the same size and ETag, no body.
+  const head = await pngd.vectorImageHead({ values: [1, 5, 3, 8, 2, 9], width: 120, height: 80, colormap: "magma" });
+  assert.equal(head.status, 200);
+  assert.equal(head.contentLength, png.size);
+  assert.equal(head.etag, r.headers.get("ETag"));
+  await assert.rejects(pngd.vectorImageHead({ values: [1], width: 0 }), (err: unknown) => err instanceof PngdError && err.status === 400);
 });
 
 test("POST /vector_image renders a matrix with missing cells", async () => {
