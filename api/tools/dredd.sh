@@ -9,24 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$here"
 [ -x node_modules/.bin/dredd ] || npm ci --no-audit --no-fund --loglevel=error
-(cd "$root" && go build -o bin/pngd ./cmd/pngd)
-
-tmp=$(mktemp -d)
-log="$tmp/pngd.log"
+. "$root/internal/contract/start-pngd.sh"
 export PNGD_API_KEY=dredd-api-key-0123456789
 export PNGD_SIGNING_KEY=dredd-signing-key-0123456789-0123456789
-"$root/bin/pngd" -addr 127.0.0.1:0 -storage "file://$tmp/store" -drain-delay 0s \
-  -api-keys "$PNGD_API_KEY" -signing-key "$PNGD_SIGNING_KEY" \
-  -max-body-bytes 65536 -max-upload-bytes 262144 >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do
-  url=$(sed -n 's/^pngd listening on \(http:[^ ]*\).*/\1/p' "$log")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$log"; exit 1; }
-export PNGD_URL=$url
+start_pngd -api-keys "$PNGD_API_KEY" -signing-key "$PNGD_SIGNING_KEY" -max-body-bytes 65536 -max-upload-bytes 262144
+url=$PNGD_URL
 
 out="$tmp/dredd.out"
 set +e

@@ -12,22 +12,9 @@ command -v node >/dev/null || { echo "clients/ts: node is not installed (apt-get
 node scripts/generate.mjs --check
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
-(cd "$root" && go build -o bin/pngd ./cmd/pngd)
-
-tmp=$(mktemp -d)
-log="$tmp/pngd.log"
+. "$root/internal/contract/start-pngd.sh"
 export PNGD_API_KEY=ts-sdk-test-key-0123456789
-"$root/bin/pngd" -addr 127.0.0.1:0 -storage "file://$tmp/store" -drain-delay 0s -api-keys "$PNGD_API_KEY" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-url=
-for _ in $(seq 100); do
-  url=$(sed -n 's/^pngd listening on \(http:[^ ]*\).*/\1/p' "$log")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$log"; exit 1; }
-export PNGD_URL=$url
+start_pngd -api-keys "$PNGD_API_KEY"
 node --test dist/test/
 
 # The README's example is examples/quickstart.ts, word for word, and runs.
