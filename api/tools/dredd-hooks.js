@@ -22,9 +22,9 @@ const spec = yaml.load(fs.readFileSync(path.join(__dirname, '..', 'openapi.yaml'
 // than the server's minimum body rate.
 const unreachable = {
   500: 'needs a failing store or encoder (the Go suite breaks them: TestInternalErrorStaysInTheLog, TestStoreFailures)',
-  503: 'needs an unreachable store or a full work queue (the Go suite: TestUnreachableMinIO, TestRenderBudget)',
+  503: 'needs an unreachable store or a full work queue (the Go suite: TestUnreachableMinIO, TestMemoryBudget)',
   507: 'needs a full disk (the Go suite: TestStoreFailures "full")',
-  408: 'needs a body slower than -min-body-rate; Dredd sends bodies at once (the Go suite: TestSlowBody)',
+  408: 'needs a body slower than -min-body-rate; Dredd sends bodies at once (the Go suite: TestSlowBodyGets408)',
 };
 
 let stored; // {id, etag} of the image the GET, HEAD and info transactions read
