@@ -180,8 +180,8 @@ func (c Config) Validate() error {
 	if c.MaxQueuedRenders < 0 {
 		errs = append(errs, fmt.Errorf("max-queued-renders must not be negative, got %d", c.MaxQueuedRenders))
 	}
-	if c.SigningKey != "" && len(c.SigningKey) < 32 {
-		errs = append(errs, errors.New("signing-key must be at least 32 characters"))
+	if c.SigningKey != "" && len(c.SigningKey) < minSigningKey {
+		errs = append(errs, fmt.Errorf("signing-key must be at least %d characters", minSigningKey))
 	}
 	if !strings.HasPrefix(c.Storage, "file://") && !strings.HasPrefix(c.Storage, "s3://") {
 		errs = append(errs, fmt.Errorf("storage must be a file:// or s3:// URL, got %q", c.Storage))
@@ -198,6 +198,9 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// minSigningKey is the shortest -signing-key pngd takes, and `pngd sign`.
+const minSigningKey = 32
+
 // envName is the environment variable that sets a flag: -max-body-bytes is
 // PNGD_MAX_BODY_BYTES.
 func envName(flagName string) string {
@@ -207,10 +210,10 @@ func envName(flagName string) string {
 // parseConfig maps the environment, then the flags, onto DefaultConfig: a
 // flag beats its variable. -h prints every flag with its variable and
 // returns flag.ErrHelp.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) (Config, error) {
 	c := DefaultConfig()
 	fs := flag.NewFlagSet("pngd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a mistake is returned, and printed once by main
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (host:port; port 0 picks a free one)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted; larger ones get 413")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "garbage collector target, as Go's GOGC (0: GOGC if set, else 300; -1 turns GC off)")
@@ -240,11 +243,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")
 	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "when set (at least 32 characters), derived-image URLs must carry a valid sig; make them with `pngd sign`")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: pngd [flags]\n       pngd sign URL\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")
+	// Help asked for (-h, pngd help) goes to stdout; a mistake's message to
+	// stderr, with a pointer to the help rather than all of it.
+	fs.Usage = func() {}
+	usage := func() {
+		fmt.Fprintf(stdout, "Usage: pngd [flags]\n       pngd sign [-signing-key KEY] URL...\n       pngd help\n\npngd serves the image API of api/openapi.yaml. Each flag can also be set\nby the environment variable named after it; a flag beats its variable.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(stderr, "  -%s (%s, default %q)\n    \t%s\n", f.Name, envName(f.Name), f.DefValue, f.Usage)
+			fmt.Fprintf(stdout, "  -%s (%s, default %q)\n    \t%s\n", f.Name, envName(f.Name), f.DefValue, f.Usage)
 		})
+	}
+	if len(args) == 1 && args[0] == "help" {
+		usage()
+		return c, flag.ErrHelp
 	}
 
 	var errs []error
@@ -255,8 +265,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 			}
 		}
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage()
 		return c, err
+	} else if err != nil {
+		return c, fmt.Errorf("%w (pngd -h lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments: %q", fs.Args()))

@@ -79,21 +79,58 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	}
 }
 
+// TestHelpNamesEveryVariable: -h, -help and `pngd help` print the flags
+// with their variables on stdout, nothing on stderr, and succeed; a wrong
+// flag says so on stderr and points at -h.
 func TestHelpNamesEveryVariable(t *testing.T) {
-	var stderr bytes.Buffer
-	if err := run(context.Background(), []string{"-h"}, func(string) string { return "" }, io.Discard, &stderr); err != nil {
-		t.Fatalf("run -h = %v, want nil", err)
+	env := func(k string) string {
+		return map[string]string{"PNGD_SIGNING_KEY": "a-secret-signing-key-of-40-characters-xx", "PNGD_API_KEYS": "secret-api-key-0123456789"}[k]
 	}
-	for _, want := range []string{"PNGD_ADDR", "PNGD_MAX_BODY_BYTES", "PNGD_READ_HEADER_TIMEOUT", "PNGD_LOG_FORMAT", "127.0.0.1:8080"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("-h output lacks %s:\n%s", want, stderr.String())
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"help"}} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), args, env, &stdout, &stderr); err != nil {
+			t.Fatalf("run %v = %v, want nil", args, err)
 		}
+		if stderr.Len() != 0 {
+			t.Errorf("%v wrote to stderr: %s", args, stderr.String())
+		}
+		for _, want := range []string{"PNGD_ADDR", "PNGD_MAX_BODY_BYTES", "PNGD_READ_HEADER_TIMEOUT", "PNGD_LOG_FORMAT", "127.0.0.1:8080", "pngd sign"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%v output lacks %s:\n%s", args, want, stdout.String())
+			}
+		}
+		if strings.Contains(stdout.String(), "secret") {
+			t.Errorf("%v prints a key from the environment", args)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-nope"}, env, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "pngd -h") || stdout.Len() != 0 {
+		t.Errorf("run -nope = %v, stdout %q; want an error pointing at -h and no help on stdout", err, stdout.String())
+	}
+}
+
+// TestSignHelpHidesTheKey: `pngd sign -h` prints its usage on stdout without
+// the key from the environment, and `pngd sign` refuses a key the server
+// would refuse.
+func TestSignHelpHidesTheKey(t *testing.T) {
+	key := "a-secret-signing-key-of-40-characters-xx"
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"sign", "-h"}, func(string) string { return key }, &stdout, &stderr); err != nil {
+		t.Fatalf("sign -h: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "Usage: pngd sign") || strings.Contains(stdout.String()+stderr.String(), key) {
+		t.Errorf("sign -h: stdout %q, stderr %q; want the usage without the key", stdout.String(), stderr.String())
+	}
+	err := run(context.Background(), []string{"sign", "-signing-key", "too-short", "/images/x?w=1"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "under 32") {
+		t.Errorf("sign with a 9-character key: %v, want a refusal", err)
 	}
 }
 
 func TestConfigFromEnvAndFlags(t *testing.T) {
 	env := map[string]string{"PNGD_ADDR": "127.0.0.1:9999", "PNGD_MAX_BODY_BYTES": "1000", "PNGD_IDLE_TIMEOUT": "3s"}
-	c, err := parseConfig([]string{"-max-body-bytes", "2000"}, func(k string) string { return env[k] }, io.Discard)
+	c, err := parseConfig([]string{"-max-body-bytes", "2000"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +141,7 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 	}
 	_, err = parseConfig(nil, func(k string) string {
 		return map[string]string{"PNGD_IDLE_TIMEOUT": "soon", "PNGD_MAX_BODY_BYTES": "-1"}[k]
-	}, io.Discard)
+	}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "PNGD_IDLE_TIMEOUT") || !strings.Contains(err.Error(), "max-body-bytes") {
 		t.Errorf("bad environment: err = %v, want both named", err)
 	}

@@ -14,25 +14,37 @@ import (
 func runSign(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pngd sign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	key := fs.String("signing-key", getenv("PNGD_SIGNING_KEY"), "the server's signing key (default $PNGD_SIGNING_KEY)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: pngd sign [-signing-key KEY] URL...\n\nPrints each URL (absolute, or a path with its query) with a sig parameter\nthat a pngd server with the same key accepts.\n\n")
+	// The default is read after parsing, so that -h never prints the key.
+	keyFlag := fs.String("signing-key", "", "the server's signing key (default $PNGD_SIGNING_KEY)")
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: pngd sign [-signing-key KEY] URL...\n\nPrints each URL (absolute, or a path with its query) with a sig parameter\nthat a pngd server with the same key accepts.\n\n")
+		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
 		return nil
 	} else if err != nil {
-		return err
+		return fmt.Errorf("sign: %w", err)
 	}
-	if *key == "" {
+	key := *keyFlag
+	if key == "" {
+		key = getenv("PNGD_SIGNING_KEY")
+	}
+	switch {
+	case key == "":
 		return errors.New("sign: no key: set PNGD_SIGNING_KEY or -signing-key")
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	case len(key) < minSigningKey:
+		// The server refuses such a key (-signing-key), so nothing signed
+		// with it would ever verify.
+		return fmt.Errorf("sign: the key has %d characters; pngd refuses signing keys under %d", len(key), minSigningKey)
+	case fs.NArg() == 0:
+		usage(stderr)
 		return errors.New("sign: no URL to sign")
 	}
 	for _, u := range fs.Args() {
-		signed, err := sign.URL([]byte(*key), u)
+		signed, err := sign.URL([]byte(key), u)
 		if err != nil {
 			return err
 		}

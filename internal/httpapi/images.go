@@ -24,8 +24,14 @@ const defaultListLimit = 100
 
 func imageURL(id string) string { return "/images/" + id }
 
+// created is an image's creation time as every answer gives it: UTC, in
+// whole seconds, as Last-Modified has it and S3 keeps it (local disk keeps
+// nanoseconds, which would make the same image's time differ by answer and
+// by store).
+func created(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
 func imageJSON(im library.Image) gen.Image {
-	return gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: im.Created.UTC(), Url: imageURL(im.ID)}
+	return gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: created(im.Created), Url: imageURL(im.ID)}
 }
 
 // UploadImage stores an uploaded image as PNG. The spec gate has not read
@@ -347,7 +353,7 @@ func (s *Server) ListImages(ctx context.Context, req gen.ListImagesRequestObject
 	}
 	list := gen.ListImages200JSONResponse{Items: make([]gen.ImageSummary, 0, len(ims))}
 	for _, im := range ims {
-		list.Items = append(list.Items, gen.ImageSummary{Id: im.ID, Size: im.Size, Created: im.Created.UTC(), Url: imageURL(im.ID)})
+		list.Items = append(list.Items, gen.ImageSummary{Id: im.ID, Size: im.Size, Created: created(im.Created), Url: imageURL(im.ID)})
 	}
 	if next != "" {
 		list.Next = &next

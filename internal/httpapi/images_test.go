@@ -750,3 +750,27 @@ func noiseCard(w, h int) *image.NRGBA {
 	}
 	return img
 }
+
+// TestCreatedIsOneInstant: the upload's answer, /info, the list and
+// Last-Modified all give the same creation time, in whole seconds.
+func TestCreatedIsOneInstant(t *testing.T) {
+	srv, c := newTestServer(t, Config{})
+	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(21, 13)), 201)
+	if im.Created.Nanosecond() != 0 || im.Created.Location() != time.UTC {
+		t.Errorf("upload's created %v is not whole UTC seconds", im.Created)
+	}
+	resp, body := do(t, c, newRequest(t, http.MethodGet, srv.URL+im.Url+"/info", "", ""))
+	var info gen.Image
+	if err := json.Unmarshal(body, &info); err != nil || !info.Created.Equal(im.Created) {
+		t.Errorf("/info created %v (%v), upload said %v", info.Created, err, im.Created)
+	}
+	_, body = do(t, c, newRequest(t, http.MethodGet, srv.URL+"/images", "", ""))
+	var list gen.ImageList
+	if err := json.Unmarshal(body, &list); err != nil || len(list.Items) != 1 || !list.Items[0].Created.Equal(im.Created) {
+		t.Errorf("list %+v (%v), upload said %v", list.Items, err, im.Created)
+	}
+	resp, _ = do(t, c, newRequest(t, http.MethodHead, srv.URL+im.Url, "", ""))
+	if lm, err := http.ParseTime(resp.Header.Get("Last-Modified")); err != nil || !lm.Equal(im.Created) {
+		t.Errorf("Last-Modified %v (%v), created %v", lm, err, im.Created)
+	}
+}

@@ -468,6 +468,11 @@ func (l *Library) forget(ctx context.Context, id string) {
 			}
 		}
 		if len(next) == 0 {
+			// On local disk, the folder goes too (store.Store does it; a
+			// store without folders need not).
+			if d, ok := l.store.(interface{ RemoveEmptyDir(string) }); ok {
+				d.RemoveEmptyDir(derivedPrefix + id + "/")
+			}
 			return
 		}
 		token = next

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/store"
@@ -92,5 +94,46 @@ func TestNotFound(t *testing.T) {
 	}
 	if _, _, err := lib.List(ctx, "!!", 10); !errors.Is(err, ErrBadCursor) {
 		t.Errorf("List with a bad cursor = %v", err)
+	}
+}
+
+// TestDeleteRemovesDerivedFolder: deleting an image on local disk removes
+// its derived images and their folder, derived/<id>/, not only the files.
+func TestDeleteRemovesDerivedFolder(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lib := New(st, Options{})
+	p, err := Prepare(context.Background(), pngOf(t, 64, 48), imaging.Limits{MaxPixels: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lib.Save(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lib.Derive(context.Background(), p.ID, imaging.Params{W: 20}); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "derived", p.ID)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		entries, _ := os.ReadDir(folder)
+		if len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no derived image was stored in %s", folder)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := lib.Delete(context.Background(), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(folder); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(folder)
+		t.Errorf("after Delete, %s is still there (%v) with %d entries", folder, err, len(entries))
 	}
 }

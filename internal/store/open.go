@@ -34,9 +34,10 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	}
 	q := u.Query()
 	var b *blob.Bucket
+	var dir string
 	switch u.Scheme {
 	case "file":
-		b, err = openDir(u)
+		b, dir, err = openDir(u)
 	case "s3":
 		if q.Has("endpoint") && !q.Has("use_path_style") && !q.Has("s3ForcePathStyle") {
 			q.Set("use_path_style", "true")
@@ -49,7 +50,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", u.Redacted(), err)
 	}
-	return &Store{bucket: b, name: u.Redacted()}, nil
+	return &Store{bucket: b, name: u.Redacted(), dir: dir}, nil
 }
 
 // openDir opens a directory bucket whose temporary files sit next to the
@@ -57,22 +58,23 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 // is another filesystem, and a rename within one directory is atomic.
 // Temporary names end in ".tmp", which pngd's keys never do; Open removes
 // stale ones.
-func openDir(u *url.URL) (*blob.Bucket, error) {
+func openDir(u *url.URL) (*blob.Bucket, string, error) {
 	dir := u.Path
 	if u.Host == "." {
 		dir = strings.TrimPrefix(dir, "/")
 	}
 	if u.Host != "" && u.Host != "." && u.Host != "localhost" {
-		return nil, fmt.Errorf("file:// URLs name a local directory; got host %q", u.Host)
+		return nil, "", fmt.Errorf("file:// URLs name a local directory; got host %q", u.Host)
 	}
 	dir = filepath.FromSlash(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := sweepTemp(dir, time.Now().Add(-staleTemp)); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite, DirFileMode: 0o755})
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite, DirFileMode: 0o755})
+	return b, dir, err
 }
 
 // staleTemp is how old a temporary file must be before Open removes it. A

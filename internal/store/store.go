@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -42,6 +43,7 @@ type Object struct {
 type Store struct {
 	bucket *blob.Bucket
 	name   string // the URL, without credentials, for logs
+	dir    string // on local disk, the directory; "" on S3
 }
 
 // Name says where the objects are kept.
@@ -179,6 +181,18 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return classify("deleting "+key, err)
 	}
 	return nil
+}
+
+// RemoveEmptyDir removes the directory that holds prefix's objects on
+// local disk ("derived/<id>/"), once they are all deleted, so that deleting
+// an image leaves no empty folder behind. On S3, where folders are only
+// key prefixes, it does nothing. A directory that is not empty, or is gone,
+// is left as it is.
+func (s *Store) RemoveEmptyDir(prefix string) {
+	if s.dir == "" || prefix == "" {
+		return
+	}
+	os.Remove(filepath.Join(s.dir, filepath.FromSlash(prefix)))
 }
 
 // List returns up to limit objects under prefix, in key order, from the
