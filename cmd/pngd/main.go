@@ -70,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.LogFormat == "json" {
 		logHandler = slog.NewJSONHandler(stderr, nil)
 	}
+	// Every line logged for a request carries its X-Request-Id.
+	logHandler = httpapi.RequestIDHandler(logHandler)
 	log := slog.New(logHandler)
 
 	st, err := store.Open(ctx, cfg.Storage)

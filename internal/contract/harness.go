@@ -150,6 +150,13 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 	if head && len(body) > 0 {
 		fail("HEAD response has a %d-byte body", len(body))
 	}
+	// Every answer names its request (X-Request-Id), the client's own id
+	// when it sent a well-formed one.
+	if id := resp.Header.Get("X-Request-Id"); id == "" {
+		fail("no X-Request-Id")
+	} else if sent := req.Header.Get("X-Request-Id"); sent != "" && len(sent) <= 128 && !strings.ContainsAny(sent, " /\"\t%") && id != sent {
+		fail("X-Request-Id %q, but the request sent %q", id, sent)
+	}
 
 	// HEAD is held to the spec's HEAD operation where it declares one (the
 	// image operations), and elsewhere to GET's: GET without a body.
@@ -171,7 +178,7 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		if head {
 			return problems
 		}
-		return append(problems, h.checkProblem(req, mt, body)...)
+		return append(problems, h.checkProblem(resp, mt, body)...)
 	}
 	h.record(Key{route.Operation.OperationID, resp.StatusCode})
 
@@ -187,7 +194,7 @@ func (h *Harness) Check(req *http.Request, resp *http.Response, body []byte) []s
 		fail("does not match the spec: %v", err)
 	}
 	if resp.StatusCode >= 400 && !head {
-		problems = append(problems, h.checkProblem(req, mt, body)...)
+		problems = append(problems, h.checkProblem(resp, mt, body)...)
 	}
 	return problems
 }
@@ -218,7 +225,7 @@ func checkContentRange(field string, n int) []string {
 }
 
 // checkProblem holds an error body to RFC 9457 and the spec's Problem.
-func (h *Harness) checkProblem(req *http.Request, mt string, body []byte) []string {
+func (h *Harness) checkProblem(resp *http.Response, mt string, body []byte) []string {
 	if mt != "application/problem+json" {
 		return []string{fmt.Sprintf("error with Content-Type %q, want application/problem+json", mt)}
 	}
@@ -236,8 +243,8 @@ func (h *Harness) checkProblem(req *http.Request, mt string, body []byte) []stri
 	if bad := GoInternal(d); bad != "" {
 		return []string{fmt.Sprintf("problem detail %q carries Go-internal text (%q): details are written for the caller", d, bad)}
 	}
-	if in, _ := v.(map[string]any)["instance"].(string); in != req.URL.Path {
-		return []string{fmt.Sprintf("problem instance %q, want the request's path %q", in, req.URL.Path)}
+	if in, _ := v.(map[string]any)["instance"].(string); in == "" || in != resp.Header.Get("X-Request-Id") {
+		return []string{fmt.Sprintf("problem instance %q, want the request's id, X-Request-Id %q", in, resp.Header.Get("X-Request-Id"))}
 	}
 	return nil
 }

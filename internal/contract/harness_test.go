@@ -52,6 +52,15 @@ func TestHarnessCatches(t *testing.T) {
 			w.(http.Flusher).Flush()
 			w.Write(good[10:])
 		}, "Content-Length"},
+		{"no request id", "/healthz", image.Point{}, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"status":"ok"}`))
+		}, "no X-Request-Id"},
+		{"instance not the request id", "/images/x/info", image.Point{}, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"type":"about:blank","title":"Bad Request","status":400,"detail":"the id is not 64 hex digits","instance":"/images/x/info"}`))
+		}, "problem instance"},
 		{"not a PNG", "/vector_image?values=1", image.Point{}, func(w http.ResponseWriter, r *http.Request) {
 			etag(w)
 			w.Header().Set("Content-Type", "image/png")
@@ -105,7 +114,12 @@ func TestHarnessCatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(tt.handler)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.name != "no request id" {
+					w.Header().Set("X-Request-Id", "req-1")
+				}
+				tt.handler(w, r)
+			}))
 			defer srv.Close()
 			req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
 			if tt.size != (image.Point{}) {

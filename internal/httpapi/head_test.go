@@ -24,6 +24,7 @@ import (
 func headersOf(resp *http.Response) http.Header {
 	h := resp.Header.Clone()
 	h.Del("Date")
+	h.Del("X-Request-Id") // one per request
 	return h
 }
 

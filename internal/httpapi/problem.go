@@ -26,8 +26,9 @@ func problem(status int, detail string) gen.Problem {
 // and an exact Content-Length.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	p := problem(status, detail)
-	path := r.URL.Path
-	p.Instance = &path
+	if id := RequestID(r.Context()); id != "" {
+		p.Instance = &id
+	}
 	body, _ := json.Marshal(p) // a Problem always marshals
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
@@ -114,17 +115,17 @@ func tooLargeFor(err error) string {
 	return "more than it has"
 }
 
-// withInstance sets the problem's instance, the request's path, on every
-// problem+json a handler returns, as writeProblem does for the errors
-// raised before a handler runs. The generated response types wrap a
+// withInstance sets the problem's instance, the request's id (the
+// X-Request-Id it answers with), on every problem+json a handler returns,
+// as writeProblem does for the errors raised before a handler runs. The generated response types wrap a
 // Problem in a type per operation and status (some beside headers), so it
 // finds the Problem by reflection rather than by a switch that every new
 // status would have to join.
 func withInstance(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
 		resp, err := next(ctx, w, r, request)
-		if resp != nil {
-			resp = setInstance(resp, r.URL.Path)
+		if id := RequestID(ctx); resp != nil && id != "" {
+			resp = setInstance(resp, id)
 		}
 		return resp, err
 	}
@@ -134,14 +135,14 @@ var problemType = reflect.TypeFor[gen.Problem]()
 
 // setInstance returns resp with instance set on the Problem it carries, if
 // it carries one without.
-func setInstance(resp any, path string) any {
+func setInstance(resp any, instance string) any {
 	v := reflect.ValueOf(resp)
 	if v.Kind() != reflect.Struct {
 		return resp
 	}
 	c := reflect.New(v.Type()).Elem()
 	c.Set(v)
-	if !fillInstance(c, path) {
+	if !fillInstance(c, instance) {
 		return resp
 	}
 	return c.Interface()

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -17,6 +18,11 @@ import (
 
 // NewHandler returns pngd's whole HTTP surface; routes lists it.
 func NewHandler(cfg Config) (http.Handler, error) {
+	if cfg.Logger != nil {
+		if _, ok := cfg.Logger.Handler().(requestIDHandler); !ok {
+			cfg.Logger = slog.New(RequestIDHandler(cfg.Logger.Handler()))
+		}
+	}
 	doc, err := loadSpec()
 	if err != nil {
 		return nil, err
@@ -67,7 +73,7 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		}
 		gate.ServeHTTP(w, r)
 	})
-	return logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux)), nil
+	return withRequestID(logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux))), nil
 }
 
 // noSniff tells browsers to trust Content-Type on every response, so that no

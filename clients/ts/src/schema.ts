@@ -361,7 +361,11 @@ export interface components {
             status: number;
             /** @description What went wrong with this request, and how to fix it. */
             detail: string;
-            /** @description The request path that caused the problem. */
+            /**
+             * @description This occurrence: the request's id, the `X-Request-Id` the answer
+             *     carries (the client's own when it sent a well-formed one). Quote
+             *     it when reporting a problem; the server's log lines carry it too.
+             */
             instance?: string;
         };
     };
