@@ -25,12 +25,15 @@ export class PngdError extends Error {
   readonly status: number;
   readonly problem?: Problem;
   readonly response?: Response;
+  /** The request's X-Request-Id, which pngd's log lines carry: quote it when reporting a problem. */
+  readonly requestId: string | null;
   constructor(status: number, message: string, problem?: Problem, response?: Response) {
     super(message);
     this.name = "PngdError";
     this.status = status;
     this.problem = problem;
     this.response = response;
+    this.requestId = response?.headers.get("X-Request-Id") ?? null;
   }
 }
 
