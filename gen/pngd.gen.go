@@ -775,6 +775,18 @@ type ClientInterface interface {
 	// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
 	GetImageInfo(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMetrics Prometheus metrics, in the text format
+	//
+	// The server's metrics in the Prometheus text exposition format
+	// (version 0.0.4): requests by operation id and status with latency
+	// histograms, bytes sent, admission, the memory budget, the caches,
+	// the store's operations, the image steps, and Go's and the process's
+	// own. With `--metrics-addr` they are served on that listener instead
+	// (with OpenMetrics and gzip), and this answers 404.
+	//
+	// Corresponds with GET /metrics (the `GetMetrics` operationId).
+	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenAPIJSON This API description as JSON
 	//
 	// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
@@ -791,7 +803,12 @@ type ClientInterface interface {
 
 	// GetReady Readiness; 200 when every dependency is usable
 	//
-	// 503 while the server starts or shuts down, or while the image store cannot be reached.
+	// Whether the image store takes a write, a read and a delete of a
+	// small probe object, as pngd checked at most a few seconds ago: 503
+	// while that fails for a reason that may pass (the store cannot be
+	// reached), or while the server shuts down; 500 when the store refuses
+	// pngd for a reason that will not pass by itself (no permission, no
+	// such bucket, wrong or missing credentials), which `detail` names.
 	//
 	// Corresponds with GET /readyz (the `GetReady` operationId).
 	GetReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -989,6 +1006,28 @@ func (c *Client) GetImageInfo(ctx context.Context, id ImageID, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
+// GetMetrics Prometheus metrics, in the text format
+//
+// The server's metrics in the Prometheus text exposition format
+// (version 0.0.4): requests by operation id and status with latency
+// histograms, bytes sent, admission, the memory budget, the caches,
+// the store's operations, the image steps, and Go's and the process's
+// own. With `--metrics-addr` they are served on that listener instead
+// (with OpenMetrics and gzip), and this answers 404.
+//
+// Corresponds with GET /metrics (the `GetMetrics` operationId).
+func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOpenAPIJSON This API description as JSON
 //
 // The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
@@ -1025,7 +1064,12 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 
 // GetReady Readiness; 200 when every dependency is usable
 //
-// 503 while the server starts or shuts down, or while the image store cannot be reached.
+// Whether the image store takes a write, a read and a delete of a
+// small probe object, as pngd checked at most a few seconds ago: 503
+// while that fails for a reason that may pass (the store cannot be
+// reached), or while the server shuts down; 500 when the store refuses
+// pngd for a reason that will not pass by itself (no permission, no
+// such bucket, wrong or missing credentials), which `detail` names.
 //
 // Corresponds with GET /readyz (the `GetReady` operationId).
 func (c *Client) GetReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1768,6 +1812,33 @@ func NewGetImageInfoRequest(server string, id ImageID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetMetricsRequest constructs an http.Request for the GetMetrics method
+func NewGetMetricsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOpenAPIJSONRequest constructs an http.Request for the GetOpenAPIJSON method
 func NewGetOpenAPIJSONRequest(server string) (*http.Request, error) {
 	var err error
@@ -2357,6 +2428,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /images/{id}/info (the `GetImageInfo` operationId).
 	GetImageInfoWithResponse(ctx context.Context, id ImageID, reqEditors ...RequestEditorFn) (*GetImageInfoResponse, error)
 
+	// GetMetricsWithResponse Prometheus metrics, in the text format
+	//
+	// The server's metrics in the Prometheus text exposition format
+	// (version 0.0.4): requests by operation id and status with latency
+	// histograms, bytes sent, admission, the memory budget, the caches,
+	// the store's operations, the image steps, and Go's and the process's
+	// own. With `--metrics-addr` they are served on that listener instead
+	// (with OpenMetrics and gzip), and this answers 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /metrics (the `GetMetrics` operationId).
+	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
+
 	// GetOpenAPIJSONWithResponse This API description as JSON
 	//
 	// The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
@@ -2377,7 +2462,12 @@ type ClientWithResponsesInterface interface {
 
 	// GetReadyWithResponse Readiness; 200 when every dependency is usable
 	//
-	// 503 while the server starts or shuts down, or while the image store cannot be reached.
+	// Whether the image store takes a write, a read and a delete of a
+	// small probe object, as pngd checked at most a few seconds ago: 503
+	// while that fails for a reason that may pass (the store cannot be
+	// reached), or while the server shuts down; 500 when the store refuses
+	// pngd for a reason that will not pass by itself (no permission, no
+	// such bucket, wrong or missing credentials), which `detail` names.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3034,6 +3124,47 @@ func (r GetImageInfoResponse) ContentType() string {
 	return ""
 }
 
+type GetMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMetricsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenAPIJSONResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3116,18 +3247,32 @@ func (r GetOpenAPIYAMLResponse) ContentType() string {
 	return ""
 }
 
+// GetReadyResponse503Headers the declared response headers of an HTTP 503 response for GetReady
+type GetReadyResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetReadyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReadyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetReadyResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetReadyResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -3540,6 +3685,26 @@ func (c *ClientWithResponses) GetImageInfoWithResponse(ctx context.Context, id I
 	return ParseGetImageInfoResponse(rsp)
 }
 
+// GetMetricsWithResponse Prometheus metrics, in the text format
+//
+// The server's metrics in the Prometheus text exposition format
+// (version 0.0.4): requests by operation id and status with latency
+// histograms, bytes sent, admission, the memory budget, the caches,
+// the store's operations, the image steps, and Go's and the process's
+// own. With `--metrics-addr` they are served on that listener instead
+// (with OpenMetrics and gzip), and this answers 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /metrics (the `GetMetrics` operationId).
+func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error) {
+	rsp, err := c.GetMetrics(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetricsResponse(rsp)
+}
+
 // GetOpenAPIJSONWithResponse This API description as JSON
 //
 // The same document converted to JSON, for tools (Swagger UI among them) that want JSON.
@@ -3572,7 +3737,12 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 
 // GetReadyWithResponse Readiness; 200 when every dependency is usable
 //
-// 503 while the server starts or shuts down, or while the image store cannot be reached.
+// Whether the image store takes a write, a read and a delete of a
+// small probe object, as pngd checked at most a few seconds ago: 503
+// while that fails for a reason that may pass (the store cannot be
+// reached), or while the server shuts down; 500 when the store refuses
+// pngd for a reason that will not pass by itself (no permission, no
+// such bucket, wrong or missing credentials), which `detail` names.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4324,6 +4494,32 @@ func ParseGetImageInfoResponse(rsp *http.Response) (*GetImageInfoResponse, error
 	return response, nil
 }
 
+// ParseGetMetricsResponse parses an HTTP response from a GetMetricsWithResponse call
+func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOpenAPIJSONResponse parses an HTTP response from a GetOpenAPIJSONWithResponse call
 func ParseGetOpenAPIJSONResponse(rsp *http.Response) (*GetOpenAPIJSONResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4397,6 +4593,13 @@ func ParseGetReadyResponse(rsp *http.Response) (*GetReadyResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4404,6 +4607,19 @@ func ParseGetReadyResponse(rsp *http.Response) (*GetReadyResponse, error) {
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetReadyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -4690,6 +4906,9 @@ type ServerInterface interface {
 	// GetImageInfo A stored image's metadata
 	// (GET /images/{id}/info)
 	GetImageInfo(w http.ResponseWriter, r *http.Request, id ImageID)
+	// GetMetrics Prometheus metrics, in the text format
+	// (GET /metrics)
+	GetMetrics(w http.ResponseWriter, r *http.Request)
 	// GetOpenAPIJSON This API description as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(w http.ResponseWriter, r *http.Request)
@@ -5345,6 +5564,20 @@ func (siw *ServerInterfaceWrapper) GetImageInfo(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// GetMetrics operation middleware
+func (siw *ServerInterfaceWrapper) GetMetrics(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMetrics(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetOpenAPIJSON operation middleware
 func (siw *ServerInterfaceWrapper) GetOpenAPIJSON(w http.ResponseWriter, r *http.Request) {
 
@@ -5848,6 +6081,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/images/{id}/info", wrapper.GetImageInfo)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.GetHealth)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.GetReady)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/metrics", wrapper.GetMetrics)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON)
 
@@ -6709,6 +6943,38 @@ func (response GetImageInfo503ApplicationProblemPlusJSONResponse) VisitGetImageI
 	return err
 }
 
+type GetMetricsRequestObject struct {
+}
+
+type GetMetricsResponseObject interface {
+	VisitGetMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetMetrics200TextResponse string
+
+func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetMetrics404ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMetrics404ApplicationProblemPlusJSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOpenAPIJSONRequestObject struct {
 }
 
@@ -6778,15 +7044,37 @@ func (response GetReady200JSONResponse) VisitGetReadyResponse(w http.ResponseWri
 	return err
 }
 
-type GetReady503ApplicationProblemPlusJSONResponse Problem
+type GetReady500ApplicationProblemPlusJSONResponse Problem
 
-func (response GetReady503ApplicationProblemPlusJSONResponse) VisitGetReadyResponse(w http.ResponseWriter) error {
+func (response GetReady500ApplicationProblemPlusJSONResponse) VisitGetReadyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReady503ResponseHeaders struct {
+	RetryAfter int
+}
+
+type GetReady503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetReady503ResponseHeaders
+}
+
+func (response GetReady503ApplicationProblemPlusJSONResponse) VisitGetReadyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7152,6 +7440,9 @@ type StrictServerInterface interface {
 	// GetImageInfo A stored image's metadata
 	// (GET /images/{id}/info)
 	GetImageInfo(ctx context.Context, request GetImageInfoRequestObject) (GetImageInfoResponseObject, error)
+	// GetMetrics Prometheus metrics, in the text format
+	// (GET /metrics)
+	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
 	// GetOpenAPIJSON This API description as JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
@@ -7404,6 +7695,30 @@ func (sh *strictHandler) GetImageInfo(w http.ResponseWriter, r *http.Request, id
 	}
 }
 
+// GetMetrics operation middleware
+func (sh *strictHandler) GetMetrics(w http.ResponseWriter, r *http.Request) {
+	var request GetMetricsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetrics(ctx, request.(GetMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetrics")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
+		if err := validResponse.VisitGetMetricsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetOpenAPIJSON operation middleware
 func (sh *strictHandler) GetOpenAPIJSON(w http.ResponseWriter, r *http.Request) {
 	var request GetOpenAPIJSONRequestObject
@@ -7564,129 +7879,137 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4tuCrnOLeqtgzlEzZsuPYNXXL3UknvpWkvYkzuXtb2SFEQhImJMAGQMtKb7b2HfbHfYT7Hnfe",
-	"ZJ9k6xyAFClRsuyZdmd2508sUSBwcHC+P5BfgkTlhZJcWhOc/RLMOEu5po8XScIL+47JKafvKTeJFoUV",
-	"SgZnwXcLy0HTj8A0B8P1DU9h790P38OzwSCC//yPwbB/tN8PwkDzn0uheRqcWV3yMDDJjOcM5+SyzIOz",
-	"n4LxwnITfAoDuyh4cBYYq4WcBl+/hsH3LJnx75W0WmXrYOCvQk4hFZonVtxwU4MwgP/8j+P+4R0QdCyo",
-	"pOXSvuZyamfdGzegJmBnHK7evgQ7YxZevrgGw2VqWhg47Z/csfxE6ZzZ4CwQ0p4MgzDIhRQ5ImVQI0NI",
-	"y6dcN4GjU1mH7XrmzwRhsSEoDTGhFn53YMQXHsN8xiVIJTkkqsxSGPPVIxveAXHBrOUaV/vvbuq9n6Le",
-	"s0+/77k//2M0+t3+gfv8T0HXgb64ZtN10N9breQUuLTCLsCyaYVizQvNcTsMR66g9/ROCmuAOwoQLNb7",
-	"0vv0+1HQDdxrZuwblYqJwMlWgfyI2EOgRM6mHObMgLFK8zQEZoBJeHV9fdVLmeVrcN5Fh/yW5UWG0HzE",
-	"6Q6P4a26gcPo8ASi07MoOosiePnmuhtolTAHYRdBOAgdyE8MfHj3ekeSLLXoaT7hmsuEdyz8NQwKplnO",
-	"rZcY32WlXofhJSuNEUzCOCu1O1VhwIhpzkIQElRpi9JCIW55Zs4hAmGIQhFKgRP8XHK9CMJAshzXx2mC",
-	"JsApn7Ays8FZFC6BT1U5zhDqnN16hoqiBntF9X5kmY9r7srw/QJn7Vo6qX5vLv9Pmk+Cs+C/HCwl6YH7",
-	"1RzUE/rZOwTp9yorc1lLlKkWaR+euy1BnHCR7Zmftd2T+/vxJpQkOPOuML3UIn0vvnCC6XnRcWLP+Y1I",
-	"uDsR0Eha55CXmRVFJriBeB4DkynEsxj2EOZCq7RMLB6cVqVMebrfh4/CzlRpaTTKoVkMwkIycypDKoty",
-	"e9OG0mLDEQ+2HvGwU342DvgHYde3+0rNG0ydc24NMIT7L/+OUI/Vbejk5ljZGSm7qbjh8mwk40RJy4SM",
-	"YSKsASGNSDlu8zPnBaolnJaZgifW4TGEOFE3XOMLWWZGUlhCZaJVYWg0/jrJ1ByYhXiq2Y2wiziEGMfH",
-	"YKzmNplxA1aBsP2R3IDAibA7EwQihZCTiWIdO2+E1krDTGnxBXebZQvYi2fxfgg3XFuR+Cc38T6eM+Fo",
-	"L57d4AA2sVyDVii7Nx/2BNfdGVgcjNC+dLjplnkF07biKHespKXjibB/8AeAR2Q2geQRfw+ecuM9YAuT",
-	"sKxDPz/XqiCYUJCUGvbe8aQPT6NnkJU52z8HlhUzhnz0mRd2C3B+gU4WmbDM8Jr4x0plnEmC7NU6RD86",
-	"4TvjYjqzKI2dGIY9K3Jk9bTQsWdmUDJbIB+HtIW5SO3MYXGNzDdBPmtBXLPt6eDZ4Z2WzysCcecdbATB",
-	"TbPrwV7hZLW0vJxUtsF7gTpxDZiLhglwDkfREESTCGeMJJ+XgikYnKVtgB31B96mIeidPb4E/3LSq0Do",
-	"ORi2G7OXk7dK8jfMJh2m7Iva2CL1k6gCxTvRZya4tDBT2YpFS/AdboUPF+y5Fe+CbYMZe1EUSGn0a+zI",
-	"roVGY0WWETLJlECDEkUP2m41dtahPt4KtQPlDoBx9cvn3SKnsq9E6vjj/auL3uHxCSIWdYO3wtBhEBJm",
-	"/BaBWRp9zyanJ2l0Ojg9HSZP05PjZ+xwwhmLkuNjlkaDY3Y0ngwng/HhOBqfHh4m6eA4PUkGx+NoEkUs",
-	"Oq12VjA7W+5LpFstvW2EX+2V9i0t14XKaiOzi7FEa9DOy7TewsXesNt1BP+RZSWHVLO5hDnKokqIonH1",
-	"xEDGjK2FqpeENCZllj0x4EXN/iapkLPboNMGrm2MdVvijZD3B3Qi9B2QOim4GVIh7w3pFTpQHaLzAnDS",
-	"FAx3ylIzaXA+WJr1Tm8ifOTg6ycGVME1s0qPZMonQiKrxb0eOWnWoNY3ZTJDfyi2szIfxzDBsfH8D4fH",
-	"J6Myig5PZsuPS4Xch0sLkvMURSTERkzjPlx3gDSSZH459ApLFpN2dpcBNZfnoCQwD6+D34ipJM/HoE88",
-	"kvSbcZLFA44GVSlxIE8BWYYba5o76+HoeD8cSTvjC4IUrUSEEzdbmpJlfbiQUMrPUs0l4RamOPUwijZb",
-	"am76YIPP+hPrfUFf2v/9U+/TL1F4NPja7b1ukKc/Sg7jOl4T+pjAH4gWe8g68cqzmLDkH/VMOZmI23g1",
-	"UHC4HwLvT/vVq1FvEB0exX3Ye6tG0os2uCGGmHHNz+D9nE2nXMOHS5hT9MFwmeIR0lHyG64XMAqu9QKE",
-	"HUlV2lEQknlsZmgQw0SzaY56SUhjOUsrC68QiS017+8vkbwq4XcR7+/QTu1A3/eZSj7PheHeklUSRXjK",
-	"p5rzjXaGdpPtKgf92g6MeYebiE/bPiLZZDG6fjFYpULQam7+8u/4APLSWOA/lyyjF5wswNfpOLYAPX+g",
-	"H/ledMR03nKe8jT0grCDlb1ftRQvpNQZ8auQ05H8zBdn9HMpC5amPIUxM/xkWOoMXr25+L73/tXF4fFJ",
-	"COh1emb/zBehx9RIoj4MkU//OXakRD6WnXENtPemqDNKW1xh4ViXyXQkHfniix/eve5xmSgEYu+lemIg",
-	"LnXW/6ND6Av6JfYsMZLxAdkD5uAXkX7951rK1fIvitzHOX6M+xAXcprSvnGhuAJ1JF8qKFjyGc2eeCrs",
-	"rBz3E5Uf4HD3D74TQ84+o4/D8z68uGWJzRagJB9JU/AsQ0/0hmu0i4zDAvO7RwMPf2VyQf448Mxw2IvP",
-	"EVsjmbMMT4ynwE3CCo4vA88Lu4DYwe/+jfchVc6r78PVivJAuTmSmhukcKfqnNrzsMROAsbAMiV56CQr",
-	"BYA2ykwjphsF5kXv35aycni0QVK6Y+uKxuQ56xmOZIHEMBFS2IqBTAgZEymo0iKz9XL2Z6VbdtxPUTgI",
-	"D8OjcBgehyfh0/A0fBYOonAwCAeH4eAoHAzDwfEnfKPIVMprb61rl45Xt1pwwvLc7GQGUJTk0g0fRs9O",
-	"yN/y35cOF9OaLXCwsQuyS3Fe/P5xo+Pl/MBdPMe59xy9q7bZdazRiazdiZr5X+FIfkSAd93OJklJwx7k",
-	"RX7F8zSFksbR33csfefMDfyWuPg+fmRFkQkX2D0otBpnPP/9n40zwHdc1r3lFu3IFLhla9aFHJ0251Nd",
-	"XF2eQ5xyy0QWg2ELg6Ja835ArjhLq7k3hJyZLQ0lRZyiZ9LMuSZFcE522qbNwVili5EUDiCXxXBe8qsX",
-	"F8+9Ay3bPvOz/hG6pLjcE4NWaQ1OpTANynMPlN8Ls2h45JxJg3LG7+qDZDdMZGzcFb25MG4JOI6OnFYi",
-	"pw4SJhHYMWKUJTOeojPa0GkCjUsF49IszkfS6gWwKRPSR8fid9zqRe8Cv8R9eKsIBbCH+913IrCRlGsM",
-	"7sih8ETJlEzZORMI0QThs3pBMp4WbRlxUf/wzgTKVm5y3iEZiIng0r63SjNngj4mJVdhAdytMDAps8xt",
-	"dPhscIobRe//vAo6N/I2RM7kg0qWvdBa6ccEnZwFfovCD1UNE1mp+blXkch5LrUqZNsBy9SU4H6rrMvR",
-	"VuT6mCh3K4MjTdBlhv5Uad1RoGXSprTj/nH/6X4F9g+qlOljQvxWNSJwJOCEO/srtsgUS6+Ves304xNu",
-	"JYKJ5YWBDIEgO7ZlFTNCNjmv7jdhzUjmPFd6AeMynXKLUojMuXW8D4b7XsR5RXMtcq5K+5tulmktbngK",
-	"JlPz9R0vAyFoFfCRREc8F7KH7/bwUVxlFxhMNUs4FFwLle6TSYkMnpR2iYqR9Lh4tt+H6yViXco+/l5J",
-	"yRME9QySTBnuDHD6aJwdntRDPC4/SFZayorwRyXlC5hrNEnnPr/G0KcTKcQXHhzm9vEdZ9rlORYODydP",
-	"j5EknLxvqJSPHz/28F0uLQJNPLB7vcRXh4qm1vytJP+aHg5XFDEyf44j50p/HsmfS17ytGIoYiBjmXbh",
-	"CCEh7vVoSM86folhT3PyM02mrAlHsixQePivlP2qikPQxmnx5/45rGj+kWyr/r8DVf9BFlol3Bg8aooQ",
-	"P/Z5OwR7rcjARdqc8wPj0jZowCn4M7C6lAn5ckojG2tdFjZ0dOBdlo3ilsG/XL14iedJw03CpBnJimCa",
-	"UhmfuJqQmTKovhNFjrUzfy165zSFowk/R0vezWcq455YahFjyqKgqMQbngp2TWfy22ooxC6hPkeIAMnE",
-	"KVQXFkaj2+OlQxGdoAXwtSI5ovJmyUWdwgxuhBapQN93rVhClRrI4oG9nNkiUzYT4yfGPTPnYEs9Vgjp",
-	"S6WmGX9iiOirQrPlxDmb5oy8uwnXUgVhUGTM0KNE3PhBNFkQUsq1ozytUVBQQe4rAhpLLp9QCCgIg4nI",
-	"su7Z6gx8NR06O425/Ff0PG/w703nNK3UeA0YRzO3CVf1QCrtfFlV0l/OjA3CYM7pD/3qH9Fn/5xG++f0",
-	"mZ53g+MDhU1XfRANT4+fnmz31skpy5y3ztJUIBWw7EojrVmB/rMPnxSNR78EztNr1heqz93FhUtZ+FP1",
-	"1nKcGv+ZJzaoEn/3BCLRHKXOTkVkLitUuSTNEhdmnfoJOvDKbVchHTItZURdxQP64M1YZOxsnn7XhLM6",
-	"xb79UES6c/YwDIw/+S1VlMvcaGvzu5REhkGps3b9XLXbv0FKdddSuNDHg+7SoW2Co+xsFUha1iUgvvzh",
-	"hjUVuX1upE2XlP6bppObMVUqm5x8+uVk2BVO9TC8Fi6EdQ8eqcOX9Yc7iep9medMU4xyNWYp+W1HkvOK",
-	"GUPZyKTURmlKR7qkCL+1ULApPwc2NlxaUI4vKZmMP/SDu2SGg3vjsVTAPlhy7CYIvkV+3LmKtIMnPAvs",
-	"QPurhQkNxYnuDymn9WI/F1iHMbdzziUkPMsAtaH2piWl75tWw3KyscgEfutUdMswbxMUCmIvSxSr2PsW",
-	"FG6MrV5IIJtqePwUvLVXR4ocVhDqNjW537vUELMwR7KfU+W1r1YQpjL5XHZmpuboZEzELQjbqTWENJZ1",
-	"VkNdk12YJKWmwz/z9dw0e6NSJv7Xng9M9C7T2GUEKF48kgnTWnDjykxdUdITSvK7xKFwIWJgMOdZ1vO5",
-	"KiX5fh/+a6kspwJLGqo5GtLkHFWoO18LqwEergFcdYGTW6WcW7a26aWJsa59X11fX1XR5kSlJEbq8z9+",
-	"9qxx/MMo6iIAK2xnABrMTGkLxomVOv3tKQHn6Twh6/2G1dk+vLuEmjWdvSBSLi0lCjunfiBX06/Vtmrk",
-	"hRVtdrF2Mxm/LO/2DBmFz6JwcBqFh0+jT10I/CNPrNIk9RrJlfvI4IZbsluBd+iqsHdOmjfNrR1zR+FK",
-	"kdX9aquICH/d0qpdspC/etXUDkBoX2Kx60ndbMgW/7CSHVYaZJllZGIwyIUxlHqn3e257VEZRME0l3Z/",
-	"13QyzrnMKH8Kt6V9cawLxLnozpY0cNMF25wJri3b3ctkm6zvUbfO4ihEeVJqYRfvcRaH3zFFLS/Kzgyt",
-	"5JXI+8wXxlXho3JqhG6IeuJejxWih4PiPrgqFLCqjtcpDSnPuOXnoDlLndIvynEmkj5c1LFhy6gepAq0",
-	"4nQjadlnblwI1sBEqxyYXFBGMlOqGLPkM2W7Qyhlxo0Bq7LUFZzMheE+oUdoo+ps2u6SRGfWFi4SI+RE",
-	"VbEelpCUqArG5DQN1mI1VD8izDIQdXF16XfShxdUWrWM0JCo19yWWjbecErXjORhFHlE1tkcFxCvEmgc",
-	"JaYbwiTwW5ZYCqJbLm3PNc7F/ZF0y3LqHxAG4k3Bqqq0bHj8FBFUveiTxpUN0DYTVo0JNZdhyygYUZ5Y",
-	"TWDwf/7X/x4cnqK265VSc9+pmMyYZgmVqezFF71/A9b7AlHvGfSgD3+C/xnvu8DeSEo+R5uiQqOH/ImB",
-	"uDJ9YsrxOv3pK9YoBOVK2jI1HUm0LJogQ8JKw42jh0wkXBreOOQ3l9fe7nVEYc4ODlTBpVGlTnhf6emB",
-	"f+kgF7ZhMzjyCIMbro2jjEE/6kc4At9nhQjOgqN+1D9yPt6M2O5gRnGWL/h52lkqms3ZwgBRxkxkvLIO",
-	"EqRxTzjnzmQqqT9FKkh5wWXKZbJAoVZT32UanAUvufWhnZVyiMMo2hLivF9o06+wIbJZQY9Mk4kb3m/J",
-	"pODsp09hYCoHLniNwoYbc74BB76ktKocRZZmU4MSMOeWBZ9wbh+Z2IhkslfQZsyXSV90xZ4YyuIonXIN",
-	"e+MFiHS/D+TYxujFxk4QUcFXQZzccHetgil3ynKiskzNkYGVRK+XnNxavvmpBEW4nReM0pDG5MzVisGE",
-	"19m6OBO5wBdQdSCpe6M8V5qPpFvLkXf76F8LY91Og3YD4U9dxnSujPVLWOVl1qaiHAJoQ98YNf81WgGj",
-	"u+qEuoDxKKrtbn4jVGnqWEFnax4dw2q5UtVc7LzBTeVrnQ20n35FhlnGcTp4BtUvEYOaOIVhKIM+dOt3",
-	"TVvDedAocvoaBse7vNKuyqC3ju5+q5mK3M7OdcDVbyas+IGhP1mFWjwPe8b99DUMCmVsVz7O15ZWbSA+",
-	"UeXcKFfRw+Si0qi/i6FSl9eLgu+7snQ/Op6IjMcwETyjEmcGseu+ZNoeoMXXQ6uXAlm5y2b7BBiyLho0",
-	"ThzYKl0WgkRFtHzqkoxncPX2ZUgZrhBeXv4Ae2Rmj+QEWXI/hI98fBXCd2+uSKNdX/7wAxlKLr3D075L",
-	"jr3418sfQGlRd2gjFESCOGSZoxV1DwyV+F69felzZVWjjDCUNUUNapRLulPdlq/uBme8oSU3F0lVyeFr",
-	"u0Tq7AHnKHgzr2HPDNDUtlyj4CMt1iWYPtBrLtbvjFhu7HcqXazwlz/CNlvVlvhYSEYCYN0l7jjF9iRt",
-	"HxTJYEuvUcvX2bJq0xqnKTts8a+raeGvv7aU2aSVW0c+R1LJkKQXnniWRVy+h26lmKG6XKBrfT/sgMas",
-	"tM1vG1+PI5APo8Gvj4n3dSroUff2AFk+dOi4Uyova2XopdO7X1opVsLXBjtogNWKLnrveBcYO5Lt+PLh",
-	"4S4vrxVGPKKew3ee7rLSeqHmio5sO+A/ffraUpofKrnqBBDZ+y2xjkLddWIw8AzSY2mquTGoZ9Mujbq0",
-	"iyk/6QQeOudd9xLgc7Oao1gqGQMpd2VlpOuoLgat6ZFEx48lM6oboJ6EhHepALfCUgW0JOBwE0TpQw2h",
-	"BzLP8O6X6iLL38zc2k5KDnHAWjZYt8HV6SpVt0t0dxW1CSSsLiciwwNVoA+M1I2A7ukZgUPJEBSjYbuh",
-	"OIS41dwcuwaheK0jO4a9o2iIJl2r7Q72DqMTHzSJq4ZjuiQBp3n14uJ5H96jncay6l6lym9zpUHOjNo7",
-	"jKL9s5WSm5H0to7vtFiGbSrbb2l6IERu/r6rqRdTqTQ3I+kbrukum5VWP/DWgaHwzEcX+KEEBHV10KUA",
-	"8URQI2Hj0grXBEe/ZaKIw5GM68sLqOcwK7W7HSQtNC5c8y/tAA9EcxfyqIrq1FyGI1kHiclccAkXnjNp",
-	"RWL6cEn91vVBkkNtluavm/CJGUmR1j1hCZNKioRlLUJyhqjQzvd2oZ2qe8nFH0dSacj4xIIqbQipqjop",
-	"LNe+1NTywoAupaubmohbqkUjC1xzI77wkUSnnvC3H7omQx4CoiyEGl8h3Z/Tb92+guY47Ygm8W6pu0+n",
-	"ffmGkn143kSti3kmvkwS5+uSlFV3ntAeaSjuUy/ziBK2te+5TjxWR7zabYAj2Wi9c32/rpl2z3CfjKoH",
-	"uFCc76U96hLcL7mtpPZKSKFLgC2HHHwM0NW/Y9CrXQbRNSp3D6uvCrl7aNUUusPadCvKTov7q0N2GEzX",
-	"Oe0w7nmx07D3YrrLMN+svgt6qKd3h4HVRRM7DV3el7HT8PaFIDtEZ2rZfF//sdNdaqiGFW/BNWj0lvf3",
-	"bXMDWnf9VZfu9Rq37m17uXVDX+OCt538lKaKvdNZaV7O5p2xk18Nve2u+fZtQiulrUfU2/KNoL8KLNWX",
-	"AWx9uXmf4OOe3VGXQf0Wlacfdg6tqo9EFVSB7MpJ7OoZDP0FL40z+Huh4gd5DkePXQlepUVbd2lA8yoN",
-	"tM86rtMYySor4hu+Sc0LUyfIlV7vQeVQMLIyU2rU0AtfE39v72foRMSdLzRa6ShkcPLolfbu4k7LtDUw",
-	"5gu1ElHmsqu3a03w/BXs/3UZ7njMjbdsft8xMWM3fGuPRk55eGoLY7c9Z/P23NjY9Rl+A1mG6xU/tNko",
-	"shqp2HO+QBrSZYAFfnCeQOpcAXqy4g1onu53O814wF31g85L5P6KCGa6CsTdCbRdrOb1O1QW6AgopKYb",
-	"10Unq87ltdZs4nrvZlbXeo3kXn2LjFGIAOeoVo7sYXSC6BoOTvprpQUu285HEhG2+SreM1+H06YvFDIL",
-	"6pck38clO+sURc5SjrLrs1Tz+oLFtqvxii+TBP/wNf7ha3xrvsa6gPXM2riPgS5eqjn8W3Qi2iy/ox7z",
-	"g78xO/b/N0u1eT3I0lS95zvDB7xzcv93dknurLxz/AAcHO+Kg10ti1Wt/cQsVXJV0FNVHmyoY7iX6qob",
-	"SD6t5GsOqkLFzjB9ndF1mWZ3lVczO+/rK9tAt2oo+htjfZe48m+Vp65gzLllKbPs4Smgv4tsTov4Llbv",
-	"lK+Q8LenNF+z2K9ObjuVpSop6YLARMkbTtW7VsG/vP/xbejavpTKDOw17iFkuXLXdOf7znqcM2npjU66",
-	"+7Hg8uLqEn//aymvowRjfVd+veXGhPTAbXc73A1O0LwKiRnwYHcUJlZoXrA824rmGpCGK0b3TzDLq3rX",
-	"Kt5PtxBQH5Gr7HFpTANzrSz33USbMPzfLt68vh+GK9CbxX8rvVMVNo/6Ub2RRsPM/Y8Cobz/UYQurDjx",
-	"90UgeuZaWMtl9+FQ/cvm0tzj6KhRj9osXjcUoJmV1kBK9dFKN0ZuvTqj82zeISC/TcEuLY3MTPsDq9lk",
-	"IpJ+Q7Q93lVCFlxF0h4hWchpSEim5rIaz6xR/oyOZSOttr+dZHCrollqzKVnrJUZqdikm2RuqP/pT6Lq",
-	"W98uNt2tJtQbZyC++vH9NbRmiJ30LA2VJdPNj0eJyKdgdEJfeNwfyQvrinWHYfTsxPdYntcxvr1YllkW",
-	"71fNl3TLI/ntuByVMo6ku3DCEReFepEWcZdn7oIW1wjQytK34yjuqp46lVtLIllXA65l8ckLOoqGG7KK",
-	"jU6ye/v7/pLJnbzv+U7j6L8Q2WGcu+Nwl2iD60Hbbemq0+3OsW+E3GkYu93J8V3pY7ufY/3YGTnHTJxC",
-	"ZDZnxW/j6T04wbLXYo/9bzLh8uCcyUMyAd+Avf2O+5o6k7MsAyeaffub7xNx1/lS9YWnO7h6+7KhHBxZ",
-	"PiQ23NIEXcHhZiVHWDU+N4LEIGSSlXQT9JZo8Ugub/LcEPCF7fHeEIxaCefWzHh3SPcfgv7/TUF//3Do",
-	"ryC4Hy2a+Q+5/zeKDH47Ub6m/N0xzNcQ9t3tSk6jGCgLlIyDMBqehsdPK6vd6RHXbt/LWVEsrRlQk5GM",
-	"qSec/ns0kipxdVk2OCO/nqa6S6XZ9d4lfx04bQm8uf/m4f5lx7UQD+p9eVSL8Ru1i/6eeji+JRtOljnX",
-	"IqmsOKUhZ1aL252MN7eCvqnsEtcgfkDKzw9ea1Fgli1JjJm6d3P5v3642btbXp0plYmxZnpx5oP3IWTC",
-	"WF9X74uiqZ6/1VHZWMJHg7uXwFlEQv9/D88mZ+B60evK7JXoWWNWCnh8/fT1/wYAAP//",
+	"7H3tchs5kuCrZPA2wtJMkSL1ZVuKiQ11221rw3brbHm8t03fFFgFkhhXAdUAShTd54t7h/uxj7DvsfMm",
+	"9yQXmYkqFskiRXmm1Z67+WOTRRSQSCTyO1O/dBKTF0ZL7V3n7JfOVIpUWvp4kSSy8G+Fnkj6nkqXWFV4",
+	"ZXTnrPPd3Euw9CMIK8FJeyNT2Hv7w/fwdDDow3/+x+C4d7Tf60QdK38ulZVp58zbUkYdl0xlLnBOqcu8",
+	"c/ZTZzT30nU+Rh0/L2TnrOO8VXrS+fIl6nwvkqn83mhvTbYOBv6q9ARSZWXi1Y10NQgD+M//OOkd3gFB",
+	"y4JGe6n9K6knftq+cQdmDH4q4erNC/BT4eHF82twUqduCQNPeqd3LD82Nhe+c9ZR2p8ed6JOrrTKESmD",
+	"GhlKezmRtgkcnco6bNfTcCYIi4/AWIgJtfC7A6c+yxhmU6lBGy0hMWWWwkiuHtnxHRAXwntpcbX/zlPv",
+	"/dTvPv34+y7/9z+Gw9/tH/Dnf+q0HejzazFZB/2dt0ZPQGqv/By8mFQotrKwErcjcOQKep/cSWENcIcd",
+	"BEt0P3c//n7YaQfulXD+tUnVWOFkq0B+QOwhUCoXEwkz4cB5Y2UagXAgNLy8vr7qpsLLNTjvokN5K/Ii",
+	"Q2g+4HSHJ/DG3MBh//AU+k/O+v2zfh9evL5uB9okgiFsIwiGkEF+5OD921c7kmRpVdfKsbRSJ7Jl4S9R",
+	"pxBW5NIHjvFdVtp1GF6I0jklNIyy0vKpKgdOTXIRgdJgSl+UHgp1KzN3Dn1QjigUoVQ4wc+ltPNO1NEi",
+	"x/Vxmk4T4FSORZn5zlk/WgCfmnKUIdS5uA0Xqt9vXK9+vR9d5qP6dmX4foGzti2dVL83l/8nK8eds85/",
+	"OVhw0gP+1R3UE4bZWxjp9yYrc11zlIlVaQ+e8ZYgTqTK9tzP1u/p/f14E0oSnHlXmF5Ylb5TnyXB9Kxo",
+	"ObFn8kYlkk8ELJLWOeRl5lWRKekgnsUgdArxNIY9hLmwJi0TjwdnTalTme734IPyU1N6Go18aBqD8pBM",
+	"WWRo45Fvb9pQWmw44sHWIz5u5Z+NA/5B+fXtvjSzxqXOpfQOBML9l39HqEfmNmK+OTJ+SsJuom6kPhvq",
+	"ODHaC6VjGCvvQGmnUonb/CRlgWIJpxWukIlnPEYQJ+ZGWnwhy9xQK0+oTKwpHI3GX8eZmYHwEE+suFF+",
+	"HkcQ4/gYnLfSJ1PpwBtQvjfUGxA4Vn5ngkCkEHIyVaxj57Wy1liYGqs+426zbA578TTej+BGWq+S8OQm",
+	"3sdzJhztxdMbHCDGXlqwBnn35sMe47o7A4uDEdoXjJt2nlcI66sbxcdKUjoeK/+HcAB4RG4TSAHx97hT",
+	"PD4ANneJyFrk8zNrCoIJGUlpYe+tTHrwuP8UsjIX++cgsmIq8B59koXfAlxYoPWKjEXmZE38I2MyKTRB",
+	"9nIdoh+Z+U6lmkw9cmNmw7DnVY5XPS1sHC4zGJ3N8R5HtIWZSv2UsbhG5psgny5BXF/bJ4Onh3dqPi8J",
+	"xJ13sBEEnmbXg73CyWpueTmudIN3CmXiGjAXDRXgHI76x6CaRDgVxPkCF0zB4SzLCthRbxB0GoKe9fEF",
+	"+JfjbgVCl2HYrsxejt8YLV8Ln7Soss9rZYvET2IKZO9En5mS2sPUZCsaLcF3uBU+XLDLK94F2wY19qIo",
+	"kNLo15jJbgmNzqssI2SSKoEKJbIe1N1q7KxDfbIVagblDoBx9ctn7Syn0q9Uyvfj3cuL7uHJKSIWZUPQ",
+	"wtBgUBqm8haBWSh9T8dPTtP+k8GTJ8fJ4/T05Kk4HEsh+snJiUj7gxNxNBofjwejw1F/9OTwMEkHJ+lp",
+	"MjgZ9cf9vug/qXZWCD9d7EulWzW9bYRf7ZX2rb20hclqJbPtYqmlQTsvs/QWLvZa3K4j+I8iKyWkVsw0",
+	"zJAXVUwUlatHDjLhfM1UAyekManw4pGDwGr2N3GFXNx2WnXgWsdY1yVeK31/QMfK3gEpc8HNkCp9b0iv",
+	"0IBqYZ0XgJOm4CQLSyu0w/lgodaz3ET4yMC3jxyYQlrhjR3qVI6VxqsWd7tkpHmHUt+VyRTtodhPy3wU",
+	"wxjHxrM/HJ6cDst+//B0uvi4EMg9uPSgpUyRRULs1CTuwXULSENN6hejV3nSmCzrXQ7MTJ+D0SACvAy/",
+	"UxNNlo9Dm3io6TfHnCUAjgpVqXGgTAGvjHTeNXfWxdHxfjTUfirnBClqiQgnbrZ0pch6cKGh1J+0mWnC",
+	"LUxw6uN+f7OmxtN3NtisP4nuZ7Slw/9/6n78pR8dDb60W68b+OmPWsKo9tdEwSfwB6LFLl6deOVZTFgK",
+	"j7quHI/VbbzqKDjcj0D2Jr3q1X530D88inuw98YMdWBtcEMXYiqtPIN3MzGZSAvvL2FG3gcndYpHSEcp",
+	"b6Sdw7Bzbeeg/FCb0g87EanHbooKMYytmOQol5R2Xoq00vAKlfjSyt7+AsmrHH4X9v4W9dQW9H2fmeTT",
+	"TDkZNFmjkYWncmKl3KhnWJ5sVz4Y1mYwZi1mIj5dthFJJ4vR9IvBGxOBNTP3l3/HB5CXzoP8uRQZvcC8",
+	"AF+n49gC9Owr7ch3qsWn80bKVKZRYIQtVznYVQv2QkJd0H1VejLUn+T8jH4udSHSVKYwEk6eHpc2g5ev",
+	"L77vvnt5cXhyGgFaneGyf5LzKGBqqFEeRnhP/zlmUiIby0+lBdp7k9U5Yz2uMOerK3Q61Ey++OL7t6+6",
+	"UicGgdh7YR45iEub9f7ICH1Ov8ThSgx1fED6gDv4RaVf/rnmcjX/6/f54ww/xj2ICz1Jad+4UFyBOtQv",
+	"DBQi+YRqTzxRflqOeonJD3A4/4PvxJCLT2jjyLwHz29F4rM5GC2H2hUyy9ASvZEW9SLHWBBh96jg4a9C",
+	"z8keB5k5CXvxOWJrqHOR4YnJFKRLRCHxZZB54ecQM/z8b7wPqWGrvgdXK8ID+eZQW+mQwlnUsdgLsMTM",
+	"AWMQmdEyYs5KDqCNPNOpyUaGedH9twWvPD7awCn52Nq8MXkuuk4iWSAxjJVWvrpALoJMqBRM6fGydXPx",
+	"Z2OX9Lif+tEgOoyOouPoJDqNHkdPoqfRoB8NBtHgMBocRYPjaHDyEd8oMpPK2lpr2yXf1a0anPIydzup",
+	"AeQlueThx/2np2Rvhe8Lg0tYK+Y42Pk56aU4L37/sNHwYjtwF8txFizHYKptNh1rdOLVbkXN7K8wJD8g",
+	"wLtuZxOnpGFfZUV+wfN0hdGO6e87kb5ldQO/Jezfx4+iKDLFjt2DwppRJvPf/9mxAr7jsvwWL9oSKeBl",
+	"66sLORptbFNdXF2eQ5xKL1QWgxNzh6zayl6HTHGRVnNvcDkLXzoKirCgF9rNpCVBcE562qbNwcik86FW",
+	"DBBHMdhKfvn84lkwoPWyzfy0d4QmKS73yKFWWoNTCUyH/DwAFfYiPCoeuRTaIZ8Ju3qvxY1QmRi1eW8u",
+	"HC8BJ/0jlkpk1EEiNAI7QoyKZCpTNEYbMk2hcmlgVLr5+VB7OwcxEUoH71j8Vno7717gl7gHbwyhAPZw",
+	"v/vMAhtBucbglhiKTIxOSZWdCYUQjRE+b+fE42nRJSWu3zu8M4Cy9TaxdUgKYqKk9u+8sYJV0Iek5Mot",
+	"gLtVDsZllvFGj58OnuBG0fo/r5zOjbgNkTPZoFpkz6019iFBJ2NB3iLzQ1EjVFZaeR5EJN48Dq0qvWyA",
+	"ZWZCcL8xnmO0Fbk+JMp5ZWDSBFtmaE+Vno8CNZNlSjvpnfQe71dg/2BKnT4kxG9MwwNHDE7x2V+JeWZE",
+	"em3MK2EfnnArFkxXXjnIEAjSY5e0YkHIJuOVf1PeDXUuc2PnMCrTifTIhUidW8f74Hg/sLggaK5VLk3p",
+	"f9PNCmvVjUzBZWa2vuOFIwS1AjnUaIjnSnfx3S4+iqvogoCJFYmEQlpl0n1SKfGCJ6VfoGKoAy6e7vfg",
+	"eoFYDtnH3xutZYKgnkGSGSdZAaePjvXwpB4ScPlei9JTVEQ+KClfwMyiSjoL8TWBNp1KIb4I4Ajex3dS",
+	"WI5zzBkPp49PkCSY3zdEyocPH7r4rtQegaY7sHu+xBdGRVNq/lacf00ORyuCGC9/jiNnxn4a6p9LWcq0",
+	"ulB0gZwXlt0RSkPc7dKQruf7EsOelWRnusx4Fw11WSDzCF8p+lUlh6COs3Q/989hRfIP9bLo/zsQ9e91",
+	"YU0incOjJg/xQ583IzhIRQHsaWPjB0alb9AAC/gz8LbUCdlyxuI1trYsfMR0EEyWjexWwL9cPX+B50nD",
+	"XSK0G+qKYJpcGZ9wTsjUOBTfiSHDmtVfj9Y5TcE0EeZY4nezqclkIJaaxbiyKMgr8VqmSlzTmfy2Egqx",
+	"S6jPESJAMmGBym5hVLoDXloE0SlqAF8qkiMqb6Zc1CHMzo2yKlVo+64lS5jSAmk8sJcLX2TGZ2r0yPEz",
+	"dw6+tCODkL4wZpLJR46Ivko0W0yci0kuyLobS6tNJ+oUmXD0KFE3YRBN1oko5NqSntZIKKggDxkBjSUX",
+	"T8gF1Ik6Y5Vl7bPVEfhqOjR2GnOFr2h53uD/N63TLIXGa8AkqrlNuKoH2li2ZU1J/0vhfCfqzCT9R7+G",
+	"R/Q5PKfR4Tl9puft4ARHYdNUH/SPn5w8Pt1urZNRlrG1LtJUIRWI7MoirXmF9nNwnxSNR7902NJr5hea",
+	"T+3JhQte+FP11mKcGf1ZJr5TBf7uCURiJXKdnZLIOCpUmSTNFBfhWfx0WvAqfVsiHV5aiohyxgPa4E1f",
+	"ZMw6T69twmkdYt9+KCrdOXoYdVw4+S1ZlIvY6NLmd0mJjDqlzZbz56rd/g1CqrumwkXBH3SXDF0mOIrO",
+	"Vo6kRV4C4iscblRTEe9zI21yUPpvGk5u+lQpbXL88ZfT4zZ3aoDhlWIX1j3uSO2+rD/cSVTvyjwXlnyU",
+	"qz5LLW9bgpxXwjmKRialdcZSOJKDIvLWQyEm8hzEyEntwfC9pGAy/tDr3MUzGO6Nx1IB+9WcYzdG8C3e",
+	"x52zSFvuRLgCO9D+amJCQ3Ci+UPCaT3Zjx3rMJJ+JqWGRGYZoDS0QbWk8H1Ta1hMNlKZwm+tgm7h5m2C",
+	"Qk7sRYpi5XvfgsKNvtULDaRTHZ88hqDt1Z4ixgpCvUxN/HubGBIeZkj2M8q8DtkKylUqH0dnpmaGRsZY",
+	"3YLyrVJDaedFazbUNemFSVJaOvyzkM9NszcyZeJ/7QbHRPcyjTkiQP7ioU6EtUo6TjPlpKRHFOTnwKFi",
+	"FzEImMks64ZYldFyvwf/tTReUoIlDbUSFWkyjirUna+51QAP1wGuOsfJvTFslq1teqFirEvfl9fXV5W3",
+	"OTEpsZH6/E+ePm0c/3G/30YAXvlWBzS4qbEeHLOVOvwdKAHnaT0hH+yG1dnev72E+mqyvqBSqT0FClun",
+	"/spbTb9W26qRF1W02Xa1m8H4RXp3uJD96Gk/GjzpR4eP+x/bEPhHmXhjies1giv34cENs2S3BO+Is7B3",
+	"Dpo31a0dY0fRSpLV/XKriAh/3dSqXaKQv3rW1A5A2JBisetJ3WyIFv+wEh02FnSZZaRiCMiVcxR6p93t",
+	"8fYoDaIQVmq/v2s4GedcRJQ/RtvCvjiWHXHs3dkSBm6aYJsjwbVmu3uabPPqB9StX3FkojIprfLzdzgL",
+	"43dEXsuLsjVCq2XF8j7JueMsfBRODdcNUU/c7YpCdXFQ3APOQgFvan+dsZDKTHp5DlaKlIV+UY4ylfTg",
+	"ovYNe0H5IJWjFacbai8+SccuWAdja3IQek4RycyYYiSSTxTtjqDUmXQOvMlSTjiZKSdDQI/QRtnZtN0F",
+	"iU69L9gTo/TYVL4ekRCXqBLG9CTtrPlqKH9EuYUj6uLqMuykB88ptWrhoSFWb6UvrW68wULXDfVhvx8Q",
+	"WUdz2CFeBdAkckweIjTIW5F4cqJ7qX2XC+fi3lDzspLqB5SDeJOzqkotOz55jAiqXgxB40oHWFYTVpUJ",
+	"M9PRklIwpDixGcPg//yv/z04fILSrltqK0OlYjIVViSUprIXX3T/DUT3M/S7T6ELPfgT/M94nx17Q63l",
+	"DHWKCo0B8kcO4kr1iSnGy/IzZKyRC4pT2jIzGWrULJogQyJKJx3TQ6YSqZ1sHPLry+ug9zJRuLODA1NI",
+	"7UxpE9kzdnIQXjrIlW/oDEweUedGWseUMej1e30cge+LQnXOOke9fu+IbbwpXbuDKflZPuPnSWuqaDYT",
+	"cwdEGVOVyUo7SJDGA+Gcs8pUUn2KNpDKQupU6mSOTK2mvsu0c9Z5IX1w7aykQxz2+1tcnPdzbYYVNng2",
+	"K+jx0mTqRvaWeFLn7KePUcdVBlznFTIb6dz5BhyElNIqcxSvtJg45IC59KLzEecOnomNSCZ9BXXGfBH0",
+	"RVPskaMojrGptLA3moNK93tAhm2MVmzMjIgSvgq6yQ1z1xuYSBaWY5NlZoYX2Gi0esnIrflbmEqRh5ut",
+	"YOSGNCYXnCsGY1lH6+JM5QpfQNGBpB6U8txYOdS8FpP38tG/Us7zTjvLBYQ/tSnTuXE+LOFN4FmbknII",
+	"oA11Y1T81ygF7N+VJ9QGTEBRrXfLG2VKV/sKWkvz6BhW05Wq4mK2Bjelr7UW0H78FS/Mwo/TcmdQ/BIx",
+	"mDELDEcR9GNev23aGs6DRpLTl6hzsssry1kZ9NbR3W81Q5Hbr3PtcA2biar7INCerFwt4Q6Hi/vxS9Qp",
+	"jPNt8biQW1qVgYRAFZtRnNEj9LySqL+LoRKX1/NC7nNaehgdj1UmYxgrmVGKs4CYqy+F9Qeo8XVR6yVH",
+	"Vs7R7BAAw6uLCg2zA1+FyyLQKIgWTznIeAZXb15EFOGK4MXlD7BHavZQj/FK7kfwQY6uIvju9RVJtOvL",
+	"H34gRYnDOzLtcXDs+b9e/gDGqrpCG6EgEsQhixitqmtgKMX36s2LECurCmWUo6gpSlBnOOhOeVshuxtY",
+	"eUNNbqaSKpMj5HaplPUBNhSCmtfQZwaoantpkfGRFGtjTO/pNfb1sxIrnf/OpPOV+xWOcPla1Zr4SGlB",
+	"DGDdJG45xeVJlm1QJIMttUZLts6WVZvaOE3Zoot/WQ0Lf/m1ucwmqbx05DMklQxJeh6IZ5HEFWroVpIZ",
+	"quYCbeuHYQc0ZqVsftv4ehyBfNgf/PqYeFeHgh50b1/By48ZHXdy5UWuDL305O6XVpKV8LXBDhJgNaOL",
+	"3jvZBcaWYDu+fHi4y8triREPKOfwnce7rLSeqLkiI5cN8J8+flkSmu8rvsoMiPT9JbaOTJ0rMQSEC9IV",
+	"aWqlcyhn0zaJutCLKT7JDA+N87a+BPjcrcYoFkLGQSo5rYxkHeXFoDY91Gj4iWRKeQNUk5DINhHAKyxE",
+	"wBIHPN4EUfq1itBXXp7ju1+qkyx/M3VrOykx4kAs6WDtClerqVR1l2ivKlomkKhqTkSKB4rA4BipCwH5",
+	"6RmBQ8EQZKPRckFxBPFScXPMBULxWkV2DHtH/WNU6ZbK7mDvsH8anCZxVXBMTRJwmpfPL5714B3qaSKr",
+	"+ipVdhunBrEatXfY7++fraTcDHXQdUKlxcJtU+l+C9UDIeL5e5xTrybaWOmGOhRcUy+blVI/CNqBI/fM",
+	"B3b8UACCqjqoKUA8VlRI2GhawUVw9Fumijga6rhuXkA1h1lpuTtIWlhcuL6/tAM8ECvZ5VEl1ZmZjoa6",
+	"dhKTusABF5kL7VXienBJ9db1QZJB7RbqL0/4yA21SuuasERoo1UisiVCYkVUWba92bVTVS+x/3GojYVM",
+	"jj2Y0keQmqqSwksbUk29LBzYUnPe1FjdUi4aaeBWOvVZDjUa9YS//YiLDGUEiLIIanxF1D+nt9R9BdVx",
+	"2hFNEsxS7qez3HzD6B48a6KWfZ5JSJPE+do4ZVWdp2xAGrL7NPA8ooRt5XtciSdqj9dyGeBQN0rvuO6X",
+	"i2n3nAzBqHoAu+JCLe1RG+N+IX3FtVdcCm0MbDHk4EMHTf07Br3cZRC1Ubl7WN0q5O6hVVHoDmtTV5Sd",
+	"Fg+tQ3YYTO2cdhj3rNhp2Ds12WVYKFbfBT1U07vDwKrRxE5DF/0ydhq+3BBkB+9MzZvvaz+2mksN0bBi",
+	"LXCBRnfRv2+bGbDU669qutdtdN3b9vJSh75Gg7ed7JSmiL3TWGk2ZwvG2Omvht7lqvnlbkIrqa1HVNvy",
+	"jaC/cizVzQC2vtzsJ/iwZ3fUplC/QeEZhp3DUtZHYgrKQOZ0Er96BsehwUvjDP5eqPirLIejh84Er8Ki",
+	"S700oNlKA/WzlnYaQ11FRULBN4l55eoAubHrNagSCkFaZkqFGnYecuLvbf0cM4u484VGKR25DE4fPNOe",
+	"G3d6Yb2DkZybFY+y1G21XWuM56+4/l8W7o6H3PiSzh8qJqbiRm6t0cgpDk9lYeK2yzpvl8fGXGf4DUQZ",
+	"rlfs0GahyKqnYo9tgTSiZoAFfmBLIGVTgJ6sWANWpvvtRjMecFv+IFuJMrSIEK4tQZxPYNnEarbfobRA",
+	"JqCIim64ik5Xlctrpdl064OZWbX1Guq9uouMM4gANlQrQ/awf4roOh6c9tZSCzjaLocaEba5Fe9ZyMNZ",
+	"pi9kMnOqlyTbh4OddYgiF6lE3vVJm1ndYHHZ1HgpF0GCf9ga/7A1vjVbY53Bhsva6MdAjZfqG/4tGhHL",
+	"V35HORYGf2N67P9vmmqzPchCVb3nO8df8c7p/d/ZJbiz8s7JV+DgZFcc7KpZrErtR24hkquEnirzYEMe",
+	"w71EV11A8nElXnNQJSq2uunriC5HmrmVVzM6H/Irl4FeyqHobfT1XeLKv1WcuoIxl16kwouvDwH9XURz",
+	"lojvYrWnfIWEvz2l5dJblbjtBFa3jODBVe7clTW59FNZOvDy1oO8LYyjAoCQMDPUeyFNEvq9fu94/2zR",
+	"+XHUzJcNcYJQ00FyMxNe6mQ+1FPlvJlYkaMyTEk/3LVIpGTeGs3hqKVmAFEIOSRT6YIGWiX61YuGMFbV",
+	"4EAWwXqm1nNV1CJEnR+5oTYzXfUE7HYDJij4ShU18+Yf6agygDPlvNTSVv0Uh3qP9vZjIfXrgEtcafJZ",
+	"FftV+zxV53vCcf94gy8+vH337cSDOSgyoVbu5U7Oz7DLXuMePaTdWpHbMmaF5vaCNXL3Vs9jf3umaYNs",
+	"w2tRRdFExsGV2ZpgGlJ8e9U+tzPl1CQl9dNMjL6RlOzuDfzLux/fRFwlaUzmYK/RtlPkhrva5/tMQjOh",
+	"Pb3RyqaRkC6uLvH3v5ZRt2Qsre8qrLfYmNIBuO1WOjc8g2bnMOEggL0FzXORZ1vRXAPS8FxQuxaBjILT",
+	"w6vwGDXtoLI7ToTjqL+DmTVehuK7TRj+bxevX90PwxXozVzZlVLDCptHvX69kUZ92f2PAqG8/1EwWyWC",
+	"pA+Cyy+81O2HQ+limzPZP0wl3U+/0j2GCzsEl3Zw2FKkoVkmhzwpF3OoXS6yjKoAKrWGjowKMJKpTD7J",
+	"FITnxGUBYzkDF5q1iIk5g5P+0VBX+ePCU9svFzwVVgpXMedczKEQLtQ+rnS4GerQ4oYjo4t09MpJOy29",
+	"g5S6IZ9Qvrps5JODlePSSTfUBPT62jOVZeQoIQBG5NmV2Rj2tIFC2lqwaTPU1O15VCafUKxxKamxtWs3",
+	"sZIqCkXm9iOEM5ku2gpqkVcVEGuE/RZP8bcpDqClkRMSMsFbMR6rpOlT/K06HIVzI1o7B6HrXtzc8Hes",
+	"bkPlnB6rSWlD4H+1jSNlCvNR9Rq64cP1YvPAKZ1IeNrMYA/JlWpzUyrjqbo2tXd1Wu+ktNJD8a9voyTc",
+	"p1+vjdIW9oeUp5pVJlIHIbGopcGzKynPsJ393VDp659U1bJkuwrADa1osw7iqx/fXcPSDDFrAqWjihRq",
+	"+nuUqHwCzib0Rca9ob4I7O446j89DeX15zUP2It1mWXxflV3Tw1+SUHH5SiLfai51xDfdYry4VnjLs+4",
+	"NxfXgC0laC270LlLW53FU0tVXSeCryVwkbJ7tFGJbRQR39vVG/oL7+R4ne00jv561A7juL3tLo5mLj/e",
+	"bemqyPnOsa+V3mmYuN3J57lSwnw/n+pDJ2PwZZIUHfG5KH4bJ99Xx9b3lq7H/jcZa//qcPnXBIG/AVfL",
+	"WxnSqVnrZNYcKp+DUcid3CnxLtAdXL150RAOTJZfExZckgRtccFmEl9U+Uca8UFQOslK+iMAWwKFQ71o",
+	"4rwh1gfbQ30ROLMSyasv493RvH8w+v83Gf39I2G/AuN+sEDWP/j+3ygo9O0EeJr8d8cIT4PZt1eqskRx",
+	"UBbIGQdR//hJdPK40tpZjnCnlW4uimKhzYAZD3VM7UDoL2MSV4mrv5MArOTX01RttJoNT9r4L4OzzIE3",
+	"l15+vbnf0hHoq8oeH1Rj/Eb1or+n8r1vSYfTZS6tSiotzljIhbfqdifljVewN5Vewr1BDkj4hcFr1WnC",
+	"iwWJCVeX7S/+4BPP3t7tgFWpTI2ssPOzELeNKLARSqpCPQw5R5eK6RtLhEBg+xI4i0pk8C+eAbchqcNb",
+	"K57gxqzk8Pjy8cv/DQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

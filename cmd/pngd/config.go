@@ -37,6 +37,7 @@ type Config struct {
 	MaxQueuedRenders int
 	QueueTimeout     time.Duration
 	SigningKey       string
+	MetricsAddr      string
 
 	MemoryBudget      int64
 	DerivedStoreBytes int64
@@ -242,6 +243,7 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve GET /metrics (Prometheus) on this address instead of the API's (host:port); empty: on the API's listener")
 	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "when set (at least 32 characters), derived-image URLs must carry a valid sig; make them with `pngd sign`")
 	// Help asked for (-h, pngd help) goes to stdout; a mistake's message to
 	// stderr, with a pointer to the help rather than all of it.

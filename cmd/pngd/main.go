@@ -20,15 +20,43 @@ import (
 
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/httpapi"
+	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
+	"github.com/pngd/pngd/internal/metrics"
 	"github.com/pngd/pngd/internal/store"
 )
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "pngd:", err)
+		var c *configError
+		if errors.As(err, &c) {
+			os.Exit(exitConfig)
+		}
 		os.Exit(1)
 	}
+}
+
+// exitConfig is pngd's exit code when its configuration cannot work: the
+// store refuses it (sysexits.h's EX_CONFIG). Other failures exit 1.
+const exitConfig = 78
+
+// startProbeTimeout bounds the store probe at start.
+const startProbeTimeout = 15 * time.Second
+
+// configError is a failure that only a change of configuration mends.
+type configError struct{ err error }
+
+func (c *configError) Error() string { return c.err.Error() }
+func (c *configError) Unwrap() error { return c.err }
+
+// storeError describes a store that does not work for pngd: when it
+// refuses, the cause first, in words, then the backend's error.
+func storeError(err error) error {
+	if errors.Is(err, store.ErrRefused) {
+		return &configError{fmt.Errorf("the store refuses pngd: %w", err)}
+	}
+	return err
 }
 
 // run is pngd: it serves until ctx ends or SIGINT/SIGTERM arrives, then shuts
@@ -76,9 +104,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	st, err := store.Open(ctx, cfg.Storage)
 	if err != nil {
-		return err
+		return storeError(err)
 	}
 	defer st.Close()
+	// Before serving: the store must take a write, a read and a delete. A
+	// refusal (permission, no bucket, bad credentials) will not mend, so
+	// pngd stops and says why; an unreachable store may come back, so pngd
+	// serves, with /readyz answering 503 until it does.
+	probeCtx, cancelProbe := context.WithTimeout(ctx, startProbeTimeout)
+	err = st.Probe(probeCtx)
+	cancelProbe()
+	switch {
+	case errors.Is(err, store.ErrRefused):
+		return storeError(err)
+	case err != nil:
+		log.Warn("the store cannot be reached yet; serving, with /readyz at 503 until it can", "storage", st.Name(), "err", err)
+	}
 
 	// One gate admits every CPU-heavy job: vector renders, uploads'
 	// decoding, derived images.
@@ -101,7 +142,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	lib := library.New(st, library.Options{
+	// Metrics: the store's operations through a counting wrapper, the
+	// image steps through imaging's observer; the rest the handler wires.
+	m := metrics.New()
+	imaging.Observe(m.Imaging())
+	lib := library.New(m.Store(st), library.Options{
 		CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
 		DerivedStoreBytes: cfg.DerivedStoreBytes,
 	})
@@ -133,6 +178,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxSourcePixels:      cfg.MaxSourcePixels,
 		MaxConcurrentUploads: cfg.MaxUploads,
 		APIKeys:              cfg.Keys(),
+		Metrics:              m,
+		MetricsElsewhere:     cfg.MetricsAddr != "",
 		Ready: func(context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")
@@ -171,6 +218,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		// Metrics on their own listener, for a scraper on a network the
+		// API's clients do not reach; it closes with the process.
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(logHandler, slog.LevelWarn)}
+		defer msrv.Close()
+		go msrv.Serve(mln)
+		fmt.Fprintf(stdout, "pngd metrics on http://%s/metrics\n", mln.Addr())
+	}
 	select {
 	case err := <-served:
 		return err

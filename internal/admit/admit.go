@@ -26,6 +26,19 @@ type Gate struct {
 	timeout  time.Duration
 	waiting  atomic.Int64
 	memory   *Budget // nil: bytes are not bounded
+	observe  Observer
+}
+
+// Observer hears how each admission went: how long it waited (zero when a
+// slot or the bytes were free at once) and its error (nil, ErrBusy, or the
+// context's when the caller went away). It must be quick and safe for
+// concurrent use: metrics.
+type Observer func(waited time.Duration, err error)
+
+// Observe makes the gate report every Enter to o. Call it before use.
+func (g *Gate) Observe(o Observer) *Gate {
+	g.observe = o
+	return g
 }
 
 // New returns a gate with slots running jobs and at most maxQueue waiting
@@ -46,9 +59,23 @@ func (g *Gate) Enter(ctx context.Context) error {
 func (g *Gate) enter(ctx context.Context, deadline time.Time) error {
 	select {
 	case g.slots <- struct{}{}:
+		if g.observe != nil {
+			g.observe(0, nil)
+		}
 		return nil
 	default:
 	}
+	if g.observe != nil {
+		start := time.Now()
+		err := g.wait(ctx, deadline)
+		g.observe(time.Since(start), err)
+		return err
+	}
+	return g.wait(ctx, deadline)
+}
+
+// wait queues for a slot.
+func (g *Gate) wait(ctx context.Context, deadline time.Time) error {
 	if n := g.waiting.Add(1); g.maxQueue >= 0 && n > g.maxQueue {
 		g.waiting.Add(-1)
 		return ErrBusy

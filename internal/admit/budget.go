@@ -39,6 +39,15 @@ type Budget struct {
 	held     atomic.Int64
 	waiting  atomic.Int64
 	peak     atomic.Int64
+	observe  Observer
+}
+
+// Observe makes the budget report every wait for bytes to o (a Reserve
+// that found them free at once is not reported: most are). Call it before
+// use.
+func (b *Budget) Observe(o Observer) *Budget {
+	b.observe = o
+	return b
 }
 
 // NewBudget returns a budget of size bytes whose waiters wait at most
@@ -68,6 +77,17 @@ func (b *Budget) reserve(ctx context.Context, n int64, deadline time.Time) error
 		b.took(n)
 		return nil
 	}
+	if b.observe != nil {
+		start := time.Now()
+		err := b.wait(ctx, n, deadline)
+		b.observe(time.Since(start), err)
+		return err
+	}
+	return b.wait(ctx, n, deadline)
+}
+
+// wait queues for n bytes.
+func (b *Budget) wait(ctx context.Context, n int64, deadline time.Time) error {
 	if w := b.waiting.Add(1); b.maxQueue >= 0 && w > b.maxQueue {
 		b.waiting.Add(-1)
 		return ErrBusy

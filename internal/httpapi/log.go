@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/pngd/pngd/internal/metrics"
 )
 
 // logRequests writes one slog line per request: method, path, the status
@@ -15,7 +18,7 @@ import (
 // slow but moving download finishes and a stalled one is cut, instead of
 // one deadline for the whole response that cuts answers which merely took
 // long to make.
-func logRequests(log *slog.Logger, stallTimeout time.Duration, next http.Handler) http.Handler {
+func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK, stall: stallTimeout}
@@ -24,11 +27,14 @@ func logRequests(log *slog.Logger, stallTimeout time.Duration, next http.Handler
 			// The deadline a previous response on this connection left.
 			_ = rec.rc.SetWriteDeadline(time.Time{})
 		}
-		next.ServeHTTP(rec, r)
+		op := &operation{id: "unrouted"}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
+		took := time.Since(start)
+		m.Request(op.id, rec.status, rec.bytes, took)
 		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("operation", op.id),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 		}
 		level := slog.LevelInfo
 		if rec.cut != nil {
@@ -38,6 +44,21 @@ func logRequests(log *slog.Logger, stallTimeout time.Duration, next http.Handler
 		}
 		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// operation is the spec's operation id for a request, which the spec gate
+// fills in once it has routed it: the label of its metrics and a field of
+// its log line. "unrouted" for paths the spec does not declare, "docs" for
+// Swagger UI.
+type operation struct{ id string }
+
+type operationKey struct{}
+
+// setOperation records the request's operation id, if logRequests asked.
+func setOperation(ctx context.Context, id string) {
+	if op, ok := ctx.Value(operationKey{}).(*operation); ok {
+		op.id = id
+	}
 }
 
 // recorder notes the status and size of a response, and whether writing

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pngd/pngd/internal/contract"
 	"github.com/pngd/pngd/internal/library"
@@ -62,6 +63,9 @@ func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *http.Client) {
 	}
 	if cfg.Library == nil {
 		cfg.Library = library.New(openDirStore(t), library.Options{})
+	}
+	if cfg.ProbeEvery == 0 {
+		cfg.ProbeEvery = time.Nanosecond // each /readyz probes: tests change the store between them
 	}
 	h, err := NewHandler(cfg)
 	if err != nil {

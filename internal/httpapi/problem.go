@@ -87,6 +87,10 @@ func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err erro
 		e.log.InfoContext(ctx, "request body too slow", "method", r.Method, "path", r.URL.Path)
 		writeTooSlow(w, r, e.minRate)
 		return
+	case errors.Is(err, store.ErrRefused):
+		e.log.ErrorContext(ctx, "the store refuses pngd", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, r, http.StatusInternalServerError, "the image store refuses this server's requests; its operator must fix the configuration (GET /readyz names the cause)")
+		return
 	case errors.Is(err, store.ErrUnavailable):
 		e.log.ErrorContext(ctx, "store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")

@@ -68,12 +68,13 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	// nowhere. Such a path is not one of pngd's: the gate answers 404.
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; strings.HasPrefix(p, "/docs/") && (path.Clean(p) == p || path.Clean(p)+"/" == p) {
+			setOperation(r.Context(), "docs")
 			docs.ServeHTTP(w, r)
 			return
 		}
 		gate.ServeHTTP(w, r)
 	})
-	return withRequestID(logRequests(cfg.Logger, cfg.StallTimeout, noSniff(mux))), nil
+	return withRequestID(logRequests(cfg.Logger, cfg.StallTimeout, srv.metrics, noSniff(mux))), nil
 }
 
 // noSniff tells browsers to trust Content-Type on every response, so that no

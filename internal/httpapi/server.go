@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -23,6 +25,8 @@ import (
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
+	"github.com/pngd/pngd/internal/metrics"
+	"github.com/pngd/pngd/internal/store"
 )
 
 // Config is what the HTTP layer needs from the process.
@@ -75,6 +79,15 @@ type Config struct {
 	MinBodyRate int64
 	// BodyGrace is how long a body may take before MinBodyRate applies.
 	BodyGrace time.Duration
+	// Metrics collects the server's metrics (nil: a registry of its own,
+	// with the request metrics only).
+	Metrics *metrics.Metrics
+	// MetricsElsewhere says the metrics are served on their own listener
+	// (-metrics-addr): GET /metrics here answers 404.
+	MetricsElsewhere bool
+	// ProbeEvery is how long /readyz reuses a probe of the store (zero:
+	// DefaultProbeEvery).
+	ProbeEvery time.Duration
 	// Presets are named transforms (name → query, "w=256&h=256&fit=cover"),
 	// asked for with ?preset=name and never needing a sig.
 	Presets map[string]string
@@ -104,6 +117,8 @@ type Server struct {
 	presets  presets
 	lib      *library.Library
 	encode   func(image.Image) (*bytes.Buffer, error) // imaging.EncodePNG; a seam for tests
+	probe    probeCache
+	metrics  *metrics.Metrics
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -159,6 +174,17 @@ func newServer(cfg Config, doc *openapi3.T) (*Server, error) {
 		cfg: cfg, renders: cfg.Renders, memory: cfg.Memory,
 		uploads: admit.New(cfg.MaxConcurrentUploads, cfg.MaxQueuedRenders, cfg.QueueTimeout),
 		lib:     cfg.Library, encode: imaging.EncodePNG,
+		probe:   probeCache{every: cmp.Or(cfg.ProbeEvery, DefaultProbeEvery)},
+		metrics: cfg.Metrics,
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New()
+	}
+	s.metrics.Gate("render", s.renders)
+	s.metrics.Gate("upload", s.uploads)
+	s.metrics.Budget(s.memory)
+	if s.lib != nil {
+		s.metrics.Library(s.lib)
 	}
 	if err := json.Unmarshal(raw, &s.specJSON); err != nil {
 		return nil, err
@@ -177,22 +203,57 @@ func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.Get
 // readyTimeout bounds how long /readyz waits for the store.
 const readyTimeout = 2 * time.Second
 
-// GetReady answers 503 while Config.Ready fails or the store cannot be
-// reached.
+// DefaultProbeEvery is how long a probe of the store answers /readyz: a
+// load balancer asking every second costs the store one write, read and
+// delete per probe, not one per question.
+const DefaultProbeEvery = 3 * time.Second
+
+// probeCache holds the last probe of the store and when it ran. One probe
+// runs at a time; others asking meanwhile wait for it.
+type probeCache struct {
+	every time.Duration
+	mu    sync.Mutex
+	at    time.Time
+	err   error
+}
+
+func (p *probeCache) get(ctx context.Context, probe func(context.Context) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < p.every {
+		return p.err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	p.err, p.at = probe(ctx), time.Now()
+	return p.err
+}
+
+// GetReady answers 200 while the store takes a probe's write, read and
+// delete; 503 with Retry-After while Config.Ready fails (shutting down) or
+// the store cannot be reached; 500, naming the cause, while the store
+// refuses pngd for a reason that needs an operator.
 func (s *Server) GetReady(ctx context.Context, _ gen.GetReadyRequestObject) (gen.GetReadyResponseObject, error) {
+	unavailable := func(detail string) gen.GetReadyResponseObject {
+		return gen.GetReady503ApplicationProblemPlusJSONResponse{Body: problem(http.StatusServiceUnavailable, detail), Headers: gen.GetReady503ResponseHeaders{RetryAfter: max(1, int(s.probe.every/time.Second))}}
+	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.cfg.Logger.WarnContext(ctx, "not ready", "err", err)
-			return gen.GetReady503ApplicationProblemPlusJSONResponse(problem(http.StatusServiceUnavailable, "not ready to serve traffic")), nil
+			return unavailable("not ready to serve traffic: the server is shutting down or starting"), nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	if err := s.lib.Ready(ctx); err != nil {
+	err := s.probe.get(ctx, s.lib.Probe)
+	switch {
+	case err == nil:
+		return gen.GetReady200JSONResponse{Status: gen.Ok}, nil
+	case errors.Is(err, store.ErrRefused):
+		s.cfg.Logger.ErrorContext(ctx, "not ready: the store refuses pngd", "err", err)
+		return gen.GetReady500ApplicationProblemPlusJSONResponse(problem(http.StatusInternalServerError, "the image store refuses this server: "+store.RefusedCause(err)+"; its configuration must be fixed")), nil
+	default:
 		s.cfg.Logger.WarnContext(ctx, "not ready: the store is unreachable", "err", err)
-		return gen.GetReady503ApplicationProblemPlusJSONResponse(problem(http.StatusServiceUnavailable, "the image store cannot be reached")), nil
+		return unavailable("the image store cannot be reached"), nil
 	}
-	return gen.GetReady200JSONResponse{Status: gen.Ok}, nil
 }
 
 // GetOpenAPIYAML sends api/openapi.yaml byte for byte.

@@ -146,6 +146,16 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		asGet = &c
 	}
 	route, pathParams, err := g.router.FindRoute(asGet)
+	if err == nil {
+		id := route.Operation.OperationID
+		if r.Method == http.MethodHead {
+			// The spec's own HEAD operation, where it declares one.
+			if head, _, herr := g.router.FindRoute(r); herr == nil {
+				id = head.Operation.OperationID
+			}
+		}
+		setOperation(r.Context(), id)
+	}
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		allow := g.allowed(r)

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -145,7 +146,9 @@ func Decode(data []byte, lim Limits) (img image.Image, f Format, err error) {
 			img, err = nil, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
 		}
 	}()
+	start := time.Now()
 	img, err = codecs[f].decode(bytes.NewReader(data))
+	observe("decode", f, start)
 	if err != nil {
 		return nil, f, &CorruptError{f, err}
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/pngd/pngd/internal/pngenc"
 )
@@ -27,6 +28,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func EncodePNG(img image.Image) (*bytes.Buffer, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
+	defer observe("encode", PNG, time.Now())
 	if err := fastEncoder.Encode(buf, img); err != nil {
 		ReleaseBuffer(buf)
 		return nil, err
@@ -47,6 +49,7 @@ func ReleaseBuffer(buf *bytes.Buffer) {
 // type always give the same bytes, on any machine.
 func EncodeOriginal(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
+	defer observe("encode", PNG, time.Now())
 	if err := storedEncoder.Encode(&buf, img); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package imaging
 import (
 	"image"
 	"math"
+	"time"
 )
 
 // ResampleBytes is the memory Resample allocates to scale a region of
@@ -51,6 +52,7 @@ func taps(n, m int) int {
 // per output row. Its memory is the output plus that window
 // (ResampleBytes). A same-size resample is a copy.
 func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA {
+	defer observe("resample", "rgba", time.Now())
 	dst := image.NewRGBA(image.Rectangle{Max: size})
 	if r.Size() == size {
 		for y := range size.Y {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+	"github.com/maypok86/otter/v2/stats"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/pngd/pngd/internal/admit"
@@ -103,6 +104,8 @@ type deriver struct {
 	flights   singleflight.Group
 	renders   atomic.Int64
 	abandoned atomic.Int64
+	stats     *stats.Counter // the in-memory cache's hits, misses, evictions
+	storeHits atomic.Int64   // derived images read back from the store
 }
 
 func newDeriver(o Options) *deriver {
@@ -121,9 +124,27 @@ func newDeriver(o Options) *deriver {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &deriver{opts: o, quota: newQuota(o.DerivedStoreBytes, o.Now, o.Logger), cache: otter.Must(&otter.Options[string, cached]{
-		MaximumWeight: uint64(o.CacheBytes), Weigher: weigh,
+	st := stats.NewCounter()
+	return &deriver{opts: o, quota: newQuota(o.DerivedStoreBytes, o.Now, o.Logger), stats: st, cache: otter.Must(&otter.Options[string, cached]{
+		MaximumWeight: uint64(o.CacheBytes), Weigher: weigh, StatsRecorder: st,
 	})}
+}
+
+// CacheStats counts the derived images and decoded sources found in the
+// in-memory cache and the store, those that were not, and evictions; for
+// metrics.
+type CacheStats struct {
+	MemoryHits, MemoryMisses, MemoryEvictions, MemoryBytes int64
+	StoreHits, StoreMisses, StoreEvictions, StoreBytes     int64
+}
+
+// CacheStats reports the caches' counts so far. A store miss is a render.
+func (l *Library) CacheStats() CacheStats {
+	m := l.d.stats.Snapshot()
+	return CacheStats{
+		MemoryHits: int64(m.Hits), MemoryMisses: int64(m.Misses), MemoryEvictions: int64(m.Evictions), MemoryBytes: l.CacheBytes(),
+		StoreHits: l.d.storeHits.Load(), StoreMisses: l.d.renders.Load(), StoreEvictions: l.d.quota.Evicted(), StoreBytes: l.d.quota.Bytes(),
+	}
 }
 
 // DerivedETag is the strong entity tag of the image derived from the
@@ -216,6 +237,7 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	data, err := l.readAll(ctx, dk)
 	if err == nil && imaging.IsPNG(data) {
 		l.d.quota.used(dk)
+		l.d.storeHits.Add(1)
 		return data, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

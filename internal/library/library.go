@@ -292,3 +292,12 @@ func (l *Library) List(ctx context.Context, cursor string, limit int) ([]Image, 
 
 // Ready reports whether the store can be reached.
 func (l *Library) Ready(ctx context.Context) error { return l.store.Ping(ctx) }
+
+// Probe checks that the store takes a write, a read and a delete (a store
+// that cannot, Ping); see store.Store.Probe.
+func (l *Library) Probe(ctx context.Context) error {
+	if p, ok := l.store.(interface{ Probe(context.Context) error }); ok {
+		return p.Probe(ctx)
+	}
+	return l.store.Ping(ctx)
+}

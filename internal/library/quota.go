@@ -150,3 +150,10 @@ func (q *quota) evict(s Store) {
 		q.mu.Unlock()
 	}
 }
+
+// Evicted counts the derived images the quota has deleted.
+func (q *quota) Evicted() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.evicted
+}

@@ -119,13 +119,38 @@ func (s *Server) Stop() {
 	})
 }
 
-// Bucket creates a bucket and returns the s3:// storage URL for it.
-func (s *Server) Bucket(t testing.TB, name string) string {
+// DeleteBucket empties and deletes a bucket, as an operator's mistake
+// would.
+func (s *Server) DeleteBucket(t testing.TB, name string) {
 	t.Helper()
-	client := s3.New(s3.Options{
+	client := s.client()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	objs, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	if err != nil {
+		t.Fatalf("listing bucket %s: %v", name, err)
+	}
+	for _, o := range objs.Contents {
+		if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key}); err != nil {
+			t.Fatalf("emptying bucket %s: %v", name, err)
+		}
+	}
+	if _, err := client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("deleting bucket %s: %v", name, err)
+	}
+}
+
+func (s *Server) client() *s3.Client {
+	return s3.New(s3.Options{
 		BaseEndpoint: aws.String(s.Endpoint), Region: Region, UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 	})
+}
+
+// Bucket creates a bucket and returns the s3:// storage URL for it.
+func (s *Server) Bucket(t testing.TB, name string) string {
+	t.Helper()
+	client := s.client()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {

@@ -39,6 +39,14 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	case "file":
 		b, dir, err = openDir(u)
 	case "s3":
+		// The AWS SDK's last resort for credentials is the EC2 metadata
+		// endpoint: off EC2, that is seconds of timeouts before an error
+		// that says nothing of the missing keys. pngd asks it only when
+		// the configuration does (AWS_EC2_METADATA_DISABLED=false, as on
+		// an EC2 instance with a role).
+		if os.Getenv("AWS_EC2_METADATA_DISABLED") == "" {
+			os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+		}
 		if q.Has("endpoint") && !q.Has("use_path_style") && !q.Has("s3ForcePathStyle") {
 			q.Set("use_path_style", "true")
 			u.RawQuery = q.Encode()
@@ -48,6 +56,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("storage URL %q: the scheme must be file:// or s3://", rawURL)
 	}
 	if err != nil {
+		if cause := refusedCause(err); cause != "" {
+			err = &refusal{cause, err}
+		}
 		return nil, fmt.Errorf("opening storage %s: %w", u.Redacted(), err)
 	}
 	return &Store{bucket: b, name: u.Redacted(), dir: dir}, nil
@@ -68,7 +79,7 @@ func openDir(u *url.URL) (*blob.Bucket, string, error) {
 	}
 	dir = filepath.FromSlash(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", err
+		return nil, "", &refusal{"the store's directory cannot be created", err}
 	}
 	if err := sweepTemp(dir, time.Now().Add(-staleTemp)); err != nil {
 		return nil, "", err

@@ -4,14 +4,19 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,7 +35,59 @@ var (
 	ErrUnavailable = errors.New("store: unreachable")
 	// ErrBadCursor means a List cursor the backend does not recognise.
 	ErrBadCursor = errors.New("store: unknown list cursor")
+	// ErrRefused means the store refuses pngd for a reason that waiting
+	// will not mend: no permission to write its directory, a read-only
+	// file system, a bucket that does not exist, credentials that are
+	// wrong or missing. An operator must fix the configuration.
+	ErrRefused = errors.New("store: refuses pngd")
 )
+
+// RefusedCause names, in words for an operator, why the store refuses pngd
+// when err is ErrRefused: never the backend's own error text.
+func RefusedCause(err error) string {
+	var c *refusal
+	if errors.As(err, &c) {
+		return c.cause
+	}
+	return "the store refuses pngd's requests"
+}
+
+// refusal is an ErrRefused with its cause.
+type refusal struct {
+	cause string
+	err   error
+}
+
+func (r *refusal) Error() string   { return r.cause + ": " + r.err.Error() }
+func (r *refusal) Unwrap() []error { return []error{ErrRefused, r.err} }
+
+// refusedCause classifies a permanent failure, or returns "".
+func refusedCause(err error) string {
+	var api smithy.APIError
+	code := ""
+	if errors.As(err, &api) {
+		code = api.ErrorCode()
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "pngd has no permission to write the store's directory"
+	case errors.Is(err, syscall.EROFS):
+		return "the store's directory is on a read-only file system"
+	case errors.Is(err, syscall.ENOTDIR):
+		return "a path inside the store's directory is a file, not a directory"
+	case code == "NoSuchBucket":
+		return "the bucket does not exist"
+	case code == "InvalidAccessKeyId", code == "SignatureDoesNotMatch", code == "InvalidToken", code == "ExpiredToken":
+		return "the store refuses pngd's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+	case code == "AccessDenied", code == "AllAccessDisabled", code == "AccountProblem":
+		return "the credentials may not read and write the bucket"
+	case strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "failed to refresh cached credentials"),
+		strings.Contains(msg, "no EC2 IMDS role found"), strings.Contains(msg, "static credentials are empty"):
+		return "pngd has no credentials for the bucket (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+	}
+	return ""
+}
 
 // Object describes a stored object.
 type Object struct {
@@ -236,7 +293,36 @@ func (s *Store) Ping(ctx context.Context) error {
 		return classify("reaching the store", err)
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s does not exist", ErrUnavailable, s.name)
+		return &refusal{"the bucket does not exist", fmt.Errorf("%s does not exist", s.name)}
+	}
+	return nil
+}
+
+// probeKey is where Probe writes: beside the images, where uploads write,
+// under a name that is never an image's (the library lists only
+// <64 hex>.png), so that a probe left by a crash is never listed.
+const probeKey = "images/.probe-"
+
+// Probe writes a small object, reads it back and deletes it: the store
+// works for pngd, or the error says why not (ErrRefused, which will not
+// mend by itself, or ErrUnavailable, which may).
+func (s *Store) Probe(ctx context.Context) error {
+	var b [12]byte
+	rand.Read(b[:])
+	key := probeKey + hex.EncodeToString(b[:])
+	data := []byte("pngd probe " + time.Now().UTC().Format(time.RFC3339Nano))
+	if err := s.write(ctx, key, data, "text/plain"); err != nil {
+		return classify("writing a probe", err)
+	}
+	got, err := s.ReadAll(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, data) {
+		return fmt.Errorf("%w: reading the probe back gave other bytes", ErrUnavailable)
+	}
+	if err := s.bucket.Delete(ctx, key); err != nil {
+		return classify("deleting the probe", err)
 	}
 	return nil
 }
@@ -246,6 +332,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func classify(op string, err error) error {
 	var api smithy.APIError
 	var netErr net.Error
+	if cause := refusedCause(err); cause != "" {
+		return fmt.Errorf("%s: %w", op, &refusal{cause, err})
+	}
 	switch {
 	case gcerrors.Code(err) == gcerrors.NotFound:
 		return fmt.Errorf("%s: %w: %w", op, ErrNotFound, err)

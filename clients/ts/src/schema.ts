@@ -180,9 +180,39 @@ export interface paths {
         };
         /**
          * Readiness; 200 when every dependency is usable
-         * @description 503 while the server starts or shuts down, or while the image store cannot be reached.
+         * @description Whether the image store takes a write, a read and a delete of a
+         *     small probe object, as pngd checked at most a few seconds ago: 503
+         *     while that fails for a reason that may pass (the store cannot be
+         *     reached), or while the server shuts down; 500 when the store refuses
+         *     pngd for a reason that will not pass by itself (no permission, no
+         *     such bucket, wrong or missing credentials), which `detail` names.
          */
         get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics, in the text format
+         * @description The server's metrics in the Prometheus text exposition format
+         *     (version 0.0.4): requests by operation id and status with latency
+         *     histograms, bytes sent, admission, the memory budget, the caches,
+         *     the store's operations, the image steps, and Go's and the process's
+         *     own. With `--metrics-addr` they are served on that listener instead
+         *     (with OpenMetrics and gzip), and this answers 404.
+         */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1255,8 +1285,48 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Not ready (starting, shutting down, or a dependency is unreachable). */
+            /** @description The image store refuses pngd; an operator must fix the configuration. `detail` says what is wrong. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready for now (shutting down, or the store cannot be reached); try again after `Retry-After`. */
             503: {
+                headers: {
+                    /** @description Seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The metrics are served on another listener (`--metrics-addr`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
