@@ -55,10 +55,11 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 bench: corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx, upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm
+loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx (790 KB and 38 KB), upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm; then a 10-minute soak on MinIO with a 30 s outage (internal/loadtest/soak.sh)
 	internal/loadtest/vector_image.sh
 	internal/loadtest/images.sh
 	internal/loadtest/derived.sh
+	internal/loadtest/soak.sh
 
 lint: ## gofmt (outside gen/) and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

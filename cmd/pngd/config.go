@@ -38,6 +38,7 @@ type Config struct {
 	QueueTimeout     time.Duration
 	SigningKey       string
 	MetricsAddr      string
+	AccessLog        string
 
 	MemoryBudget      int64
 	DerivedStoreBytes int64
@@ -104,6 +105,7 @@ func DefaultConfig() Config {
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   15 * time.Second,
 		LogFormat:         "text",
+		AccessLog:         "on",
 		Storage:           "file://./data",
 		MaxUploadBytes:    32 << 20,
 		MaxSourcePixels:   50_000_000,
@@ -196,6 +198,9 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format must be text or json, got %q", c.LogFormat))
 	}
+	if c.AccessLog != "on" && c.AccessLog != "off" {
+		errs = append(errs, fmt.Errorf("access-log must be on or off, got %q", c.AccessLog))
+	}
 	return errors.Join(errs...)
 }
 
@@ -243,6 +248,7 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")
+	fs.StringVar(&c.AccessLog, "access-log", c.AccessLog, "a log line per request: on (buffered, written out every 200 ms and at exit) or off")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve GET /metrics (Prometheus) on this address instead of the API's (host:port); empty: on the API's listener")
 	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "when set (at least 32 characters), derived-image URLs must carry a valid sig; make them with `pngd sign`")
 	// Help asked for (-h, pngd help) goes to stdout; a mistake's message to

@@ -2,10 +2,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +16,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -101,6 +104,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Every line logged for a request carries its X-Request-Id.
 	logHandler = httpapi.RequestIDHandler(logHandler)
 	log := slog.New(logHandler)
+	// The access log, one line per request, is buffered (or off): errors
+	// and the rest go out at once.
+	accessLog := slog.New(slog.DiscardHandler)
+	if cfg.AccessLog == "on" {
+		buffered := newBufferedLog(stderr)
+		defer buffered.Close()
+		var h slog.Handler = slog.NewTextHandler(buffered, nil)
+		if cfg.LogFormat == "json" {
+			h = slog.NewJSONHandler(buffered, nil)
+		}
+		accessLog = slog.New(httpapi.RequestIDHandler(h))
+	}
 
 	st, err := store.Open(ctx, cfg.Storage)
 	if err != nil {
@@ -142,6 +157,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Tracing, when the OTEL_* variables name an exporter.
+	tp, shutdownTracing, err := tracing.Setup(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
+	if tp != nil {
+		log.Info("tracing", "exporter", cmp.Or(getenv("OTEL_TRACES_EXPORTER"), "otlp"))
+	}
+
 	// Metrics: the store's operations through a counting wrapper, the
 	// image steps through imaging's observer; the rest the handler wires.
 	m := metrics.New()
@@ -149,6 +174,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	lib := library.New(m.Store(st), library.Options{
 		CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
 		DerivedStoreBytes: cfg.DerivedStoreBytes,
+		// A directory is this node's alone; a bucket may be shared.
+		SmallOriginals: strings.HasPrefix(cfg.Storage, "file://"),
 	})
 	// Count the derived images already stored, so that the quota bounds
 	// them too; in the background, since a large bucket lists slowly.
@@ -171,6 +198,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		StallTimeout:         cfg.WriteTimeout,
 		SigningKey:           signingKey,
 		Logger:               log,
+		AccessLog:            accessLog,
 		Library:              lib,
 		Presets:              presets,
 		PresetsOnly:          cfg.PresetsOnly,
@@ -179,6 +207,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxConcurrentUploads: cfg.MaxUploads,
 		APIKeys:              cfg.Keys(),
 		Metrics:              m,
+		TracerProvider:       tp,
 		MetricsElsewhere:     cfg.MetricsAddr != "",
 		Ready: func(context.Context) error {
 			if draining.Load() {

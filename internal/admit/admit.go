@@ -10,6 +10,8 @@ package admit
 import (
 	"context"
 	"errors"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"sync/atomic"
 	"time"
 )
@@ -27,6 +29,13 @@ type Gate struct {
 	waiting  atomic.Int64
 	memory   *Budget // nil: bytes are not bounded
 	observe  Observer
+	name     string // for traces: "render", "upload"
+}
+
+// Named names the gate in traces. Call it before use.
+func (g *Gate) Named(name string) *Gate {
+	g.name = name
+	return g
 }
 
 // Observer hears how each admission went: how long it waited (zero when a
@@ -52,7 +61,10 @@ func New(slots, maxQueue int, timeout time.Duration) *Gate {
 // timeout passes, and ctx.Err() when ctx ends first. A nil error must be
 // paired with Leave.
 func (g *Gate) Enter(ctx context.Context) error {
-	return g.enter(ctx, time.Time{})
+	ctx, span := tracing.Start(ctx, "admission", attribute.String("pngd.gate", g.name))
+	err := g.enter(ctx, time.Time{})
+	tracing.End(span, err)
+	return err
 }
 
 // enter is Enter with a deadline (zero: the gate's timeout from now).
@@ -139,10 +151,12 @@ type Ticket struct {
 // exceeds the whole budget, ErrBusy when the queue is full or the timeout
 // passes, and ctx.Err() when ctx ends first. A nil error must be paired
 // with the ticket's Done.
-func (g *Gate) Admit(ctx context.Context, n int64) (*Ticket, error) {
+func (g *Gate) Admit(ctx context.Context, n int64) (t *Ticket, err error) {
 	if g.memory != nil && n > g.memory.size {
 		return nil, &TooLargeError{Need: n, Budget: g.memory.size}
 	}
+	ctx, span := tracing.Start(ctx, "admission", attribute.String("pngd.gate", g.name), attribute.Int64("pngd.bytes", n))
+	defer func() { tracing.End(span, err) }()
 	var deadline time.Time
 	if g.timeout > 0 {
 		deadline = time.Now().Add(g.timeout)
@@ -150,7 +164,7 @@ func (g *Gate) Admit(ctx context.Context, n int64) (*Ticket, error) {
 	if err := g.enter(ctx, deadline); err != nil {
 		return nil, err
 	}
-	t := &Ticket{g: g, slot: true}
+	t = &Ticket{g: g, slot: true}
 	if g.memory != nil {
 		if err := g.memory.reserve(ctx, n, deadline); err != nil {
 			g.Leave()

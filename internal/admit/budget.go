@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +63,10 @@ func NewBudget(size int64, maxQueue int, timeout time.Duration) *Budget {
 // queue is full or the timeout passes, and ctx.Err() when ctx ends first.
 // A nil error must be paired with Release(n).
 func (b *Budget) Reserve(ctx context.Context, n int64) error {
-	return b.reserve(ctx, n, time.Time{})
+	ctx, span := tracing.Start(ctx, "admission", attribute.String("pngd.gate", "memory"), attribute.Int64("pngd.bytes", n))
+	err := b.reserve(ctx, n, time.Time{})
+	tracing.End(span, err)
+	return err
 }
 
 // reserve is Reserve with a deadline shared with an earlier wait (zero:

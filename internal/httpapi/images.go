@@ -294,6 +294,19 @@ func (s *Server) serveImage(ctx context.Context, q gen.GetImageParams, rep repre
 // getWholeImage answers the common case, a plain GET, with one store call:
 // the open object says its own size and time.
 func (s *Server) getWholeImage(ctx context.Context, id string) (gen.GetImageResponseObject, error) {
+	im := library.Image{ID: id}
+	// A small original comes from memory (library.SmallOriginal).
+	png, created, ok, err := s.lib.SmallOriginal(ctx, id)
+	switch {
+	case errors.Is(err, library.ErrNotFound):
+		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(id)}, nil
+	case err != nil:
+		return nil, err
+	case ok:
+		return gen.GetImage200ImagepngResponse{Body: bytes.NewReader(png), ContentLength: int64(len(png)), Headers: gen.GetImage200ResponseHeaders{
+			ETag: im.ETag(), CacheControl: immutable, LastModified: created.UTC().Format(http.TimeFormat), AcceptRanges: "bytes",
+		}}, nil
+	}
 	f, err := s.lib.Open(ctx, id, 0, -1)
 	if errors.Is(err, library.ErrNotFound) {
 		return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(id)}, nil
@@ -301,7 +314,6 @@ func (s *Server) getWholeImage(ctx context.Context, id string) (gen.GetImageResp
 	if err != nil {
 		return nil, err
 	}
-	im := library.Image{ID: id}
 	return gen.GetImage200ImagepngResponse{Body: f, ContentLength: f.Size(), Headers: gen.GetImage200ResponseHeaders{
 		ETag: im.ETag(), CacheControl: immutable, LastModified: f.ModTime().UTC().Format(http.TimeFormat), AcceptRanges: "bytes",
 	}}, nil

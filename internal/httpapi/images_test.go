@@ -592,11 +592,15 @@ func TestUnreachableMinIO(t *testing.T) {
 
 // TestServedThroughSendfile: on local disk, the whole handler chain hands
 // the response writer's ReadFrom the open file (in an io.LimitedReader),
-// which net/http's TCP connection sends with sendfile(2).
+// which net/http's TCP connection sends with sendfile(2). (An original of
+// 256 KiB or less is sent from memory instead: this one is larger.)
 func TestServedThroughSendfile(t *testing.T) {
 	st := openDirStore(t)
 	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
-	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(40, 40)), 201)
+	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", noiseCard(400, 400)), 201)
+	if im.Size <= 256<<10 {
+		t.Fatalf("the test image has %d bytes; it must be over 256 KiB", im.Size)
+	}
 	h, err := NewHandler(Config{MaxBodyBytes: 1 << 20, StallTimeout: time.Minute, Library: library.New(st, library.Options{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

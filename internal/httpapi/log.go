@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,6 +61,9 @@ func setOperation(ctx context.Context, id string) {
 	if op, ok := ctx.Value(operationKey{}).(*operation); ok {
 		op.id = id
 	}
+	span := trace.SpanFromContext(ctx)
+	span.SetName(id)
+	span.SetAttributes(attribute.String("pngd.operation", id), attribute.String("pngd.request_id", RequestID(ctx)))
 }
 
 // recorder notes the status and size of a response, and whether writing

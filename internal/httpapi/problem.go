@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/admit"
@@ -141,7 +142,7 @@ var problemType = reflect.TypeFor[gen.Problem]()
 // it carries one without.
 func setInstance(resp any, instance string) any {
 	v := reflect.ValueOf(resp)
-	if v.Kind() != reflect.Struct {
+	if v.Kind() != reflect.Struct || !mayCarryProblem(v.Type()) {
 		return resp
 	}
 	c := reflect.New(v.Type()).Elem()
@@ -150,6 +151,38 @@ func setInstance(resp any, instance string) any {
 		return resp
 	}
 	return c.Interface()
+}
+
+// carriesProblem caches, per response type, whether it can hold a Problem:
+// a success (most answers) is then passed by without reflection's copy.
+var carriesProblem sync.Map // reflect.Type → bool
+
+// mayCarryProblem reports whether values of t (a struct) can hold a Problem:
+// it is one, or has one among its fields, or is HEAD's wrapper of GET's
+// answer (headOf, whose Get may hold one).
+func mayCarryProblem(t reflect.Type) bool {
+	if v, ok := carriesProblem.Load(t); ok {
+		return v.(bool)
+	}
+	var walk func(reflect.Type, int) bool
+	walk = func(t reflect.Type, depth int) bool {
+		switch {
+		case t.Kind() != reflect.Struct || depth > 4:
+			return false
+		case t.ConvertibleTo(problemType):
+			return true
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Type.Kind() == reflect.Interface && f.Name == "Get" || walk(f.Type, depth+1) {
+				return true // headOf's Get: GET's answer, which may be a problem
+			}
+		}
+		return false
+	}
+	yes := walk(t, 0)
+	carriesProblem.Store(t, yes)
+	return yes
 }
 
 // fillInstance sets Instance on the first Problem in v (v itself, or a

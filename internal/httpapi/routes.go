@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -74,7 +75,17 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 		}
 		gate.ServeHTTP(w, r)
 	})
-	return withRequestID(logRequests(cfg.Logger, cfg.StallTimeout, srv.metrics, noSniff(mux))), nil
+	access := cfg.AccessLog
+	if access == nil {
+		access = cfg.Logger
+	}
+	var h http.Handler = withRequestID(logRequests(access, cfg.StallTimeout, srv.metrics, noSniff(mux)))
+	if cfg.TracerProvider != nil {
+		// The server span is named by the route's operation id once the
+		// spec gate has found it (setOperation), and carries the request id.
+		h = otelhttp.NewHandler(h, "pngd", otelhttp.WithTracerProvider(cfg.TracerProvider))
+	}
+	return h, nil
 }
 
 // noSniff tells browsers to trust Content-Type on every response, so that no

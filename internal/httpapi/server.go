@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"image"
 	"log/slog"
 	"net/http"
@@ -79,12 +80,19 @@ type Config struct {
 	MinBodyRate int64
 	// BodyGrace is how long a body may take before MinBodyRate applies.
 	BodyGrace time.Duration
+	// AccessLog, when set, takes the one line per request that Logger
+	// takes otherwise (slog.DiscardHandler turns it off).
+	AccessLog *slog.Logger
 	// Metrics collects the server's metrics (nil: a registry of its own,
 	// with the request metrics only).
 	Metrics *metrics.Metrics
 	// MetricsElsewhere says the metrics are served on their own listener
 	// (-metrics-addr): GET /metrics here answers 404.
 	MetricsElsewhere bool
+	// TracerProvider, when set, traces every request (otelhttp), with
+	// spans for admission, the store, decoding, each transform step and
+	// encoding; nil: no tracing.
+	TracerProvider trace.TracerProvider
 	// ProbeEvery is how long /readyz reuses a probe of the store (zero:
 	// DefaultProbeEvery).
 	ProbeEvery time.Duration

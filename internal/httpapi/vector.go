@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"math"
 
 	"github.com/pngd/pngd/gen"
@@ -130,12 +132,16 @@ func (s *Server) draw(ctx context.Context, plan *render.Plan) (*pooledBody, erro
 	if err != nil {
 		return nil, err
 	}
-	img, err := plan.Render(ctx)
+	rctx, span := tracing.Start(ctx, "render")
+	img, err := plan.Render(rctx)
+	tracing.End(span, err)
 	if err != nil {
 		t.Done()
 		return nil, err
 	}
+	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"))
 	buf, err := s.encode(img)
+	tracing.End(span, err)
 	render.Recycle(img)
 	if err != nil {
 		t.Done()

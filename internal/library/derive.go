@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"image"
 	"io"
 	"log/slog"
@@ -55,6 +57,11 @@ type Options struct {
 	DerivedStoreBytes int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// SmallOriginals keeps stored originals of up to 256 KiB in memory
+	// (SmallOriginal), for a store that no other node writes: on a bucket
+	// shared with others, one would serve an image another node deleted
+	// for up to originalTTL. pngd sets it for file:// stores.
+	SmallOriginals bool
 }
 
 // cached is a value of the in-memory cache: a derived PNG, a decoded
@@ -96,10 +103,29 @@ func weigh(_ string, v cached) uint32 {
 	return uint32(min(n, math.MaxUint32))
 }
 
+// Small originals are kept in memory, like nginx's open_file_cache but
+// with the bytes: a request for one then costs no open, stat, sendfile or
+// close. Their cache takes a sixteenth of CacheBytes. An entry lives
+// originalTTL at most, so that on a bucket shared by several nodes an
+// image deleted through another one stops being served soon.
+const (
+	maxCachedSmallOriginal = 256 << 10
+	originalTTL            = 30 * time.Second
+)
+
+// original is a small stored original in memory, or a note that the
+// original is large (and is sent from the store).
+type original struct {
+	png     []byte
+	created time.Time
+	large   bool
+}
+
 // deriver holds what Derive needs besides the store.
 type deriver struct {
 	opts      Options
 	quota     *quota
+	originals *otter.Cache[string, original]
 	cache     *otter.Cache[string, cached]
 	flights   singleflight.Group
 	renders   atomic.Int64
@@ -125,9 +151,18 @@ func newDeriver(o Options) *deriver {
 		o.Now = time.Now
 	}
 	st := stats.NewCounter()
-	return &deriver{opts: o, quota: newQuota(o.DerivedStoreBytes, o.Now, o.Logger), stats: st, cache: otter.Must(&otter.Options[string, cached]{
-		MaximumWeight: uint64(o.CacheBytes), Weigher: weigh, StatsRecorder: st,
-	})}
+	small := o.CacheBytes / 16
+	return &deriver{opts: o, quota: newQuota(o.DerivedStoreBytes, o.Now, o.Logger), stats: st,
+		cache: otter.Must(&otter.Options[string, cached]{
+			MaximumWeight: uint64(max(o.CacheBytes-small, 1)), Weigher: weigh, StatsRecorder: st,
+		}),
+		originals: otter.Must(&otter.Options[string, original]{
+			MaximumWeight:    uint64(max(small, 1)),
+			Weigher:          func(_ string, v original) uint32 { return uint32(len(v.png) + 64) },
+			ExpiryCalculator: otter.ExpiryWriting[string, original](originalTTL),
+			StatsRecorder:    st,
+		}),
+	}
 }
 
 // CacheStats counts the derived images and decoded sources found in the
@@ -184,8 +219,43 @@ func (l *Library) ScanDerived(ctx context.Context) error { return l.d.quota.scan
 // away.
 func (l *Library) Abandoned() int64 { return l.d.abandoned.Load() }
 
-// CacheBytes is the weight the in-memory cache holds now.
-func (l *Library) CacheBytes() int64 { return int64(l.d.cache.WeightedSize()) }
+// CacheBytes is the weight the in-memory caches hold now.
+func (l *Library) CacheBytes() int64 {
+	return int64(l.d.cache.WeightedSize() + l.d.originals.WeightedSize())
+}
+
+// SmallOriginal returns a stored original of at most 256 KiB from memory,
+// reading it from the store into memory when it is not there; ok is false
+// for a larger one, which is better sent from the store (sendfile), and
+// always without Options.SmallOriginals.
+// Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) SmallOriginal(ctx context.Context, id string) (png []byte, created time.Time, ok bool, err error) {
+	if !l.d.opts.SmallOriginals {
+		return nil, time.Time{}, false, nil
+	}
+	if v, hit := l.d.originals.GetIfPresent(id); hit {
+		return v.png, v.created, !v.large, nil
+	}
+	o, err := l.Stat(ctx, id)
+	if err != nil {
+		return nil, time.Time{}, false, err
+	}
+	if o.Size > maxCachedSmallOriginal {
+		l.d.originals.Set(id, original{large: true})
+		return nil, time.Time{}, false, nil
+	}
+	r, err := l.Open(ctx, id, 0, -1)
+	if err != nil {
+		return nil, time.Time{}, false, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, time.Time{}, false, err
+	}
+	l.d.originals.Set(id, original{png: data, created: r.ModTime()})
+	return data, r.ModTime(), true, nil
+}
 
 // Derive returns the PNG of the image derived from the source id by p,
 // from the in-memory cache, the store, or a render, in that order.
@@ -315,7 +385,9 @@ func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, 
 	if err != nil {
 		return nil, err
 	}
+	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"))
 	buf, err := imaging.EncodePNG(m)
+	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding a derived image: %w", err)
 	}
@@ -445,7 +517,9 @@ func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "png"))
 	img, _, err := imaging.Decode(data, imaging.Limits{})
+	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("stored object %s: %w", key, err)
 	}
@@ -472,6 +546,7 @@ func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {
 // Derive's callers check the source first.
 func (l *Library) forget(ctx context.Context, id string) {
 	l.d.quota.forget(derivedPrefix + id + "/")
+	l.d.originals.Invalidate(id)
 	for k := range l.d.cache.Keys() {
 		if len(k) > 2 && strings.HasPrefix(k[2:], id) {
 			l.d.cache.Invalidate(k)

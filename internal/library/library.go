@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"io"
 	"strings"
 	"time"
@@ -115,7 +117,10 @@ func PyramidBytes(w, h int) int64 {
 // worst case); when ctx ends meanwhile, Prepare returns ctx.Err() before
 // encoding. The errors are imaging.Decode's and ctx's.
 func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, error) {
+	_, span := tracing.Start(ctx, "decode", attribute.Int("pngd.bytes", len(data)))
 	img, f, err := imaging.Decode(data, lim)
+	span.SetAttributes(attribute.String("pngd.format", string(f)))
+	tracing.End(span, err)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +129,9 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	}
 	b := img.Bounds()
 	norm := imaging.Normalize(img)
+	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "stored"))
 	out, err := imaging.EncodeOriginal(norm)
+	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the PNG to store: %w", err)
 	}
@@ -136,7 +143,9 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	levels, err := imaging.Levels(ctx, imaging.ToRGBA(norm))
+	pctx, span := tracing.Start(ctx, "pyramid")
+	defer span.End()
+	levels, err := imaging.Levels(pctx, imaging.ToRGBA(norm))
 	if err != nil {
 		return nil, err
 	}

@@ -137,3 +137,56 @@ func TestDeleteRemovesDerivedFolder(t *testing.T) {
 		t.Errorf("after Delete, %s is still there (%v) with %d entries", folder, err, len(entries))
 	}
 }
+
+// TestSmallOriginals: with SmallOriginals, an original of up to 256 KiB is
+// served from memory, byte for byte, a larger one is not, and a deleted one
+// is gone at once; without the option nothing is kept.
+func TestSmallOriginals(t *testing.T) {
+	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	save := func(lib *Library, data []byte) Image {
+		p, err := Prepare(ctx, data, imaging.Limits{MaxPixels: 1 << 24})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, _, err := lib.Save(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
+	lib := New(st, Options{SmallOriginals: true})
+	small := save(lib, pngOf(t, 40, 30))
+	stored, err := st.ReadAll(ctx, key(small.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // from the store, then from memory
+		data, created, ok, err := lib.SmallOriginal(ctx, small.ID)
+		if err != nil || !ok || !bytes.Equal(data, stored) || created.IsZero() {
+			t.Fatalf("SmallOriginal = %d bytes, %v, %v, %v; want the stored %d bytes", len(data), created, ok, err, len(stored))
+		}
+	}
+	var noise bytes.Buffer
+	png.Encode(&noise, photoLike(600, 600))
+	large := save(lib, noise.Bytes())
+	if large.Size <= 256<<10 {
+		t.Fatalf("the large image has only %d bytes", large.Size)
+	}
+	if _, _, ok, err := lib.SmallOriginal(ctx, large.ID); ok || err != nil {
+		t.Errorf("a %d-byte original: ok %v, %v; want it left to the store", large.Size, ok, err)
+	}
+	if err := lib.Delete(ctx, small.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := lib.SmallOriginal(ctx, small.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after Delete: %v, want ErrNotFound", err)
+	}
+	if _, _, ok, _ := New(st, Options{}).SmallOriginal(ctx, large.ID); ok {
+		t.Error("without SmallOriginals, an original came from memory")
+	}
+}

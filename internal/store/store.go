@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/pngd/pngd/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"io"
 	"io/fs"
 	"net"
@@ -114,6 +116,8 @@ func (s *Store) Close() error { return s.bucket.Close() }
 // name their content, so the object there is the same. It returns the
 // object now at key. The write is atomic. Errors: ErrFull, ErrUnavailable.
 func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (o Object, created bool, err error) {
+	ctx, span := tracing.Start(ctx, "store.put", attribute.String("pngd.key", key), attribute.Int("pngd.bytes", len(data)))
+	defer func() { tracing.End(span, err) }()
 	switch o, err := s.Stat(ctx, key); {
 	case err == nil:
 		return o, false, nil
@@ -154,6 +158,16 @@ func (s *Store) write(ctx context.Context, key string, data []byte, contentType 
 
 // Stat describes the object at key. Errors: ErrNotFound, ErrUnavailable.
 func (s *Store) Stat(ctx context.Context, key string) (Object, error) {
+	if path := s.file(key); path != "" {
+		fi, err := os.Stat(path)
+		if err == nil && fi.IsDir() {
+			err = fs.ErrNotExist
+		}
+		if err != nil {
+			return Object{}, fileError("reading "+key, err)
+		}
+		return Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+	}
 	a, err := s.bucket.Attributes(ctx, key)
 	if err != nil {
 		return Object{}, classify("reading "+key, err)
@@ -166,17 +180,56 @@ func (s *Store) Stat(ctx context.Context, key string) (Object, error) {
 // disk reaches a TCP connection through sendfile(2), never through a
 // user-space buffer.
 type Reader struct {
-	blob *blob.Reader
-	body io.Reader // the backend's reader: an *os.File in an *io.LimitedReader, on local disk
+	size    int64
+	modTime time.Time
+	closer  io.Closer
+	body    io.Reader // the backend's reader: an *os.File in an *io.LimitedReader, on local disk
+}
+
+// file is key's path on local disk, or "" on S3 and for a key that
+// fileblob would escape (pngd's keys never need it). On disk, Stat and
+// OpenRange use the file directly: fileblob also looks for an attributes
+// sidecar on every call (pngd writes none), two failed opens per request.
+func (s *Store) file(key string) string {
+	if s.dir == "" || key == "" || key[0] == '/' || strings.Contains(key, "..") || strings.Contains(key, "//") || strings.HasSuffix(key, "/") {
+		return ""
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_' || c == '/') {
+			return ""
+		}
+	}
+	return filepath.Join(s.dir, filepath.FromSlash(key))
+}
+
+// fileError is a local file's error as the store's.
+func fileError(op string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w: %w", op, ErrNotFound, err)
+	}
+	return classify(op, err)
 }
 
 // OpenRange opens length bytes of the object at key from offset; a negative
 // length reads to the end. Errors: ErrNotFound, ErrUnavailable.
 func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64) (*Reader, error) {
+	ctx, span := tracing.Start(ctx, "store.open", attribute.String("pngd.key", key))
+	if path := s.file(key); path != "" {
+		r, err := openFile(path, offset, length)
+		if err != nil {
+			err = fileError("opening "+key, err)
+		}
+		tracing.End(span, err)
+		return r, err
+	}
 	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
 	if err != nil {
-		return nil, classify("opening "+key, err)
+		err = classify("opening "+key, err)
+		tracing.End(span, err)
+		return nil, err
 	}
+	tracing.End(span, nil)
 	var body io.Reader
 	if !r.As(&body) { // only fileblob exposes its io.Reader
 		body = r
@@ -187,14 +240,40 @@ func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64)
 		// net/http's ReadFrom behind a wrapper and lose sendfile.
 		body = &io.LimitedReader{R: f, N: r.Size() - offset}
 	}
-	return &Reader{blob: r, body: body}, nil
+	return &Reader{size: r.Size(), modTime: r.ModTime(), closer: r, body: body}, nil
+}
+
+// openFile opens length bytes (negative: to the end) of the file at path
+// from offset, as a Reader whose body is the *os.File in an
+// *io.LimitedReader, which net/http sends with sendfile(2).
+func openFile(path string, offset, length int64) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.IsDir() {
+		err = fs.ErrNotExist
+	}
+	if err == nil && offset > 0 {
+		_, err = f.Seek(offset, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	n := fi.Size() - offset
+	if length >= 0 && length < n {
+		n = length
+	}
+	return &Reader{size: fi.Size(), modTime: fi.ModTime(), closer: f, body: &io.LimitedReader{R: f, N: max(n, 0)}}, nil
 }
 
 // Size is the size of the whole object, not of the range.
-func (r *Reader) Size() int64 { return r.blob.Size() }
+func (r *Reader) Size() int64 { return r.size }
 
 // ModTime is when the object was written.
-func (r *Reader) ModTime() time.Time { return r.blob.ModTime() }
+func (r *Reader) ModTime() time.Time { return r.modTime }
 
 func (r *Reader) Read(p []byte) (int, error) { return r.body.Read(p) }
 
@@ -212,17 +291,19 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 func (r *Reader) Backend() io.Reader { return r.body }
 
 // Close releases the object.
-func (r *Reader) Close() error { return r.blob.Close() }
+func (r *Reader) Close() error { return r.closer.Close() }
 
 // ReadAll reads the whole object at key. Errors: ErrNotFound,
 // ErrUnavailable.
-func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+func (s *Store) ReadAll(ctx context.Context, key string) (b []byte, err error) {
+	ctx, span := tracing.Start(ctx, "store.read", attribute.String("pngd.key", key))
+	defer func() { tracing.End(span, err) }()
 	r, err := s.OpenRange(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	b, err := io.ReadAll(r)
+	b, err = io.ReadAll(r)
 	if err != nil {
 		return nil, classify("reading "+key, err)
 	}
@@ -230,7 +311,9 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Delete removes the object at key. Errors: ErrNotFound, ErrUnavailable.
-func (s *Store) Delete(ctx context.Context, key string) error {
+func (s *Store) Delete(ctx context.Context, key string) (err error) {
+	ctx, span := tracing.Start(ctx, "store.delete", attribute.String("pngd.key", key))
+	defer func() { tracing.End(span, err) }()
 	if _, err := s.Stat(ctx, key); err != nil {
 		return err // S3 deletes a missing key without complaint; pngd reports it
 	}
@@ -256,6 +339,8 @@ func (s *Store) RemoveEmptyDir(prefix string) {
 // page that cursor names (nil for the first). next is nil after the last
 // page. Errors: ErrBadCursor, ErrUnavailable.
 func (s *Store) List(ctx context.Context, prefix string, cursor []byte, limit int) (objs []Object, next []byte, err error) {
+	ctx, span := tracing.Start(ctx, "store.list", attribute.String("pngd.prefix", prefix))
+	defer func() { tracing.End(span, err) }()
 	if cursor == nil {
 		cursor = blob.FirstPageToken
 	}
@@ -306,7 +391,9 @@ const probeKey = "images/.probe-"
 // Probe writes a small object, reads it back and deletes it: the store
 // works for pngd, or the error says why not (ErrRefused, which will not
 // mend by itself, or ErrUnavailable, which may).
-func (s *Store) Probe(ctx context.Context) error {
+func (s *Store) Probe(ctx context.Context) (err error) {
+	ctx, span := tracing.Start(ctx, "store.probe")
+	defer func() { tracing.End(span, err) }()
 	var b [12]byte
 	rand.Read(b[:])
 	key := probeKey + hex.EncodeToString(b[:])
