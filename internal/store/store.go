@@ -80,6 +80,8 @@ func refusedCause(err error) string {
 		return "a path inside the store's directory is a file, not a directory"
 	case code == "NoSuchBucket":
 		return "the bucket does not exist"
+	case code == "InvalidBucketName":
+		return "the bucket's name is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
 	case code == "InvalidAccessKeyId", code == "SignatureDoesNotMatch", code == "InvalidToken", code == "ExpiredToken":
 		return "the store refuses pngd's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
 	case code == "AccessDenied", code == "AllAccessDisabled", code == "AccountProblem":
