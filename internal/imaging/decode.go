@@ -155,8 +155,8 @@ func Decode(data []byte, lim Limits) (img image.Image, f Format, err error) {
 	if got := img.Bounds().Size(); got.X != h.Width || got.Y != h.Height {
 		return nil, f, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", h.Width, h.Height, got)}
 	}
-	if f == JPEG {
-		return Orient(img, exifOrientation(data)), f, nil
+	if o := orientation(f, data); o != 1 {
+		return Orient(img, o), f, nil
 	}
 	return img, f, nil
 }

@@ -35,6 +35,47 @@ func exifOrientation(jpg []byte) int {
 	return 1
 }
 
+// orientation is the EXIF orientation (1 to 8; 1 when absent or
+// unreadable) of an image in format f: from a JPEG's APP1 Exif segment, a
+// TIFF's own first IFD, or a WebP's EXIF chunk. PNG, GIF and BMP carry
+// none that browsers honour.
+func orientation(f Format, data []byte) int {
+	switch f {
+	case JPEG:
+		return exifOrientation(data)
+	case TIFF:
+		return tiffOrientation(data)
+	case WebP:
+		return webpOrientation(data)
+	}
+	return 1
+}
+
+// webpOrientation reads the orientation from a WebP's EXIF chunk (an
+// extended-format file, RIFF/WEBP with VP8X), whose payload is a TIFF
+// structure, sometimes after an "Exif\0\0" prefix.
+func webpOrientation(w []byte) int {
+	if len(w) < 12 || string(w[:4]) != "RIFF" || string(w[8:12]) != "WEBP" {
+		return 1
+	}
+	for i := 12; i+8 <= len(w); {
+		id, n := string(w[i:i+4]), int64(binary.LittleEndian.Uint32(w[i+4:]))
+		end := int64(i) + 8 + n
+		if end > int64(len(w)) {
+			return 1
+		}
+		if id == "EXIF" {
+			payload := w[i+8 : end]
+			if len(payload) >= 6 && string(payload[:6]) == "Exif\x00\x00" {
+				payload = payload[6:]
+			}
+			return tiffOrientation(payload)
+		}
+		i = int(end + end%2) // chunks are padded to even sizes
+	}
+	return 1
+}
+
 func tiffOrientation(t []byte) int {
 	if len(t) < 8 {
 		return 1

@@ -57,8 +57,10 @@ export interface paths {
          * @description Send the image's bytes as the body (any `image/*` Content-Type), or
          *     as the `file` field of a `multipart/form-data` form. The format is
          *     read from the bytes, never from the header: PNG, JPEG, GIF (first
-         *     frame), WebP, BMP and TIFF are accepted. JPEG EXIF orientation is
-         *     applied. The image is stored as a PNG whose SHA-256 is its id, so the
+         *     frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
+         *     JPEG, WebP or TIFF is applied; no other metadata is kept (no
+         *     location, no camera data). The image is stored as a PNG whose
+         *     SHA-256 is its id, so the
          *     same picture uploaded twice has the same id: the first upload answers
          *     201, later ones 200.
          */
