@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,19 +171,9 @@ func collect(args []string) ([]localFile, error) {
 		}
 	}
 	if len(files) == 0 {
-		return nil, localErr("pngctl upload: no image files (%s) under %s", strings.Join(slices.Sorted(mapKeys(imageExts)), " "), strings.Join(args, " "))
+		return nil, localErr("pngctl upload: no image files (%s) under %s", strings.Join(slices.Sorted(maps.Keys(imageExts)), " "), strings.Join(args, " "))
 	}
 	return files, nil
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // uploadOne stores one file, unless pngctl knows it is stored already and

@@ -216,7 +216,7 @@ func envName(flagName string) string {
 // parseConfig maps the environment, then the flags, onto DefaultConfig: a
 // flag beats its variable. -h prints every flag with its variable and
 // returns flag.ErrHelp.
-func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) (Config, error) {
+func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (Config, error) {
 	c := DefaultConfig()
 	fs := flag.NewFlagSet("pngd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a mistake is returned, and printed once by main

@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "sign" {
 		return runSign(args[1:], getenv, stdout, stderr)
 	}
-	cfg, err := parseConfig(args, getenv, stdout, stderr)
+	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}

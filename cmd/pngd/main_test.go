@@ -130,7 +130,7 @@ func TestSignHelpHidesTheKey(t *testing.T) {
 
 func TestConfigFromEnvAndFlags(t *testing.T) {
 	env := map[string]string{"PNGD_ADDR": "127.0.0.1:9999", "PNGD_MAX_BODY_BYTES": "1000", "PNGD_IDLE_TIMEOUT": "3s"}
-	c, err := parseConfig([]string{"-max-body-bytes", "2000"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	c, err := parseConfig([]string{"-max-body-bytes", "2000"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 	}
 	_, err = parseConfig(nil, func(k string) string {
 		return map[string]string{"PNGD_IDLE_TIMEOUT": "soon", "PNGD_MAX_BODY_BYTES": "-1"}[k]
-	}, io.Discard, io.Discard)
+	}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "PNGD_IDLE_TIMEOUT") || !strings.Contains(err.Error(), "max-body-bytes") {
 		t.Errorf("bad environment: err = %v, want both named", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -51,13 +52,7 @@ func sameAsGet(t *testing.T, c *http.Client, url string, wantStatus int, header 
 		t.Errorf("%s: HEAD has a %d-byte body", url, len(hbody))
 	}
 	gh, hh := headersOf(gresp), headersOf(hresp)
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range gh {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(gh)) {
 		if !slices.Equal(gh[k], hh[k]) {
 			t.Errorf("%s: header %s: GET %q, HEAD %q", url, k, gh[k], hh[k])
 		}

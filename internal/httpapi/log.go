@@ -61,9 +61,11 @@ func setOperation(ctx context.Context, id string) {
 	if op, ok := ctx.Value(operationKey{}).(*operation); ok {
 		op.id = id
 	}
-	span := trace.SpanFromContext(ctx)
-	span.SetName(id)
-	span.SetAttributes(attribute.String("pngd.operation", id), attribute.String("pngd.request_id", RequestID(ctx)))
+	// Without tracing the span is a no-op: build no attributes for it.
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetName(id)
+		span.SetAttributes(attribute.String("pngd.operation", id), attribute.String("pngd.request_id", RequestID(ctx)))
+	}
 }
 
 // recorder notes the status and size of a response, and whether writing
