@@ -71,7 +71,7 @@ func (e *Encoder) EncodeAnimation(w io.Writer, a Animation, meta Meta) error {
 	if ms[0].Bounds() != canvas {
 		return FormatError("the first frame must cover the canvas")
 	}
-	fs := analyzeFrames(ms, e.workers())
+	fs := analyzeFrames(ms, e.workers(), meta.colourProfile())
 	actl := binary.BigEndian.AppendUint32(nil, uint32(len(a.Frames)))
 	actl = binary.BigEndian.AppendUint32(actl, a.Loops)
 	if err := e.writeHead(w, canvas.Size(), fs[0], meta, actl); err != nil {

@@ -36,8 +36,9 @@ func (f format) rowBytes(width int) int {
 
 // analyze picks the smallest lossless colour type for m: one pass over the
 // pixels tells whether they are opaque, grey, and how many colours they
-// have.
-func analyze(m image.Image, workers int) format {
+// have. With colour set, grey types are not chosen: an RGB ICC profile
+// may only describe a colour PNG (PNG §11.3.3.3).
+func analyze(m image.Image, workers int, colour bool) format {
 	b := m.Bounds()
 	w := b.Dx()
 	switch m := m.(type) {
@@ -54,19 +55,25 @@ func analyze(m image.Image, workers int) format {
 			})}
 		}
 	case *image.Gray:
+		if colour {
+			break
+		}
 		return format{colorType: ctGray, depth: 8, bpp: 1, rows: one(func(dst []byte, y int) {
 			o := m.PixOffset(b.Min.X, y)
 			copy(dst, m.Pix[o:o+w])
 		})}
 	case *image.Gray16:
+		if colour {
+			return analyze16(m, b, colour)
+		}
 		return format{colorType: ctGray, depth: 16, bpp: 2, rows: one(func(dst []byte, y int) {
 			o := m.PixOffset(b.Min.X, y)
 			copy(dst, m.Pix[o:o+2*w])
 		})}
 	case *image.NRGBA64, *image.RGBA64:
-		return analyze16(m, b)
+		return analyze16(m, b, colour)
 	}
-	return analyze8(rowSource8(m), b, workers)
+	return analyze8(rowSource8(m), b, workers, colour)
 }
 
 // rowSource8 returns a function writing row y of m as 8-bit NRGBA.
@@ -208,8 +215,9 @@ func scanParallel(src func([]uint8, int), w, y0, y1, workers int) *stats8 {
 
 // analyze8 chooses among grey, grey+alpha, paletted, RGB and RGBA at 8
 // bits for rows of NRGBA.
-func analyze8(src func([]uint8, int), b image.Rectangle, workers int) format {
+func analyze8(src func([]uint8, int), b image.Rectangle, workers int, colour bool) format {
 	st := scanParallel(src, b.Dx(), b.Min.Y, b.Max.Y, workers)
+	st.gray = st.gray && !colour
 	return st.format(src, b.Dx())
 }
 
@@ -264,9 +272,9 @@ func rowFunc(src func([]uint8, int), w int, out func(dst []byte, px []uint8)) fu
 
 // analyze16 writes 16-bit images at 16 bits: grey when every pixel is,
 // without alpha when every pixel is opaque.
-func analyze16(m image.Image, b image.Rectangle) format {
+func analyze16(m image.Image, b image.Rectangle, colour bool) format {
 	opaque, gray := scan16(m)
-	return format16(m, opaque, gray)
+	return format16(m, opaque, gray && !colour)
 }
 
 // src16 writes row y of m as 16-bit NRGBA.

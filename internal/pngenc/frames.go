@@ -20,15 +20,15 @@ func is16(m image.Image) bool {
 // It is the smallest lossless choice for the frames together: 16 bits if
 // any frame has them, a shared palette when all of them hold at most 256
 // colours between them.
-func analyzeFrames(ms []image.Image, workers int) []format {
+func analyzeFrames(ms []image.Image, workers int, colour bool) []format {
 	out := make([]format, len(ms))
 	if len(ms) == 1 {
-		out[0] = analyze(ms[0], workers)
+		out[0] = analyze(ms[0], workers, colour)
 		return out
 	}
 	if p, ok := ms[0].(*image.Paletted); ok && len(p.Palette) <= 256 && samePalettes(ms) {
 		for i, m := range ms {
-			out[i] = analyze(m, workers)
+			out[i] = analyze(m, workers, colour)
 		}
 		return out
 	}
@@ -39,7 +39,7 @@ func analyzeFrames(ms []image.Image, workers int) []format {
 			opaque, gray = opaque && o, gray && g
 		}
 		for i, m := range ms {
-			out[i] = format16(m, opaque, gray)
+			out[i] = format16(m, opaque, gray && !colour)
 		}
 		return out
 	}
@@ -53,6 +53,7 @@ func analyzeFrames(ms []image.Image, workers int) []format {
 			st.merge(s)
 		}
 	}
+	st.gray = st.gray && !colour
 	for i, m := range ms {
 		out[i] = st.format(rowSource8(m), m.Bounds().Dx())
 	}

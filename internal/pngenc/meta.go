@@ -35,8 +35,22 @@ type Phys struct {
 	Metre bool
 }
 
+// colourProfile reports whether m.ICC is an ICC profile of an RGB
+// colour space, which PNG allows only on a colour image.
+func (m Meta) colourProfile() bool {
+	return len(m.ICC) >= 20 && string(m.ICC[16:20]) == "RGB "
+}
+
+// grayProfile reports whether m.ICC is an ICC profile of a grey colour
+// space, which PNG allows only on a grey image.
+func (m Meta) grayProfile() bool {
+	return len(m.ICC) >= 20 && string(m.ICC[16:20]) == "GRAY"
+}
+
 func (m Meta) check() error {
 	switch {
+	case m.ICC != nil && !m.colourProfile() && !m.grayProfile():
+		return FormatError("an ICC profile of neither RGB nor grey colour space (PNG §11.3.3.3)")
 	case m.ICC != nil && m.SRGB:
 		return FormatError("an ICC profile and sRGB together (PNG §11.3.3.5)")
 	case len(m.ICCName) > 79:

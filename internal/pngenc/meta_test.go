@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image"
+	"image/draw"
 	"image/png"
 	"io"
 	"slices"
@@ -52,7 +53,9 @@ func types(cs []chunk) []string {
 // values given; the ICC profile decompresses to the same bytes; image/png
 // still decodes the pixels.
 func TestMeta(t *testing.T) {
-	profile := bytes.Repeat([]byte("not really an ICC profile "), 40)
+	// Only the colour space field (bytes 16–20) of a profile matters to
+	// the encoder.
+	profile := append([]byte("0123456789abcdefRGB "), bytes.Repeat([]byte("not really an ICC profile "), 40)...)
 	m := images(20, 10, 5)["few colours"]
 	cases := []struct {
 		meta Meta
@@ -112,7 +115,9 @@ func TestMeta(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	for _, bad := range []Meta{{ICC: profile, SRGB: true}, {ICC: profile, ICCName: string(make([]byte, 80))}, {SRGB: true, Intent: 4}, {ICC: profile, ICCName: "tab\there"}} {
+	cmyk := append([]byte("0123456789abcdefCMYK"), profile[20:]...)
+	grey := append([]byte("0123456789abcdefGRAY"), profile[20:]...)
+	for _, bad := range []Meta{{ICC: profile, SRGB: true}, {ICC: profile, ICCName: string(make([]byte, 80))}, {SRGB: true, Intent: 4}, {ICC: profile, ICCName: "tab\there"}, {ICC: cmyk}, {ICC: grey}} {
 		if err := (&Encoder{}).EncodeMeta(io.Discard, m, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
@@ -251,6 +256,51 @@ func TestAnimation(t *testing.T) {
 	for _, a := range bad {
 		if err := (&Encoder{}).EncodeAnimation(io.Discard, a, Meta{}); err == nil {
 			t.Errorf("%d frames: no error", len(a.Frames))
+		}
+	}
+}
+
+// TestProfileKeepsColourType: grey pixels under an RGB profile are written
+// as colour (PNG allows an RGB profile only there), under a grey profile
+// as grey, in stills and animations.
+func TestProfileKeepsColourType(t *testing.T) {
+	rgb := append([]byte("0123456789abcdefRGB "), make([]byte, 100)...)
+	grey := append([]byte("0123456789abcdefGRAY"), make([]byte, 100)...)
+	m := image.NewGray(image.Rect(0, 0, 300, 200))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i * 7)
+	}
+	var n image.Image = m
+	nrgba := image.NewNRGBA(m.Rect)
+	draw.Draw(nrgba, m.Rect, m, image.Point{}, draw.Src)
+	g16 := image.NewGray16(m.Rect)
+	draw.Draw(g16, m.Rect, m, image.Point{}, draw.Src)
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		icc  []byte
+		colour bool
+	}{
+		{"gray, RGB profile", n, rgb, true},
+		{"grey NRGBA, RGB profile", nrgba, rgb, true},
+		{"gray16, RGB profile", g16, rgb, true},
+		{"grey NRGBA, grey profile", nrgba, grey, false},
+		{"grey NRGBA, no profile", nrgba, nil, false},
+	} {
+		var buf bytes.Buffer
+		if err := (&Encoder{}).EncodeMeta(&buf, c.img, Meta{ICC: c.icc}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if ct := buf.Bytes()[25]; (ct&2 != 0) != c.colour { // PNG's colour bit: RGB or palette
+			t.Errorf("%s: colour type %d", c.name, ct)
+		}
+		buf.Reset()
+		a := Animation{Width: 300, Height: 200, Frames: []Frame{{Image: c.img}, {Image: c.img}}}
+		if err := (&Encoder{}).EncodeAnimation(&buf, a, Meta{ICC: c.icc}); err != nil {
+			t.Fatalf("%s, animated: %v", c.name, err)
+		}
+		if ct := buf.Bytes()[25]; (ct&2 != 0) != c.colour {
+			t.Errorf("%s, animated: colour type %d", c.name, ct)
 		}
 	}
 }

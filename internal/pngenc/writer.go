@@ -77,7 +77,7 @@ func (e *Encoder) EncodeMeta(w io.Writer, m image.Image, meta Meta) error {
 	if err := checkSize(b); err != nil {
 		return err
 	}
-	f := analyze(m, e.workers())
+	f := analyze(m, e.workers(), meta.colourProfile())
 	if err := e.writeHead(w, b.Size(), f, meta, nil); err != nil {
 		return err
 	}
@@ -99,6 +99,9 @@ func checkSize(b image.Rectangle) error {
 func (e *Encoder) writeHead(w io.Writer, size image.Point, f format, meta Meta, actl []byte) error {
 	if err := meta.check(); err != nil {
 		return err
+	}
+	if meta.grayProfile() && f.colorType != ctGray && f.colorType != ctGrayAlpha {
+		return FormatError("a grey ICC profile on a colour image (PNG §11.3.3.3)")
 	}
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")

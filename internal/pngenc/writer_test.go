@@ -105,7 +105,7 @@ func sameImage(a, b image.Image) error {
 func TestRoundTrip(t *testing.T) {
 	for _, mode := range []Mode{Fast, Stored} {
 		for name, probe := range images(300, 1, 9) {
-			rows := stripBytes / (analyze(probe, 1).rowBytes(300) + 1)
+			rows := stripBytes / (analyze(probe, 1, false).rowBytes(300) + 1)
 			sizes := [][2]int{{1, 1}, {1, 7}, {7, 1}, {33, 17}, {300, rows - 1}, {300, rows}, {300, rows + 1}, {300, 2*rows + 1}}
 			for _, sz := range sizes {
 				m := images(sz[0], sz[1], uint64(sz[0]*sz[1]))[name]
@@ -192,7 +192,7 @@ func FuzzEncode(f *testing.F) {
 func TestLinesIndependentOfStart(t *testing.T) {
 	for _, name := range []string{"flat", "NRGBA", "Gray16", "few colours"} {
 		m := images(61, 40, 8)[name]
-		f := analyze(m, 1)
+		f := analyze(m, 1, false)
 		rowLen := f.rowBytes(61)
 		for _, mode := range []Mode{Fast, Stored} {
 			var all [][]byte
