@@ -61,6 +61,24 @@ func (e Colormap) Valid() bool {
 	}
 }
 
+// Defines values for ColourSpace.
+const (
+	GRAY ColourSpace = "GRAY"
+	RGB  ColourSpace = "RGB"
+)
+
+// Valid indicates whether the value is a known member of the ColourSpace enum.
+func (e ColourSpace) Valid() bool {
+	switch e {
+	case GRAY:
+		return true
+	case RGB:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Fit.
 const (
 	Contain Fit = "contain"
@@ -205,6 +223,27 @@ func (e Rotate) Valid() bool {
 // Colormap Colour table (matplotlib's tables; turbo is Google's).
 type Colormap string
 
+// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
+type Colour struct {
+	// Embedded Whether the stored PNG carries the uploaded ICC profile (true) or an sRGB tag (false).
+	Embedded bool `json:"embedded"`
+
+	// Profile The ICC profile's own description, or `sRGB` for an image stored tagged sRGB.
+	//
+	// Example: Display P3
+	Profile string `json:"profile"`
+
+	// Space The colour space of the stored pixels, as ICC names it.
+	//
+	// Example: RGB
+	Space ColourSpace `json:"space"`
+}
+
+// ColourSpace The colour space of the stored pixels, as ICC names it.
+//
+// Example: RGB
+type ColourSpace string
+
 // Fit defines model for Fit.
 type Fit string
 
@@ -227,6 +266,9 @@ type HealthStatus string
 
 // Image defines model for Image.
 type Image struct {
+	// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
+	Colour *Colour `json:"colour,omitempty"`
+
 	// Created When the image was first stored.
 	Created time.Time `json:"created"`
 
@@ -7887,137 +7929,142 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs5kuCrZPA2wtJMkSL1ZVuKiQ11221rw3brbHm8t03fFFgFkhhXAdUAShTd54t7h/uxj7DvsfMm",
-	"9yQXmYkqFskiRXmm1Z67+dNNkfhIJBL5nelfOonJC6Ol9q5z9ktnKkUqLX28SBJZ+LdCTyT9nUqXWFV4",
-	"ZXTnrPPd3Euw9CMIK8FJeyNT2Hv7w/fwdDDow3/+x+C4d7Tf60QdK38ulZVp58zbUkYdl0xlLnBNqcu8",
-	"c/ZTZzT30nU+Rh0/L2TnrOO8VXrS+fIl6nwvkqn83mhvTbYOBv6q9ARSZWXi1Y10NQgD+M//OOkd3gFB",
-	"y4ZGe6n9K6knftp+cAdmDH4q4erNC/BT4eHF82twUqduCQNPeqd3bD82Nhe+c9ZR2p8ed6JOrrTKESmD",
-	"GhlKezmRtgkc3co6bNfTcCcIi4/AWIgJtfC7A6c+yxhmU6lBGy0hMWWWwkiuXtnxHRAXwntpcbf/zkvv",
-	"/dTvPv34+y7/738Mh7/bP+DP/9Rpu9Dn12KyDvo7b42egNRe+Tl4MalQbGVhJR5H4MgV9D65k8Ia4A47",
-	"CJbofu5+/P2w0w7cK+H8a5OqscLFVoH8gNhDoFQuJhJmwoHzxso0AuFAaHh5fX3VTYWXa3DeRYfyVuRF",
-	"htB8wOUOT+CNuYHD/uEp9J+c9ftn/T68eH3dDrRJBEPYRhAMIYP8yMH7t692JMnSqq6VY2mlTmTLxl+i",
-	"TiGsyKUPHOO7rLTrMLwQpXNKaBhlpeVbVQ6cmuQiAqXBlL4oPRTqVmbuHPqgHFEoQqlwgZ9LaeedqKNF",
-	"jvvjMp0mwKkcizLznbN+tAA+NeUoQ6hzcRseVL/feF79+jy6zEf168pwfoGrtm2dVL83t/8nK8eds85/",
-	"OVhw0gP+1R3UC4bVWxjp9yYrc11zlIlVaQ+e8ZEgTqTK9tzP1u/p/f14E0oSXHlXmF5Ylb5TnyXB9Kxo",
-	"ubFn8kYlkm8ELJLWOeRl5lWRKekgnsUgdArxNIY9hLmwJi0TjxdnTalTme734IPyU1N6Go18aBqD8pBM",
-	"WWRo45FvbzpQWmy44sHWKz5u5Z+NC/5B+fXjvjSzxqPOpfQOBML9l39HqEfmNmK+OTJ+SsJuom6kPhvq",
-	"ODHaC6VjGCvvQGmnUonH/CRlgWIJlxWukIlnPEYQJ+ZGWpyQZW6olSdUJtYUjkbjr+PMzEB4iCdW3Cg/",
-	"jyOIcXwMzlvpk6l04A0o3xvqDQgcK78zQSBSCDmZKtax81pZayxMjVWf8bRZNoe9eBrvR3AjrVdJ+OYm",
-	"3sd7JhztxdMbHCDGXlqwBnn35sse4747A4uDEdoXjJt2nlcI66sXxddKUjoeK/+HcAF4RW4TSAHx93hT",
-	"PD4ANneJyFrk8zNrCoIJGUlpYe+tTHrwuP8UsjIX++cgsmIq8B19koXfAlzYoPWJjEXmZE38I2MyKTRB",
-	"9nIdoh+Z+U6lmkw9cmNmw7DnVY5PPS1sHB4zGJ3N8R1HdISZSv2UsbhG5psgny5BXD/bJ4Onh3dqPi8J",
-	"xJ1PsBEEXmbXi73CxWpueTmudIN3CmXiGjAXDRXgHI76x6CaRDgVxPkCF0zB4SrLCthRbxB0GoKe9fEF",
-	"+JfjbgVCl2HYrsxejt8YLV8Ln7Soss9rZYvET2IKZO9En5mS2sPUZCsaLcF3uBU+3LDLO94F2wY19qIo",
-	"kNLo15jJbgmNzqssI2SSKoEKJbIe1N1q7KxDfbIVagblDoBx98tn7Syn0q9Uyu/j3cuL7uHJKSIWZUPQ",
-	"wtBgUBqm8haBWSh9T8dPTtP+k8GTJ8fJ4/T05Kk4HEsh+snJiUj7gxNxNBofjwejw1F/9OTwMEkHJ+lp",
-	"MjgZ9cf9vug/qU5WCD9dnEulWzW9bYRfnZXOrb20hclqJbPtYamlQTtvszQLN3stbtcR/EeRlRJSK2Ya",
-	"ZsiLKiaKytUjB5lwvmaqgRPSmFR48chBYDX7m7hCLm47rTpwrWOs6xKvlb4/oGNl74CUueBmSJW+N6RX",
-	"aEC1sM4LwEVTcJKFpRXa4XqwUOtZbiJ8ZODbRw5MIa3wxg51KsdK41OLu10y0rxDqe/KZIr2UOynZT6K",
-	"YYxj49kfDk9Oh2W/f3g6XXxcCOQeXHrQUqbIIiF2ahL34LoFpKEm9YvRqzxpTJb1Lgdmps/BaBABXobf",
-	"qYkmy8ehTTzU9JtjzhIAR4Wq1DhQpoBPRjrvmifr4uh4PxpqP5VzghS1RIQTD1u6UmQ9uNBQ6k/azDTh",
-	"Fia49HG/v1lT4+U7G2zWn0T3M9rS4f9/6n78pR8dDb60W68b+OmPWsKo9tdEwSfwB6LFLj6deOW7mLAU",
-	"vuq6cjxWt/Gqo+BwPwLZm/Sqqf3uoH94FPdg740Z6sDa4IYexFRaeQbvZmIykRbeX8KMvA9O6hSvkK5S",
-	"3kg7h2Hn2s5B+aE2pR92IlKP3RQVYhhbMclRLintvBRppeEVKvGllb39BZJXOfwu7P0t6qkt6Ps+M8mn",
-	"mXIyaLJGIwtP5cRKuVHPsLzYrnww7M1gzFrMRPx22UYknSxG0y8Gb0wE1szcX/4dv4C8dB7kz6XIaALz",
-	"ApxO17EF6NlX2pHvVItP542UqUyjwAhbnnKwqxbshYS6oPeq9GSoP8n5Gf1c6kKkqUxhJJw8PS5tBi9f",
-	"X3zffffy4vDkNAK0OsNj/yTnUcDUUKM8jPCd/nPMpEQ2lp9KC3T2JqtzxnrcYc5PV+h0qJl8ceL7t6+6",
-	"UicGgdh7YR45iEub9f7ICH1Ov8ThSQx1fED6gDv4RaVf/rnmcjX/6/f54ww/xj2ICz1J6dy4UVyBOtQv",
-	"DBQi+YRqTzxRflqOeonJD3A4/wfnxJCLT2jjyLwHz29F4rM5GC2H2hUyy9ASvZEW9SLHWBDh9Kjg4a9C",
-	"z8keB5k5CXvxOWJrqHOR4Y3JFKRLRCFxMsi88HOIGX7+b7wPqWGrvgdXK8ID+eZQW+mQwlnUsdgLsMTM",
-	"AWMQmdEyYs5KDqCNPNOpyUaGedH9twWvPD7awCn52tq8MXkuuk4iWSAxjJVWvnpALoJMqBRM6fGxdXPx",
-	"Z2OX9Lif+tEgOoyOouPoJDqNHkdPoqfRoB8NBtHgMBocRYPjaHDyEWcUmUllba21nZLf6lYNTnmZu53U",
-	"APKSXPLw4/7TU7K3wt8Lg0tYK+Y42Pk56aW4Lv79YaPhxXbgLpbjLFiOwVTbbDrW6MSn3Yqa2V9hSH5A",
-	"gHc9ziZOScO+yor8gvfpCqMd0993In3L6gb+lbB/Hz+KosgUO3YPCmtGmcx//2fHCviO2/Is3rQlUsDb",
-	"1k8XcjTa2Ka6uLo8hziVXqgsBifmDlm1lb0OmeIirdbe4HIWvnQUFGFBL7SbSUuC4Jz0tE2Hg5FJ50Ot",
-	"GCCOYrCV/PL5xbNgQOtlm/lp7whNUtzukUOttAanEpgO+XkAKpxFeFQ8cim0Qz4TTvVeixuhMjFq895c",
-	"ON4CTvpHLJXIqINEaAR2hBgVyVSmaIw2ZJpC5dLAqHTz86H2dg5iIpQO3rH4rfR23r3AP+IevDGEAtjD",
-	"8+4zC2wE5RqDW2IoMjE6JVV2JhRCNEb4vJ0Tj6dNl5S4fu/wzgDK1tfE1iEpiImS2r/zxgpWQR+Skiu3",
-	"AJ5WORiXWcYHPX46eIIHRev/vHI6N+I2RM5kg2qRPbfW2IcEnYwFeYvMD0WNUFlp5XkQkfjyOLSq9LIB",
-	"lpkJwf3GeI7RVuT6kCjnnYFJE2yZoT1Ver4K1EyWKe2kd9J7vF+B/YMpdfqQEL8xDQ8cMTjFd38l5pkR",
-	"6bUxr4R9eMKtWDA9eeUgQyBIj13SigUhm4xX/k15N9S5zI2dw6hMJ9IjFyJ1bh3vg+P9wOKCoLlWuTSl",
-	"/00PK6xVNzIFl5nZ+okXjhDUCuRQoyGeK93FuV38Kq6iCwImViQSCmmVSfdJpcQHnpR+gYqhDrh4ut+D",
-	"6wViOWQff2+0lgmCegZJZpxkBZw+OtbDk3pIwOV7LUpPURH5oKR8ATOLKuksxNcE2nQqhfgigCP4HN9J",
-	"YTnOMWc8nD4+QZJgft8QKR8+fOjiXKk9Ak1vYPd8iS+MiqbU/K04/5ocjlYEMT7+HEfOjP001D+XspRp",
-	"9aDoATkvLLsjlIa426UhXc/vJYY9K8nOdJnxLhrqskDmEf6k6FeVHII6ztL73D+HFck/1Mui/+9A1L/X",
-	"hTWJdA6vmjzED33fjOAgFQWwp42NHxiVvkEDLODPwNtSJ2TLGYvP2Nqy8BHTQTBZNrJbAf9y9fwF3icN",
-	"d4nQbqgrgmlyZfyGc0KmxqH4TgwZ1qz+erTOaQmmibDGEr+bTU0mA7HULMaVRUFeidcyVeKa7uS3lVCI",
-	"XUJ9jhABkgkLVHYLo9Id8NIiiE5RA/hSkRxReTPlog5hdm6UValC23ctWcKUFkjjgb1c+CIzPlOjR46/",
-	"c+fgSzsyCOkLYyaZfOSI6KtEs8XCuZjkgqy7sbTadKJOkQlHXyXqJgyixToRhVxb0tMaCQUV5CEjoLHl",
-	"4htyAXWizlhlWftqdQS+Wg6NncZa4U+0PG/w/zetyyyFxmvAJKq5TbiqL7SxbMuakv4vhfOdqDOT9D/6",
-	"NXxFn8P3NDp8T5/p+3ZwgqOwaaoP+sdPTh6fbrfWySjL2FoXaaqQCkR2ZZHWvEL7ObhPisZXv3TY0mvm",
-	"F5pP7cmFC174UzVrMc6M/iwT36kCf/cEIrESuc5OSWQcFapMkmaKi/AsfjoteJW+LZEOHy1FRDnjAW3w",
-	"pi8yZp2n17bgtA6xb78Ule4cPYw6Ltz8lizKRWx06fC7pERGndJmy/lz1Wn/BiHVXVPhouAPukuGLhMc",
-	"RWcrR9IiLwHxFS43qqmIz7mRNjko/TcNJzd9qpQ2Of74y+lxmzs1wPBKsQvrHm+kdl/WH+4kqndlngtL",
-	"PspVn6WWty1BzivhHEUjk9I6YykcyUEReeuhEBN5DmLkpPZg+F1SMBl/6HXu4hkM98ZrqYD9as6xGyP4",
-	"Ft/jzlmkLW8iPIEdaH81MaEhONH8IeG0nuzHjnUYST+TUkMiswxQGtqgWlL4vqk1LBYbqUzhX62CbuHm",
-	"bYJCTuxFimLle9+Cwo2+1QsNpFMdnzyGoO3VniLGCkK9TE38e5sYEh5mSPYzyrwO2QrKVSofR2emZoZG",
-	"xljdgvKtUkNp50VrNtQ16YVJUlq6/LOQz02rNzJl4n/tBsdE9zKNOSJA/uKhToS1SjpOM+WkpEcU5OfA",
-	"oWIXMQiYySzrhliV0XK/B/+1NF5SgiUNtRIVaTKOKtSdr7nVAC/XAe46x8W9MWyWrR16oWKsS9+X19dX",
-	"lbc5MSmxkfr+T54+bVz/cb/fRgBe+VYHNLipsR4cs5U6/B0oAddpvSEf7IbV1d6/vYT6abK+oFKpPQUK",
-	"W5f+yldNv1bHqpEXVbTZ9rSbwfhFend4kP3oaT8aPOlHh4/7H9sQ+EeZeGOJ6zWCK/fhwQ2zZLcE74iz",
-	"sHcOmjfVrR1jR9FKktX9cquICH/d1KpdopC/etbUDkDYkGKx603dbIgW/7ASHTYWdJllpGIIyJVzFHqn",
-	"0+3x8SgNohBWar+/azgZ11xElD9G28K+OJYdcezd2RIGbppgmyPBtWa7e5ps8+kH1K0/cWSiMimt8vN3",
-	"uArjd0Rey4uyNUKrZcXyPsm54yx8FE4N1w1RT9ztikJ1cVDcA85CAW9qf52xkMpMenkOVoqUhX5RjjKV",
-	"9OCi9g17QfkglaMVlxtqLz5Jxy5YB2NrchB6ThHJzJhiJJJPFO2OoNSZdA68yVJOOJkpJ0NAj9BG2dl0",
-	"3AWJTr0v2BOj9NhUvh6REJeoEsb0JO2s+Woof0S5hSPq4uoynKQHzym1auGhIVZvpS+tbsxgoeuG+rDf",
-	"D4isoznsEK8CaBI5Jg8RGuStSDw50b3UvsuFc3FvqHlbSfUDykG8yVlVpZYdnzxGBFUTQ9C40gGW1YRV",
-	"ZcLMdLSkFAwpTmzGMPg//+t/Dw6foLTrltrKUKmYTIUVCaWp7MUX3X8D0f0M/e5T6EIP/gT/M95nx95Q",
-	"azlDnaJCY4D8kYO4Un1iivGy/AwZa+SC4pS2zEyGGjWLJsiQiNJJx/SQqURqJxuX/PryOui9TBTu7ODA",
-	"FFI7U9pE9oydHIRJB7nyDZ2BySPq3EjrmDIGvX6vjyNwvihU56xz1Ov3jtjGm9KzO5iSn+Uzfp60popm",
-	"MzF3QJQxVZmstIMEaTwQzjmrTCXVp2gDqSykTqVO5sjUauq7TDtnnRfSB9fOSjrEYb+/xcV5P9dm2GGD",
-	"Z7OCHh9Npm5kb4kndc5++hh1XGXAdV4hs5HOnW/AQUgprTJH8UmLiUMOmEsvOh9x7eCZ2Ihk0ldQZ8wX",
-	"QV80xR45iuIYm0oLe6M5qHS/B2TYxmjFxsyIKOGroJfcMHe9gYlkYTk2WWZm+ICNRquXjNyav4WlFHm4",
-	"2QpGbkhjcsG5YjCWdbQuzlSucAKKDiT1oJTnxsqh5r2YvJev/pVynk/aWS4g/KlNmc6N82ELbwLP2pSU",
-	"QwBtqBuj4r9GKWD/rjyhNmACimq9W94oU7raV9BamkfXsJquVBUXszW4KX2ttYD246/4YBZ+nJY3g+KX",
-	"iMGMWWA4iqAf8/5ty9ZwHjSSnL5EnZNdpixnZdCso7tnNUOR259z7XANh4mq9yDQnqxcLeENh4f78UvU",
-	"KYzzbfG4kFtalYGEQBWbUZzRI/S8kqi/i6ESl9fzQu5zWnoYHY9VJmMYK5lRirOAmKsvhfUHqPF1Uesl",
-	"R1bO0ewQAMOniwoNswNfhcsi0CiIFt9ykPEMrt68iCjCFcGLyx9gj9TsoR7jk9yP4IMcXUXw3esrkmjX",
-	"lz/8QIoSh3dkyls//9fLH8BYVRdoI8BDzaviCihEaa4KWV8yPUfpwEm4yBzxNFXNG+xpM9RZKGiOcGAi",
-	"cmkFafoheM/qiqqLaihn+OrNCw6+DXVVeqMcxWFRJjvDYXzKBAv54sDqIOqGM5VUuSEhW0ylrGGw6REU",
-	"x4aGNEDl3UuLrJTkYhure0/TOHrAarF0/juTzldebCCK5Yda6/YjpQWxlHUju4UulhdZtmqRsLZULy1Z",
-	"T1t2ber3tGSLdv9lNdD85dfmW5vk/NKVz5BWMnwk80A9i7SwUJW3kh5RtSto2z8MO6AxK4X428bX4wjk",
-	"w/7g18fEuzq49KBn+wrpcMzouJPPL7JvaNKTuyetpD/htMEOMmU1R4zmnewCY0v4HicfHu4yeS3V4gEl",
-	"J855vMtO66mfK1J32aT/6eOXJTH8vuKrzIDIglji68jVubZDQHggXZGmVjqHkjttk9ELTZsinszw0Nxv",
-	"63SA37vVqMdCyjhIJSeqkfSkTBvUz4caTUmRTCkTgaocEtkmAniHhQhY4oDHmyBKv1a1+srHc3z3pDpt",
-	"8zdT4LaTEiMOxJJW167CtRpfVb+K9jqlZQKJqnZHpHmgCAyulrq0kL89I3AovIJsNFouUY4gXiqXjrnk",
-	"KF6r8Y5h76h/jEriUiEf7B32T4MbJq5KmKntAi7z8vnFsx68Q81PZFWnpsoS5GQj1qP2Dvv9/bOVJJ6h",
-	"DrpOqN1YOIIqbXKheiBEvH6Ps/TVRBsr3VCHEm7qjrNSPAhBO3Dk8PnAriQKaVCdCLUZiMeKShMbbTC4",
-	"rI5+y1QRR0Md1+0QqIoxKy33G0kLixvX75dOgBdiJTtRqjQ9M9PRUNduZ1IXOIQjc6G9SlwPLqmCu75I",
-	"MtHdQqHmBR+5oVZpXWWWCG20SkS2REisiCrL1jw7i6p6KPZoDrWxkMmxB1P6CFJT1WZ4aUPyqpeFA1tq",
-	"zsQaq1vKbiOd3kqnPsuh3hvNGX/7EZctyggQZRHU+IqoI09vqZ8LKvh0IlokGLrcoWe5nYfRPXjWRC17",
-	"UZOQeInrtXHKqt5P2YA0ZPdp4HlECdsKArm2T9Q+tOXCwqFuFPNxJTGX5+45GcJb9QB27oXq3KM2xv1C",
-	"+oprrzgp2hjYYsjBh86X6M5BL3cZRI1Z7h5WNx+5e2hVZrrD3tRnZafNQzOSHQZTg6gdxj0rdhr2Tk12",
-	"GRbK33dBD1UJ7zCwal2x09BFB46dhi+3GNnB31Pz5vvaj63mUkM0rFgLXPLRXXQE3GYGLHUPrNr4dRt9",
-	"/LZNXur512gZt5Od0hSxdxorzXZvwRg7/dXQu1yHv9yfaCVZ9oiqZb4R9Feuqrq9wNbJzQ6FD3t3R20K",
-	"9RsUnmHYOSzlkSSmoJxmTlDxq3dwHFrGNO7g74WKv8pyOHro3PIq0LrUnQOazTlQP2tp0DHUVZwllJCT",
-	"mFeuDrkbu17VKqEQpGWmVPph5yHL/t7WzzGziDsnNIrzyGVw+uC5+9wK1AvrHYzk3Kz4qKVuqxZbYzx/",
-	"xfP/snB3POTBl3T+UIMxFTdya9VHTpF9KjQTt13Webs8NubKxW8gbnG9Yoc2S09WPRV7bAukEbUXLPAD",
-	"WwIpmwL0zYo1YGW632404wW3ZSSylShD0wnh2lLO+QaWTaxmQx9KNGQCiqiMh+vydFULvVbsTa8+mJlV",
-	"o7Ch3qv70jiDCGBDtTJkD/uniK7jwWlvLVmB4/dyqBFhm5v7noXMnmX6QiYzpwpMsn04fFrHKHKRSuRd",
-	"n7SZ1S0bl02Nl3IRJPiHrfEPW+NbszXWGWx4rI0OD9TKqX7h36IRsfzkd5RjYfA3psf+/6apNhuOLFTV",
-	"e845/oo5p/efs0twZ2XOyVfg4GRXHOyqWaxK7UduIZKrFKEql2FDZsS9RFddkvJxJV5zUKU+trrp64gu",
-	"R5q5OVgzOh8yNpeBXsrK6G309V3izr9VnLqCsUqJ+PoQ0N9FNGeJ+C5Wu9RXSPjbU1ouvVWJ205gdRMK",
-	"Hlxl411Zk0s/laUDL289yNvCOCopCCk4Q70XEi+h3+v3jvfPFr0kR80M3BAnCFUiJDcz4aVO5kM9Vc6b",
-	"iRU5KsOURsR9kERK5q3RHI5aai8QhZBDMpUuaKBV6mC9aQhjVS0TZBGsZ2pmV0UtQtT5kRtqM9NVl8Fu",
-	"N2CCgq9UozNv/rMfVU5xppyXWtqqQ+NQ79HZfiykfh1wiTtNPqtiv2rIp+oMUjjuH2/wxYfZd79OvJiD",
-	"IhNq5V3u5PwMp+w13tFD2q0VuS1jVmjOlaqRu7d6H/vbc1cbZBumRRVFExkHV2ZrympIGu5V59zOlFOT",
-	"lNShMzH6RlL6vDfwL+9+fBNx3aUxmYO9RiNQkRvuk5/vMwnNhPY0o5VNIyFdXF3i738to27JWFo/Vdhv",
-	"cTClA3DbrXRuoQbNXmTCQQB7C5rnIs+2orkGpOG5oAYwAhkFJ5xX4TFqA0KFfJwIx1F/BzNrvAzlfJsw",
-	"/N8uXr+6H4Yr0JvZtyvFixU2j3r9+iCNirX7XwVCef+rYLZKBEkfBBd0eKnbL4fSxTbnxn+YSnqffqUf",
-	"DZeKCC4W4bClSEP7TQ55hmRJl4sso7qCSq2hK6OSjmQqk08yBeE5FVrAWM7AhfYvYmLO4KR/NNRVRrrw",
-	"1EjMBU+FlcJVzDkXcyiEC9WUKz1zhjo0zeHI6CLBvXLSTkvvIKX+yieUAS8bGepg5bh00g01Ab2+90xl",
-	"GTlKCIAReXZlNoY9baCQthZs2gw19Y8elcknFGtcnGps7dpNrKQaRZG5/QjhTKaLRoVa5FVNxRphv8Vb",
-	"/G3KDWhr5ISETPBWjMcqafoUf6ueSeHeiNbOQei6uze3EB6r21CLp8dqUtoQ+F9tDEm5x3xVvYZu+HDd",
-	"3TxwSicSnjYz2ENypWrflAqDqj5Q7X2i1nszrXRl/OsbMwn36ddrzLSF/SHlqWbditRBSCyqc/DuSsoz",
-	"bGd/N1RM+ydVNUHZrgJwiyw6rIP46sd317C0QsyaQOmoxoXaCB8lKp+Aswn9IePeUF8Edncc9Z+ehoL9",
-	"85oH7MW6zLJ4v6rkp5bBpKDjdpQXP9TcvYjfOkX58K7xlGfc7YurypYStJZd6Nz3rc7iqaWqrhPB1xK4",
-	"SNk92qjENsqS7+3qDR2Ld3K8znYaR/8e1Q7juGHuLo5mLmjebeuqbPrOsa+V3mmYuN3J57lSFH0/n+pD",
-	"J2PwY5IUHfG5KH4bJ99Xx9b3lp7H/jcZa//qcPnXBIG/AVfLWxnSqVnrZNYcaqmDUci94SnxLtAdXL15",
-	"0RAOTJZfExZckgRtccFmEl9U+Uca8UFQOslK+mcFtgQKh3rRFnpDrA+2h/oicGYlklc/xrujef9g9P9v",
-	"Mvr7R8J+Bcb9YIGsf/D9v1FQ6NsJ8DT5744Rngazb699ZYnioCyQMw6i/vGT6ORxpbWzHOHeLd1cFMVC",
-	"mwEzHuqYGozQv7VJXCWu/uUFYCW/XqZqzNVsodLGfxmcZQ68ufTy6839lh5DX1X2+KAa4zeqF/09le99",
-	"SzqcLnNpVVJpccZCLrxVtzspb7yDvan0Eu42ckDCLwxeq04TXixITLi6EcDin5Di1dv7J7AqlamRFXZ+",
-	"FuK2EQU2QklVqIch5+hSeX5jixAIbN8CV1GJDP7FM+DGJnV4a8UT3FiVHB5fPn75vwEAAP//",
+	"7H3tcttIkuCrVPA2wuQOSJH6si3FxIbaH7L2bLfOlsc72/ANikCRrBFQha4qiKL7dHHvcD/2EfY9dt/k",
+	"nuQiMwsgQIIU5ZlWe+7mjy2R9ZGVlZXfmfqlE+ss10ooZzsnv3RmgifC4I9ncSxy94GrqcDfE2FjI3Mn",
+	"teqcdH5YOMEMfsm4EcwKcyMS1v3w+gV7PhoN2X/8++hwcNAbdIKOET8X0oikc+JMIYKOjWci47CmUEXW",
+	"OfmpM144YTtfgo5b5KJz0rHOSDXt3N0FnRc8nokXWjmj03Uw4FuppiyRRsRO3ghbgTBi//HvR4P9eyBo",
+	"2VArJ5R7K9TUzdoPbpmeMDcT7PL9OXMz7tj5qytmhUpsAwPPBsf3bD/RJuOuc9KRyh0fdoJOJpXMACmj",
+	"ChlSOTEVpg4c3so6bFczfycAiwuYNixC1LJ/3LPyq4jYfCYUU1oJFusiTdhYrF7Z4T0Q59w5YWC3/05L",
+	"d38a9p9/+V2f/vsfYfiPvT36+R86bRf66opP10H/6IxWUyaUk27BHJ+WKDYiNwKOw2HkCnqf3UthNXDD",
+	"DoDF+1/7X34XdtqBe8ute6cTOZGw2CqQnwF7AJTM+FSwObfMOm1EEjBuGVfszdXVZT/hTqzBeR8dilue",
+	"5SlA8xmW2z9i7/UN2x/uH7Phs5Ph8GQ4ZOfvrtqB1jEnCNsIgiAkkJ9Y9unD2x1JsjCyb8REGKFi0bLx",
+	"XdDJueGZcJ5j/JAWZh2Gc15YK7li47QwdKvSMiunGQ+YVEwXLi8cy+WtSO0pGzJpkUIBSgkL/FwIs+gE",
+	"HcUz2B+W6dQBTsSEF6nrnAyDJfCJLsYpQJ3xW/+ghsPa8xpW51FFNq5eVwrzc1i1beu4/L6+/T8YMemc",
+	"dP7L3pKT7tG3dq9a0K/ewkhf6LTIVMVRpkYmA/aSjsSiWMi0a382rqt6vWgTSmJYeVeYzo1MPsqvAmF6",
+	"mbfc2EtxI2NBN8IMkNYpy4rUyTyVwrJoHjGuEhbNItYFmHOjkyJ2cHFGFyoRSW/APks304XD0cCHZhGT",
+	"jsUzEhlKO+Dbmw6U5BuueLT1ig9b+Wftgl9Lt37cN3pee9SZEM4yDnD/578B1GN9GxDfHGs3Q2E3lTdC",
+	"nYQqirVyXKqITaSzTCorEwHHvBYiB7EEy3Kbi9gRHgMWxfpGGJiQpjZU0iEqY6Nzi6Ph20mq54w7Fk0N",
+	"v5FuEQUsgvERs84IF8+EZU4z6Qah2oDAiXQ7EwQgBZGTynwdO++kMdqwmTbyK5w2TResG82iXsBuhHEy",
+	"9p/cRD24Z8RRN5rdwAA+ccIwo4F3b77sCey7M7AwGKA9J9y087ycG1e+KLpWlNLRRLrf+wuAK7KbQPKI",
+	"f8CbovEesIWNedoin18anSNMwEgKw7ofRDxgT4fPWVpkvHfKeJrPOLyja5G7LcD5DVqfyISnVlTEP9Y6",
+	"FVwhZG/WIfqRmO9MyOnMATcmNsy6Tmbw1JPcRP4xM63SBbzjAI8wl4mbERbXyHwT5LMGxNWzfTZ6vn+v",
+	"5vMGQdz5BBtBoGV2vdhLWKzilheTUjf4KEEmrgFzVlMBTtnB8JDJOhHOOHI+zwUTZmGVpgJ2MBh5nQah",
+	"J318Cf7FpF+C0CcYtiuzF5P3Wol33MUtquyrStlC8RPrHNg70mcqhXJsptMVjRbh298KH2zYpx3vg22D",
+	"GnuW50Bp+G1EZNdAo3UyTRGZqEqAQgmsB3S3CjvrUB9thZpAuQdg2P3iZTvLKfUrmdD7+PjmrL9/dAyI",
+	"BdngtTAwGKRiM3ELwCyVvueTZ8fJ8Nno2bPD+GlyfPSc708E58P46Ignw9ERPxhPDiej8f54OH62vx8n",
+	"o6PkOB4djYeT4ZAPn5Uny7mbLc8lk62a3jbCL8+K51ZOmFynlZLZ9rBkY9DO2zRmwWbv+O06gv/A00Kw",
+	"xPC5YnPgRSUTBeXqiWUpt65iqp4T4piEO/7EMs9qepu4QsZvO606cKVjrOsS76R6OKATae6BlLjgZkil",
+	"ejCkl2BAtbDOMwaLJswKEpaGKwvrsaVaT3IT4EMD3zyxTOfCcKdNqBIxkQqeWtTvo5HmLEh9W8QzsIci",
+	"NyuyccQmMDaa/37/6DgshsP949nyx6VAHrALx5QQCbBIFlk5jQbsqgWkUKH6ReiVDjUmQ3qXZXquTplW",
+	"jHt4CX4rpwotHws2cajwO0ucxQMOClWhYKBIGDwZYZ2tn6wPo6NeECo3EwuEFLREgBMOW9iCpwN2plih",
+	"rpWeK8Qtm8LSh8PhZk2Nlu9ssFl/4v2vYEv7///U//LLMDgY3bVbrxv46Y9KsHHlrwm8T+D3SIt9eDrR",
+	"ymcRYsl/1LfFZCJvo1VHwX4vYGIwHZRTh/3RcP8gGrDuex0qz9rYDT6ImTDihH2c8+lUGPbpgs3R+2CF",
+	"SuAK8SrFjTALFnauzIJJFypduLAToHpsZ6AQs4nh0wzkklTWCZ6UGl4uY1cYMegtkbzK4Xdh7x9AT21B",
+	"34tUx9dzaYXXZLUCFp6IqRFio55haLFd+aDfm8CYt5iJ8GnTRkSdLALTL2JO64AZPbf/+W/wAcsK65j4",
+	"ueApTiBeANPxOrYAPf9GO/KjbPHpvBciEUngGWHLU/Z21ZK9oFDn+F6lmobqWixO8OtC5TxJRMLG3Irj",
+	"w8Kk7M27sxf9j2/O9o+OAwZWp3/s12IReEyFCuRhAO/0nyIiJbSx3EwYhmevszqrjYMdFvR0uUpCReQL",
+	"Ez99eNsXKtYARPdcP7EsKkw6+AMh9BV+E/knEapoD/UBu/eLTO7+qeJyFf8bDunHOfwYDViUq2mC54aN",
+	"ohLUUJ1rlvP4GtSeaCrdrBgPYp3twXD6B+ZELOPXYOOIbMBe3fLYpQumlQiVzUWagiV6IwzoRZawwP3p",
+	"QcGDb7laoD3ORGoF60angK1QZTyFGxMJEzbmuYDJTGS5W7CI4Kd/ox5LNFn1A3a5IjyAb4bKCAsUTqKO",
+	"xJ6HJSIOGDGeaiUC4qzoANrIM62cbmSYZ/1/XfLKw4MNnJKurc0bk2W8bwWQBRDDRCrpygdkA5ZymTBd",
+	"OHhs/Yz/WZuGHvfTMBgF+8FBcBgcBcfB0+BZ8DwYDYPRKBjtB6ODYHQYjI6+wIw81YmorLW2U9Jb3arB",
+	"SScyu5MagF6SCxp+OHx+jPaW/31pcHFj+AIGW7dAvRTWhd8/bzS8yA7cxXKce8vRm2qbTccKnfC0W1Ez",
+	"/wsMyc8A8K7H2cQpcdg3WZF3cJ8218oS/f3Akw+kbsBvMfn34Uee56kkx+5ebvQ4Fdnv/mxJAd9xW5pF",
+	"m7ZECmjb6umyDIw2sqnOLi9OWZQIx2UaMcsXFli1EYMOmuI8Kdfe4HLmrrAYFCFBz5WdC4OC4BT1tE2H",
+	"Y2OdLEIlCSCKYpCV/ObV2UtvQKumzfx8cAAmKWz3xIJWWoFTCkwL/NwD5c/CHSgemeDKAp/xp/qk+A2X",
+	"KR+3eW/OLG3BjoYHJJXQqGMxVwDsGDDK45lIwBityTQJyqVm48IuTkPlzILxKZfKe8eiD8KZRf8MfokG",
+	"7L1GFLAunLdHLLAWlKsNbomhiFirBFXZOZcA0QTgc2aBPB43bShxw8H+vQGUra+JrENUEGMplPvotOGk",
+	"gj4mJZduATittGxSpCkd9PD56BkcFKz/09LpXIvbIDmjDap4+soYbR4TdDQWxC0wPxA1XKaFEadeRMLL",
+	"o9CqVE0DLNVThPu9dhSjLcn1MVFOOzMiTWaKFOypwtFVgGbSpLSjwdHgaa8E+7UuVPKYEL/XNQ8cMjhJ",
+	"d3/JF6nmyZXWb7l5fMItWTA+eWlZCkCgHtvQijkiG41X+k46G6pMZNos2LhIpsIBF0J1bh3vo8OeZ3Fe",
+	"0FzJTOjC/aaH5cbIG5Ewm+r5+omXjhDQCkSowBDPpOrD3D58FJXRBc6mhseC5cJInfRQpYQHHhduiYpQ",
+	"eVw87w3Y1RKxFLKPXmilRAygnrA41VaQAo4/WtLD42qIx+UnxQuHURHxqKR8xuYGVNK5j69xsOlkwqIz",
+	"Dw6nc/wguKE4x4LwcPz0CEiC+H1NpHz+/LkPc4VyADS+gd3zJe4IFXWp+Vtx/jU5HKwIYnj8GYyca3Md",
+	"qp8LUYikfFD4gKzjhtwRUrGo38chfUfvJWJdI9DOtKl2NghVkQPz8L9i9KtMDgEdp/E+e6dsRfKHqin6",
+	"/wZE/SeVGx0La+Gq0UP82PdNCPZSkTPytJHxw8aFq9EACfgT5kyhYrTltIFnbEyRu4DowJssG9ktZ/98",
+	"+eoc7hOH25grG6qSYOpcGT6hnJCZtiC+Y42GNam/DqxzXIJowq/R4HfzmU6FJ5aKxdgiz9Er8U4kkl/h",
+	"nfy2Egqwi6jPACIGZEICldzCoHR7vLQIomPQAO5KkkMqr6dcVCHMzo00MpFg+64lS+jCMNR4WDfjLk+1",
+	"S+X4iaXP7ClzhRlrgPRc62kqnlgk+jLRbLlwxqcZR+tuIozSnaCTp9ziR7G88YNwsU6AIdeW9LTAA4Q3",
+	"kSQSoOTppQFcOAn2nTfv1/HqQwClgULRIW9zohcZWYtI2MWLFyw3eiJTUQaGK42wiik9sUy+eHHJ4lmh",
+	"rgNy9k48PzqtEaeXGWBBySom5fgUg5Efzn8YsJeC5DK5r/Cl8XQONlOs1Y1AD5nTOJicVH6yHrAz9uLd",
+	"H/+rhxzWX5+B7r4yZcrNjC6ms9JvX51SG/b6x/MPZwfPabx0NbsvFwaoq+Apk/gKyLs4Tnl8zXItlWNA",
+	"5EJZJEa8/Lx2Ib90RDYWSbIhvQs9g03cshh0FR8Ybb2WLjDSnmcDeE7Hp6yLd48ArMbiESSY2m4+19Z+",
+	"QqipjaGsPtgFIyvLy225zUaI8aW0ecoX7PKg00LINufxBnA8qeKIVoLF7DcAWvFMWCZd/cV9OP+hE3TO",
+	"P5z9sfOlDg59vu6ZW4qnnzxQS2wFy8tbPkY9/rOIXaee3VOyEZ+eU4Nm+Qn6YztBZyLTtPVpL9NhyuWA",
+	"Amtr+V9nnaBzA//ftC7TyFOpABNgc9bhKj9Q2pBjSRf4v+DWdYLOXOB/+K3/CH/2n+No/zn+jJ+3g+O9",
+	"9nW/2Wh4+Ozo6fF21xl6SFJynW1lds3nRm6XerKvvm7P9G3cPM1qu+VK73gAEHHFpu/L1ivwpLERoDLs",
+	"lAFKId3Sn1DPT+OOdMe29yZcWxYsPDdMZ6B0pfNXV6weSIjIYBm0LTir8mO2X6JMdg79Bx3rKWVLCvSS",
+	"UTYOv0s+c9ApTNpMfi1P+1fIh9g1jzXwztz7FOAmgWJqRekFXiYVAb785S6piM65kZYpo+SvmgtSD4hg",
+	"zvPkyy/Hh22xEA/DW0n+5we8qSr2UP1wL1F9LLKMGwwwrAYclLhtyVC45NZiKkFcGKsNSTyMaIpbx3I+",
+	"Be1mbEEN0PQuMRMEvhjcK10I7o3XUgL7QE6z5By7MYLv8T3unALe8ib8E9iB9lezimqCVnBDgm09U5ei",
+	"Ymws3FwIxWKRpgykp/HaKube1BWQ5WJjmUr4rVUwLmM0dVAwArXMLy4DZ1tQuDEwcqYYGkSHR0+ZN9Uq",
+	"Ny9hZV1Xpe/bxBB3bI7aL5ZN+FQjaUt7jUKrMz0H1Xsib71Stk59yjqu2jU/MOriuDB4+Se+GANXr6W5",
+	"Rf/S917F/kUSUTgPgz2hKvXm7jKj0KuzpVqPD5ezuUjTvg80ayV6A/bfCu0EZkfjUCPACkbPRom60zWf",
+	"OIPLtaitL2BxpzX5VNZ13UolWZe+b66uLstQUawTZCPV/R89f167/sPhsI0AnHSt0SNmZ9o4ZomtVLkr",
+	"nhJgndYbct7oX13t04cLVj1N0hdkIpTDKH/r0t/4qvHb8lgV8oKSNtuedj2TZlmb4R/kMHg+DEbPhsH+",
+	"0+GXNgT+QcROG+R6tcjoA7W90qewW3VGQCUUO2e81NWtHQO/wUqG5MMSI5EIf928yF1SCH71lMcdgDA+",
+	"P2rXm7rZkOrxeiW1QxumijQlo5pl0lrMm8HTdel4mMOUcyOU6+2aCwJrLtNBvgTbcjZgLHnRyTW7JYej",
+	"brJtTuOoNNvdc9zrT9+jbv2JAxMVcWGkW3yEVQi/Yww5nBWt6RWq8h1ci4WlEhoQTjW/K1JP1O/zXPZh",
+	"UDRglELGnK6c7dqwRKTCiVNmBE9I6OfFOJXxgJ1VgR3H0fFUerxguVA5fi0sxU8smxidMa4W6FZKtc7H",
+	"PL7GVJWAFSoV1jKn04SyxebSCh+NR7ShOwePuyTRmXM5uVGlmujSUctj5BJltqeaJp01Rysmf0m79OWc",
+	"XV74kwzYK8yLXLpXkdUb4QqjajNI6NpQ7Q+HHpFVKJaiWWX0WwDHpCFcMXHLY4cRMCeU61PVazQIFW0r",
+	"sPhHWhZt8jSXeaGHR08BQeVEn/FR6gBNNWFVmdBzFTSUghCdfXrCRv/nf/3v0f4zkHb9Qhnhy4zjGTc8",
+	"xhyzbnTW/1fG+1/ZsP+c9dmA/Yn9z6hHXvlQKTEHnaJEo4f8iWVRqfpEmKBB8tOnm6L/mPJRUz0NFWgW",
+	"dZBZzAsrLNFDKmOhrKhd8ruLK6/3ElHYk709nQtldWFiMdBmuucn7WXS1XQGIo+gcyOMJcoYDYaDIYyA",
+	"+TyXnZPOwWA4OCAbb4bPbm+Gfpmv8PO0Nc+bHLhIGTOZilI7iIHGPeGckspUYHGZ0iwRuVCJUPECmFpF",
+	"fRdJ56RzLpx3Ba3kMu0Ph1viEw+LS/gdNoQlSujh0aTyRgwaPKlz8tOXoGNLA67zFpiNsPZ0Aw58PniZ",
+	"9g1Pmk8tcMBMON75Amt7z8RGJF+QwzzWmWj4559YDMFqkwjDuuMFk0lvwNCwjcCKjYgRYbZmji+5Zu46",
+	"zaaChOVEp6mewwPWCqxeNHIr/uaXkhieIisYuCGOyTglerKJqELtUSozCRNAdACpe6U800aEivYi8m5e",
+	"/VtpHZ2006z+/alNmc60dX4Lpz3P2pRRhwBtKPrEyt1aHe/wviS/NmA8iiq9W9xIXdjKV9BaV4vXsJpr",
+	"WHYGIGtwU+5pa/X7l1/xwSz9OC1vBsQvEoOe+NAOpr8c0v5ty1Zw7tUyFO+CztEuU5opVTjr4P5Z9TyC",
+	"7c+5crj6wwTle+BgT5auFv+G/cP9chd0cm1dWzDdJ4aXNVw+ykxmFKXjcbUoJeo/RqwUl1eLXPSopsSP",
+	"jiYyFRGbSJFifQJnEZVOc+P2QOPrg9aLjqyMUlF89BqeLig0xA5cGesOmAJBtPyUMgRO2OX78wDD0wE7",
+	"v3jNuqhmh2oCT7IXsM9ifBmwH95dokS7unj9mmJ5GJsVCW396l8uXjNtZNVdAQAOFa0KK4AQxbnSp2yK",
+	"5BSkA2XQA3OE01Rxya7SoUp9N4IABsY8E4ajpu8zb0hdWUYfMeH/8v05Rc5DVdbNSYuBQZDJVlMODqZx",
+	"+mKPZSTOzWVcJnb5VE+ZkIZBpodXHGsa0giUdycMsFKUi22s7hNOo2gDqcXCuh90slh5sZ4omg+10u3H",
+	"UnFkKetGdgtdNBdpWrWb44UIQcN62rJrXb/HJVu0+7vVLJG7X5tvbZLzjSufA62k8EgWnnqWOZ2+pHYl",
+	"t6nsNdK2vx+2h2NWumhsG1+NQ5D3h6NfHxMfq+DSo57tG6TDIaHjXj6/TJ3DSc/un7SSuwjTRjvIlNUE",
+	"T5x3tAuMLbk3MHl/f5fJa3lSjyg5Yc7TXXZaz9tekbpNk/6nL3cNMfyp5KvEgNCCaPB14OpUmMWZfyB9",
+	"niRGWAuSO2mT0UtNGyOexPDA3G9rUwKf29Wox1LKWJb4bBaUnpgmB/p5qMCU5PEM04iwRCkWbSKAdliK",
+	"gAYHPNwEUfKtqtU3Pp7D+ydVOde/mQK3nZQIcYw3tLp2Fa7V+CqbzbQXGTYJJCh7laHmgQk85Gqp6oLp",
+	"0xMEB8MrwEaDZn+BgEWNXgcR1QtGaw0aItY9GB6CktiowmXd/eGxd8NEZf8B7JkCy7x5dfZywD6C5sfT",
+	"ss1aaQlSpiDpUd394bB3spKBFyqv6/jCq6UjqNQml6oHQETrD6jERk6VNsKGyvdfwOSelcpf5rUDiw6f",
+	"z+RKwpAGFnlhj5BoIrGuuNbDhmpi8btU5lEQqqjqZYIlyGlhqFlQkhvYuHq/eAK4ECPIiVLm2Oq5CkJV",
+	"uZ1RXaAQjsi4cjK2A3aB7Reqi0QT3S4ValrwiQ2VTKoS0ZgrrWTM0wYhkSIqDVnz5CwqixnJoxkqbVgq",
+	"Jo7pwgUs0WVhlRPGZ547kVtmCkVplBN5i6mpqNMbYeVXEarueEH46wVUcywCBigLWIWvANtpDRrNmEDB",
+	"xxPhIt7QpfZazV48WrUm+sU+axrWa+OUZbGuNB5pwO4Tz/OQErZV81JhLq98aM2q4FDVKnGpDQDV1net",
+	"8OGtagA593xp/UEb4z4XruTaK06KNga2HLL3uXMX3DvozS6DsKvS/cOqzkH3Dy1rxHfYG5sk7bS57yS0",
+	"w2Ds7rbDuJf5TsM+yukuw3zvil3QgyX+Owws+87sNHTZPmen4c3+QDv4eyre/FD7sdVcqomGFWuB6rX6",
+	"y3ae28yARuvPsgdnv9aEc9vkRsPOWr/HneyUuoi911ip92r0xtjxr4beZhONZnOxlUz3Ayx1+07QX7qq",
+	"qt4gWyfX24s+7t0dtCnU70F4+mGnrJFHEuscCxIoQcWt3sGh7/dUu4O/FSr+Jsvh4LELQ8pAa6O1Dqt3",
+	"1gH9rKW7TqjKOIvv/4BiXtoq5K7Nekm6YDlHLTPBui2z8CUyD7Z+DolF3DuhVlmLLoPjRy+8oT6+jhtn",
+	"2Vgs9IqPWqi2Us81xvMXPP+7pbvjMQ/e0Pl9AdWM34itJVsZRvaxSpTf9knn7dPYiMqOv4O4xdWKHVqv",
+	"3lj1VHTJFkgC7A2aww9kCSRkCuAnK9aAEUmv3WiGC27LSCQrUfiOMdy2pZzTDTRNrHo3Lkw0JAIKsAaP",
+	"impV2chgrVMDvnpvZpZd/kLVrZpKWQ0IIEO1NGT3h8eArsPR8WAtWYHi9yJUgLDNnblPfGZPk76AySyw",
+	"fBptHwqfVjGKjCcCeNe10vOq32rT1HgjlkGCv9saf7c1vjdbY53B+sdaa8+CfdiqF/49GhHNJ7+jHPOD",
+	"vzM99v83TbXeLWipqj5wzuE3zDl++Jxdgjsrc46+AQdHu+JgV81iVWo/sUuRXKYIlbkMGzIjHiS6qpKU",
+	"Lyvxmr0y9bHVTV9FdCnSXKuo9YLeZ2w2gW5kZQw2+vouYOffKk5dwlimRHx7COhvIprTIL6z1T8xUSLh",
+	"r09pmXBGxnY7gVUdZGhwmY13aXQm3EwUljlx65i4zbXFkgKfghOqrk+8ZMPBcHDYO1k2gh3XM3B9nMBX",
+	"iaDcTLkTKl6Eaiat01PDMxv4NCJqYsYTNG+1onBUozdI4EMO8UxYr4GWqYPVpj6MVZZ6i9xbz9iJsoxa",
+	"+KjzExsqPVdli9B+32MCg69Yo7Oo/82eMqc4ldYJJUzZXjVUXTzbj7lQ7zwuYafpV5n3ym6assogZYfD",
+	"ww2+eD/7/tcJF7OXp1yuvMudnJ/+lIPaO3pMu7UktyZmuaJcqQq53dX76G3PXa2RrZ8WlBSNZOxdma0p",
+	"qz5peFCecztTTnRcYHvdRt+Gf/744/uA6i61Ti3r1rr48kzTH7nIekRCc64czmhl00BIZ5cX8P1fyqhb",
+	"MpbWT+X3Wx5MKg/cdiud+h/Wmy6AaezB3oLmBc/SrWiuAKl5LrB7EwdGQQnnZXgMe/hgIR8lwlHU37K5",
+	"0U74cr5NGP7j2bu3D8NwCXo9+3aleLHE5sFgWB2kVrH28KsAKB9+FSvdTQA9cyOdE6r9cjBdbHNufL3n",
+	"R72ZFJWKcCoWobAlT3zvXAp5+mRJm/E0xbqCUq3BK8OSjngm4muRMO4oFZqziZgz63s38ak+YUfDg1CV",
+	"GencYRdA6z0VRnBbMueML1jOra+mXGl4FSrf8Yoio8sE99JJOyucZQk2Rz/CDHhRy1BnRkwKK2yoEOj1",
+	"vecyTdFRggCM0bMr0gnrKs1yYSrBpnSosPn7uIivQaxRcao2lWs3NgJrFHlqewHAGc+WXUaxe8gGCfIB",
+	"bvG3KTfArbGDDSCTOcMnExnXfYq/VcMzf29Ia9jlp2zNT/2/J/LW1+KpiZwWxgf+V7u6Yu4xXdWgphs+",
+	"XmtGxyilEwhP6TnrArlitW+ChUHabGu2ut5YbaWl6l/eVY3b61+vq9oW9geUJ+t1K0J5IbGszoG7KzDP",
+	"sJ393WAx7Z9k2TRluwpA/e3wsJZFlz9+vGKNFSLSBAqLNS7YA/wgltmUWRPjLyIahOrMs7vDYPj82Bfs",
+	"n1Y8oBupIk2jXlnJj/2+UUGH7TAvPlTUeozeOkb54K7hlCfUqo+qyhoJWk0XOjVtrLJ4KqmqqkTwtQQu",
+	"VHYPNiqxtbLkB7t6fbvxnRyv853G4R+T22EcdbvexdFMBc27bV2WTd879p1UOw3jtzv5PFeKoh/mU33s",
+	"ZAx6TAKjIy7j+W/j5Pvm2Hq38Tx632Ws/ZvD5d8SBP4OXC0fhE+nJq2TWLOvpfZGIf1hB0y883THLt+f",
+	"14QDkeW3hAUbkqAtLlhP4gtK/0gtPsikitMC/ybIlkBhqJY93TfE+tj2UF/ArF6J5FWP8f5o3t8Z/f+b",
+	"jP7hkbBfgXE/WiDr73z/rxQU+n4CPHX+u2OEp8bs22tfSaJYVuTAGUfB8PBZcPS01NpJjlDvln7G83yp",
+	"zTA9CVWEDUbwD+UiV4mqFrak5FfLlI256i1U2vgvgdPkwJtLL7/d3G/pMfRNZY+PqjF+p3rR31L53vek",
+	"w6kiE0bGpRanDcu4M/J2J+WNdjA3pV5C3Ub2UPj5wWvVadzxJYlxWzUCWP79N1q9vX8CqVKpHBtuFic+",
+	"bhtgYMOXVPl6GHSONsrza1v4QGD7FrCKjIX3L54wamxShbdWPMG1VdHhcffl7v8GAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

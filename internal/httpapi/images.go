@@ -31,7 +31,11 @@ func imageURL(id string) string { return "/images/" + id }
 func created(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 func imageJSON(im library.Image) gen.Image {
-	return gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: created(im.Created), Url: imageURL(im.ID)}
+	out := gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: created(im.Created), Url: imageURL(im.ID)}
+	if c := im.Colour; c != nil {
+		out.Colour = &gen.Colour{Space: gen.ColourSpace(c.Space), Profile: c.Profile, Embedded: c.Embedded}
+	}
+	return out
 }
 
 // UploadImage stores an uploaded image as PNG. The spec gate has not read
@@ -92,6 +96,9 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 		return nil, err
 	}
 	defer t.Done()
+	if p.ProfileErr != nil {
+		s.cfg.Logger.InfoContext(ctx, "the upload's ICC profile was not kept; stored as sRGB", "err", p.ProfileErr)
+	}
 
 	im, created, err := s.lib.Save(ctx, p)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -400,7 +401,7 @@ func testInfoListDelete(t *testing.T, c *http.Client, base string) {
 	if resp.StatusCode != 200 || json.Unmarshal(body, &info) != nil {
 		t.Fatalf("info: %d %s", resp.StatusCode, body)
 	}
-	if info != im {
+	if !reflect.DeepEqual(info, im) {
 		t.Errorf("info = %+v, want the upload's %+v", info, im)
 	}
 	expect(t, c, newRequest(t, http.MethodGet, base+"/images/"+strings.Repeat("2", 64)+"/info", "", ""), 404, 0, 0, "no image")

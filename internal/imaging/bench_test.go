@@ -42,7 +42,7 @@ func BenchmarkDecodeJPEG2048(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
-		if _, _, err := Decode(buf.Bytes(), Limits{MaxPixels: math.MaxInt64}); err != nil {
+		if _, err := Decode(buf.Bytes(), Limits{MaxPixels: math.MaxInt64}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -56,7 +56,8 @@ func BenchmarkDecodePNGLevel512(b *testing.B) {
 	data := bytes.Clone(out.Bytes())
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		img, _, err := Decode(data, Limits{MaxPixels: math.MaxInt64})
+		d, err := Decode(data, Limits{MaxPixels: math.MaxInt64})
+		img := d.Image
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pngd/pngd/internal/colour"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -126,39 +127,91 @@ func IsPNG(data []byte) bool {
 	return ok && f == PNG
 }
 
-// Decode decodes an image in any of the Formats, upright: a JPEG's EXIF
-// orientation is applied. The header is read and checked against lim
-// first (ReadHeader), so a small file that claims to be huge, or a JPEG of
-// thousands of scans, costs nothing. Callers that bound memory reserve
-// ReadHeader's DecodeBytes before they call it. The errors are
-// ErrUnknownFormat, *TooManyPixelsError, *TooManyScansError and
-// *CorruptError.
-func Decode(data []byte, lim Limits) (img image.Image, f Format, err error) {
+// Decoded is an image as Decode returns it.
+type Decoded struct {
+	Image  image.Image
+	Format Format
+	// Profile is the ICC profile the image carried, to be kept with it;
+	// nil for none, which means sRGB, and for a CMYK image, which Decode
+	// converts to sRGB.
+	Profile *colour.Profile
+	// ProfileErr says why a profile the image carried was not kept: it
+	// did not parse, or it describes another colour space than the
+	// pixels'. The image is then taken as sRGB.
+	ProfileErr error
+}
+
+// Decode decodes an image in any of the Formats, upright: EXIF orientation
+// is applied. Its ICC profile is read; a CMYK JPEG is converted to sRGB
+// through it, or through colour.DefaultCMYK when it has none. The header
+// is read and checked against lim first (ReadHeader), so a small file
+// that claims to be huge, or a JPEG of thousands of scans, costs nothing.
+// Callers that bound memory reserve ReadHeader's DecodeBytes before they
+// call it. The errors are ErrUnknownFormat, *TooManyPixelsError,
+// *TooManyScansError and *CorruptError.
+func Decode(data []byte, lim Limits) (d Decoded, err error) {
 	h, err := ReadHeader(data, lim)
+	d.Format = h.Format
 	if err != nil {
-		return nil, h.Format, err
+		return d, err
 	}
-	f = h.Format
+	f := h.Format
 	// The x/image decoders have panicked on hostile input before; a panic
 	// here is one more corrupt file, not a crashed server.
 	defer func() {
 		if p := recover(); p != nil {
-			img, err = nil, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
+			d, err = Decoded{Format: f}, &CorruptError{f, fmt.Errorf("decoder panic: %v", p)}
 		}
 	}()
 	start := time.Now()
-	img, err = codecs[f].decode(bytes.NewReader(data))
+	img, err := codecs[f].decode(bytes.NewReader(data))
 	observe("decode", f, start)
 	if err != nil {
-		return nil, f, &CorruptError{f, err}
+		return d, &CorruptError{f, err}
 	}
 	if got := img.Bounds().Size(); got.X != h.Width || got.Y != h.Height {
-		return nil, f, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", h.Width, h.Height, got)}
+		return d, &CorruptError{f, fmt.Errorf("header says %d×%d, pixels are %v", h.Width, h.Height, got)}
 	}
+	d.Profile, d.ProfileErr = Profile(f, data)
+	if errors.Is(d.ProfileErr, ErrNoProfile) {
+		d.ProfileErr = nil
+	}
+	img = d.fitProfile(img)
 	if o := orientation(f, data); o != 1 {
-		return Orient(img, o), f, nil
+		img = Orient(img, o)
 	}
-	return img, f, nil
+	d.Image = img
+	return d, nil
+}
+
+// fitProfile drops a profile that does not describe img's pixels, and
+// converts a CMYK image to sRGB.
+func (d *Decoded) fitProfile(img image.Image) image.Image {
+	p := d.Profile
+	_, cmyk := img.(*image.CMYK)
+	_, gray := img.(*image.Gray)
+	_, gray16 := img.(*image.Gray16)
+	switch {
+	case p == nil:
+	case cmyk != (p.Space == "CMYK"), p.Space == "GRAY" && !gray && !gray16:
+		d.Profile, d.ProfileErr = nil, fmt.Errorf("an ICC profile for %s pixels on an image of other pixels", p.Space)
+	}
+	if !cmyk {
+		return img
+	}
+	p = d.Profile
+	if p == nil {
+		p = colour.DefaultCMYK()
+	}
+	d.Profile = nil
+	t, err := p.ToSRGB()
+	if err != nil {
+		d.ProfileErr = err
+		if t, err = colour.DefaultCMYK().ToSRGB(); err != nil {
+			return img
+		}
+	}
+	return t.CMYKToRGBA(img.(*image.CMYK))
 }
 
 // Normalize returns img in a type that image/png encodes without boxing

@@ -52,16 +52,16 @@ func TestDecodeErrors(t *testing.T) {
 	good := encodePNG(t, 10, 10)
 	var tooMany *TooManyPixelsError
 	var corrupt *CorruptError
-	if _, _, err := Decode(good, Limits{MaxPixels: 99}); !errors.As(err, &tooMany) || tooMany.Width != 10 {
+	if _, err := Decode(good, Limits{MaxPixels: 99}); !errors.As(err, &tooMany) || tooMany.Width != 10 {
 		t.Errorf("100 pixels, limit 99: %v, want TooManyPixelsError", err)
 	}
-	if img, f, err := Decode(good, Limits{MaxPixels: 100}); err != nil || f != PNG || img.Bounds().Dx() != 10 {
-		t.Errorf("100 pixels, limit 100: %v, %v, %v", img, f, err)
+	if d, err := Decode(good, Limits{MaxPixels: 100}); err != nil || d.Format != PNG || d.Image.Bounds().Dx() != 10 {
+		t.Errorf("100 pixels, limit 100: %+v, %v", d, err)
 	}
-	if _, _, err := Decode(good[:len(good)-20], Limits{MaxPixels: 100}); !errors.As(err, &corrupt) {
+	if _, err := Decode(good[:len(good)-20], Limits{MaxPixels: 100}); !errors.As(err, &corrupt) {
 		t.Errorf("truncated: %v, want CorruptError", err)
 	}
-	if _, _, err := Decode([]byte("plain text"), Limits{MaxPixels: 100}); !errors.Is(err, ErrUnknownFormat) {
+	if _, err := Decode([]byte("plain text"), Limits{MaxPixels: 100}); !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("text: %v, want ErrUnknownFormat", err)
 	}
 }
@@ -100,7 +100,8 @@ func TestExifOrientation(t *testing.T) {
 	for n := range len(j) {
 		exifOrientation(j[:n]) // every truncation: no panic
 	}
-	img, _, err := Decode(jpegWithOrientation(t, true, 6), Limits{MaxPixels: 100})
+	d, err := Decode(jpegWithOrientation(t, true, 6), Limits{MaxPixels: 100})
+	img := d.Image
 	if err != nil || img.Bounds().Dx() != 2 || img.Bounds().Dy() != 4 {
 		t.Errorf("orientation 6 decoded to %v (%v), want 2×4", img.Bounds(), err)
 	}
@@ -132,7 +133,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x06\x00\x00\x00"))
 	const maxPixels = 1 << 16
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, _, err := Decode(data, Limits{MaxPixels: maxPixels})
+		d, err := Decode(data, Limits{MaxPixels: maxPixels})
+		img := d.Image
 		if err != nil {
 			var tooMany *TooManyPixelsError
 			var corrupt *CorruptError
@@ -145,7 +147,7 @@ func FuzzDecode(f *testing.F) {
 		if b.Empty() || int64(b.Dx())*int64(b.Dy()) > maxPixels {
 			t.Fatalf("decoded %v past the limit of %d pixels", b, maxPixels)
 		}
-		if _, err := EncodeOriginal(Normalize(img)); err != nil {
+		if _, err := EncodeOriginal(Normalize(img), d.Profile); err != nil {
 			t.Fatalf("a decoded image does not encode: %v", err)
 		}
 	})

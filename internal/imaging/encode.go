@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
@@ -26,10 +27,14 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // The caller owns the buffer and hands it back with ReleaseBuffer when
 // the bytes are sent.
 func EncodePNG(img image.Image) (*bytes.Buffer, error) {
+	return encodePooled(img, pngenc.Meta{})
+}
+
+func encodePooled(img image.Image, meta pngenc.Meta) (*bytes.Buffer, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer observe("encode", PNG, time.Now())
-	if err := fastEncoder.Encode(buf, img); err != nil {
+	if err := fastEncoder.EncodeMeta(buf, img, meta); err != nil {
 		ReleaseBuffer(buf)
 		return nil, err
 	}
@@ -45,15 +50,53 @@ func ReleaseBuffer(buf *bytes.Buffer) {
 }
 
 // EncodeOriginal encodes img, which should have passed through Normalize, as
-// the PNG pngd stores (pngenc's stored mode). The same pixels in the same
-// type always give the same bytes, on any machine.
-func EncodeOriginal(img image.Image) ([]byte, error) {
+// the PNG pngd stores (pngenc's stored mode), with profile in iCCP byte for
+// byte, or tagged sRGB when profile is nil. The same pixels in the same
+// type with the same profile always give the same bytes, on any machine.
+func EncodeOriginal(img image.Image, profile *colour.Profile) ([]byte, error) {
 	var buf bytes.Buffer
 	defer observe("encode", PNG, time.Now())
-	if err := storedEncoder.Encode(&buf, img); err != nil {
+	if err := storedEncoder.EncodeMeta(&buf, img, originalMeta(profile)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// originalMeta is the colour chunk of a stored original: its profile, or
+// sRGB with the perceptual intent.
+func originalMeta(p *colour.Profile) pngenc.Meta {
+	if p == nil {
+		return pngenc.Meta{SRGB: true, Intent: 0}
+	}
+	return pngenc.Meta{ICC: p.Data, ICCName: iccName(p.Description)}
+}
+
+// iccName is an iCCP profile name from a description: printable Latin-1,
+// 1 to 79 bytes, no leading, trailing or doubled spaces (PNG §11.3.3.3).
+func iccName(desc string) string {
+	var b []byte
+	for _, r := range desc {
+		if r < 32 || r > 126 || (r == ' ' && (len(b) == 0 || b[len(b)-1] == ' ')) {
+			continue
+		}
+		b = append(b, byte(r))
+	}
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	if len(b) > 79 {
+		b = bytes.TrimRight(b[:79], " ")
+	}
+	if len(b) == 0 {
+		return "ICC profile"
+	}
+	return string(b)
+}
+
+// EncodePNGSRGB is EncodePNG for a derived image: tagged sRGB (perceptual),
+// which its pixels are.
+func EncodePNGSRGB(img image.Image) (*bytes.Buffer, error) {
+	return encodePooled(img, pngenc.Meta{SRGB: true})
 }
 
 // EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel

@@ -77,20 +77,8 @@ func webpOrientation(w []byte) int {
 }
 
 func tiffOrientation(t []byte) int {
-	if len(t) < 8 {
-		return 1
-	}
-	var order binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		order = binary.LittleEndian
-	case "MM":
-		order = binary.BigEndian
-	default:
-		return 1
-	}
-	ifd := int64(order.Uint32(t[4:]))
-	if ifd+2 > int64(len(t)) {
+	order, ifd, ok := tiffIFD(t)
+	if !ok {
 		return 1
 	}
 	count := int64(order.Uint16(t[ifd:]))
@@ -163,4 +151,22 @@ func Orient(img image.Image, orientation int) image.Image {
 		}
 	}
 	return out
+}
+
+// tiffIFD reads a TIFF header: its byte order and where its first IFD
+// starts, which ok says lies within t.
+func tiffIFD(t []byte) (order binary.ByteOrder, ifd int64, ok bool) {
+	if len(t) < 8 {
+		return nil, 0, false
+	}
+	switch string(t[:2]) {
+	case "II":
+		order = binary.LittleEndian
+	case "MM":
+		order = binary.BigEndian
+	default:
+		return nil, 0, false
+	}
+	ifd = int64(order.Uint32(t[4:]))
+	return order, ifd, ifd+2 <= int64(len(t))
 }

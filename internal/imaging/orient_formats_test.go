@@ -81,7 +81,8 @@ func TestOrientationOfEveryFormat(t *testing.T) {
 		"webp":              webpWithOrientation(t, plain, 4, 2, 6, false),
 		"webp, Exif prefix": webpWithOrientation(t, plain, 4, 2, 6, true),
 	} {
-		img, _, err := Decode(data, Limits{MaxPixels: 100})
+		d, err := Decode(data, Limits{MaxPixels: 100})
+		img := d.Image
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -386,7 +386,7 @@ func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, 
 		return nil, err
 	}
 	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"))
-	buf, err := imaging.EncodePNG(m)
+	buf, err := imaging.EncodePNGSRGB(m)
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding a derived image: %w", err)
@@ -518,12 +518,24 @@ func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
 		return nil, err
 	}
 	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "png"))
-	img, _, err := imaging.Decode(data, imaging.Limits{})
+	d, err := imaging.Decode(data, imaging.Limits{})
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("stored object %s: %w", key, err)
 	}
-	return imaging.ToRGBA(img), nil
+	m := imaging.ToRGBA(d.Image)
+	// An original with its own profile is converted to sRGB, as derived
+	// images are; pyramid levels are sRGB already.
+	if p := d.Profile; p != nil && !p.IsSRGB() {
+		t, err := p.ToSRGB()
+		if err != nil {
+			return nil, fmt.Errorf("stored object %s: %w", key, err)
+		}
+		_, span := tracing.Start(ctx, "colour", attribute.String("pngd.profile", p.Description))
+		t.ApplyRGBA(m)
+		span.End()
+	}
+	return m, nil
 }
 
 func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {

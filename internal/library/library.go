@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/store"
 )
@@ -51,6 +52,29 @@ type Image struct {
 	Width, Height int // zero in List's results, which read no image headers
 	Size          int64
 	Created       time.Time
+	// Colour is the stored PNG's colour chunk: set by Prepare and Info,
+	// nil in List's results.
+	Colour *Colour
+}
+
+// Colour describes a stored image's colour: its ICC profile, kept byte for
+// byte, or sRGB.
+type Colour struct {
+	Space    string // "RGB" or "GRAY"
+	Profile  string // the profile's description; "sRGB" when none was kept
+	Embedded bool   // the PNG carries the uploaded profile
+}
+
+// colourOf describes profile p, nil meaning sRGB.
+func colourOf(p *colour.Profile) *Colour {
+	if p == nil {
+		return &Colour{Space: "RGB", Profile: "sRGB"}
+	}
+	desc := p.Description
+	if desc == "" {
+		desc = "unnamed ICC profile"
+	}
+	return &Colour{Space: p.Space, Profile: desc, Embedded: true}
 }
 
 // ETag is the strong entity tag of the stored PNG: its id, quoted.
@@ -84,8 +108,11 @@ func key(id string) string { return prefix + id + ".png" }
 type Prepared struct {
 	Image
 	Format imaging.Format
-	png    []byte
-	levels [][]byte // encoded pyramid levels 1, 2, …
+	// ProfileErr says why the upload's ICC profile was not kept (it is
+	// stored as sRGB), for the log.
+	ProfileErr error
+	png        []byte
+	levels     [][]byte // encoded pyramid levels 1, 2, …
 }
 
 // Bytes is what p holds: the PNG and its levels.
@@ -118,11 +145,20 @@ func PyramidBytes(w, h int) int64 {
 // encoding. The errors are imaging.Decode's and ctx's.
 func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, error) {
 	_, span := tracing.Start(ctx, "decode", attribute.Int("pngd.bytes", len(data)))
-	img, f, err := imaging.Decode(data, lim)
+	d, err := imaging.Decode(data, lim)
+	img, f := d.Image, d.Format
 	span.SetAttributes(attribute.String("pngd.format", string(f)))
 	tracing.End(span, err)
 	if err != nil {
 		return nil, err
+	}
+	// The levels that derived images start from are sRGB. A profile
+	// that cannot convert is dropped, and the image stored as sRGB.
+	var toSRGB *colour.Transform
+	if p := d.Profile; p != nil && !p.IsSRGB() {
+		if toSRGB, err = p.ToSRGB(); err != nil {
+			d.Profile, d.ProfileErr = nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -130,22 +166,26 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	b := img.Bounds()
 	norm := imaging.Normalize(img)
 	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "stored"))
-	out, err := imaging.EncodeOriginal(norm)
+	out, err := imaging.EncodeOriginal(norm, d.Profile)
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the PNG to store: %w", err)
 	}
 	sum := sha256.Sum256(out)
 	p := &Prepared{
-		Image:  Image{ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out))},
-		Format: f, png: out,
+		Image:  Image{ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out)), Colour: colourOf(d.Profile)},
+		Format: f, png: out, ProfileErr: d.ProfileErr,
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	pctx, span := tracing.Start(ctx, "pyramid")
 	defer span.End()
-	levels, err := imaging.Levels(pctx, imaging.ToRGBA(norm))
+	full := imaging.ToRGBA(norm) // norm itself when RGBA: it is encoded, and not needed after
+	if toSRGB != nil {
+		toSRGB.ApplyRGBA(full)
+	}
+	levels, err := imaging.Levels(pctx, full)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +244,43 @@ func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
 // PNG's IHDR chunk. Errors: ErrNotFound, store.ErrUnavailable.
 func (l *Library) Info(ctx context.Context, id string) (Image, error) {
 	h, err := l.header(ctx, id)
+	if err != nil {
+		return Image{}, err
+	}
+	h.im.Colour, err = l.colour(ctx, id, h.im.Size)
 	return h.im, err
+}
+
+// colour reads the colour chunk that follows a stored PNG's IHDR: an iCCP
+// with the uploaded profile, or sRGB. Errors: ErrNotFound,
+// store.ErrUnavailable.
+func (l *Library) colour(ctx context.Context, id string, size int64) (*Colour, error) {
+	// Signature and IHDR (33 bytes), then the next chunk's length and type.
+	n := int64(41)
+	for range 2 {
+		r, err := l.Open(ctx, id, 0, min(n, size))
+		if err != nil {
+			return nil, err
+		}
+		head, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", key(id), err)
+		}
+		if len(head) < 41 || string(head[37:41]) != "iCCP" {
+			return colourOf(nil), nil
+		}
+		if need := 41 + int64(binary.BigEndian.Uint32(head[33:])) + 4; need > int64(len(head)) && need <= 41+colour.MaxProfileBytes {
+			n = need // read the whole chunk, and look again
+			continue
+		}
+		p, err := imaging.Profile(imaging.PNG, head)
+		if err != nil {
+			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
+		}
+		return colourOf(p), nil
+	}
+	return nil, fmt.Errorf("stored object %s: its iCCP chunk ends past the object", key(id))
 }
 
 // ihdr is a stored PNG's description and the IHDR fields that say how it

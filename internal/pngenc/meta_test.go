@@ -276,9 +276,9 @@ func TestProfileKeepsColourType(t *testing.T) {
 	g16 := image.NewGray16(m.Rect)
 	draw.Draw(g16, m.Rect, m, image.Point{}, draw.Src)
 	for _, c := range []struct {
-		name string
-		img  image.Image
-		icc  []byte
+		name   string
+		img    image.Image
+		icc    []byte
 		colour bool
 	}{
 		{"gray, RGB profile", n, rgb, true},

@@ -358,6 +358,23 @@ export interface components {
              * @example /images/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
              */
             url: string;
+            colour?: components["schemas"]["Colour"];
+        };
+        /** @description The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation). */
+        Colour: {
+            /**
+             * @description The colour space of the stored pixels, as ICC names it.
+             * @example RGB
+             * @enum {string}
+             */
+            space: "RGB" | "GRAY";
+            /**
+             * @description The ICC profile's own description, or `sRGB` for an image stored tagged sRGB.
+             * @example Display P3
+             */
+            profile: string;
+            /** @description Whether the stored PNG carries the uploaded ICC profile (true) or an sRGB tag (false). */
+            embedded: boolean;
         };
         ImageSummary: {
             id: components["schemas"]["ImageID"];
