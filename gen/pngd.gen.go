@@ -220,6 +220,22 @@ func (e Rotate) Valid() bool {
 	}
 }
 
+// Animation Present when the stored image is an animation: an animated GIF, APNG or animated WebP upload is stored as an APNG with every frame, its delay, disposal and blending, and the loop count.
+type Animation struct {
+	// DurationMs One play of every frame, in milliseconds.
+	//
+	// Example: 2400
+	DurationMs int64 `json:"duration_ms"`
+
+	// Frames Example: 24
+	Frames int `json:"frames"`
+
+	// Loops How many times the animation plays; 0 is forever.
+	//
+	// Example: 0
+	Loops int `json:"loops"`
+}
+
 // Colormap Colour table (matplotlib's tables; turbo is Google's).
 type Colormap string
 
@@ -266,6 +282,9 @@ type HealthStatus string
 
 // Image defines model for Image.
 type Image struct {
+	// Animation Present when the stored image is an animation: an animated GIF, APNG or animated WebP upload is stored as an APNG with every frame, its delay, disposal and blending, and the loop count.
+	Animation *Animation `json:"animation,omitempty"`
+
 	// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
 	Colour *Colour `json:"colour,omitempty"`
 
@@ -371,6 +390,9 @@ type Cols = GridSize
 
 // Dpr defines model for Dpr.
 type Dpr = float64
+
+// Frame defines model for Frame.
+type Frame = int
 
 // Grayscale defines model for Grayscale.
 type Grayscale = bool
@@ -493,6 +515,9 @@ type GetImageParams struct {
 	// Blur Gaussian blur of this sigma, in output pixels; 0 is none.
 	Blur *Blur `form:"blur,omitempty" json:"blur,omitempty"`
 
+	// Frame One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
+	Frame *Frame `form:"frame,omitempty" json:"frame,omitempty"`
+
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
 
@@ -558,6 +583,9 @@ type HeadImageParams struct {
 
 	// Blur Gaussian blur of this sigma, in output pixels; 0 is none.
 	Blur *Blur `form:"blur,omitempty" json:"blur,omitempty"`
+
+	// Frame One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
+	Frame *Frame `form:"frame,omitempty" json:"frame,omitempty"`
 
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
@@ -1497,6 +1525,18 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Frame != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "frame", *params.Frame, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Dpr != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
@@ -1717,6 +1757,18 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Blur != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "blur", *params.Blur, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Frame != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "frame", *params.Frame, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5210,6 +5262,19 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "frame" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "frame", r.URL.Query(), &params.Frame, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "frame"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "frame", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "dpr" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
@@ -5456,6 +5521,19 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "blur"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "blur", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "frame" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "frame", r.URL.Query(), &params.Frame, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "frame"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "frame", Err: err})
 		}
 		return
 	}
@@ -7929,142 +8007,148 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcttIkuCrVPA2wuQOSJH6si3FxIbaH7L2bLfOlsc72/ANikCRrBFQha4qiKL7dHHvcD/2EfY9dt/k",
-	"nuQiMwsgQIIU5ZlWe+7mjy2R9ZGVlZXfmfqlE+ss10ooZzsnv3RmgifC4I9ncSxy94GrqcDfE2FjI3Mn",
-	"teqcdH5YOMEMfsm4EcwKcyMS1v3w+gV7PhoN2X/8++hwcNAbdIKOET8X0oikc+JMIYKOjWci47CmUEXW",
-	"OfmpM144YTtfgo5b5KJz0rHOSDXt3N0FnRc8nokXWjmj03Uw4FuppiyRRsRO3ghbgTBi//HvR4P9eyBo",
-	"2VArJ5R7K9TUzdoPbpmeMDcT7PL9OXMz7tj5qytmhUpsAwPPBsf3bD/RJuOuc9KRyh0fdoJOJpXMACmj",
-	"ChlSOTEVpg4c3so6bFczfycAiwuYNixC1LJ/3LPyq4jYfCYUU1oJFusiTdhYrF7Z4T0Q59w5YWC3/05L",
-	"d38a9p9/+V2f/vsfYfiPvT36+R86bRf66opP10H/6IxWUyaUk27BHJ+WKDYiNwKOw2HkCnqf3UthNXDD",
-	"DoDF+1/7X34XdtqBe8ute6cTOZGw2CqQnwF7AJTM+FSwObfMOm1EEjBuGVfszdXVZT/hTqzBeR8dilue",
-	"5SlA8xmW2z9i7/UN2x/uH7Phs5Ph8GQ4ZOfvrtqB1jEnCNsIgiAkkJ9Y9unD2x1JsjCyb8REGKFi0bLx",
-	"XdDJueGZcJ5j/JAWZh2Gc15YK7li47QwdKvSMiunGQ+YVEwXLi8cy+WtSO0pGzJpkUIBSgkL/FwIs+gE",
-	"HcUz2B+W6dQBTsSEF6nrnAyDJfCJLsYpQJ3xW/+ghsPa8xpW51FFNq5eVwrzc1i1beu4/L6+/T8YMemc",
-	"dP7L3pKT7tG3dq9a0K/ewkhf6LTIVMVRpkYmA/aSjsSiWMi0a382rqt6vWgTSmJYeVeYzo1MPsqvAmF6",
-	"mbfc2EtxI2NBN8IMkNYpy4rUyTyVwrJoHjGuEhbNItYFmHOjkyJ2cHFGFyoRSW/APks304XD0cCHZhGT",
-	"jsUzEhlKO+Dbmw6U5BuueLT1ig9b+Wftgl9Lt37cN3pee9SZEM4yDnD/578B1GN9GxDfHGs3Q2E3lTdC",
-	"nYQqirVyXKqITaSzTCorEwHHvBYiB7EEy3Kbi9gRHgMWxfpGGJiQpjZU0iEqY6Nzi6Ph20mq54w7Fk0N",
-	"v5FuEQUsgvERs84IF8+EZU4z6Qah2oDAiXQ7EwQgBZGTynwdO++kMdqwmTbyK5w2TResG82iXsBuhHEy",
-	"9p/cRD24Z8RRN5rdwAA+ccIwo4F3b77sCey7M7AwGKA9J9y087ycG1e+KLpWlNLRRLrf+wuAK7KbQPKI",
-	"f8CbovEesIWNedoin18anSNMwEgKw7ofRDxgT4fPWVpkvHfKeJrPOLyja5G7LcD5DVqfyISnVlTEP9Y6",
-	"FVwhZG/WIfqRmO9MyOnMATcmNsy6Tmbw1JPcRP4xM63SBbzjAI8wl4mbERbXyHwT5LMGxNWzfTZ6vn+v",
-	"5vMGQdz5BBtBoGV2vdhLWKzilheTUjf4KEEmrgFzVlMBTtnB8JDJOhHOOHI+zwUTZmGVpgJ2MBh5nQah",
-	"J318Cf7FpF+C0CcYtiuzF5P3Wol33MUtquyrStlC8RPrHNg70mcqhXJsptMVjRbh298KH2zYpx3vg22D",
-	"GnuW50Bp+G1EZNdAo3UyTRGZqEqAQgmsB3S3CjvrUB9thZpAuQdg2P3iZTvLKfUrmdD7+PjmrL9/dAyI",
-	"BdngtTAwGKRiM3ELwCyVvueTZ8fJ8Nno2bPD+GlyfPSc708E58P46Ignw9ERPxhPDiej8f54OH62vx8n",
-	"o6PkOB4djYeT4ZAPn5Uny7mbLc8lk62a3jbCL8+K51ZOmFynlZLZ9rBkY9DO2zRmwWbv+O06gv/A00Kw",
-	"xPC5YnPgRSUTBeXqiWUpt65iqp4T4piEO/7EMs9qepu4QsZvO606cKVjrOsS76R6OKATae6BlLjgZkil",
-	"ejCkl2BAtbDOMwaLJswKEpaGKwvrsaVaT3IT4EMD3zyxTOfCcKdNqBIxkQqeWtTvo5HmLEh9W8QzsIci",
-	"NyuyccQmMDaa/37/6DgshsP949nyx6VAHrALx5QQCbBIFlk5jQbsqgWkUKH6ReiVDjUmQ3qXZXquTplW",
-	"jHt4CX4rpwotHws2cajwO0ucxQMOClWhYKBIGDwZYZ2tn6wPo6NeECo3EwuEFLREgBMOW9iCpwN2plih",
-	"rpWeK8Qtm8LSh8PhZk2Nlu9ssFl/4v2vYEv7///U//LLMDgY3bVbrxv46Y9KsHHlrwm8T+D3SIt9eDrR",
-	"ymcRYsl/1LfFZCJvo1VHwX4vYGIwHZRTh/3RcP8gGrDuex0qz9rYDT6ImTDihH2c8+lUGPbpgs3R+2CF",
-	"SuAK8SrFjTALFnauzIJJFypduLAToHpsZ6AQs4nh0wzkklTWCZ6UGl4uY1cYMegtkbzK4Xdh7x9AT21B",
-	"34tUx9dzaYXXZLUCFp6IqRFio55haLFd+aDfm8CYt5iJ8GnTRkSdLALTL2JO64AZPbf/+W/wAcsK65j4",
-	"ueApTiBeANPxOrYAPf9GO/KjbPHpvBciEUngGWHLU/Z21ZK9oFDn+F6lmobqWixO8OtC5TxJRMLG3Irj",
-	"w8Kk7M27sxf9j2/O9o+OAwZWp3/s12IReEyFCuRhAO/0nyIiJbSx3EwYhmevszqrjYMdFvR0uUpCReQL",
-	"Ez99eNsXKtYARPdcP7EsKkw6+AMh9BV+E/knEapoD/UBu/eLTO7+qeJyFf8bDunHOfwYDViUq2mC54aN",
-	"ohLUUJ1rlvP4GtSeaCrdrBgPYp3twXD6B+ZELOPXYOOIbMBe3fLYpQumlQiVzUWagiV6IwzoRZawwP3p",
-	"QcGDb7laoD3ORGoF60angK1QZTyFGxMJEzbmuYDJTGS5W7CI4Kd/ox5LNFn1A3a5IjyAb4bKCAsUTqKO",
-	"xJ6HJSIOGDGeaiUC4qzoANrIM62cbmSYZ/1/XfLKw4MNnJKurc0bk2W8bwWQBRDDRCrpygdkA5ZymTBd",
-	"OHhs/Yz/WZuGHvfTMBgF+8FBcBgcBcfB0+BZ8DwYDYPRKBjtB6ODYHQYjI6+wIw81YmorLW2U9Jb3arB",
-	"SScyu5MagF6SCxp+OHx+jPaW/31pcHFj+AIGW7dAvRTWhd8/bzS8yA7cxXKce8vRm2qbTccKnfC0W1Ez",
-	"/wsMyc8A8K7H2cQpcdg3WZF3cJ8218oS/f3Akw+kbsBvMfn34Uee56kkx+5ebvQ4Fdnv/mxJAd9xW5pF",
-	"m7ZECmjb6umyDIw2sqnOLi9OWZQIx2UaMcsXFli1EYMOmuI8Kdfe4HLmrrAYFCFBz5WdC4OC4BT1tE2H",
-	"Y2OdLEIlCSCKYpCV/ObV2UtvQKumzfx8cAAmKWz3xIJWWoFTCkwL/NwD5c/CHSgemeDKAp/xp/qk+A2X",
-	"KR+3eW/OLG3BjoYHJJXQqGMxVwDsGDDK45lIwBityTQJyqVm48IuTkPlzILxKZfKe8eiD8KZRf8MfokG",
-	"7L1GFLAunLdHLLAWlKsNbomhiFirBFXZOZcA0QTgc2aBPB43bShxw8H+vQGUra+JrENUEGMplPvotOGk",
-	"gj4mJZduATittGxSpCkd9PD56BkcFKz/09LpXIvbIDmjDap4+soYbR4TdDQWxC0wPxA1XKaFEadeRMLL",
-	"o9CqVE0DLNVThPu9dhSjLcn1MVFOOzMiTWaKFOypwtFVgGbSpLSjwdHgaa8E+7UuVPKYEL/XNQ8cMjhJ",
-	"d3/JF6nmyZXWb7l5fMItWTA+eWlZCkCgHtvQijkiG41X+k46G6pMZNos2LhIpsIBF0J1bh3vo8OeZ3Fe",
-	"0FzJTOjC/aaH5cbIG5Ewm+r5+omXjhDQCkSowBDPpOrD3D58FJXRBc6mhseC5cJInfRQpYQHHhduiYpQ",
-	"eVw87w3Y1RKxFLKPXmilRAygnrA41VaQAo4/WtLD42qIx+UnxQuHURHxqKR8xuYGVNK5j69xsOlkwqIz",
-	"Dw6nc/wguKE4x4LwcPz0CEiC+H1NpHz+/LkPc4VyADS+gd3zJe4IFXWp+Vtx/jU5HKwIYnj8GYyca3Md",
-	"qp8LUYikfFD4gKzjhtwRUrGo38chfUfvJWJdI9DOtKl2NghVkQPz8L9i9KtMDgEdp/E+e6dsRfKHqin6",
-	"/wZE/SeVGx0La+Gq0UP82PdNCPZSkTPytJHxw8aFq9EACfgT5kyhYrTltIFnbEyRu4DowJssG9ktZ/98",
-	"+eoc7hOH25grG6qSYOpcGT6hnJCZtiC+Y42GNam/DqxzXIJowq/R4HfzmU6FJ5aKxdgiz9Er8U4kkl/h",
-	"nfy2Egqwi6jPACIGZEICldzCoHR7vLQIomPQAO5KkkMqr6dcVCHMzo00MpFg+64lS+jCMNR4WDfjLk+1",
-	"S+X4iaXP7ClzhRlrgPRc62kqnlgk+jLRbLlwxqcZR+tuIozSnaCTp9ziR7G88YNwsU6AIdeW9LTAA4Q3",
-	"kSQSoOTppQFcOAn2nTfv1/HqQwClgULRIW9zohcZWYtI2MWLFyw3eiJTUQaGK42wiik9sUy+eHHJ4lmh",
-	"rgNy9k48PzqtEaeXGWBBySom5fgUg5Efzn8YsJeC5DK5r/Cl8XQONlOs1Y1AD5nTOJicVH6yHrAz9uLd",
-	"H/+rhxzWX5+B7r4yZcrNjC6ms9JvX51SG/b6x/MPZwfPabx0NbsvFwaoq+Apk/gKyLs4Tnl8zXItlWNA",
-	"5EJZJEa8/Lx2Ib90RDYWSbIhvQs9g03cshh0FR8Ybb2WLjDSnmcDeE7Hp6yLd48ArMbiESSY2m4+19Z+",
-	"QqipjaGsPtgFIyvLy225zUaI8aW0ecoX7PKg00LINufxBnA8qeKIVoLF7DcAWvFMWCZd/cV9OP+hE3TO",
-	"P5z9sfOlDg59vu6ZW4qnnzxQS2wFy8tbPkY9/rOIXaee3VOyEZ+eU4Nm+Qn6YztBZyLTtPVpL9NhyuWA",
-	"Amtr+V9nnaBzA//ftC7TyFOpABNgc9bhKj9Q2pBjSRf4v+DWdYLOXOB/+K3/CH/2n+No/zn+jJ+3g+O9",
-	"9nW/2Wh4+Ozo6fF21xl6SFJynW1lds3nRm6XerKvvm7P9G3cPM1qu+VK73gAEHHFpu/L1ivwpLERoDLs",
-	"lAFKId3Sn1DPT+OOdMe29yZcWxYsPDdMZ6B0pfNXV6weSIjIYBm0LTir8mO2X6JMdg79Bx3rKWVLCvSS",
-	"UTYOv0s+c9ApTNpMfi1P+1fIh9g1jzXwztz7FOAmgWJqRekFXiYVAb785S6piM65kZYpo+SvmgtSD4hg",
-	"zvPkyy/Hh22xEA/DW0n+5we8qSr2UP1wL1F9LLKMGwwwrAYclLhtyVC45NZiKkFcGKsNSTyMaIpbx3I+",
-	"Be1mbEEN0PQuMRMEvhjcK10I7o3XUgL7QE6z5By7MYLv8T3unALe8ib8E9iB9lezimqCVnBDgm09U5ei",
-	"Ymws3FwIxWKRpgykp/HaKube1BWQ5WJjmUr4rVUwLmM0dVAwArXMLy4DZ1tQuDEwcqYYGkSHR0+ZN9Uq",
-	"Ny9hZV1Xpe/bxBB3bI7aL5ZN+FQjaUt7jUKrMz0H1Xsib71Stk59yjqu2jU/MOriuDB4+Se+GANXr6W5",
-	"Rf/S917F/kUSUTgPgz2hKvXm7jKj0KuzpVqPD5ezuUjTvg80ayV6A/bfCu0EZkfjUCPACkbPRom60zWf",
-	"OIPLtaitL2BxpzX5VNZ13UolWZe+b66uLstQUawTZCPV/R89f167/sPhsI0AnHSt0SNmZ9o4ZomtVLkr",
-	"nhJgndYbct7oX13t04cLVj1N0hdkIpTDKH/r0t/4qvHb8lgV8oKSNtuedj2TZlmb4R/kMHg+DEbPhsH+",
-	"0+GXNgT+QcROG+R6tcjoA7W90qewW3VGQCUUO2e81NWtHQO/wUqG5MMSI5EIf928yF1SCH71lMcdgDA+",
-	"P2rXm7rZkOrxeiW1QxumijQlo5pl0lrMm8HTdel4mMOUcyOU6+2aCwJrLtNBvgTbcjZgLHnRyTW7JYej",
-	"brJtTuOoNNvdc9zrT9+jbv2JAxMVcWGkW3yEVQi/Yww5nBWt6RWq8h1ci4WlEhoQTjW/K1JP1O/zXPZh",
-	"UDRglELGnK6c7dqwRKTCiVNmBE9I6OfFOJXxgJ1VgR3H0fFUerxguVA5fi0sxU8smxidMa4W6FZKtc7H",
-	"PL7GVJWAFSoV1jKn04SyxebSCh+NR7ShOwePuyTRmXM5uVGlmujSUctj5BJltqeaJp01Rysmf0m79OWc",
-	"XV74kwzYK8yLXLpXkdUb4QqjajNI6NpQ7Q+HHpFVKJaiWWX0WwDHpCFcMXHLY4cRMCeU61PVazQIFW0r",
-	"sPhHWhZt8jSXeaGHR08BQeVEn/FR6gBNNWFVmdBzFTSUghCdfXrCRv/nf/3v0f4zkHb9Qhnhy4zjGTc8",
-	"xhyzbnTW/1fG+1/ZsP+c9dmA/Yn9z6hHXvlQKTEHnaJEo4f8iWVRqfpEmKBB8tOnm6L/mPJRUz0NFWgW",
-	"dZBZzAsrLNFDKmOhrKhd8ruLK6/3ElHYk709nQtldWFiMdBmuucn7WXS1XQGIo+gcyOMJcoYDYaDIYyA",
-	"+TyXnZPOwWA4OCAbb4bPbm+Gfpmv8PO0Nc+bHLhIGTOZilI7iIHGPeGckspUYHGZ0iwRuVCJUPECmFpF",
-	"fRdJ56RzLpx3Ba3kMu0Ph1viEw+LS/gdNoQlSujh0aTyRgwaPKlz8tOXoGNLA67zFpiNsPZ0Aw58PniZ",
-	"9g1Pmk8tcMBMON75Amt7z8RGJF+QwzzWmWj4559YDMFqkwjDuuMFk0lvwNCwjcCKjYgRYbZmji+5Zu46",
-	"zaaChOVEp6mewwPWCqxeNHIr/uaXkhieIisYuCGOyTglerKJqELtUSozCRNAdACpe6U800aEivYi8m5e",
-	"/VtpHZ2006z+/alNmc60dX4Lpz3P2pRRhwBtKPrEyt1aHe/wviS/NmA8iiq9W9xIXdjKV9BaV4vXsJpr",
-	"WHYGIGtwU+5pa/X7l1/xwSz9OC1vBsQvEoOe+NAOpr8c0v5ty1Zw7tUyFO+CztEuU5opVTjr4P5Z9TyC",
-	"7c+5crj6wwTle+BgT5auFv+G/cP9chd0cm1dWzDdJ4aXNVw+ykxmFKXjcbUoJeo/RqwUl1eLXPSopsSP",
-	"jiYyFRGbSJFifQJnEZVOc+P2QOPrg9aLjqyMUlF89BqeLig0xA5cGesOmAJBtPyUMgRO2OX78wDD0wE7",
-	"v3jNuqhmh2oCT7IXsM9ifBmwH95dokS7unj9mmJ5GJsVCW396l8uXjNtZNVdAQAOFa0KK4AQxbnSp2yK",
-	"5BSkA2XQA3OE01Rxya7SoUp9N4IABsY8E4ajpu8zb0hdWUYfMeH/8v05Rc5DVdbNSYuBQZDJVlMODqZx",
-	"+mKPZSTOzWVcJnb5VE+ZkIZBpodXHGsa0giUdycMsFKUi22s7hNOo2gDqcXCuh90slh5sZ4omg+10u3H",
-	"UnFkKetGdgtdNBdpWrWb44UIQcN62rJrXb/HJVu0+7vVLJG7X5tvbZLzjSufA62k8EgWnnqWOZ2+pHYl",
-	"t6nsNdK2vx+2h2NWumhsG1+NQ5D3h6NfHxMfq+DSo57tG6TDIaHjXj6/TJ3DSc/un7SSuwjTRjvIlNUE",
-	"T5x3tAuMLbk3MHl/f5fJa3lSjyg5Yc7TXXZaz9tekbpNk/6nL3cNMfyp5KvEgNCCaPB14OpUmMWZfyB9",
-	"niRGWAuSO2mT0UtNGyOexPDA3G9rUwKf29Wox1LKWJb4bBaUnpgmB/p5qMCU5PEM04iwRCkWbSKAdliK",
-	"gAYHPNwEUfKtqtU3Pp7D+ydVOde/mQK3nZQIcYw3tLp2Fa7V+CqbzbQXGTYJJCh7laHmgQk85Gqp6oLp",
-	"0xMEB8MrwEaDZn+BgEWNXgcR1QtGaw0aItY9GB6CktiowmXd/eGxd8NEZf8B7JkCy7x5dfZywD6C5sfT",
-	"ss1aaQlSpiDpUd394bB3spKBFyqv6/jCq6UjqNQml6oHQETrD6jERk6VNsKGyvdfwOSelcpf5rUDiw6f",
-	"z+RKwpAGFnlhj5BoIrGuuNbDhmpi8btU5lEQqqjqZYIlyGlhqFlQkhvYuHq/eAK4ECPIiVLm2Oq5CkJV",
-	"uZ1RXaAQjsi4cjK2A3aB7Reqi0QT3S4ValrwiQ2VTKoS0ZgrrWTM0wYhkSIqDVnz5CwqixnJoxkqbVgq",
-	"Jo7pwgUs0WVhlRPGZ547kVtmCkVplBN5i6mpqNMbYeVXEarueEH46wVUcywCBigLWIWvANtpDRrNmEDB",
-	"xxPhIt7QpfZazV48WrUm+sU+axrWa+OUZbGuNB5pwO4Tz/OQErZV81JhLq98aM2q4FDVKnGpDQDV1net",
-	"8OGtagA593xp/UEb4z4XruTaK06KNga2HLL3uXMX3DvozS6DsKvS/cOqzkH3Dy1rxHfYG5sk7bS57yS0",
-	"w2Ds7rbDuJf5TsM+yukuw3zvil3QgyX+Owws+87sNHTZPmen4c3+QDv4eyre/FD7sdVcqomGFWuB6rX6",
-	"y3ae28yARuvPsgdnv9aEc9vkRsPOWr/HneyUuoi911ip92r0xtjxr4beZhONZnOxlUz3Ayx1+07QX7qq",
-	"qt4gWyfX24s+7t0dtCnU70F4+mGnrJFHEuscCxIoQcWt3sGh7/dUu4O/FSr+Jsvh4LELQ8pAa6O1Dqt3",
-	"1gH9rKW7TqjKOIvv/4BiXtoq5K7Nekm6YDlHLTPBui2z8CUyD7Z+DolF3DuhVlmLLoPjRy+8oT6+jhtn",
-	"2Vgs9IqPWqi2Us81xvMXPP+7pbvjMQ/e0Pl9AdWM34itJVsZRvaxSpTf9knn7dPYiMqOv4O4xdWKHVqv",
-	"3lj1VHTJFkgC7A2aww9kCSRkCuAnK9aAEUmv3WiGC27LSCQrUfiOMdy2pZzTDTRNrHo3Lkw0JAIKsAaP",
-	"impV2chgrVMDvnpvZpZd/kLVrZpKWQ0IIEO1NGT3h8eArsPR8WAtWYHi9yJUgLDNnblPfGZPk76AySyw",
-	"fBptHwqfVjGKjCcCeNe10vOq32rT1HgjlkGCv9saf7c1vjdbY53B+sdaa8+CfdiqF/49GhHNJ7+jHPOD",
-	"vzM99v83TbXeLWipqj5wzuE3zDl++Jxdgjsrc46+AQdHu+JgV81iVWo/sUuRXKYIlbkMGzIjHiS6qpKU",
-	"Lyvxmr0y9bHVTV9FdCnSXKuo9YLeZ2w2gW5kZQw2+vouYOffKk5dwlimRHx7COhvIprTIL6z1T8xUSLh",
-	"r09pmXBGxnY7gVUdZGhwmY13aXQm3EwUljlx65i4zbXFkgKfghOqrk+8ZMPBcHDYO1k2gh3XM3B9nMBX",
-	"iaDcTLkTKl6Eaiat01PDMxv4NCJqYsYTNG+1onBUozdI4EMO8UxYr4GWqYPVpj6MVZZ6i9xbz9iJsoxa",
-	"+KjzExsqPVdli9B+32MCg69Yo7Oo/82eMqc4ldYJJUzZXjVUXTzbj7lQ7zwuYafpV5n3ym6assogZYfD",
-	"ww2+eD/7/tcJF7OXp1yuvMudnJ/+lIPaO3pMu7UktyZmuaJcqQq53dX76G3PXa2RrZ8WlBSNZOxdma0p",
-	"qz5peFCecztTTnRcYHvdRt+Gf/744/uA6i61Ti3r1rr48kzTH7nIekRCc64czmhl00BIZ5cX8P1fyqhb",
-	"MpbWT+X3Wx5MKg/cdiud+h/Wmy6AaezB3oLmBc/SrWiuAKl5LrB7EwdGQQnnZXgMe/hgIR8lwlHU37K5",
-	"0U74cr5NGP7j2bu3D8NwCXo9+3aleLHE5sFgWB2kVrH28KsAKB9+FSvdTQA9cyOdE6r9cjBdbHNufL3n",
-	"R72ZFJWKcCoWobAlT3zvXAp5+mRJm/E0xbqCUq3BK8OSjngm4muRMO4oFZqziZgz63s38ak+YUfDg1CV",
-	"GencYRdA6z0VRnBbMueML1jOra+mXGl4FSrf8Yoio8sE99JJOyucZQk2Rz/CDHhRy1BnRkwKK2yoEOj1",
-	"vecyTdFRggCM0bMr0gnrKs1yYSrBpnSosPn7uIivQaxRcao2lWs3NgJrFHlqewHAGc+WXUaxe8gGCfIB",
-	"bvG3KTfArbGDDSCTOcMnExnXfYq/VcMzf29Ia9jlp2zNT/2/J/LW1+KpiZwWxgf+V7u6Yu4xXdWgphs+",
-	"XmtGxyilEwhP6TnrArlitW+ChUHabGu2ut5YbaWl6l/eVY3b61+vq9oW9geUJ+t1K0J5IbGszoG7KzDP",
-	"sJ393WAx7Z9k2TRluwpA/e3wsJZFlz9+vGKNFSLSBAqLNS7YA/wgltmUWRPjLyIahOrMs7vDYPj82Bfs",
-	"n1Y8oBupIk2jXlnJj/2+UUGH7TAvPlTUeozeOkb54K7hlCfUqo+qyhoJWk0XOjVtrLJ4KqmqqkTwtQQu",
-	"VHYPNiqxtbLkB7t6fbvxnRyv853G4R+T22EcdbvexdFMBc27bV2WTd879p1UOw3jtzv5PFeKoh/mU33s",
-	"ZAx6TAKjIy7j+W/j5Pvm2Hq38Tx632Ws/ZvD5d8SBP4OXC0fhE+nJq2TWLOvpfZGIf1hB0y883THLt+f",
-	"14QDkeW3hAUbkqAtLlhP4gtK/0gtPsikitMC/ybIlkBhqJY93TfE+tj2UF/ArF6J5FWP8f5o3t8Z/f+b",
-	"jP7hkbBfgXE/WiDr73z/rxQU+n4CPHX+u2OEp8bs22tfSaJYVuTAGUfB8PBZcPS01NpJjlDvln7G83yp",
-	"zTA9CVWEDUbwD+UiV4mqFrak5FfLlI256i1U2vgvgdPkwJtLL7/d3G/pMfRNZY+PqjF+p3rR31L53vek",
-	"w6kiE0bGpRanDcu4M/J2J+WNdjA3pV5C3Ub2UPj5wWvVadzxJYlxWzUCWP79N1q9vX8CqVKpHBtuFic+",
-	"bhtgYMOXVPl6GHSONsrza1v4QGD7FrCKjIX3L54wamxShbdWPMG1VdHhcffl7v8GAAD//w==",
+	"7H3tchs5kuCrIHgbYXKmSFESJVtSTGyo/SFrru3W2erxzjZ9U2AVSGJUBVQDKFHsPl3cO9yPfYR9j903",
+	"uSe5yEzUF1mkKM+02n03/aNNFVFAIpHI70z+3Il0mmkllLOd0587c8FjYfDjeRSJzH3gaibw71jYyMjM",
+	"Sa06p51vlk4wg18ybgSzwtyKmHU/vHnJTvb3h+w//n1/NDjsDTpBx4gfc2lE3Dl1JhdBx0ZzkXKYU6g8",
+	"7Zz+0JksnbCdz0HHLTPROe1YZ6Sade7vg85LHs3FS62c0ck6GPCtVDMWSyMiJ2+FLUHYZ//x70eDgwcg",
+	"aFlQKyeU+1aomZu3b9wyPWVuLtjV+wvm5tyxi9fXzAoV2wYGXgyOH1h+qk3KXee0I5U7HnWCTiqVTAEp",
+	"+yUypHJiJkwdODyVddiu5/5MABYXMG1YiKhlv9uz8icRssVcKKa0EizSeRKziVg9stEDEGfcOWFgtf9O",
+	"U3d/GPZPPv++T//8j/H4d709+vxPnbYDfX3NZ+ugf3RGqxkTykm3ZI7PChQbkRkB2+EwcgW9Lx6ksBq4",
+	"4w6Axfs/9T//ftxpB+5bbt07HcuphMlWgfwE2AOgZMpngi24ZdZpI+KAccu4Ym+vr6/6MXdiDc6H6FDc",
+	"8TRLAJpPMN3BEXuvb9nB8OCYDV+cDoenwyG7eHfdDrSOOEHYRhAEIYH8zLLvP3y7I0nmRvaNmAojVCRa",
+	"Fr4POhk3PBXOc4xvktysw3DBc2slV2yS5IZOVVpm5SzlAZOK6dxluWOZvBOJPWNDJi1SKEApYYIfc2GW",
+	"naCjeArrwzSdOsCxmPI8cZ3TYVABH+t8kgDUKb/zF2o4rF2vYbkflaeT8nYl8H4Gs7YtHRXf15f/JyOm",
+	"ndPOf9mrOOkefWv3ygn97C2M9KVO8lSVHGVmZDxgr2hLLIyETLr2R+O6qtcLN6Ekgpl3henCyPij/Ekg",
+	"TK+ylhN7JW5lJOhEmAHSOmNpnjiZJVJYFi5CxlXMwnnIugBzZnScRw4OzuhcxSLuDdgn6eY6dzga+NA8",
+	"ZNKxaE4iQ2kHfHvThuJswxHvbz3iUSv/rB3wG+nWt/tWL2qXOhXCWcYB7v/8N4B6ou8C4psT7eYo7Gby",
+	"VqjTsQojrRyXKmRT6SyTyspYwDZvhMhALMG03GYicoTHgIWRvhUGXkgSO1bSISojozOLo+HbaaIXjDsW",
+	"zgy/lW4ZBiyE8SGzzggXzYVlTjPpBmO1AYFT6XYmCEAKIieR2Tp23kljtGFzbeRPsNskWbJuOA97AbsV",
+	"xsnIP7kNe3DOiKNuOL+FAXzqhGFGA+/efNhTWHdnYGEwQmvw7VVwv1OCTeEruFBcMa5k6iXH1OiUDXvE",
+	"q5l1MklAgAfMGa4skJWI4Ts8BjcXhlXsjVm+rGhaugBHxcLI24K3ri0o7QoA51fvL3qnTNwKs/RA1peG",
+	"GS08XPBlwBbSzatHsUj40iKtJFpnIL2VG7BzP03GrcPBCXyQlo0ODs7KTRJ4c26ZVkmx8hCOo5Q6ww1H",
+	"g0iun02dncJ/rSy1rrFcEA23y6aMG1dwPoIStalwKt0f/EWBq2Q3kY6/II/gfTTeA7a0EU9aiOiV0RnC",
+	"BAw/N6z7QUQD9nx4wpI85b0zxpNszgHPNyJzW4DzC7SysilPrChRNtE6EVwhZG9byJqE5FzI2dyB1CRx",
+	"ybpOpsCS48yEnunSIYfzkGh0IWM3JyyusaNNkM/bj/zF/snBgxrqWwRx5x1sBIGm2fVgr2CyUqpdTgsd",
+	"7qME3WUNmPOaqnbGDocjJutECFdF6UJaxczCLE1F+XCw73VPhJ7spgr8y2m/AKFPMGw3Oi6n77US77iL",
+	"WkyO16VSjGpCpDMQw0ifiRTKsblOViwPhO9gK3ywYJ9WfAi2DebGeZYBpeG3IZFdA43EfebIUqVloPiD",
+	"iAAdu8TOOtRHW6EmUB4AGFa/fNXOcgo9WMZ0Pz6+Pe8fHB0DYkGGe20ZDDup2FzcNdhk52T64jgevth/",
+	"8WIUPY+Pj074wVRwPoyOjng83D/ih5PpaLo/OZgMJy8ODqJ4/yg+jvaPJsPpcMiHL4qdZdzNq33JeKtG",
+	"vo3wi73ivpUTJtNJaQy0XSzZGLTzMo23YLF3/G4dwX/iSS5YbPhCVQKs0JqfWRJPBVP1nJAkKXf8mWWe",
+	"1fQ2cYWU33VabZVSF1zX+d5J9XhAp9I8AClxwc2QSvVoSK/A0G1hnecMJo2ZFSQsC52hrp+g3ER1QZhb",
+	"YZ5ZpjNhuNNmrGIxlQquWtjvozHtLGhnNo/moO+Ebp6nk5BNYWy4+MPB0fE4Hw4PjufVx0ogD9ilY0qI",
+	"GFgkC62chQN23QLSWKGaTOiVDjVbQ/qxZXqhzphWoKIgvAS/lTOFFqoNGACD33mtxQMOim+uYKCIGVwZ",
+	"YZ2t76wPo8NeMFZuLpYIKWjzACdsNrc5TwbsXLFc3Si9UIhbNoOpR8PhZo2apu9s8C38wPs/Dfsnn/2/",
+	"f+l//nkYHO7ft3sZNvBT0F0npV8t8L6bPyAt9uHqhCvPQsSSf9S3+XQq78JVh85BL2BiMBsUrw77+8OD",
+	"w3DAuu/1WHnWxm7xQsyFEafs44LPZsKw7y/ZAr1EVqgYjhCPktTXcefaLJl0Y6VzN+4EqJraORguoGDO",
+	"UpBLUlkneFxoeJmMXG7EoFcheZXD78LeP4A90YK+l4mObhbSCm9xgAquWCxmRoiNeoahyXblg35tAmPR",
+	"Ys7D06YtjzpZCCZ6yJzWATN6Yf/z3+ABS3PrmPgx5wm+QLwAXsfj2AL04gvt/Y+yxff2XohYxIXJ0XKV",
+	"vf1bsRcU6hzvq1SzsboRy1P8OlcZj2MRswm34niUm4S9fXf+sv/x7fnB0XHAchUXl/1GLAOPqbECeRjA",
+	"Pf3nkEipMsJw7w1TTBsHKyzp6nIVjxWRL7z4/Ydv+0JFGoDoXuhnloW5SQZ/IoS+xm9CfyXGKtxDfcDu",
+	"/Szj+38uuVzJ/4ZD+riAj+GAhZmaxbhvWCgsQB2rC80yHt2A2hPOpJvnk0Gk0z0YTv+Dd0KW8huwcUQ6",
+	"YK/veOSSJdNKjJXNRJJINQObGvQiS1jgfveg4MG3XC3Rb8JEYgXrhmeArbFKeeJtSGEjngl4mYk0c0sW",
+	"Evz0/7DHYk3elwG7WhEewDfHyggLFO7NWxR7HpaQOGDIeKKVCIizoqNuI8+0craRYZ73/7XilaPDDZyS",
+	"jq3Na5amvG8FkAUQw1Qq6YoLZAOWcBkzMNWNXvRT/ldtGnrcD8NgPzgIDoNRcBQcB8+DF8FJsD8M9veD",
+	"/YNg/zDYHwX7R5/hjSzRsSittbZd0l3dqsFJJ1K7kxqA3qxLGj4anhyjveX/rgwubgxfwmDrlqiXwrzw",
+	"96eNhhfZgbtYjgtvOXpTbbPpWKITrnYrahZ/gyH5CQDedTubOCUO+yIr8h7O02ZaWaK/b3j8gdQN+Cui",
+	"OAx85FmWSHLA72VGTxKR/v6vlhTwHZelt2jRlogOLVteXZaC0UY21fnV5RkLY+G4TEJm+dICqzZi0EFT",
+	"nMfF3BtCA9zlFoNXJOi5sgthUBCcoZ62aXNsouPlWEkCiKJNZCW/fX3+yhvQqmkznwwOwSSF5Z5Z0EpL",
+	"cAqBia4uD5TfC3egeKSCKwt8xu/qe8VvuUz4pM17c25pCXY0PCSphEYdi7gCYCeAUR7NRQzGaE2mSVAu",
+	"NZvkdnk2Vs4sGZ9xqbwXM/wgnFn2z+GPcMDea0QB68J+e8QCa8HT2uCWWJeItIpRlV1wCRBNAT5nlsjj",
+	"cdGGEjccHDwY6Np6m8g6RAUxkkK5j04bTiroU1Jy4RaA3UrLpnmS0EZHJ/svYKNg/Z8VwYFafA3JGW1Q",
+	"xZPXxmjzlKCjsSDugPmBqOEyyY048yISbh6FwKVqGmCJniHc77WjWHpBrk+JclqZEWkykydgT+WOjgI0",
+	"kyalHQ2OBs97BdhvdK7ip4T4va554JDBSTr7K75MNI+vtf6Wm6cn3IIF45WXliUABOqxDa2YI7LReKXv",
+	"pLNjlYpUmyWb5PFMOOBCqM6t431/1PMszguaa5kKnbtfdbPcUIjDJnqxvuPKEQJagRgrMMRTqfrwbh8e",
+	"hUUUiLOZ4ZFgmTBSxz1UKeGCR7mrUDFWHhcnvQG7rhBLqRXhS62UiADUUxYl2gpSwPGjJT08Kod4XH6v",
+	"eO4weiWelJTP2cKASrrwMSMONp2MWXjuweG0j28ENxTnWBIejp8fAUkQv6+JlE+fPvXhXaEcAI13YPe8",
+	"lntCRV1q/lqcf00OByuCGC5/CiMX2tyM1Y+5yDE8hhcKL5B13JA7QioW9vs4pO/ovoSsawTamTbRzgZj",
+	"lWfAPPyfGKUsknhAx2ncz94ZW5H8Y9UU/b8BUf+9yoyOhLVw1OghfurzJgR7qcgZedrI+GGT3NVogAT8",
+	"KXMmVxHactrANTYmz1xAdOBNlo3slrM/Xr2+gPPE4Tbiyo5VQTB1rgxPKHdnri2I70ijYU3qrwPrHKcg",
+	"mvBzNPjdYq4T4YmlZDE2zzL0SrwTseTXeCa/roQC7CLqU4CIAZmQQCW3MCjdHi8tgugYNID7guQoG7AI",
+	"Y+Nu4ljCZ55cGZjPSbCRvInchO2KkrdqDqRaOtJqiPy0+kvE7OLyTcDOr95f0MH5p5/E5Ir5Cy3LeA2l",
+	"X+HgmpMSw9cBXnIMoAcsljbTlicoNyaJUHD6lcepFlvvBJ2strmfO3FOePtLattdt1nCl0CDzbUVS2WS",
+	"SEuMoGk2j4b1lKW1FMCWgHpAIXnbSBk7qOe9HLS9BPuy7ZkvKVdLRr4AtPHLdAXYTpGPBUzrVpjVlIEH",
+	"Qv8VB/uhADtooLEArEr81JO/ish1VnKxyph551YaGUucZzWLSueGoYrNuil3WaJdIifPLD2zZ8zlZqJh",
+	"MxdazxLxzCKXLTJQq4lTPks5uhOmwigNdJBwi48ieesH4WSdAGP8LXmrgQfokZfluko5KCxiIm/v5MCw",
+	"BZK+iNnly5csM3oqE1FkIpQmSBnEfGaZfPnyikXzXN0EFF2YegF4VuOGXkkBk726VI7PMPr94eKbAXtV",
+	"z3Uh1s6TBRjpkVa3Al2yTuNguk7+ZT1g5+zluz//19qlXX8D2UORS+nmRuezeREoKnepDXvz3cWH88MT",
+	"Gi9dzdGQCQPsLOcJk8h2iRFMEh7dsExL5RhwVaEskl9v/YKLdCLieEPeJ7qim7hlESjH/t60HksXJHfP",
+	"yx3cp+Mz1sWzRwBWkz8QJHi13V9Tm/sZoaY2htJ9YRUM5VWH23KajZj2K2mRdV0ddloI2WY82gCOJ1Uc",
+	"0UqwmGoFQCu4/Ey6+o37cPFNJ+hcfDj/c+dzHRx6vu4KrnMTAqrCVlAdXhsvKdP+Cjbi8/Zq0FRPMADQ",
+	"CTpTmSStV7vKkyumAwqszeX/nHeCzi38e9s6TSMxqgRMKIerl3AVD5Q25MnUOf4ruHWdoLMQ+A9+6x/h",
+	"Z/8cR/vn+Bmft4Pjw0TNJK/Ri6Pnx9t9teiSS8hXu5XZNa8b+fnqVQD6pr0EoHHy9FbbKZeK7iOA4HW1",
+	"Zpv6Vek/90EnKpn7Q8m/OeInMgJ0l50SyinzoHB71dNduSMTp+2WCteWVA+XFLNuKKvu4vU1q8e7QrKr",
+	"B20Tzss0ru1HL+OdM1SCjvX0taWiomKvjc3vUh4RdHKTNHPpi93+HdJ2dk2LD3zM4SE7rUnWmAFUBCuq",
+	"3DfAlz/cioponxtvACU+/V1TlupxOyyhmH7++XjUFrLzMHwrKUzyiJtYhsjKDw8S1cc8TbnBONhqXEyJ",
+	"u5ZEmituLWa8RLmx2pCcxMC7uHMs4zPQiSZor2hV5dPCF4MHZRLBvfFYCmAfh5Ua59iNEXyN93HnipKW",
+	"O+GvwA60v5r8VhPPghsSh+vmDwVv2US4hRCKRSJJGMhc43VcTBGrqy3VZBOZSPirVZxWocQ6KBgorcoV",
+	"ivjuFhRujN+dK4Z2++joOfMehTIaQVhpMWHx+zYxxB1boM6MVVg+I07awq1AFvJcL0Bhn8o7r8qtU5+y",
+	"jqt2fVFapqMoN3j4p762C2evZWOG/9L3zu/+ZRx6i9QuhBmrQtvuVomvXgkujAG8uJwtRJL0fT6EVqI3",
+	"YP8t105gsQUONSLTxqEDrkDd2VrohsHhWtTxlzC505pcf+sacqnIrEvft9fXV0VEM9IxspHy/I9OTmrH",
+	"j86AdQJw0rUGOZmda+OYJbZSplh5SoB5Wk/Ied/U6mzff7hk5dUkfUHGQjlMRmmd+gtvNX5bbKtEXlDQ",
+	"ZtvVrid8VaVe/kIOg5NhsP9iGBw8H35uQ+CfROS0Qa5XC+A/hgfXPBG7FXsFVJG1c2JWXd3aMT8hWEnk",
+	"fVz+LhLhL5u+u0umyy+embsDEMan8e16UrcbMpLerGQgacNUniRkirNUWovpXbi7Lm0PU+0yboRyvV1T",
+	"lmDOKmvpc7AttQjGUrCHIghbUo3qht7mbKNSs929FKN+9T3q1q84MFER5Ua65UeYhfA7wcjYed6aBaRK",
+	"j8ONWFqqyAPhVAsPIPWE/T7PZB8GhQNGmY7M6TImpA2LRSKcOGNG8JiEfpZPEhkN2HkZf3Qc3VWFnwym",
+	"GyvHb4SlMJ9lWF3G1RKdUYnW2YRHN5hRFbBcJcJa5nQSU1LjQlrhk0YQbegEwu1WJDp3LiNvv1RTXcQT",
+	"eIRcokhKVrO4sxYPwBxFcq2TXXl+del3MmCv0TtdRQGQ1RvhcqNqb5DQtWN1MBx6RJYZAxR0LZI0BHBM",
+	"GsIVE3c8chiodUK5PhXRh4OxomUF1hJKy8JNAZEifXl09BwQVLzoE5MKHaCpJqwqE3qhgoZSMEYXoZ6y",
+	"/f/zv/73/sELkHb9XBnhuxZEc254hKmQ3fC8/6+M939iw/4J67MB+wv7n2GPgkdjpcQCdIoCjR7yZ5aF",
+	"heoTYh4RyU+fFY1eZ4oKJHo2VqBZ1EFmEc+tsEQPiYyEsqJ2yO8ur73eS0RhT/f2dCaU1bmJxECb2Z5/",
+	"aS+VrqYzEHkEnVthLFHG/mA4GMIIeJ9nsnPaORwMB4dk483x2u3N0ZvzE3yetZYjkNsXKWMuE1FoBxHQ",
+	"uCecM1KZcqxVVZrFIhMqFipaAlMrqe8y7px2LoTzDqSVlLuD4XBLGO1x4TO/woboWQE9XJpE3opBgyd1",
+	"Tn/4HHRsYcB1vgVmI6w924ADX7ZQVCfAleYzCxwwFY53PsPc3jOxEcmX5GaPdCoaXv1nFjMFtImFYd3J",
+	"ksm4N2Bo2IZgxYbEiDCpOMObXDN3nWYzQcJyqpNEL+ACawVWLxq5JX/zU0mMopIVDNwQx6Sc8pHZVJQZ",
+	"IWEiUwkvgOgAUvdKeaqNGCtai8i7efTfSutop51mM4Ef2pTpVFvnl3Da86xNiZ8I0IYacqxardexPpSL",
+	"2gaMR1Gpd4tbqXNb+gpay/TxGFZTYotGI2QNbkqRbm2m8fkXvDCVH6flzmC409c8EyFjltaI1m+btoRz",
+	"r5ZIex90jnZ5pZn5h28dPvxWPd1l+3UuHa5+M0FxHzjYk4Wrxd9hf3E/3wedTFvXlvPho8lFqaFPhiAz",
+	"irJGuVoWEvV3ISvE5fUyEz0qffKjw6lMRMimUiRYRsNZSJ0YuHF7oPH1QetFR1ZKGVM+yQKuLig0xA5c",
+	"kZIRMAWCqHpKiSynVAj/x6vXFwG7uHzDuqhmjxWGbXsBRt0D9s27K5Ro15dv3lAEEFMIRExLv/6XyzdM",
+	"G1k2awGAx4pmxbi9NvSu9JnFIj4D6UCFHsAcYTdlNLOr9FglvrlJAAMjngrDUdP3CWJlHkEtEQCDc5jg",
+	"MVZFeae0GE4EmWw1pYphtrGvSarid24hoyL/0Gcky5g0DDI9vOJY05D2QXl3wgArRbnYxuq+x9coRkFq",
+	"sbDuGx0vV26sJ4rmRS11+4lUHFnKupHdQhfNSZpW7eYoI0LQsJ62rNqI8cOULdr9/Woy0/0vzbc2yfnG",
+	"kS+AVhK4JEtPPVXqsa/8XknBK1oXta3vh+3hmJWmPNvGl+MQ5IPh/i+PiY9lcOlJ9/YF0mFE6HiQz1cZ",
+	"nvjSi4dfWkmxhdf2d5Apq3nI+N7RLjC2pIjBywcHu7y8ls73hJIT3nm+y0rr5QUrUrdp0v/w+b4hhr8v",
+	"+CoxILQgGnwduDrVD3LmL0ifx7ER1oLkjttkdKVpY8STGB6Y+21dj+C5XY16VFLGlv1eUHpiNifo52MF",
+	"piSP5ph8hJV0kWgTAbRCJQIaHHC0CaL4S1WrL7w8o4dfKksDfjUFbjspEeKw/02l1bWrcK3GV9Hnp70W",
+	"tkkgQdH6EDUPTPshV0tZvk5PTxEcDK8AGw2abTACFjZacoRU1hqu9REJWfdwOAIlsVEszroHw2PvhgmL",
+	"NhnYggmmefv6/NWAfQTNjydF18bCEqSEVtKjugfDYe90JVF0rLyu4+sDK0dQoU1WqgdARPMPqBJMzpQ2",
+	"wo6VbxOCKUErBerMawcWHT6fyJWEIQ2sRcRWNuFUYvl7rSUWlW7jd4nMwmCswrLlDlbKJ7mh3mNxZmDh",
+	"Zr8mOBAjyIlSpILrhQrGqtl6iUI4IuXKycgO2CV2CSkPEk10WynUNOEzO1YyLvNKI660khFPGoREiqg0",
+	"ZM2Ts6iouSWP5lhpwxIxdUznLmCxLur/nDC+QMKJzDKTK8r2nco7zKBGnd4IK38SY9WdLAl/vYBK40XA",
+	"AGUBK/EVYHe+QaO3Gyj4uCOcxBu61K2v2dpLq9b0wMgn92OqbQunLFKCpfFIA3Yfe56HlLCt6Jzqx3np",
+	"Q2sWr49VrWCculVQC4iuFT68VQ4g557vAHHYxrgvhCu49oqToo2BVUP2PnXugwcHvd1lEDZpe3hY2eDq",
+	"4aFFK4Md1saeazst7hte7TAYm0Xusji2INth4Ktsp/k+ytkuw3wvll3wiC0rdhhY9FHaaWjVDmqn4c1+",
+	"Vzs4hkom/lhDs9WuqsmQFbOC6g/7VRvhbfZCo+Vw0fu3X2v+u+3lRqPgWp/ZnQyauix+0Kqp94j1Vtvx",
+	"L4beZlOYZrO8lcqNQyzd/ErQX/i0yl43W1+utzV+2rM7bNO834OU9cPOWCPhJNIZFthQJotbPYOR719W",
+	"O4PfChV/kYlx+NSFTkVEttEqitU7RYEi19ItaqyKgIzvZ4L6gLRlbF6b9RYLgmUc1dEY6xDN0pd8PdpM",
+	"GhGLePCFWqU4+haOn7yQjPqHO26cZROx1CvObKHaSpfXGM/fcP3vK7/IU2682cyVCgLn/FZsLUFMMQUA",
+	"q575XZ+U4z6NDamM/isIcFyvGKz14pBVl0aXjIY4wJ7EGXwgkyEmmwGfrJgNRsS9dusaDrgtdZHMSeE7",
+	"IHHblptOJ9C0xerd5TAjkQgowJpSKhJXRWOOtc4jeOu9PVp0rRyrbtkkzWpAAFm0hcV7MDwGdI32jwdr",
+	"WQ0U6BdjBQjb/IsApz4FqElfwGSW2A4AjSSKs5bBjJTHAnjXjdKLss9z0yZ5K6powj+Mkn8YJb9Zo2Sd",
+	"E/tbXetLhA0IS1bwNVobTd6wo8Dzg78yhff/N5W23iar0mkf+c7oC945fvw7u4SLVt45+gIcHO2Kg11V",
+	"kFXx/sxWsrtIOiqyIzbkWjxKxpVFLp9XIkB7RTJlq+O/jBFT7LpW2es1Ap8D2gS6kecx2Og9vISVf63I",
+	"dwFjkWTx5UGl30R8qEF856u/gVMg4e9PaalwRkZ2O4GVrZNocJHfd2V0Ktxc5JY5ceeYuMu0xSIFn9Qz",
+	"Vl2fysmGg+Fg1DutOiBP6jm9PvLg605QbibcCRUtx2ourdMzw1Mb+MQk6t7HY7SDtaIAV6MpTuCDGNFc",
+	"WK+qFsmI5aI+MFaUnIvMm9nYgrWIg/g49jM7Vnqhit64/b7HBIZzsepnWf9RsSJLOZHWCSVM0Vd4rLq4",
+	"t+8yod55XMJKs59k1iuaesgyJ5WNhqMN3n3/9sO3Ew5mL0u4XLmXO3lJ/S4HtXv0lAZuQW5NzHJF2Vcl",
+	"crur59Hbng1bI1v/WlBQNJKx93m2JsH6NORBsc/tTDnWUY59pRv9I/748bv3AVVyap1Y1q21r+appl/h",
+	"SXtEQguuHL7RyqaBkM6vLuH7v5VRt+RAre/Kr1dtTCoP3HZznhp/1ps/gA3twd6C5iVPk61oLgGpuTiw",
+	"bRkHRkEp7EXADZtXYWkgpdZRHoFlC6Od8AWCmzD85/N33z4OwwXo9XzelXLIApuHg2G5kVoN3OOPAqB8",
+	"/FGsdFkB9CyMdE6o9sPBBLTN2fb13iP1LmpUfMKp/IQCoTz2TaMpiOrTL23KkwQrFQq1Bo8Mi0SiuYhu",
+	"RMy4o+RqzqZiwXyvIsZn+pQdDQ/Hqshx5w7bX1rv0jCC24I5p3zJMm59feZKp7ex8q3eKNZapcwX3tx5",
+	"7iyL8VcBjjCnvt4tihkxza2wY4VAr6+9kEmCHhUEYIIuYJFMWVdplglTCjalxwp/9WCSRzcg1qjcVZvS",
+	"BxwZgVWPPLG9AOCM5lV7XexiskGCfIBT/HUKGHBp7KQDyGTO8OlURnXn46/V6c+fG9IadhsqfpOCGt9P",
+	"5Z2v7lNTOfN9oQZr7Ywxm5mOalDTDZ+uJ6ljlCQKhKf0gnWBXLF+OMZSI222dRle7yi40kv4b28nyO3N",
+	"L9dOcAv7A8qT9UoYobyQqOp94OxyzFxsZ3+3WJ77F1k0b9muAlBjR9ysZeHVdx+vWWOGkDSB3GLVDDa/",
+	"P4xkOmPWRPiHCAdjde7Z3SgYnhz7FgBnJQ/ohipPkrBX9AbARveooMNymGk/VtRzj+46hgPhrGGXp9Sj",
+	"kurUGilfTV87dSst84JKqarK1PK1lDBUdg83KrG1QudH+4R9n/2dPLSLncbhr13uMI7avO/ikaYS6d2W",
+	"LgqxHxz7TqqdhvG7nXyeK2XWj/OpPnXWBl0mgWEUl/Ls13HyfXEQvtu4Hr2vMij/xXH1L4kWfwWulg/C",
+	"J2iT1kms2Vdne6OQftEEU/k83bGr9xc14UBk+SXxw4YkaAsg1tMCg8I/UgskMqmiJMcfw9kSURyr6scM",
+	"NgQF2faYYMCsXgn5lZfx4bDfPxj9/5uM/vGRsF+AcT9ZIOsffP/vFBT6egI8df67Y4Snxuzbq2lJoliW",
+	"Z8AZ94Ph6EVw9LzQ2kmOUDeYfsqzrNJmmJ6OVYgtS/CXvJGrhGUrXVLyy2mKVl/1pixt/JfAaXLgzcWc",
+	"X27ut3Qt+qJCyifVGL9Svei3VBD4NelwKk+FkVGhxWnDUu6MvNtJeaMVzG2hl1D/kj0Ufn7wWr0bd7wi",
+	"MW7L1gLVDx/S7O0dGUiVSuTEcLM89XHbAAMbvkjLV9igc7RR8F9bwgcC25eAWWQkvH/xlFGrlDK8teIJ",
+	"rs2KDo/7z/f/NwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pngd/pngd/internal/imaging"
 	"io"
 	"os"
 	"strconv"
@@ -45,6 +46,8 @@ type Config struct {
 	PresetsFile       string
 	PresetsOnly       bool
 	MaxJPEGScans      int
+	MaxFrames         int
+	MaxFramePixels    int64
 	MinBodyRate       int64
 	BodyGrace         time.Duration
 	DrainDelay        time.Duration
@@ -114,6 +117,8 @@ func DefaultConfig() Config {
 		QueueTimeout:      10 * time.Second,
 		MemoryBudget:      defaultMemoryBudget(),
 		MaxJPEGScans:      100,
+		MaxFrames:         imaging.DefaultMaxFrames,
+		MaxFramePixels:    imaging.DefaultMaxFramePixels,
 		DerivedStoreBytes: 1 << 30,
 		MinBodyRate:       32 << 10,
 		BodyGrace:         10 * time.Second,
@@ -151,6 +156,12 @@ func (c Config) Validate() error {
 	}
 	if c.PresetsOnly && c.PresetsFile == "" {
 		errs = append(errs, errors.New("presets-only needs -presets: without presets there is nothing to serve unsigned"))
+	}
+	if c.MaxFrames <= 1 {
+		errs = append(errs, fmt.Errorf("max-frames must be at least 2, got %d", c.MaxFrames))
+	}
+	if c.MaxFramePixels <= 0 {
+		errs = append(errs, fmt.Errorf("max-frame-pixels must be positive, got %d", c.MaxFramePixels))
 	}
 	if c.MaxJPEGScans <= 0 {
 		errs = append(errs, fmt.Errorf("max-jpeg-scans must be positive, got %d", c.MaxJPEGScans))
@@ -245,6 +256,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
 	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
+	fs.IntVar(&c.MaxFrames, "max-frames", c.MaxFrames, "most frames an uploaded animation (GIF, APNG, WebP) may have, counted before decoding; more get 422")
+	fs.Int64Var(&c.MaxFramePixels, "max-frame-pixels", c.MaxFramePixels, "most frames × pixels an animation may have: an upload's frames × canvas, a derived animation's frames × output; more get 422")
 	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")

@@ -172,7 +172,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	m := metrics.New()
 	imaging.Observe(m.Imaging())
 	lib := library.New(m.Store(st), library.Options{
-		CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, Renders: renders, Logger: log,
+		CacheBytes: cfg.CacheBytes, MaxOutputPixels: cfg.MaxOutputPixels, MaxFramePixels: cfg.MaxFramePixels, Renders: renders, Logger: log,
 		DerivedStoreBytes: cfg.DerivedStoreBytes,
 		// A directory is this node's alone; a bucket may be shared.
 		SmallOriginals: strings.HasPrefix(cfg.Storage, "file://"),
@@ -193,6 +193,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		QueueTimeout:         cfg.QueueTimeout, // for the upload queue too
 		Memory:               memory,
 		MaxJPEGScans:         cfg.MaxJPEGScans,
+		MaxFrames:            cfg.MaxFrames,
+		MaxFramePixels:       cfg.MaxFramePixels,
 		MinBodyRate:          cfg.MinBodyRate,
 		BodyGrace:            cfg.BodyGrace,
 		StallTimeout:         cfg.WriteTimeout,

@@ -41,6 +41,9 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 	}
 	p.Grayscale = deref(q.Grayscale, false)
 	p.Blur = deref(q.Blur, 0)
+	if q.Frame != nil {
+		p.Frame, p.OneFrame = *q.Frame, true
+	}
 	return p, ok
 }
 
@@ -55,7 +58,7 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params, presetOnly bool) (gen.GetImageResponseObject, error) {
 	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
-		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
 	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {
@@ -85,9 +88,11 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 
 	png, err := s.lib.Derive(ctx, req.Id, p)
 	var tooLarge *imaging.OutputTooLargeError
+	var frame *library.FrameError
+	var animation *library.AnimationTooLargeError
 	switch {
-	case errors.As(err, &tooLarge):
-		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, tooLarge.Error())), nil
+	case errors.As(err, &tooLarge), errors.As(err, &frame), errors.As(err, &animation):
+		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, err.Error())), nil
 	case admit.IsTooLarge(err):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity,
 			fmt.Sprintf("making this derived image takes more memory than this server's budget allows (%s); ask for a smaller size", tooLargeFor(err)))), nil

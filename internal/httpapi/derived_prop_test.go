@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"image"
+	"image/color/palette"
+	"image/draw"
+	"image/gif"
 	"image/png"
 	"math"
 	"net/http"
@@ -24,17 +28,40 @@ func TestDerivedProperties(t *testing.T) {
 	lib := library.New(openDirStore(t), library.Options{MaxOutputPixels: maxPixels})
 	srv, c := newTestServer(t, Config{Library: lib})
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(srcW, srcH)), 201)
+	// An animation of the same size, whose derived images are
+	// animations of that size, and frame=N a frame of it.
+	anim := upload(t, c, srv.URL, "image/gif", animatedCard(t, srcW, srcH, 3), 201)
 
 	tally := map[int]int{}
 	defer func() { t.Logf("statuses drawn: %v", tally) }()
 	// rapid runs 100 cases per Check unless -rapid.checks says otherwise;
-	// five Checks make 500 in make test.
+	// five Checks make 500 in make test, and two more on the animation.
 	for range 5 {
-		rapid.Check(t, property(t, c, srv.URL+im.Url, tally))
+		rapid.Check(t, property(t, c, srv.URL+im.Url, 1, tally))
+	}
+	for range 2 {
+		rapid.Check(t, property(t, c, srv.URL+anim.Url, 3, tally))
 	}
 }
 
-func property(t *testing.T, c *http.Client, imageURL string, tally map[int]int) func(*rapid.T) {
+// animatedCard is a GIF of n frames of a w×h test card, each shifted.
+func animatedCard(t *testing.T, w, h, n int) []byte {
+	g := &gif.GIF{LoopCount: 0}
+	for i := range n {
+		m := image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9)
+		card := testCard(w, h)
+		draw.Draw(m, m.Rect, card, image.Pt(i, 0), draw.Src)
+		g.Image = append(g.Image, m)
+		g.Delay = append(g.Delay, 5)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func property(t *testing.T, c *http.Client, imageURL string, frames int, tally map[int]int) func(*rapid.T) {
 	const srcW, srcH, maxPixels = 53, 37, 300_000
 	return func(rt *rapid.T) {
 		q := url.Values{}
@@ -67,6 +94,7 @@ func property(t *testing.T, c *http.Client, imageURL string, tally map[int]int) 
 		if dprs == "" {
 			dprs = "1"
 		}
+		frame, hasFrame := optional("frame", rapid.SampledFrom([]string{"0", "1", "2", "3", "1000000"}), "-1", "x", "1000001", "1.5")
 
 		req := newRequest(t, http.MethodGet, imageURL+"?"+q.Encode(), "", "")
 		want, wantStatus := image0, 400
@@ -102,7 +130,8 @@ func property(t *testing.T, c *http.Client, imageURL string, tally map[int]int) 
 			if turned {
 				ow, oh = oh, ow
 			}
-			if ow*oh > maxPixels {
+			n, _ := strconv.Atoi(frame)
+			if ow*oh > maxPixels || (hasFrame && n >= frames) {
 				wantStatus = 422
 			} else {
 				wantStatus, want = 200, [2]int{int(ow), int(oh)}

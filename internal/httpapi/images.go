@@ -32,6 +32,9 @@ func created(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 func imageJSON(im library.Image) gen.Image {
 	out := gen.Image{Id: im.ID, Width: im.Width, Height: im.Height, Size: im.Size, Etag: im.ETag(), Created: created(im.Created), Url: imageURL(im.ID)}
+	if a := im.Animation; a != nil {
+		out.Animation = &gen.Animation{Frames: a.Frames, DurationMs: a.Duration.Milliseconds(), Loops: a.Loops}
+	}
 	if c := im.Colour; c != nil {
 		out.Colour = &gen.Colour{Space: gen.ColourSpace(c.Space), Profile: c.Profile, Embedded: c.Embedded}
 	}
@@ -80,12 +83,13 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 	p, t, err := s.prepare(ctx, data)
 	var tooMany *imaging.TooManyPixelsError
 	var scans *imaging.TooManyScansError
+	var frames *imaging.TooManyFramesError
 	var corrupt *imaging.CorruptError
 	switch {
 	case errors.Is(err, imaging.ErrUnknownFormat):
 		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
 			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%q) says", imaging.Formats, req.ContentType)))}, nil
-	case errors.As(err, &tooMany), errors.As(err, &scans):
+	case errors.As(err, &tooMany), errors.As(err, &scans), errors.As(err, &frames):
 		return unprocessable(err.Error()), nil
 	case errors.As(err, &corrupt):
 		s.cfg.Logger.InfoContext(ctx, "upload does not decode", "err", err)
@@ -189,7 +193,11 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := s.renders.Admit(ctx, h.PrepareBytes()+library.PyramidBytes(h.Width, h.Height))
+	pyramid := library.PyramidBytes(h.Width, h.Height)
+	if h.Animated() {
+		pyramid = 0 // animations have none
+	}
+	t, err := s.renders.Admit(ctx, h.PrepareBytes()+pyramid)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,7 +211,7 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 }
 
 func (s *Server) decodeLimits() imaging.Limits {
-	return imaging.Limits{MaxPixels: s.cfg.MaxSourcePixels, MaxScans: s.cfg.MaxJPEGScans}
+	return imaging.Limits{MaxPixels: s.cfg.MaxSourcePixels, MaxScans: s.cfg.MaxJPEGScans, MaxFrames: s.cfg.MaxFrames, MaxFramePixels: s.cfg.MaxFramePixels}
 }
 
 // GetImage serves a stored PNG as a file server serves a file (RFC 9110):

@@ -67,6 +67,11 @@ type Config struct {
 	// MaxConcurrentUploads caps uploads whose bodies are being read. Zero
 	// means 4. Others wait in a queue bounded like the render queue.
 	MaxConcurrentUploads int
+	// MaxFrames and MaxFramePixels cap an uploaded animation's frames,
+	// and its frames × canvas pixels; more get 422 before decoding. Zero
+	// means imaging's defaults.
+	MaxFrames      int
+	MaxFramePixels int64
 	// MaxJPEGScans caps a JPEG's scans; more get 422 before decoding.
 	// Zero means imaging.DefaultMaxScans.
 	MaxJPEGScans int

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pngd/pngd/internal/colour"
+	"github.com/pngd/pngd/internal/pngenc"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -135,6 +136,9 @@ type Decoded struct {
 	// nil for none, which means sRGB, and for a CMYK image, which Decode
 	// converts to sRGB.
 	Profile *colour.Profile
+	// Anim is an animation's frames, as its file stores them; Image is
+	// then its first frame, covering the canvas.
+	Anim *pngenc.Animation
 	// ProfileErr says why a profile the image carried was not kept: it
 	// did not parse, or it describes another colour space than the
 	// pixels'. The image is then taken as sRGB.
@@ -164,7 +168,15 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		}
 	}()
 	start := time.Now()
-	img, err := codecs[f].decode(bytes.NewReader(data))
+	var img image.Image
+	if h.Animated() {
+		d.Anim, err = decodeAnimation(f, data, h.Width, h.Height)
+		if err == nil {
+			img = d.Anim.Frames[0].Image
+		}
+	} else {
+		img, err = codecs[f].decode(bytes.NewReader(data))
+	}
 	observe("decode", f, start)
 	if err != nil {
 		return d, &CorruptError{f, err}
@@ -177,6 +189,12 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		d.ProfileErr = nil
 	}
 	img = d.fitProfile(img)
+	if d.Anim != nil {
+		// Frames keep the orientation they have: EXIF orientation is a
+		// still photo's, and animated WebPs that carry one are rare.
+		d.Image = img
+		return d, nil
+	}
 	if o := orientation(f, data); o != 1 {
 		img = Orient(img, o)
 	}

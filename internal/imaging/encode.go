@@ -62,6 +62,28 @@ func EncodeOriginal(img image.Image, profile *colour.Profile) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// EncodeOriginalAnimation encodes a as the APNG pngd stores, with its
+// profile as EncodeOriginal does.
+func EncodeOriginalAnimation(a *pngenc.Animation, profile *colour.Profile) ([]byte, error) {
+	var buf bytes.Buffer
+	defer observe("encode", PNG, time.Now())
+	if err := storedEncoder.EncodeAnimation(&buf, *a, originalMeta(profile)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// EncodeAnimationSRGB encodes a derived animation (pngenc's fast mode),
+// tagged sRGB.
+func EncodeAnimationSRGB(a *pngenc.Animation) ([]byte, error) {
+	var buf bytes.Buffer
+	defer observe("encode", PNG, time.Now())
+	if err := fastEncoder.EncodeAnimation(&buf, *a, pngenc.Meta{SRGB: true}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // originalMeta is the colour chunk of a stored original: its profile, or
 // sRGB with the perceptual intent.
 func originalMeta(p *colour.Profile) pngenc.Meta {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"runtime"
+
+	"github.com/pngd/pngd/internal/pngenc"
 )
 
 // Limits bound what Decode accepts, checked from the header before any
@@ -14,6 +17,11 @@ import (
 type Limits struct {
 	// MaxPixels caps width×height; zero means no cap.
 	MaxPixels int64
+	// MaxFrames caps an animation's frames, and MaxFramePixels its
+	// frames × canvas pixels (what composing every frame takes); zero
+	// means DefaultMaxFrames and DefaultMaxFramePixels.
+	MaxFrames      int
+	MaxFramePixels int64
 	// MaxScans caps a JPEG's scans (SOS markers). Each scan of a
 	// progressive JPEG is a full pass over the image's coefficients, and
 	// Go's decoder cannot be interrupted between them, so a few kilobytes
@@ -44,6 +52,10 @@ type Header struct {
 	Width, Height int
 	// Model is the colour model of the image Decode returns.
 	Model color.Model
+	// Frames is an animation's frame count (1 for a still image), and
+	// FramePixels the pixels of its frames in all, each at its own size.
+	Frames      int
+	FramePixels int64
 	// Progressive is a JPEG's SOF2; Scans counts its SOS markers.
 	Progressive bool
 	Scans       int
@@ -63,6 +75,11 @@ func (h Header) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
 // pass), and the upright, normalised RGBA copy that follows. It does not
 // count the encoded bytes, which the caller already holds.
 func (h Header) DecodeBytes() int64 {
+	if h.Animated() {
+		// Every frame decoded at its own size, and the first one
+		// padded to the canvas.
+		return int64(float64(h.FramePixels)*(h.planes+h.scratch)) + 4*h.Pixels() + 4<<20
+	}
 	px := float64(h.Pixels())
 	out := float64(h.normalBytes())
 	n := px * (h.planes + h.scratch)
@@ -98,8 +115,16 @@ func (h Header) normalBytes() int {
 // stores: an output buffer of up to one and a half times the normalised
 // pixels, and the deflate state.
 func (h Header) PrepareBytes() int64 {
+	if h.Animated() {
+		// Every frame's rows as NRGBA, in a buffer that grows by
+		// doubling, and pngenc's strips.
+		return h.DecodeBytes() + 2*4*h.FramePixels + pngenc.MemoryBytes(h.Width, h.Height, 4, runtime.GOMAXPROCS(0))
+	}
 	return h.DecodeBytes() + EncodeBytes(h.Width, h.Height, h.normalBytes())
 }
+
+// Animated reports whether the image has more than one frame.
+func (h Header) Animated() bool { return h.Frames > 1 }
 
 // ReadHeader reads data's header without decoding pixels, and checks it
 // against lim. The errors are ErrUnknownFormat, *TooManyPixelsError,
@@ -126,6 +151,24 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		return Header{}, &TooManyPixelsError{f, cfg.Width, cfg.Height, lim.MaxPixels}
 	}
 	h.planes = modelBytes(cfg.ColorModel)
+	if h.Frames, h.FramePixels, err = scanFrames(f, data, h.Width, h.Height); err != nil {
+		return Header{}, &CorruptError{f, err}
+	}
+	if h.Animated() {
+		maxFrames, maxPixels := lim.MaxFrames, lim.MaxFramePixels
+		if maxFrames <= 0 {
+			maxFrames = DefaultMaxFrames
+		}
+		if maxPixels <= 0 {
+			maxPixels = DefaultMaxFramePixels
+		}
+		if all := int64(h.Frames) * h.Pixels(); h.Frames > maxFrames || all > maxPixels {
+			return Header{}, &TooManyFramesError{f, h.Frames, maxFrames, all, maxPixels}
+		}
+		if f == WebP || (f == PNG && h.planes < 4) {
+			h.planes = 4 // frames decode as NRGBA or YCbCr with alpha
+		}
+	}
 	switch f {
 	case JPEG:
 		if err := h.readJPEG(data); err != nil {

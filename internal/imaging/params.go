@@ -50,6 +50,10 @@ type Params struct {
 	Grayscale    bool
 	// Blur is a Gaussian sigma in output pixels; 0 is none.
 	Blur float64
+	// OneFrame asks for frame Frame (from 0) of an animation, as a still
+	// image; without it, an animation's derived image is an animation.
+	Frame    int
+	OneFrame bool
 }
 
 // Canonical returns p with what cannot change the result set to its
@@ -65,13 +69,16 @@ func (p Params) Canonical() Params {
 	if p.Blur < 0 || math.IsNaN(p.Blur) {
 		p.Blur = 0
 	}
+	if !p.OneFrame {
+		p.Frame = 0
+	}
 	return p
 }
 
 // Identity reports whether p leaves an image as it is.
 func (p Params) Identity() bool {
 	c := p.Canonical()
-	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0
+	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -89,6 +96,9 @@ func (p Params) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "w=%d,h=%d,fit=%s,gravity=%s,rotate=%d,flip=%s,grayscale=%t,blur=%s",
 		c.W, c.H, c.Fit, c.Gravity, c.Rotate, flip, c.Grayscale, strconv.FormatFloat(c.Blur, 'g', -1, 64))
+	if c.OneFrame { // only then: the names of every other derived image stay as they were
+		fmt.Fprintf(&b, ",frame=%d", c.Frame)
+	}
 	return b.String()
 }
 

@@ -23,7 +23,9 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/pngd/pngd/internal/admit"
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/pngenc"
 	"github.com/pngd/pngd/internal/store"
 )
 
@@ -57,6 +59,9 @@ type Options struct {
 	DerivedStoreBytes int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxFramePixels caps a derived animation's frames × output pixels.
+	// Zero means imaging.DefaultMaxFramePixels.
+	MaxFramePixels int64
 	// SmallOriginals keeps stored originals of up to 256 KiB in memory
 	// (SmallOriginal), for a store that no other node writes: on a bucket
 	// shared with others, one would serve an image another node deleted
@@ -81,6 +86,8 @@ type source struct {
 	bpp   int
 	rgba  bool
 	bytes int64
+	// frames is an APNG's frame count; 0 for a still image.
+	frames int
 }
 
 // decodeBytes is the memory decoding the original as RGBA takes: the
@@ -140,6 +147,9 @@ func newDeriver(o Options) *deriver {
 	}
 	if o.MaxOutputPixels <= 0 {
 		o.MaxOutputPixels = DefaultMaxOutputPixels
+	}
+	if o.MaxFramePixels <= 0 {
+		o.MaxFramePixels = imaging.DefaultMaxFramePixels
 	}
 	if o.Renders == nil {
 		o.Renders = admit.New(0, -1, 0)
@@ -317,9 +327,15 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	if err != nil {
 		return nil, err
 	}
+	if frames := max(src.frames, 1); p.OneFrame && p.Frame >= frames {
+		return nil, &FrameError{Frame: p.Frame, Frames: frames}
+	}
 	plan, err := p.Plan(src.size, l.d.opts.MaxOutputPixels)
 	if err != nil {
 		return nil, err
+	}
+	if all := int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y); src.frames > 1 && !p.OneFrame && all > l.d.opts.MaxFramePixels {
+		return nil, &AnimationTooLargeError{Frames: src.frames, Out: plan.Out, Max: l.d.opts.MaxFramePixels}
 	}
 	png, err := l.render(ctx, id, src, plan, p)
 	if err != nil {
@@ -340,6 +356,15 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 // take (renderBytes) are free.
 func (l *Library) render(ctx context.Context, id string, src source, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	g := l.d.opts.Renders
+	if src.frames > 1 {
+		t, err := g.Admit(ctx, animationBytes(src, plan, p))
+		if err != nil {
+			return nil, err
+		}
+		defer t.Done()
+		l.d.renders.Add(1)
+		return l.renderAnimation(ctx, id, plan, p)
+	}
 	k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
 	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan))
 	if err != nil {
@@ -395,6 +420,121 @@ func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, 
 	return bytes.Clone(buf.Bytes()), nil
 }
 
+// FrameError means frame=N of an image with fewer frames.
+type FrameError struct{ Frame, Frames int }
+
+func (e *FrameError) Error() string {
+	if e.Frames == 1 {
+		return fmt.Sprintf("frame %d of a still image: it has only frame 0", e.Frame)
+	}
+	return fmt.Sprintf("frame %d of an animation of %d frames (0 to %d)", e.Frame, e.Frames, e.Frames-1)
+}
+
+// AnimationTooLargeError means a derived animation with more pixels over
+// all its frames than Options.MaxFramePixels.
+type AnimationTooLargeError struct {
+	Frames int
+	Out    image.Point
+	Max    int64
+}
+
+func (e *AnimationTooLargeError) Error() string {
+	return fmt.Sprintf("the derived animation would have %d frames of %d×%d, %d pixels in all, more than the %d this server makes; ask for a smaller size, or one frame with frame=N",
+		e.Frames, e.Out.X, e.Out.Y, int64(e.Frames)*int64(e.Out.X)*int64(e.Out.Y), e.Max)
+}
+
+// animationBytes is the most memory deriving from an animation takes: the
+// stored APNG and every frame decoded (at most the canvas each, at the
+// stored depth), the composed canvas and what a DisposePrevious frame
+// saves, a copy of the canvas per step (Plan.Bytes), and every output
+// frame with the encoded animation (twice the raw frames, at most).
+func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
+	canvas := int64(src.size.X) * int64(src.size.Y)
+	n := src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y) + plan.Bytes(plan.Crop.Size())
+	if !p.OneFrame {
+		n += 3 * 4 * int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y)
+	}
+	return n
+}
+
+// renderAnimation derives from a stored APNG: every frame composed as a
+// viewer shows it, then transformed, converted to sRGB and encoded as an
+// APNG with the same delays and loops; or only frame p.Frame, as a still
+// PNG.
+func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+	data, err := l.readAll(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.format", "apng"))
+	d, err := imaging.Decode(data, imaging.Limits{MaxFrames: math.MaxInt, MaxFramePixels: math.MaxInt64})
+	tracing.End(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("stored object %s: %w", key(id), err)
+	}
+	if d.Anim == nil {
+		return nil, fmt.Errorf("stored object %s: not an animation", key(id))
+	}
+	var toSRGB *colour.Transform
+	if pr := d.Profile; pr != nil && !pr.IsSRGB() {
+		if toSRGB, err = pr.ToSRGB(); err != nil {
+			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
+		}
+	}
+	// Each frame is transformed, then converted: its output pixels,
+	// fewer than the canvas's as a rule.
+	frame := func(canvas *image.RGBA) (*image.RGBA, error) {
+		m, err := imaging.Transform(ctx, canvas, plan.Crop, plan, p)
+		if err == nil && toSRGB != nil {
+			toSRGB.ApplyRGBA(m)
+		}
+		return m, err
+	}
+	comp := imaging.NewComposer(d.Anim)
+	if p.OneFrame {
+		var canvas *image.RGBA
+		for range p.Frame + 1 {
+			canvas = comp.Next()
+		}
+		m, err := frame(canvas)
+		if err != nil {
+			return nil, err
+		}
+		buf, err := imaging.EncodePNGSRGB(m)
+		if err != nil {
+			return nil, fmt.Errorf("encoding a derived image: %w", err)
+		}
+		defer imaging.ReleaseBuffer(buf)
+		return bytes.Clone(buf.Bytes()), nil
+	}
+	out := &pngenc.Animation{Width: plan.Out.X, Height: plan.Out.Y, Loops: d.Anim.Loops}
+	var prev *image.RGBA
+	for _, f := range d.Anim.Frames {
+		m, err := frame(comp.Next())
+		if err != nil {
+			return nil, err
+		}
+		// Each frame replaces the canvas where it differs from the one
+		// before: the same pixels, in fewer bytes.
+		part := image.Image(m)
+		if prev != nil {
+			part = m.SubImage(imaging.Changed(prev, m))
+		}
+		out.Frames = append(out.Frames, pngenc.Frame{Image: part, DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
+		prev = m
+	}
+	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(out.Frames)))
+	png, err := imaging.EncodeAnimationSRGB(out)
+	tracing.End(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a derived animation: %w", err)
+	}
+	return png, nil
+}
+
 // levelSizes lists the sizes of a source's pyramid levels, the source's
 // own size first: the halvings imaging.Levels makes.
 func levelSizes(full image.Point) []image.Point {
@@ -430,7 +570,7 @@ func (l *Library) source(ctx context.Context, id string) (source, error) {
 	case h.colorType == 0 || h.colorType == 3: // gray, paletted
 		bpp = 1
 	}
-	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size}
+	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size, frames: h.frames}
 	l.d.cache.Set(ck, cached{src: src})
 	return src, nil
 }

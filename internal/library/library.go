@@ -14,12 +14,14 @@ import (
 	"fmt"
 	"github.com/pngd/pngd/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
+	"image"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/pngenc"
 	"github.com/pngd/pngd/internal/store"
 )
 
@@ -55,6 +57,36 @@ type Image struct {
 	// Colour is the stored PNG's colour chunk: set by Prepare and Info,
 	// nil in List's results.
 	Colour *Colour
+	// Animation describes an animated image (an APNG), set by Prepare
+	// and Info; nil for a still image.
+	Animation *Animation
+}
+
+// Animation describes a stored APNG.
+type Animation struct {
+	Frames   int
+	Duration time.Duration // one play of every frame
+	Loops    int           // plays; 0 is forever
+}
+
+// animationOf describes a; nil for a still image.
+func animationOf(a *pngenc.Animation) *Animation {
+	if a == nil {
+		return nil
+	}
+	out := &Animation{Frames: len(a.Frames), Loops: int(a.Loops)}
+	for _, f := range a.Frames {
+		out.Duration += delay(f.DelayNum, f.DelayDen)
+	}
+	return out
+}
+
+// delay is an APNG frame's delay: num/den seconds, den 0 meaning 100.
+func delay(num, den uint16) time.Duration {
+	if den == 0 {
+		den = 100
+	}
+	return time.Duration(num) * time.Second / time.Duration(den)
 }
 
 // Colour describes a stored image's colour: its ICC profile, kept byte for
@@ -164,20 +196,32 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 		return nil, err
 	}
 	b := img.Bounds()
-	norm := imaging.Normalize(img)
+	var norm image.Image
 	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "stored"))
-	out, err := imaging.EncodeOriginal(norm, d.Profile)
+	var out []byte
+	if d.Anim != nil {
+		out, err = imaging.EncodeOriginalAnimation(d.Anim, d.Profile)
+	} else {
+		norm = imaging.Normalize(img)
+		out, err = imaging.EncodeOriginal(norm, d.Profile)
+	}
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the PNG to store: %w", err)
 	}
 	sum := sha256.Sum256(out)
 	p := &Prepared{
-		Image:  Image{ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out)), Colour: colourOf(d.Profile)},
+		Image: Image{
+			ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out)),
+			Colour: colourOf(d.Profile), Animation: animationOf(d.Anim),
+		},
 		Format: f, png: out, ProfileErr: d.ProfileErr,
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if d.Anim != nil {
+		return p, nil // animations have no pyramid: each frame is derived from the original
 	}
 	pctx, span := tracing.Start(ctx, "pyramid")
 	defer span.End()
@@ -247,16 +291,53 @@ func (l *Library) Info(ctx context.Context, id string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	h.im.Colour, err = l.colour(ctx, id, h.im.Size)
-	return h.im, err
+	if h.im.Colour, err = l.colour(ctx, id, h); err != nil {
+		return Image{}, err
+	}
+	if h.frames > 1 {
+		if h.im.Animation, err = l.animation(ctx, id, h); err != nil {
+			return Image{}, err
+		}
+	}
+	return h.im, nil
+}
+
+// animation reads a stored APNG's frame controls, for their delays.
+// Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) animation(ctx context.Context, id string, h ihdr) (*Animation, error) {
+	data, err := l.readAll(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &Animation{Frames: h.frames, Loops: h.loops}
+	for i := 8; i+12 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[i:]))
+		if i+12+n > len(data) {
+			break
+		}
+		if string(data[i+4:i+8]) == "fcTL" && n >= 26 {
+			a.Duration += delay(binary.BigEndian.Uint16(data[i+8+20:]), binary.BigEndian.Uint16(data[i+8+22:]))
+		}
+		i += 12 + n
+	}
+	return a, nil
 }
 
 // colour reads the colour chunk that follows a stored PNG's IHDR: an iCCP
 // with the uploaded profile, or sRGB. Errors: ErrNotFound,
 // store.ErrUnavailable.
-func (l *Library) colour(ctx context.Context, id string, size int64) (*Colour, error) {
-	// Signature and IHDR (33 bytes), then the next chunk's length and type.
-	n := int64(41)
+func (l *Library) colour(ctx context.Context, id string, h ihdr) (*Colour, error) {
+	size := h.im.Size
+	// Signature and IHDR (33 bytes), an APNG's acTL (20), then the next
+	// chunk's length and type.
+	at := int64(33)
+	if h.frames > 0 {
+		at += 20
+	}
+	n := at + 8
 	for range 2 {
 		r, err := l.Open(ctx, id, 0, min(n, size))
 		if err != nil {
@@ -267,10 +348,10 @@ func (l *Library) colour(ctx context.Context, id string, size int64) (*Colour, e
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", key(id), err)
 		}
-		if len(head) < 41 || string(head[37:41]) != "iCCP" {
+		if int64(len(head)) < at+8 || string(head[at+4:at+8]) != "iCCP" {
 			return colourOf(nil), nil
 		}
-		if need := 41 + int64(binary.BigEndian.Uint32(head[33:])) + 4; need > int64(len(head)) && need <= 41+colour.MaxProfileBytes {
+		if need := at + 8 + int64(binary.BigEndian.Uint32(head[at:])) + 4; need > int64(len(head)) && need <= at+8+colour.MaxProfileBytes {
 			n = need // read the whole chunk, and look again
 			continue
 		}
@@ -284,18 +365,21 @@ func (l *Library) colour(ctx context.Context, id string, size int64) (*Colour, e
 }
 
 // ihdr is a stored PNG's description and the IHDR fields that say how it
-// decodes.
+// decodes, and its acTL's: frames is 0 for a still image.
 type ihdr struct {
 	im               Image
 	depth, colorType byte
+	frames, loops    int
 }
 
 // header reads the stored PNG's IHDR. Errors: ErrNotFound,
 // store.ErrUnavailable.
 func (l *Library) header(ctx context.Context, id string) (ihdr, error) {
 	// Signature (8), IHDR length and type (8), width (4), height (4),
-	// bit depth (1), colour type (1).
-	r, err := l.Open(ctx, id, 0, 26)
+	// bit depth (1), colour type (1), the rest of IHDR (7), then an
+	// APNG's acTL (pngenc writes it next): length and type (8), frames
+	// (4), plays (4).
+	r, err := l.Open(ctx, id, 0, 49)
 	if err != nil {
 		return ihdr{}, err
 	}
@@ -307,13 +391,17 @@ func (l *Library) header(ctx context.Context, id string) (ihdr, error) {
 	if len(head) < 26 || string(head[12:16]) != "IHDR" {
 		return ihdr{}, fmt.Errorf("stored object %s is not a PNG", key(id))
 	}
-	return ihdr{
+	h := ihdr{
 		im: Image{
 			ID: id, Size: r.Size(), Created: r.ModTime(),
 			Width: int(binary.BigEndian.Uint32(head[16:])), Height: int(binary.BigEndian.Uint32(head[20:])),
 		},
 		depth: head[24], colorType: head[25],
-	}, nil
+	}
+	if len(head) >= 49 && string(head[37:41]) == "acTL" {
+		h.frames, h.loops = int(binary.BigEndian.Uint32(head[41:])), int(binary.BigEndian.Uint32(head[45:]))
+	}
+	return h, nil
 }
 
 // Open opens length bytes of the image's PNG from offset; a negative length

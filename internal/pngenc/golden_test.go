@@ -54,7 +54,7 @@ few colours/0 f944aaa23b5dd65d
 few colours/1 eee5ad8afa2211ca
 YCbCr/0 3fd4015a26cce582
 YCbCr/1 3fd4015a26cce582
-apng c08471e6f99a2b22`
+apng 5526bc53c56e2bf4`
 
 // TestMain prints goldenSums instead of testing when run as
 // TestGoldenAcrossGOMAXPROCS's child.

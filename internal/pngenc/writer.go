@@ -106,13 +106,15 @@ func (e *Encoder) writeHead(w io.Writer, size image.Point, f format, meta Meta, 
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	writeIHDR(&out, size.X, size.Y, f)
+	// acTL right after IHDR (APNG asks only that it come before IDAT):
+	// a reader of the first 53 bytes knows whether the image is animated.
+	if actl != nil {
+		writeChunk(&out, "acTL", actl)
+	}
 	meta.write(&out)
 	if f.palette != nil {
 		writePLTE(&out, f.palette)
 		writeTRNS(&out, f.palette)
-	}
-	if actl != nil {
-		writeChunk(&out, "acTL", actl)
 	}
 	_, err := w.Write(out.Bytes())
 	return err

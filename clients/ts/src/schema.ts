@@ -359,6 +359,23 @@ export interface components {
              */
             url: string;
             colour?: components["schemas"]["Colour"];
+            animation?: components["schemas"]["Animation"];
+        };
+        /** @description Present when the stored image is an animation: an animated GIF, APNG or animated WebP upload is stored as an APNG with every frame, its delay, disposal and blending, and the loop count. */
+        Animation: {
+            /** @example 24 */
+            frames: number;
+            /**
+             * Format: int64
+             * @description One play of every frame, in milliseconds.
+             * @example 2400
+             */
+            duration_ms: number;
+            /**
+             * @description How many times the animation plays; 0 is forever.
+             * @example 0
+             */
+            loops: number;
         };
         /** @description The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation). */
         Colour: {
@@ -609,6 +626,11 @@ export interface components {
         Grayscale: boolean;
         /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
         Blur: number;
+        /**
+         * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
+         * @example 0
+         */
+        Frame: number;
         /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
         Dpr: number;
         /**
@@ -974,6 +996,11 @@ export interface operations {
                 grayscale?: components["parameters"]["Grayscale"];
                 /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
                 blur?: components["parameters"]["Blur"];
+                /**
+                 * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
+                 * @example 0
+                 */
+                frame?: components["parameters"]["Frame"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
@@ -1155,6 +1182,11 @@ export interface operations {
                 grayscale?: components["parameters"]["Grayscale"];
                 /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
                 blur?: components["parameters"]["Blur"];
+                /**
+                 * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
+                 * @example 0
+                 */
+                frame?: components["parameters"]["Frame"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
