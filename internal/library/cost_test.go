@@ -14,6 +14,7 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
+	"github.com/pngd/pngd/internal/colour/colourtest"
 	"github.com/pngd/pngd/internal/imaging"
 )
 
@@ -63,6 +64,9 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 		"bmp":          enc(func(b *bytes.Buffer) error { return bmp.Encode(b, photo) }),
 		"tiff":         enc(func(b *bytes.Buffer) error { return tiff.Encode(b, photo, nil) }),
 		"tiff deflate": enc(func(b *bytes.Buffer) error { return tiff.Encode(b, gray, &tiff.Options{Compression: tiff.Deflate}) }),
+		"gif animated": enc(func(b *bytes.Buffer) error { return gif.EncodeAll(b, noisyGIF(photo, 20)) }),
+		"jpeg P3": colourtest.WithAPP2(enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, photo, &jpeg.Options{Quality: 90}) }),
+			colourtest.DisplayP3(), 2),
 	}
 	for name, data := range cases {
 		hd, err := imaging.ReadHeader(data, imaging.Limits{})
@@ -70,6 +74,9 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		want := hd.PrepareBytes() + PyramidBytes(hd.Width, hd.Height)
+		if hd.Animated() {
+			want = hd.PrepareBytes() // no pyramid
+		}
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -83,6 +90,27 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 			t.Errorf("%s: Prepare allocated %d bytes, PrepareBytes promised %d", name, got, want)
 		}
 	}
+}
+
+// noisyGIF is an animation of n frames of half of m's size, each at its
+// own place on m's canvas, in a palette of m's first colours.
+func noisyGIF(m *image.NRGBA, n int) *gif.GIF {
+	b := m.Bounds()
+	pal := color.Palette{}
+	for i := range 256 {
+		pal = append(pal, color.NRGBA{uint8(i), uint8(255 - i), uint8(i * 7), 255})
+	}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: b.Dx(), Height: b.Dy()}}
+	for i := range n {
+		r := image.Rect(0, 0, b.Dx()/2, b.Dy()/2).Add(image.Pt(i*b.Dx()/2/n, i*b.Dy()/2/n))
+		f := image.NewPaletted(r, pal)
+		for j := range f.Pix {
+			f.Pix[j] = m.Pix[(4*j+i)%len(m.Pix)]
+		}
+		g.Image = append(g.Image, f)
+		g.Delay = append(g.Delay, 4)
+	}
+	return g
 }
 
 // TestRenderBytesBoundsAllocation: a cold derive (the pyramid built from
@@ -145,6 +173,52 @@ func TestRenderBytesBoundsAllocation(t *testing.T) {
 		t.Logf("%-40s level %d: allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", p.String(), k, float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
 		if got > want {
 			t.Errorf("%s: Derive allocated %d bytes, renderBytes promised %d", p.String(), got, want)
+		}
+	}
+}
+
+// TestAnimationBytesBoundsAllocation: deriving from an animation (the
+// stored APNG decoded, every frame composed, transformed, and encoded
+// again), or one frame of it, allocates no more than animationBytes.
+func TestAnimationBytesBoundsAllocation(t *testing.T) {
+	photo := image.NewNRGBA(image.Rect(0, 0, 800, 600))
+	for i := range photo.Pix {
+		photo.Pix[i] = byte(i * 7 / 3)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, noisyGIF(photo, 24)); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := openLibrary(t)
+	prep, err := Prepare(context.Background(), b.Bytes(), imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _, err := l.Save(t.Context(), prep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []imaging.Params{{W: 200}, {W: 800, Rotate: 90}, {W: 300, Frame: 20, OneFrame: true}} {
+		src, err := l.source(t.Context(), im.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := p.Canonical().Plan(src.size, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := animationBytes(src, plan, p)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := l.Derive(t.Context(), im.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		got := int64(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("%-48s allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", p.String(), float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
+		if got > want {
+			t.Errorf("%s: Derive allocated %d bytes, animationBytes promised %d", p.String(), got, want)
 		}
 	}
 }

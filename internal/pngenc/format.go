@@ -115,6 +115,20 @@ func rowSource8(m image.Image) func(dst []uint8, y int) {
 				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = uint8(r>>8), uint8(g>>8), uint8(bb>>8), 0xff
 			}
 		}
+	case *image.Paletted:
+		// The palette as NRGBA once, then a lookup a pixel: a GIF's
+		// frames come here when their palettes differ.
+		pal := make([][4]uint8, 256)
+		for i, c := range m.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			pal[i] = [4]uint8{n.R, n.G, n.B, n.A}
+		}
+		return func(dst []uint8, y int) {
+			o := m.PixOffset(b.Min.X, y)
+			for x, v := range m.Pix[o : o+w] {
+				copy(dst[4*x:4*x+4], pal[v][:]) // an index past the palette is transparent black (At would panic)
+			}
+		}
 	case *image.CMYK:
 		return func(dst []uint8, y int) {
 			o := m.PixOffset(b.Min.X, y)
