@@ -1,5 +1,8 @@
 # pngd — every target does one thing; `make help` lists them.
 GO      ?= go
+# The AVIF and HEIC decoders are always their WebAssembly builds, never a
+# system library that happens to be installed (internal/imaging/heif.go).
+export GOFLAGS := -tags=nodynamic
 BIN     ?= bin/pngd
 ARGS    ?=
 TESTFLAGS ?=
@@ -42,7 +45,7 @@ $(MINIO): ## install the MinIO server the S3 tests run (about 4 minutes, once)
 	GOBIN=$(CURDIR)/.bin $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
 attack: ## the attack suite: a real pngd under a 512 MiB budget, each attack's peak RSS (VmHWM) asserted; prints an ATTACK line each
-	$(GO) test -count=1 -tags attack -timeout 20m -v ./internal/attack/
+	$(GO) test -count=1 -tags attack,nodynamic -timeout 20m -v ./internal/attack/
 
 fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seeds also run in `go test`
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/

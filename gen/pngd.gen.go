@@ -784,11 +784,15 @@ type ClientInterface interface {
 	//
 	// Send the image's bytes as the body (any `image/*` Content-Type), or
 	// as the `file` field of a `multipart/form-data` form. The format is
-	// read from the bytes, never from the header: PNG, JPEG, GIF (first
-	// frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
-	// JPEG, WebP or TIFF is applied; no other metadata is kept (no
-	// location, no camera data). The image is stored as a PNG whose
-	// SHA-256 is its id, so the
+	// read from the bytes, never from the header: PNG (and APNG), JPEG,
+	// GIF, WebP, BMP, TIFF and AVIF are accepted, and HEIC when the
+	// server's operator enables it (otherwise 415, saying so). An
+	// animated GIF, APNG or WebP is stored as an APNG with every frame.
+	// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
+	// (irot, imir) carries is applied. The ICC profile is kept, byte for
+	// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+	// metadata is kept (no location, no camera data). The image is stored
+	// as a PNG whose SHA-256 is its id, so the
 	// same picture uploaded twice has the same id: the first upload answers
 	// 201, later ones 200.
 	//
@@ -967,11 +971,15 @@ func (c *Client) ListImages(ctx context.Context, params *ListImagesParams, reqEd
 //
 // Send the image's bytes as the body (any `image/*` Content-Type), or
 // as the `file` field of a `multipart/form-data` form. The format is
-// read from the bytes, never from the header: PNG, JPEG, GIF (first
-// frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
-// JPEG, WebP or TIFF is applied; no other metadata is kept (no
-// location, no camera data). The image is stored as a PNG whose
-// SHA-256 is its id, so the
+// read from the bytes, never from the header: PNG (and APNG), JPEG,
+// GIF, WebP, BMP, TIFF and AVIF are accepted, and HEIC when the
+// server's operator enables it (otherwise 415, saying so). An
+// animated GIF, APNG or WebP is stored as an APNG with every frame.
+// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
+// (irot, imir) carries is applied. The ICC profile is kept, byte for
+// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+// metadata is kept (no location, no camera data). The image is stored
+// as a PNG whose SHA-256 is its id, so the
 // same picture uploaded twice has the same id: the first upload answers
 // 201, later ones 200.
 //
@@ -2457,11 +2465,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Send the image's bytes as the body (any `image/*` Content-Type), or
 	// as the `file` field of a `multipart/form-data` form. The format is
-	// read from the bytes, never from the header: PNG, JPEG, GIF (first
-	// frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
-	// JPEG, WebP or TIFF is applied; no other metadata is kept (no
-	// location, no camera data). The image is stored as a PNG whose
-	// SHA-256 is its id, so the
+	// read from the bytes, never from the header: PNG (and APNG), JPEG,
+	// GIF, WebP, BMP, TIFF and AVIF are accepted, and HEIC when the
+	// server's operator enables it (otherwise 415, saying so). An
+	// animated GIF, APNG or WebP is stored as an APNG with every frame.
+	// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
+	// (irot, imir) carries is applied. The ICC profile is kept, byte for
+	// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+	// metadata is kept (no location, no camera data). The image is stored
+	// as a PNG whose SHA-256 is its id, so the
 	// same picture uploaded twice has the same id: the first upload answers
 	// 201, later ones 200.
 	//
@@ -3686,11 +3698,15 @@ func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, params
 //
 // Send the image's bytes as the body (any `image/*` Content-Type), or
 // as the `file` field of a `multipart/form-data` form. The format is
-// read from the bytes, never from the header: PNG, JPEG, GIF (first
-// frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
-// JPEG, WebP or TIFF is applied; no other metadata is kept (no
-// location, no camera data). The image is stored as a PNG whose
-// SHA-256 is its id, so the
+// read from the bytes, never from the header: PNG (and APNG), JPEG,
+// GIF, WebP, BMP, TIFF and AVIF are accepted, and HEIC when the
+// server's operator enables it (otherwise 415, saying so). An
+// animated GIF, APNG or WebP is stored as an APNG with every frame.
+// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
+// (irot, imir) carries is applied. The ICC profile is kept, byte for
+// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+// metadata is kept (no location, no camera data). The image is stored
+// as a PNG whose SHA-256 is its id, so the
 // same picture uploaded twice has the same id: the first upload answers
 // 201, later ones 200.
 //
@@ -8007,10 +8023,10 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs5kuCrIHgbYXKmSFESJVtSTGyo/SFrru3W2erxzjZ9U2AVSGJUBVQDKFHsPl3cO9yPfYR9j903",
+	"7H3tchs5kuCrIHgbYXKmSFESJVtSTGyo/SFrr+3W2erxzjZ9U2AVSGJUBVQDKFHsPl3cO9yPfYR9j503",
 	"uSe5yEzUF1mkKM+02n03/aNNFVFAIpHI70z+3Il0mmkllLOd0587c8FjYfDjeRSJzH3gaibw71jYyMjM",
-	"Sa06p51vlk4wg18ybgSzwtyKmHU/vHnJTvb3h+w//n1/NDjsDTpBx4gfc2lE3Dl1JhdBx0ZzkXKYU6g8",
-	"7Zz+0JksnbCdz0HHLTPROe1YZ6Sade7vg85LHs3FS62c0ck6GPCtVDMWSyMiJ2+FLUHYZ//x70eDgwcg",
+	"Sa06p51vlk4wg18ybgSzwtyKmHU/vHnJTvb3h+w//2N/NDjsDTpBx4gfc2lE3Dl1JhdBx0ZzkXKYU6g8",
+	"7Zz+0JksnbCdz0HHLTPROe1YZ6Sade7vg85LHs3FS62c0ck6GPCtVDMWSyMiJ2+FLUHYZ//5H0eDgwcg",
 	"aFlQKyeU+1aomZu3b9wyPWVuLtjV+wvm5tyxi9fXzAoV2wYGXgyOH1h+qk3KXee0I5U7HnWCTiqVTAEp",
 	"+yUypHJiJkwdODyVddiu5/5MABYXMG1YiKhlv9uz8icRssVcKKa0EizSeRKziVg9stEDEGfcOWFgtf9O",
 	"U3d/GPZPPv++T//8j/H4d709+vxPnbYDfX3NZ+ugf3RGqxkTykm3ZI7PChQbkRkB2+EwcgW9Lx6ksBq4",
@@ -8020,135 +8036,136 @@ var swaggerSpec = []string{
 	"naCjeArrwzSdOsCxmPI8cZ3TYVABH+t8kgDUKb/zF2o4rF2vYbkflaeT8nYl8H4Gs7YtHRXf15f/JyOm",
 	"ndPOf9mrOOkefWv3ygn97C2M9KVO8lSVHGVmZDxgr2hLLIyETLr2R+O6qtcLN6Ekgpl3henCyPij/Ekg",
 	"TK+ylhN7JW5lJOhEmAHSOmNpnjiZJVJYFi5CxlXMwnnIugBzZnScRw4OzuhcxSLuDdgn6eY6dzga+NA8",
-	"ZNKxaE4iQ2kHfHvThuJswxHvbz3iUSv/rB3wG+nWt/tWL2qXOhXCWcYB7v/8N4B6ou8C4psT7eYo7Gby",
-	"VqjTsQojrRyXKmRT6SyTyspYwDZvhMhALMG03GYicoTHgIWRvhUGXkgSO1bSISojozOLo+HbaaIXjDsW",
-	"zgy/lW4ZBiyE8SGzzggXzYVlTjPpBmO1AYFT6XYmCEAKIieR2Tp23kljtGFzbeRPsNskWbJuOA97AbsV",
-	"xsnIP7kNe3DOiKNuOL+FAXzqhGFGA+/efNhTWHdnYGEwQmvw7VVwv1OCTeEruFBcMa5k6iXH1OiUDXvE",
-	"q5l1MklAgAfMGa4skJWI4Ts8BjcXhlXsjVm+rGhaugBHxcLI24K3ri0o7QoA51fvL3qnTNwKs/RA1peG",
-	"GS08XPBlwBbSzatHsUj40iKtJFpnIL2VG7BzP03GrcPBCXyQlo0ODs7KTRJ4c26ZVkmx8hCOo5Q6ww1H",
-	"g0iun02dncJ/rSy1rrFcEA23y6aMG1dwPoIStalwKt0f/EWBq2Q3kY6/II/gfTTeA7a0EU9aiOiV0RnC",
-	"BAw/N6z7QUQD9nx4wpI85b0zxpNszgHPNyJzW4DzC7SysilPrChRNtE6EVwhZG9byJqE5FzI2dyB1CRx",
-	"ybpOpsCS48yEnunSIYfzkGh0IWM3JyyusaNNkM/bj/zF/snBgxrqWwRx5x1sBIGm2fVgr2CyUqpdTgsd",
-	"7qME3WUNmPOaqnbGDocjJutECFdF6UJaxczCLE1F+XCw73VPhJ7spgr8y2m/AKFPMGw3Oi6n77US77iL",
-	"WkyO16VSjGpCpDMQw0ifiRTKsblOViwPhO9gK3ywYJ9WfAi2DebGeZYBpeG3IZFdA43EfebIUqVloPiD",
-	"iAAdu8TOOtRHW6EmUB4AGFa/fNXOcgo9WMZ0Pz6+Pe8fHB0DYkGGe20ZDDup2FzcNdhk52T64jgevth/",
-	"8WIUPY+Pj074wVRwPoyOjng83D/ih5PpaLo/OZgMJy8ODqJ4/yg+jvaPJsPpcMiHL4qdZdzNq33JeKtG",
-	"vo3wi73ivpUTJtNJaQy0XSzZGLTzMo23YLF3/G4dwX/iSS5YbPhCVQKs0JqfWRJPBVP1nJAkKXf8mWWe",
-	"1fQ2cYWU33VabZVSF1zX+d5J9XhAp9I8AClxwc2QSvVoSK/A0G1hnecMJo2ZFSQsC52hrp+g3ER1QZhb",
-	"YZ5ZpjNhuNNmrGIxlQquWtjvozHtLGhnNo/moO+Ebp6nk5BNYWy4+MPB0fE4Hw4PjufVx0ogD9ilY0qI",
-	"GFgkC62chQN23QLSWKGaTOiVDjVbQ/qxZXqhzphWoKIgvAS/lTOFFqoNGACD33mtxQMOim+uYKCIGVwZ",
-	"YZ2t76wPo8NeMFZuLpYIKWjzACdsNrc5TwbsXLFc3Si9UIhbNoOpR8PhZo2apu9s8C38wPs/Dfsnn/2/",
-	"f+l//nkYHO7ft3sZNvBT0F0npV8t8L6bPyAt9uHqhCvPQsSSf9S3+XQq78JVh85BL2BiMBsUrw77+8OD",
-	"w3DAuu/1WHnWxm7xQsyFEafs44LPZsKw7y/ZAr1EVqgYjhCPktTXcefaLJl0Y6VzN+4EqJraORguoGDO",
-	"UpBLUlkneFxoeJmMXG7EoFcheZXD78LeP4A90YK+l4mObhbSCm9xgAquWCxmRoiNeoahyXblg35tAmPR",
-	"Ys7D06YtjzpZCCZ6yJzWATN6Yf/z3+ABS3PrmPgx5wm+QLwAXsfj2AL04gvt/Y+yxff2XohYxIXJ0XKV",
-	"vf1bsRcU6hzvq1SzsboRy1P8OlcZj2MRswm34niUm4S9fXf+sv/x7fnB0XHAchUXl/1GLAOPqbECeRjA",
-	"Pf3nkEipMsJw7w1TTBsHKyzp6nIVjxWRL7z4/Ydv+0JFGoDoXuhnloW5SQZ/IoS+xm9CfyXGKtxDfcDu",
-	"/Szj+38uuVzJ/4ZD+riAj+GAhZmaxbhvWCgsQB2rC80yHt2A2hPOpJvnk0Gk0z0YTv+Dd0KW8huwcUQ6",
-	"YK/veOSSJdNKjJXNRJJINQObGvQiS1jgfveg4MG3XC3Rb8JEYgXrhmeArbFKeeJtSGEjngl4mYk0c0sW",
-	"Evz0/7DHYk3elwG7WhEewDfHyggLFO7NWxR7HpaQOGDIeKKVCIizoqNuI8+0craRYZ73/7XilaPDDZyS",
-	"jq3Na5amvG8FkAUQw1Qq6YoLZAOWcBkzMNWNXvRT/ldtGnrcD8NgPzgIDoNRcBQcB8+DF8FJsD8M9veD",
-	"/YNg/zDYHwX7R5/hjSzRsSittbZd0l3dqsFJJ1K7kxqA3qxLGj4anhyjveX/rgwubgxfwmDrlqiXwrzw",
-	"96eNhhfZgbtYjgtvOXpTbbPpWKITrnYrahZ/gyH5CQDedTubOCUO+yIr8h7O02ZaWaK/b3j8gdQN+Cui",
-	"OAx85FmWSHLA72VGTxKR/v6vlhTwHZelt2jRlogOLVteXZaC0UY21fnV5RkLY+G4TEJm+dICqzZi0EFT",
-	"nMfF3BtCA9zlFoNXJOi5sgthUBCcoZ62aXNsouPlWEkCiKJNZCW/fX3+yhvQqmkznwwOwSSF5Z5Z0EpL",
-	"cAqBia4uD5TfC3egeKSCKwt8xu/qe8VvuUz4pM17c25pCXY0PCSphEYdi7gCYCeAUR7NRQzGaE2mSVAu",
-	"NZvkdnk2Vs4sGZ9xqbwXM/wgnFn2z+GPcMDea0QB68J+e8QCa8HT2uCWWJeItIpRlV1wCRBNAT5nlsjj",
-	"cdGGEjccHDwY6Np6m8g6RAUxkkK5j04bTiroU1Jy4RaA3UrLpnmS0EZHJ/svYKNg/Z8VwYFafA3JGW1Q",
-	"xZPXxmjzlKCjsSDugPmBqOEyyY048yISbh6FwKVqGmCJniHc77WjWHpBrk+JclqZEWkykydgT+WOjgI0",
-	"kyalHQ2OBs97BdhvdK7ip4T4va554JDBSTr7K75MNI+vtf6Wm6cn3IIF45WXliUABOqxDa2YI7LReKXv",
-	"pLNjlYpUmyWb5PFMOOBCqM6t431/1PMszguaa5kKnbtfdbPcUIjDJnqxvuPKEQJagRgrMMRTqfrwbh8e",
-	"hUUUiLOZ4ZFgmTBSxz1UKeGCR7mrUDFWHhcnvQG7rhBLqRXhS62UiADUUxYl2gpSwPGjJT08Kod4XH6v",
-	"eO4weiWelJTP2cKASrrwMSMONp2MWXjuweG0j28ENxTnWBIejp8fAUkQv6+JlE+fPvXhXaEcAI13YPe8",
-	"lntCRV1q/lqcf00OByuCGC5/CiMX2tyM1Y+5yDE8hhcKL5B13JA7QioW9vs4pO/ovoSsawTamTbRzgZj",
-	"lWfAPPyfGKUsknhAx2ncz94ZW5H8Y9UU/b8BUf+9yoyOhLVw1OghfurzJgR7qcgZedrI+GGT3NVogAT8",
-	"KXMmVxHactrANTYmz1xAdOBNlo3slrM/Xr2+gPPE4Tbiyo5VQTB1rgxPKHdnri2I70ijYU3qrwPrHKcg",
-	"mvBzNPjdYq4T4YmlZDE2zzL0SrwTseTXeCa/roQC7CLqU4CIAZmQQCW3MCjdHi8tgugYNID7guQoG7AI",
-	"Y+Nu4ljCZ55cGZjPSbCRvInchO2KkrdqDqRaOtJqiPy0+kvE7OLyTcDOr95f0MH5p5/E5Ir5Cy3LeA2l",
-	"X+HgmpMSw9cBXnIMoAcsljbTlicoNyaJUHD6lcepFlvvBJ2strmfO3FOePtLattdt1nCl0CDzbUVS2WS",
-	"SEuMoGk2j4b1lKW1FMCWgHpAIXnbSBk7qOe9HLS9BPuy7ZkvKVdLRr4AtPHLdAXYTpGPBUzrVpjVlIEH",
-	"Qv8VB/uhADtooLEArEr81JO/ish1VnKxyph551YaGUucZzWLSueGoYrNuil3WaJdIifPLD2zZ8zlZqJh",
-	"MxdazxLxzCKXLTJQq4lTPks5uhOmwigNdJBwi48ieesH4WSdAGP8LXmrgQfokZfluko5KCxiIm/v5MCw",
-	"BZK+iNnly5csM3oqE1FkIpQmSBnEfGaZfPnyikXzXN0EFF2YegF4VuOGXkkBk726VI7PMPr94eKbAXtV",
-	"z3Uh1s6TBRjpkVa3Al2yTuNguk7+ZT1g5+zluz//19qlXX8D2UORS+nmRuezeREoKnepDXvz3cWH88MT",
-	"Gi9dzdGQCQPsLOcJk8h2iRFMEh7dsExL5RhwVaEskl9v/YKLdCLieEPeJ7qim7hlESjH/t60HksXJHfP",
-	"yx3cp+Mz1sWzRwBWkz8QJHi13V9Tm/sZoaY2htJ9YRUM5VWH23KajZj2K2mRdV0ddloI2WY82gCOJ1Uc",
-	"0UqwmGoFQCu4/Ey6+o37cPFNJ+hcfDj/c+dzHRx6vu4KrnMTAqrCVlAdXhsvKdP+Cjbi8/Zq0FRPMADQ",
-	"CTpTmSStV7vKkyumAwqszeX/nHeCzi38e9s6TSMxqgRMKIerl3AVD5Q25MnUOf4ruHWdoLMQ+A9+6x/h",
-	"Z/8cR/vn+Bmft4Pjw0TNJK/Ri6Pnx9t9teiSS8hXu5XZNa8b+fnqVQD6pr0EoHHy9FbbKZeK7iOA4HW1",
-	"Zpv6Vek/90EnKpn7Q8m/OeInMgJ0l50SyinzoHB71dNduSMTp+2WCteWVA+XFLNuKKvu4vU1q8e7QrKr",
-	"B20Tzss0ru1HL+OdM1SCjvX0taWiomKvjc3vUh4RdHKTNHPpi93+HdJ2dk2LD3zM4SE7rUnWmAFUBCuq",
-	"3DfAlz/cioponxtvACU+/V1TlupxOyyhmH7++XjUFrLzMHwrKUzyiJtYhsjKDw8S1cc8TbnBONhqXEyJ",
-	"u5ZEmituLWa8RLmx2pCcxMC7uHMs4zPQiSZor2hV5dPCF4MHZRLBvfFYCmAfh5Ua59iNEXyN93HnipKW",
-	"O+GvwA60v5r8VhPPghsSh+vmDwVv2US4hRCKRSJJGMhc43VcTBGrqy3VZBOZSPirVZxWocQ6KBgorcoV",
-	"ivjuFhRujN+dK4Z2++joOfMehTIaQVhpMWHx+zYxxB1boM6MVVg+I07awq1AFvJcL0Bhn8o7r8qtU5+y",
-	"jqt2fVFapqMoN3j4p762C2evZWOG/9L3zu/+ZRx6i9QuhBmrQtvuVomvXgkujAG8uJwtRJL0fT6EVqI3",
-	"YP8t105gsQUONSLTxqEDrkDd2VrohsHhWtTxlzC505pcf+sacqnIrEvft9fXV0VEM9IxspHy/I9OTmrH",
-	"j86AdQJw0rUGOZmda+OYJbZSplh5SoB5Wk/Ied/U6mzff7hk5dUkfUHGQjlMRmmd+gtvNX5bbKtEXlDQ",
-	"ZtvVrid8VaVe/kIOg5NhsP9iGBw8H35uQ+CfROS0Qa5XC+A/hgfXPBG7FXsFVJG1c2JWXd3aMT8hWEnk",
-	"fVz+LhLhL5u+u0umyy+embsDEMan8e16UrcbMpLerGQgacNUniRkirNUWovpXbi7Lm0PU+0yboRyvV1T",
-	"lmDOKmvpc7AttQjGUrCHIghbUo3qht7mbKNSs929FKN+9T3q1q84MFER5Ua65UeYhfA7wcjYed6aBaRK",
-	"j8ONWFqqyAPhVAsPIPWE/T7PZB8GhQNGmY7M6TImpA2LRSKcOGNG8JiEfpZPEhkN2HkZf3Qc3VWFnwym",
-	"GyvHb4SlMJ9lWF3G1RKdUYnW2YRHN5hRFbBcJcJa5nQSU1LjQlrhk0YQbegEwu1WJDp3LiNvv1RTXcQT",
-	"eIRcokhKVrO4sxYPwBxFcq2TXXl+del3MmCv0TtdRQGQ1RvhcqNqb5DQtWN1MBx6RJYZAxR0LZI0BHBM",
-	"GsIVE3c8chiodUK5PhXRh4OxomUF1hJKy8JNAZEifXl09BwQVLzoE5MKHaCpJqwqE3qhgoZSMEYXoZ6y",
-	"/f/zv/73/sELkHb9XBnhuxZEc254hKmQ3fC8/6+M939iw/4J67MB+wv7n2GPgkdjpcQCdIoCjR7yZ5aF",
-	"heoTYh4RyU+fFY1eZ4oKJHo2VqBZ1EFmEc+tsEQPiYyEsqJ2yO8ur73eS0RhT/f2dCaU1bmJxECb2Z5/",
-	"aS+VrqYzEHkEnVthLFHG/mA4GMIIeJ9nsnPaORwMB4dk483x2u3N0ZvzE3yetZYjkNsXKWMuE1FoBxHQ",
-	"uCecM1KZcqxVVZrFIhMqFipaAlMrqe8y7px2LoTzDqSVlLuD4XBLGO1x4TO/woboWQE9XJpE3opBgyd1",
-	"Tn/4HHRsYcB1vgVmI6w924ADX7ZQVCfAleYzCxwwFY53PsPc3jOxEcmX5GaPdCoaXv1nFjMFtImFYd3J",
-	"ksm4N2Bo2IZgxYbEiDCpOMObXDN3nWYzQcJyqpNEL+ACawVWLxq5JX/zU0mMopIVDNwQx6Sc8pHZVJQZ",
-	"IWEiUwkvgOgAUvdKeaqNGCtai8i7efTfSutop51mM4Ef2pTpVFvnl3Da86xNiZ8I0IYacqxardexPpSL",
-	"2gaMR1Gpd4tbqXNb+gpay/TxGFZTYotGI2QNbkqRbm2m8fkXvDCVH6flzmC409c8EyFjltaI1m+btoRz",
-	"r5ZIex90jnZ5pZn5h28dPvxWPd1l+3UuHa5+M0FxHzjYk4Wrxd9hf3E/3wedTFvXlvPho8lFqaFPhiAz",
-	"irJGuVoWEvV3ISvE5fUyEz0qffKjw6lMRMimUiRYRsNZSJ0YuHF7oPH1QetFR1ZKGVM+yQKuLig0xA5c",
-	"kZIRMAWCqHpKiSynVAj/x6vXFwG7uHzDuqhmjxWGbXsBRt0D9s27K5Ro15dv3lAEEFMIRExLv/6XyzdM",
-	"G1k2awGAx4pmxbi9NvSu9JnFIj4D6UCFHsAcYTdlNLOr9FglvrlJAAMjngrDUdP3CWJlHkEtEQCDc5jg",
-	"MVZFeae0GE4EmWw1pYphtrGvSarid24hoyL/0Gcky5g0DDI9vOJY05D2QXl3wgArRbnYxuq+x9coRkFq",
-	"sbDuGx0vV26sJ4rmRS11+4lUHFnKupHdQhfNSZpW7eYoI0LQsJ62rNqI8cOULdr9/Woy0/0vzbc2yfnG",
-	"kS+AVhK4JEtPPVXqsa/8XknBK1oXta3vh+3hmJWmPNvGl+MQ5IPh/i+PiY9lcOlJ9/YF0mFE6HiQz1cZ",
-	"nvjSi4dfWkmxhdf2d5Apq3nI+N7RLjC2pIjBywcHu7y8ls73hJIT3nm+y0rr5QUrUrdp0v/w+b4hhr8v",
-	"+CoxILQgGnwduDrVD3LmL0ifx7ER1oLkjttkdKVpY8STGB6Y+21dj+C5XY16VFLGlv1eUHpiNifo52MF",
-	"piSP5ph8hJV0kWgTAbRCJQIaHHC0CaL4S1WrL7w8o4dfKksDfjUFbjspEeKw/02l1bWrcK3GV9Hnp70W",
-	"tkkgQdH6EDUPTPshV0tZvk5PTxEcDK8AGw2abTACFjZacoRU1hqu9REJWfdwOAIlsVEszroHw2PvhgmL",
-	"NhnYggmmefv6/NWAfQTNjydF18bCEqSEVtKjugfDYe90JVF0rLyu4+sDK0dQoU1WqgdARPMPqBJMzpQ2",
-	"wo6VbxOCKUErBerMawcWHT6fyJWEIQ2sRcRWNuFUYvl7rSUWlW7jd4nMwmCswrLlDlbKJ7mh3mNxZmDh",
-	"Zr8mOBAjyIlSpILrhQrGqtl6iUI4IuXKycgO2CV2CSkPEk10WynUNOEzO1YyLvNKI660khFPGoREiqg0",
-	"ZM2Ts6iouSWP5lhpwxIxdUznLmCxLur/nDC+QMKJzDKTK8r2nco7zKBGnd4IK38SY9WdLAl/vYBK40XA",
-	"AGUBK/EVYHe+QaO3Gyj4uCOcxBu61K2v2dpLq9b0wMgn92OqbQunLFKCpfFIA3Yfe56HlLCt6Jzqx3np",
-	"Q2sWr49VrWCculVQC4iuFT68VQ4g557vAHHYxrgvhCu49oqToo2BVUP2PnXugwcHvd1lEDZpe3hY2eDq",
-	"4aFFK4Md1saeazst7hte7TAYm0Xusji2INth4Ktsp/k+ytkuw3wvll3wiC0rdhhY9FHaaWjVDmqn4c1+",
-	"Vzs4hkom/lhDs9WuqsmQFbOC6g/7VRvhbfZCo+Vw0fu3X2v+u+3lRqPgWp/ZnQyauix+0Kqp94j1Vtvx",
-	"L4beZlOYZrO8lcqNQyzd/ErQX/i0yl43W1+utzV+2rM7bNO834OU9cPOWCPhJNIZFthQJotbPYOR719W",
-	"O4PfChV/kYlx+NSFTkVEttEqitU7RYEi19ItaqyKgIzvZ4L6gLRlbF6b9RYLgmUc1dEY6xDN0pd8PdpM",
-	"GhGLePCFWqU4+haOn7yQjPqHO26cZROx1CvObKHaSpfXGM/fcP3vK7/IU2682cyVCgLn/FZsLUFMMQUA",
-	"q575XZ+U4z6NDamM/isIcFyvGKz14pBVl0aXjIY4wJ7EGXwgkyEmmwGfrJgNRsS9dusaDrgtdZHMSeE7",
-	"IHHblptOJ9C0xerd5TAjkQgowJpSKhJXRWOOtc4jeOu9PVp0rRyrbtkkzWpAAFm0hcV7MDwGdI32jwdr",
-	"WQ0U6BdjBQjb/IsApz4FqElfwGSW2A4AjSSKs5bBjJTHAnjXjdKLss9z0yZ5K6powj+Mkn8YJb9Zo2Sd",
-	"E/tbXetLhA0IS1bwNVobTd6wo8Dzg78yhff/N5W23iar0mkf+c7oC945fvw7u4SLVt45+gIcHO2Kg11V",
-	"kFXx/sxWsrtIOiqyIzbkWjxKxpVFLp9XIkB7RTJlq+O/jBFT7LpW2es1Ap8D2gS6kecx2Og9vISVf63I",
-	"dwFjkWTx5UGl30R8qEF856u/gVMg4e9PaalwRkZ2O4GVrZNocJHfd2V0Ktxc5JY5ceeYuMu0xSIFn9Qz",
-	"Vl2fysmGg+Fg1DutOiBP6jm9PvLg605QbibcCRUtx2ourdMzw1Mb+MQk6t7HY7SDtaIAV6MpTuCDGNFc",
-	"WK+qFsmI5aI+MFaUnIvMm9nYgrWIg/g49jM7Vnqhit64/b7HBIZzsepnWf9RsSJLOZHWCSVM0Vd4rLq4",
-	"t+8yod55XMJKs59k1iuaesgyJ5WNhqMN3n3/9sO3Ew5mL0u4XLmXO3lJ/S4HtXv0lAZuQW5NzHJF2Vcl",
-	"crur59Hbng1bI1v/WlBQNJKx93m2JsH6NORBsc/tTDnWUY59pRv9I/748bv3AVVyap1Y1q21r+appl/h",
-	"SXtEQguuHL7RyqaBkM6vLuH7v5VRt+RAre/Kr1dtTCoP3HZznhp/1ps/gA3twd6C5iVPk61oLgGpuTiw",
-	"bRkHRkEp7EXADZtXYWkgpdZRHoFlC6Od8AWCmzD85/N33z4OwwXo9XzelXLIApuHg2G5kVoN3OOPAqB8",
-	"/FGsdFkB9CyMdE6o9sPBBLTN2fb13iP1LmpUfMKp/IQCoTz2TaMpiOrTL23KkwQrFQq1Bo8Mi0SiuYhu",
-	"RMy4o+RqzqZiwXyvIsZn+pQdDQ/Hqshx5w7bX1rv0jCC24I5p3zJMm59feZKp7ex8q3eKNZapcwX3tx5",
-	"7iyL8VcBjjCnvt4tihkxza2wY4VAr6+9kEmCHhUEYIIuYJFMWVdplglTCjalxwp/9WCSRzcg1qjcVZvS",
-	"BxwZgVWPPLG9AOCM5lV7XexiskGCfIBT/HUKGHBp7KQDyGTO8OlURnXn46/V6c+fG9IadhsqfpOCGt9P",
-	"5Z2v7lNTOfN9oQZr7Ywxm5mOalDTDZ+uJ6ljlCQKhKf0gnWBXLF+OMZSI222dRle7yi40kv4b28nyO3N",
-	"L9dOcAv7A8qT9UoYobyQqOp94OxyzFxsZ3+3WJ77F1k0b9muAlBjR9ysZeHVdx+vWWOGkDSB3GLVDDa/",
-	"P4xkOmPWRPiHCAdjde7Z3SgYnhz7FgBnJQ/ohipPkrBX9AbARveooMNymGk/VtRzj+46hgPhrGGXp9Sj",
-	"kurUGilfTV87dSst84JKqarK1PK1lDBUdg83KrG1QudH+4R9n/2dPLSLncbhr13uMI7avO/ikaYS6d2W",
-	"LgqxHxz7TqqdhvG7nXyeK2XWj/OpPnXWBl0mgWEUl/Ls13HyfXEQvtu4Hr2vMij/xXH1L4kWfwWulg/C",
-	"J2iT1kms2Vdne6OQftEEU/k83bGr9xc14UBk+SXxw4YkaAsg1tMCg8I/UgskMqmiJMcfw9kSURyr6scM",
-	"NgQF2faYYMCsXgn5lZfx4bDfPxj9/5uM/vGRsF+AcT9ZIOsffP/vFBT6egI8df67Y4Snxuzbq2lJoliW",
-	"Z8AZ94Ph6EVw9LzQ2kmOUDeYfsqzrNJmmJ6OVYgtS/CXvJGrhGUrXVLyy2mKVl/1pixt/JfAaXLgzcWc",
-	"X27ut3Qt+qJCyifVGL9Svei3VBD4NelwKk+FkVGhxWnDUu6MvNtJeaMVzG2hl1D/kj0Ufn7wWr0bd7wi",
-	"MW7L1gLVDx/S7O0dGUiVSuTEcLM89XHbAAMbvkjLV9igc7RR8F9bwgcC25eAWWQkvH/xlFGrlDK8teIJ",
-	"rs2KDo/7z/f/NwAA//8=",
+	"ZNKxaE4iQ2kHfHvThuJswxHvbz3iUSv/rB3wG+nWt/tWL2qXOhXCWcYB7r/+O0A90XcB8c2JdnMUdjN5",
+	"K9TpWIWRVo5LFbKpdJZJZWUsYJs3QmQglmBabjMROcJjwMJI3woDLySJHSvpEJWR0ZnF0fDtNNELxh0L",
+	"Z4bfSrcMAxbC+JBZZ4SL5sIyp5l0g7HagMCpdDsTBCAFkZPIbB0776Qx2rC5NvIn2G2SLFk3nIe9gN0K",
+	"42Tkn9yGPThnxFE3nN/CAD51wjCjgXdvPuwprLszsDAYoTX49iq43ynBpvAVXCiuGFcy9ZJjanTKhj3i",
+	"1cw6mSQgwAPmDFcWyErE8B0eg5sLwyr2xixfVjQtXYCjYmHkbcFb1xaUdgWA86v3F71TJm6FWXog60vD",
+	"jBYeLvgyYAvp5tWjWCR8aZFWEq0zkN7KDdi5nybj1uHgBD5Iy0YHB2flJgm8ObdMq6RYeQjHUUqd4Yaj",
+	"QSTXz6bOTuG/VpZa11guiIbbZVPGjSs4H0GJ2lQ4le4P/qLAVbKbSMdfkEfwPhrvAVvaiCctRPTK6Axh",
+	"AoafG9b9IKIBez48YUme8t4Z40k254DnG5G5LcD5BVpZ2ZQnVpQom2idCK4QsrctZE1Cci7kbO5AapK4",
+	"ZF0nU2DJcWZCz3TpkMN5SDS6kLGbExbX2NEmyOftR/5i/+TgQQ31LYK48w42gkDT7HqwVzBZKdUup4UO",
+	"91GC7rIGzHlNVTtjh8MRk3UihKuidCGtYmZhlqaifDjY97onQk92UwX+5bRfgNAnGLYbHZfT91qJd9xF",
+	"LSbH61IpRjUh0hmIYaTPRArl2FwnK5YHwnewFT5YsE8rPgTbBnPjPMuA0vDbkMiugUbiPnNkqdIyUPxB",
+	"RICOXWJnHeqjrVATKA8ADKtfvmpnOYUeLGO6Hx/fnvcPjo4BsSDDvbYMhp1UbC7uGmyyczJ9cRwPX+y/",
+	"eDGKnsfHRyf8YCo4H0ZHRzwe7h/xw8l0NN2fHEyGkxcHB1G8fxQfR/tHk+F0OOTDF8XOMu7m1b5kvFUj",
+	"30b4xV5x38oJk+mkNAbaLpZsDNp5mcZbsNg7freO4D/yJBcsNnyhKgFWaM3PLImngql6TkiSlDv+zDLP",
+	"anqbuELK7zqttkqpC67rfO+kejygU2kegJS44GZIpXo0pFdg6LawznMGk8bMChKWhc5Q109QbqK6IMyt",
+	"MM8s05kw3GkzVrGYSgVXLez30Zh2FrQzm0dz0HdCN8/TScimMDZc/OHg6HicD4cHx/PqYyWQB+zSMSVE",
+	"DCyShVbOwgG7bgFprFBNJvRKh5qtIf3YMr1QZ0wrUFEQXoLfyplCC9UGDIDB77zW4gEHxTdXMFDEDK6M",
+	"sM7Wd9aH0WEvGCs3F0uEFLR5gBM2m9ucJwN2rliubpReKMQtm8HUo+Fws0ZN03c2+BZ+4P2fhv2Tz/7f",
+	"P/c//zwMDvfv270MG/gp6K6T0q8WeN/NH5AW+3B1wpVnIWLJP+rbfDqVd+GqQ+egFzAxmA2KV4f9/eHB",
+	"YThg3fd6rDxrY7d4IebCiFP2ccFnM2HY95dsgV4iK1QMR4hHSerruHNtlky6sdK5G3cCVE3tHAwXUDBn",
+	"KcglqawTPC40vExGLjdi0KuQvMrhd2HvH8CeaEHfy0RHNwtphbc4QAVXLBYzI8RGPcPQZLvyQb82gbFo",
+	"MefhadOWR50sBBM9ZE7rgBm9sH/9d3jA0tw6Jn7MeYIvEC+A1/E4tgC9+EJ7/6Ns8b29FyIWcWFytFxl",
+	"b/9W7AWFOsf7KtVsrG7E8hS/zlXG41jEbMKtOB7lJmFv352/7H98e35wdBywXMXFZb8Ry8BjaqxAHgZw",
+	"T/85JFKqjDDce8MU08bBCku6ulzFY0XkCy9+/+HbvlCRBiC6F/qZZWFuksEfCaGv8ZvQX4mxCvdQH7B7",
+	"P8v4/p9LLlfyv+GQPi7gYzhgYaZmMe4bFgoLUMfqQrOMRzeg9oQz6eb5ZBDpdA+G0//gnZCl/AZsHJEO",
+	"2Os7HrlkybQSY2UzkSRSzcCmBr3IEha43z0oePAtV0v0mzCRWMG64Rlga6xSnngbUtiIZwJeZiLN3JKF",
+	"BD/9P+yxWJP3ZcCuVoQH8M2xMsIChXvzFsWehyUkDhgynmglAuKs6KjbyDOtnG1kmOf9f6t45ehwA6ek",
+	"Y2vzmqUp71sBZAHEMJVKuuIC2YAlXMYMTHWjF/2U/0Wbhh73wzDYDw6Cw2AUHAXHwfPgRXAS7A+D/f1g",
+	"/yDYPwz2R8H+0Wd4I0t0LEprrW2XdFe3anDSidTupAagN+uSho+GJ8dob/m/K4OLG8OXMNi6JeqlMC/8",
+	"/Wmj4UV24C6W48Jbjt5U22w6luiEq92KmsXfYEh+AoB33c4mTonDvsiKvIfztJlWlujvGx5/IHUD/ooo",
+	"DgMfeZYlkhzwe5nRk0Skv/+LJQV8x2XpLVq0JaJDy5ZXl6VgtJFNdX51ecbCWDguk5BZvrTAqo0YdNAU",
+	"53Ex94bQAHe5xeAVCXqu7EIYFARnqKdt2hyb6Hg5VpIAomgTWclvX5+/8ga0atrMJ4NDMElhuWcWtNIS",
+	"nEJgoqvLA+X3wh0oHqngygKf8bv6XvFbLhM+afPenFtagh0ND0kqoVHHIq4A2AlglEdzEYMxWpNpEpRL",
+	"zSa5XZ6NlTNLxmdcKu/FDD8IZ5b9c/gjHLD3GlHAurDfHrHAWvC0Nrgl1iUirWJUZRdcAkRTgM+ZJfJ4",
+	"XLShxA0HBw8GurbeJrIOUUGMpFDuo9OGkwr6lJRcuAVgt9KyaZ4ktNHRyf4L2ChY/2dFcKAWX0NyRhtU",
+	"8eS1Mdo8JehoLIg7YH4garhMciPOvIiEm0chcKmaBliiZwj3e+0oll6Q61OinFZmRJrM5AnYU7mjowDN",
+	"pElpR4OjwfNeAfYbnav4KSF+r2seOGRwks7+ii8TzeNrrb/l5ukJt2DBeOWlZQkAgXpsQyvmiGw0Xuk7",
+	"6exYpSLVZskmeTwTDrgQqnPreN8f9TyL84LmWqZC5+5X3Sw3FOKwiV6s77hyhIBWIMYKDPFUqj6824dH",
+	"YREF4mxmeCRYJozUcQ9VSrjgUe4qVIyVx8VJb8CuK8RSakX4UislIgD1lEWJtoIUcPxoSQ+PyiEel98r",
+	"njuMXoknJeVztjCgki58zIiDTSdjFp57cDjt4xvBDcU5loSH4+dHQBLE72si5dOnT314VygHQOMd2D2v",
+	"5Z5QUZeavxbnX5PDwYoghsufwsiFNjdj9WMucgyP4YXCC2QdN+SOkIqF/T4O6Tu6LyHrGoF2pk20s8FY",
+	"5RkwD/8nRimLJB7QcRr3s3fGViT/WDVF/29A1H+vMqMjYS0cNXqIn/q8CcFeKnJGnjYyftgkdzUaIAF/",
+	"ypzJVYS2nDZwjY3JMxcQHXiTZSO75exfrl5fwHnicBtxZceqIJg6V4YnlLsz1xbEd6TRsCb114F1jlMQ",
+	"Tfg5GvxuMdeJ8MRSshibZxl6Jd6JWPJrPJNfV0IBdhH1KUDEgExIoJJbGJRuj5cWQXQMGsB9QXKUDViE",
+	"sXE3cSzhM0+uDMznJNhI3kRuwnZFyVs1B1ItHWk1RH5a/SVidnH5JmDnV+8v6OD8009icsX8hZZlvIbS",
+	"r3BwzUmJ4esALzkG0AMWS5tpyxOUG5NEKDj9yuNUi613gk5W29zPnTgnvP05te2u2yzhS6DB5tqKpTJJ",
+	"pCVG0DSbR8N6ytJaCmBLQD2gkLxtpIwd1PNeDtpegn3Z9syXlKslI18A2vhlugJsp8jHAqZ1K8xqysAD",
+	"of+Kg/1QgB000FgAViV+6slfROQ6K7lYZcy8cyuNjCXOs5pFpXPDUMVm3ZS7LNEukZNnlp7ZM+ZyM9Gw",
+	"mQutZ4l4ZpHLFhmo1cQpn6Uc3QlTYZQGOki4xUeRvPWDcLJOgDH+lrzVwAP0yMtyXaUcFBYxkbd3cmDY",
+	"AklfxOzy5UuWGT2ViSgyEUoTpAxiPrNMvnx5xaJ5rm4Cii5MvQA8q3FDr6SAyV5dKsdnGP3+cPHNgL2q",
+	"57oQa+fJAoz0SKtbgS5Zp3EwXSf/sh6wc/by3Z/+a+3Srr+B7KHIpXRzo/PZvAgUlbvUhr357uLD+eEJ",
+	"jZeu5mjIhAF2lvOESWS7xAgmCY9uWKalcgy4qlAWya+3fsFFOhFxvCHvE13RTdyyCJRjf29aj6ULkrvn",
+	"5Q7u0/EZ6+LZIwCryR8IErza7q+pzf2MUFMbQ+m+sAqG8qrDbTnNRkz7lbTIuq4OOy2EbDMebQDHkyqO",
+	"aCVYTLUCoBVcfiZd/cZ9uPimE3QuPpz/qfO5Dg49X3cF17kJAVVhK6gOr42XlGl/BRvxeXs1aKonGADo",
+	"BJ2pTJLWq13lyRXTAQXW5vJ/zjtB5xb+vW2dppEYVQImlMPVS7iKB0ob8mTqHP8V3LpO0FkI/Ae/9Y/w",
+	"s3+Oo/1z/IzP28HxYaJmktfoxdHz4+2+WnTJJeSr3crsmteN/Hz1KgB9014C0Dh5eqvtlEtF9xFA8Lpa",
+	"s039qvSf+6ATlcz9oeTfHPETGQG6y04J5ZR5ULi96umu3JGJ03ZLhWtLqodLilk3lFV38fqa1eNdIdnV",
+	"g7YJ52Ua1/ajl/HOGSpBx3r62lJRUbHXxuZ3KY8IOrlJmrn0xW7/Dmk7u6bFBz7m8JCd1iRrzAAqghVV",
+	"7hvgyx9uRUW0z403gBKf/q4pS/W4HZZQTD//fDxqC9l5GL6VFCZ5xE0sQ2TlhweJ6mOeptxgHGw1LqbE",
+	"XUsizRW3FjNeotxYbUhOYuBd3DmW8RnoRBO0V7Sq8mnhi8GDMong3ngsBbCPw0qNc+zGCL7G+7hzRUnL",
+	"nfBXYAfaX01+q4lnwQ2Jw3Xzh4K3bCLcQgjFIpEkDGSu8ToupojV1ZZqsolMJPzVKk6rUGIdFAyUVuUK",
+	"RXx3Cwo3xu/OFUO7fXT0nHmPQhmNIKy0mLD4fZsY4o4tUGfGKiyfESdt4VYgC3muF6CwT+WdV+XWqU9Z",
+	"x1W7vigt01GUGzz8U1/bhbPXsjHDf+1753f/Mg69RWoXwoxVoW13q8RXrwQXxgBeXM4WIkn6Ph9CK9Eb",
+	"sP+Wayew2AKHGpFp49ABV6DubC10w+BwLer4S5jcaU2uv3UNuVRk1qXv2+vrqyKiGekY2Uh5/kcnJ7Xj",
+	"R2fAOgE46VqDnMzOtXHMElspU6w8JcA8rSfkvG9qdbbvP1yy8mqSviBjoRwmo7RO/YW3Gr8ttlUiLyho",
+	"s+1q1xO+qlIvfyGHwckw2H8xDA6eDz+3IfCPInLaINerBfAfw4Nrnojdir0CqsjaOTGrrm7tmJ8QrCTy",
+	"Pi5/F4nwl03f3SXT5RfPzN0BCOPT+HY9qdsNGUlvVjKQtGEqTxIyxVkqrcX0Ltxdl7aHqXYZN0K53q4p",
+	"SzBnlbX0OdiWWgRjKdhDEYQtqUZ1Q29ztlGp2e5eilG/+h5161ccmKiIciPd8iPMQvidYGTsPG/NAlKl",
+	"x+FGLC1V5IFwqoUHkHrCfp9nsg+DwgGjTEfmdBkT0obFIhFOnDEjeExCP8sniYwG7LyMPzqO7qrCTwbT",
+	"jZXjN8JSmM8yrC7jaonOqETrbMKjG8yoCliuEmEtczqJKalxIa3wSSOINnQC4XYrEp07l5G3X6qpLuIJ",
+	"PEIuUSQlq1ncWYsHYI4iudbJrjy/uvQ7GbDX6J2uogDI6o1wuVG1N0jo2rE6GA49IsuMAQq6FkkaAjgm",
+	"DeGKiTseOQzUOqFcn4row8FY0bICawmlZeGmgEiRvjw6eg4IKl70iUmFDtBUE1aVCb1QQUMpGKOLUE/Z",
+	"/v/5X/97/+AFSLt+rozwXQuiOTc8wlTIbnje/zfG+z+xYf+E9dmA/Zn9z7BHwaOxUmIBOkWBRg/5M8vC",
+	"QvUJMY+I5KfPikavM0UFEj0bK9As6iCziOdWWKKHREZCWVE75HeX117vJaKwp3t7OhPK6txEYqDNbM+/",
+	"tJdKV9MZiDyCzq0wlihjfzAcDGEEvM8z2TntHA6Gg0Oy8eZ47fbm6M35CT7PWssRyO2LlDGXiSi0gwho",
+	"3BPOGalMOdaqKs1ikQkVCxUtgamV1HcZd047F8J5B9JKyt3BcLgljPa48JlfYUP0rIAeLk0ib8WgwZM6",
+	"pz98Djq2MOA63wKzEdaebcCBL1soqhPgSvOZBQ6YCsc7n2Fu75nYiORLcrNHOhUNr/4zi5kC2sTCsO5k",
+	"yWTcGzA0bEOwYkNiRJhUnOFNrpm7TrOZIGE51UmiF3CBtQKrF43ckr/5qSRGUckKBm6IY1JO+chsKsqM",
+	"kDCRqYQXQHQAqXulPNVGjBWtReTdPPpvpXW0006zmcAPbcp0qq3zSzjtedamxE8EaEMNOVat1utYH8pF",
+	"bQPGo6jUu8Wt1LktfQWtZfp4DKspsUWjEbIGN6VItzbT+PwLXpjKj9NyZzDc6WueiZAxS2tE67dNW8K5",
+	"V0ukvQ86R7u80sz8w7cOH36rnu6y/TqXDle/maC4DxzsycLV4u+wv7if74NOpq1ry/nw0eSi1NAnQ5AZ",
+	"RVmjXC0Lifq7kBXi8nqZiR6VPvnR4VQmImRTKRIso+EspE4M3Lg90Pj6oPWiIyuljCmfZAFXFxQaYgeu",
+	"SMkImAJBVD2lRJZTjGd1QVphkXqACRXBWGEM/pOYXAXsm3dXAbu+fPMGhdr5Hy/fUBAQswiEl3VvX1++",
+	"LGP9voCrXozGhMJwLIiHbqkKsdH+UcAsx6QYq3sDdq7Gqj0RAOP/OwX+B2MFCNFGlt1jKFGEdgST4Xa6",
+	"r//18k0RpcN9aYMbGauuNNoFTKbS9ErlQ/q0aBETxlsCsVWkdazwU9cKAWoRWC1hD/gthkQxbaUtIIoJ",
+	"xoifsQKhAadcRnm7SrPE93wJQLpGPBWGowHk8+bK9ApCE9ITx0OmxJei6lVajLKCqmK1PzNsKEClWlVY",
+	"0y1kVKRl+kRtGZPiRRaZ16driuM+2DROGJAwqC60SYDv8TUK3ZC1IKz7RsfLFUbm70qTf5Umz0Qqjpx2",
+	"3ffQcl2akzSN/c3BV4SgYVRuWbWR+gBTthg996s5Xve/NDvfpP40jnwBpJIA71h66qkysn1B/EpmYtHR",
+	"qW19P2wPx6z0Kto2vhyHIB8M9395THwsY25PurcvEJojQseD4q9KfMWXXjz80krmMby2v4OoXU3PxveO",
+	"doGxJXMOXj442OXltSzHJ1Qo4J3nu6y0XnWxoow0PR0/fL5vaCffF3yVGBAaVg3xB0ydyio58xekz+PY",
+	"CGtBoYnbVJfKAMFAMDG8RLRV1b7C53Y1GFRJGVu2wUGlApNcwWwZK7CweTTHnCwsMIxEmwigFSoR0OCA",
+	"o00QxV+qcX7h5Rk9/FJZMfGr6bXbSYkQh22BKmW3XbNttUmL9kftJcJNAgmKjpCoeKBuRMpgWdVPT08R",
+	"HIw6ARsNmt1BAhY2OpWEVO0brrVXCVn3cDgC3blRQ8+6B8Nj750Ki+4h2JkKpnn7+vzVgH0ElZEnRTPL",
+	"wkCmPF/So7oHw2HvdCV/FhRU1HV82WTlHyuU7Er1AIho/gEVyMmZ0kbYsfLdUzBTaqVun3ntwKIf7BN5",
+	"2DDSgyWa2OEnnErsClDrFEYV7fhdIrMwGKuw7ESEDQSS3FBLtjgzsHCzjRUciBHkWyoy5PVCBWPV7EhF",
+	"kS2RcuVkZAfsEpunlAeJngtb2Rk04TM7VjIu020jrrSSEU8ahESKqDTk5CC7oihFJkfvWGnDEjF1TOcu",
+	"YLEuyiKdML5uxInMMpMrSoKeyjtMLEdTxwgrfxJj1Z0sCX+9gDoGiIABygJW4ivApoWDRss7MHpwRziJ",
+	"t/+piWGz45lWrVmTka95wAzkFk5ZWE/SeKQBu489z0NK2FaLT2X1vHQtNmv6x6pWR09NPKgzBton6LUs",
+	"B5DP0zfGOGxj3BfCFVx7xXfTxsCqIXufOvfBg4Pe7jIIe9c9PKzs+/Xw0KLDww5rYyu6nRb3fcB2GIw9",
+	"NHdZHDuz7TDwVbbTfB/lbJdhvkXNLnjETh47DCzaS+00tOqStdPwZhuwHfxlJRN/rKHZalfVZMiKWUFl",
+	"mf2qu/I2e6HRibloidyv9UTe9nKjf3Kt/e5OBk1dFj9o1dRb53qr7fgXQ2+zV06zh+BKQcshVrR+Jegv",
+	"XH1lC6CtL9e7PT/t2R22ad7vQcr6YWeskYcT6QzrjijBx62ewci3daudwW+Fir/IxDh86vqvIlDd6KDF",
+	"6g20QJFraaI1VkWcyrd5QX1A2jJlQZv1zhOCZRzV0RjLM83SV8I92kwaEYt48IVaAT36Fo6fvL6O2qo7",
+	"bpxlE7HUKz5+odoqutcYz99w/e8rv8hTbrzZ45bqJOf8VmytzEwxMwKLwfldn5TjPo0NqbvAVxD3uV4x",
+	"WOs1M6sujS4ZDXGArZoz+EAmQ0w2Az5ZMRuMiHvt1jUccFtGJ5mTwjeG4rYtZZ9OoGmL1ZvuYaImEVCA",
+	"pbZUO6+KfiVrDVnw1nt7tGjmOVbdsnec1YAAsmgLi/dgeAzoGu0fD9aSPSj/QYwVIGzzDyWc+syoJn0B",
+	"k1lilwQ0kij8XAYzUh4L4F03Si/K9tdNm+StqKIJ/zBK/mGU/GaNknVO7G91rV0T9mUsWcHXaG00ecOO",
+	"As8P/soU3v/fVNp697BKp33kO6MveOf48e/sEi5aeefoC3BwtCsOdlVBVsX7M1vJ7iIXq0ga2ZCC8igZ",
+	"V9b+fF6JAO0VOaatjv8yRkyx61rBs9cIfGpsE+hG+stgo/fwElb+tSLfBYxFjsWXB5V+E/GhBvGdr/40",
+	"UIGEvz+lpcIZGdntBFZ2lKLBRdrjldGpcHORW+bEnWPiLtMWazd8rtNYdX2GKxsOhoNR77RqDD2ppzr7",
+	"yIMvx0G5mXAnVLQcq7m0Ts8MT23g87WoqSGP0Q7WigJcjV5BgQ9iRHNhvapa5GiWi/rAWFGJLzJvZmNn",
+	"2iIO4uPYz+xY6YUqWgb3+x4TGM7FYqhl/bfWiuTtRFonlDBFu+Wx6uLevsuEeudxCSvNfpJZr+h1IstU",
+	"XTYajjZ49/3bD99OOJi9LOFy5V7u5CX1uxzU7tFTGrgFuTUxyxV1Hy6R2109j972JOEa2frXgoKikYy9",
+	"z7M1N9hnZw+KfW5nyrGOcmy33cgi+5eP370PqMBV68Sybq2rN081/ThR2iMSWnDl8I1WNg2EdH51Cd//",
+	"rYy6JQdqfVd+vWpjUnngtpvz1A+13hMDbGgP9hY0L3mabEVzCUjNxYHd3DgwCko5LAJu2NMLKyYptY7y",
+	"CCxbGO2Er5vchOE/nb/79nEYLkCvpzmvVIkW2DwcDMuN1EoDH38UAOXjj2Kl+QygZ2Gkc0K1Hw4moG0u",
+	"Qqi3ZKk3l6OaHE5VORQI5bHvpU1BVEyjHSub8iTBAo5CrcEjw9qZaC6iGxEz7ijnnLOpWDDfwonxmT5l",
+	"R8PDsSpS/7nDrqDWuzSM4LZgzilfsoxbX7a60gBvrHwHPIq1VpUEhTd3njvLYvyxhCMsNag30WJGTHMr",
+	"7Fgh0OtrL2SSoEcFAZigC1gkU8wfzYQpBZvSY4U/BjHJoxsQa1QFrE3pA46MwGJQntheAHBG86rrMDZ3",
+	"2SBBPsAp/jp1Hbg05tMCMpkzfDqVUd35+Gs1QPTnhrSGTZjK7Gj8PYCpvPNFj2oqZ75d1mCtyzMmedNR",
+	"DWq64dO1anWMkkSB8JResC6QK5ZVx1iBpc225svrjRZXWiz/7V0Wub355bosbmF/QHmyXiAklBcSVRkU",
+	"nF2OmYvt7O8Wq5b/LIueNttVAOp3iZu1LLz67uM1a8wQkiaQWywmwt8EOIxkOmPWRPiHCAdjde7Z3SgY",
+	"nhz7zghnJQ/ohipPkrBXtEzA/v+ooMNyWIBACffFXcdwIJw17PKUWndSBn0j5avpa6cmrmVeUClVVZla",
+	"vpYShsru4UYltlb//WifsP/5gZ08tIudxuGPgO4wjrrf7+KRpsrx3ZYu6tMfHPtOqp2G8budfJ4r1eeP",
+	"86k+ddYGXSaBYRSX8uzXcfJ9cRC+27geva8yKP/FcfUviRZ/Ba6WD8InaJPWSazZF617o5B+6AVT+Tzd",
+	"sav3FzXhQGT5JfHDhiRoCyDW0wKDwj9SCyQyqaIkx98I2hJRHKvqNx42BAXZ9phgwKxeCfmVl/HhsN8/",
+	"GP3/m4z+8ZGwX4BxP1kg6x98/+8UFPp6Ajx1/rtjhKfG7NuLjEmiWJZnwBn3g+HoRXD0vNDaSY5Qk5x+",
+	"yrOs0maYno5ViJ1c8AfOkauEZYdhUvLLaYoOaPVeNW38l8BpcuDNxZxfbu63NHP6okLKJ9UYv1K96LdU",
+	"EPg16XAqT4WRUaHFacNS7oy820l5oxXMbaGXUFuXPRR+fvBavRt3vCIxbsuOC9XvQdLs7Y0qSJVK5MRw",
+	"szz1cdsAAxu+SMtX2KBztNEHobaEDwS2LwGzyEh4/+Ipow4yZXhrxRNcmxUdHvef7/9vAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -48,6 +48,7 @@ type Config struct {
 	MaxJPEGScans      int
 	MaxFrames         int
 	MaxFramePixels    int64
+	HEIC              bool
 	MinBodyRate       int64
 	BodyGrace         time.Duration
 	DrainDelay        time.Duration
@@ -256,6 +257,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
 	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
+	fs.BoolVar(&c.HEIC, "heic", c.HEIC, "decode HEIC uploads (iPhone photos) with libheif and libde265 (LGPL, in WebAssembly); off by default because HEVC is patent-encumbered: read the README's HEIC section before you turn it on")
 	fs.IntVar(&c.MaxFrames, "max-frames", c.MaxFrames, "most frames an uploaded animation (GIF, APNG, WebP) may have, counted before decoding; more get 422")
 	fs.Int64Var(&c.MaxFramePixels, "max-frame-pixels", c.MaxFramePixels, "most frames × pixels an animation may have: an upload's frames × canvas, a derived animation's frames × output; more get 422")
 	fs.Int64Var(&c.MinBodyRate, "min-body-rate", c.MinBodyRate, "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")

@@ -185,6 +185,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
+	// Compile the AVIF (and HEIC) decoders' WebAssembly now, not in the
+	// first upload of each.
+	go imaging.WarmDecoders(cfg.HEIC)
+	if cfg.HEIC {
+		log.Info("HEIC uploads are decoded (-heic): libheif and libde265 in WebAssembly; HEVC patents are the operator's matter (README)")
+	}
+
 	var draining atomic.Bool
 	handler, err := httpapi.NewHandler(httpapi.Config{
 		MaxBodyBytes:         cfg.MaxBodyBytes,
@@ -195,6 +202,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxJPEGScans:         cfg.MaxJPEGScans,
 		MaxFrames:            cfg.MaxFrames,
 		MaxFramePixels:       cfg.MaxFramePixels,
+		HEIC:                 cfg.HEIC,
 		MinBodyRate:          cfg.MinBodyRate,
 		BodyGrace:            cfg.BodyGrace,
 		StallTimeout:         cfg.WriteTimeout,

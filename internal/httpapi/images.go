@@ -86,6 +86,9 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 	var frames *imaging.TooManyFramesError
 	var corrupt *imaging.CorruptError
 	switch {
+	case errors.Is(err, imaging.ErrHEICDisabled):
+		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
+			"the body is a HEIC image, which this server does not decode: its operator has not enabled HEIC (pngd -heic; the README says why it is off by default). Convert it to JPEG, PNG or AVIF first"))}, nil
 	case errors.Is(err, imaging.ErrUnknownFormat):
 		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
 			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%q) says", imaging.Formats, req.ContentType)))}, nil
@@ -211,7 +214,7 @@ func (s *Server) prepare(ctx context.Context, data []byte) (*library.Prepared, *
 }
 
 func (s *Server) decodeLimits() imaging.Limits {
-	return imaging.Limits{MaxPixels: s.cfg.MaxSourcePixels, MaxScans: s.cfg.MaxJPEGScans, MaxFrames: s.cfg.MaxFrames, MaxFramePixels: s.cfg.MaxFramePixels}
+	return imaging.Limits{MaxPixels: s.cfg.MaxSourcePixels, MaxScans: s.cfg.MaxJPEGScans, MaxFrames: s.cfg.MaxFrames, MaxFramePixels: s.cfg.MaxFramePixels, HEIC: s.cfg.HEIC}
 }
 
 // GetImage serves a stored PNG as a file server serves a file (RFC 9110):

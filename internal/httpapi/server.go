@@ -67,6 +67,9 @@ type Config struct {
 	// MaxConcurrentUploads caps uploads whose bodies are being read. Zero
 	// means 4. Others wait in a queue bounded like the render queue.
 	MaxConcurrentUploads int
+	// HEIC decodes HEIC uploads (libheif and libde265 in WebAssembly);
+	// without it they get 415. HEVC is patent-encumbered: see the README.
+	HEIC bool
 	// MaxFrames and MaxFramePixels cap an uploaded animation's frames,
 	// and its frames × canvas pixels; more get 422 before decoding. Zero
 	// means imaging's defaults.

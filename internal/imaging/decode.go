@@ -31,10 +31,12 @@ const (
 	WebP Format = "webp"
 	BMP  Format = "bmp"
 	TIFF Format = "tiff"
+	AVIF Format = "avif"
+	HEIC Format = "heic" // only with Limits.HEIC
 )
 
 // Formats lists what Decode reads, for messages.
-const Formats = "PNG, JPEG, GIF, WebP, BMP or TIFF"
+const Formats = "PNG, JPEG, GIF, WebP, BMP, TIFF, AVIF or HEIC"
 
 // ErrUnknownFormat means the bytes start like none of the Formats.
 var ErrUnknownFormat = errors.New("the bytes are not " + Formats)
@@ -119,7 +121,7 @@ func Sniff(data []byte) (Format, bool) {
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return TIFF, true
 	}
-	return "", false
+	return sniffHEIF(data)
 }
 
 // IsPNG reports whether data starts with the PNG signature.

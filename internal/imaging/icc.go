@@ -34,6 +34,11 @@ func iccData(f Format, data []byte) (p []byte, err error) {
 		return pngICC(data)
 	case TIFF:
 		return tiffICC(data)
+	case AVIF, HEIC:
+		if p := readHEIFProps(data).icc; p != nil {
+			return p, nil
+		}
+		return nil, ErrNoProfile
 	case JPEG:
 		md, err = jpegmeta.ExtractMetadata(bytes.NewReader(data))
 	case WebP:

@@ -47,6 +47,11 @@ func orientation(f Format, data []byte) int {
 		return tiffOrientation(data)
 	case WebP:
 		return webpOrientation(data)
+	case AVIF:
+		// irot and imir, which libavif leaves to its caller; libheif
+		// applies them itself. Their EXIF copy, if any, is ignored, as
+		// HEIF says.
+		return readHEIFProps(data).orientation()
 	}
 	return 1
 }

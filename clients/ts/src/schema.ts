@@ -56,11 +56,15 @@ export interface paths {
          * Upload an image; it is stored as PNG under a content-addressed id
          * @description Send the image's bytes as the body (any `image/*` Content-Type), or
          *     as the `file` field of a `multipart/form-data` form. The format is
-         *     read from the bytes, never from the header: PNG, JPEG, GIF (first
-         *     frame), WebP, BMP and TIFF are accepted. The EXIF orientation of a
-         *     JPEG, WebP or TIFF is applied; no other metadata is kept (no
-         *     location, no camera data). The image is stored as a PNG whose
-         *     SHA-256 is its id, so the
+         *     read from the bytes, never from the header: PNG (and APNG), JPEG,
+         *     GIF, WebP, BMP, TIFF and AVIF are accepted, and HEIC when the
+         *     server's operator enables it (otherwise 415, saying so). An
+         *     animated GIF, APNG or WebP is stored as an APNG with every frame.
+         *     The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
+         *     (irot, imir) carries is applied. The ICC profile is kept, byte for
+         *     byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+         *     metadata is kept (no location, no camera data). The image is stored
+         *     as a PNG whose SHA-256 is its id, so the
          *     same picture uploaded twice has the same id: the first upload answers
          *     201, later ones 200.
          */

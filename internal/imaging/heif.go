@@ -1,0 +1,181 @@
+package imaging
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/gen2brain/avif"
+	"github.com/gen2brain/heic"
+)
+
+// AVIF and HEIC are decoded by libavif (with dav1d) and libheif (with
+// libde265) compiled to WebAssembly and run by wazero, in
+// github.com/gen2brain/avif and github.com/gen2brain/heic. pngd is built
+// with their nodynamic tag (nodynamic.go refuses to build without it), so
+// they never load a system libavif or libheif: the same bytes decode the
+// same way on every machine. HEIC is decoded only when the operator asks
+// for it (Limits.HEIC, pngd -heic): see the README's assessment.
+
+// ErrHEICDisabled means a HEIC upload to a server that does not decode
+// HEIC.
+var ErrHEICDisabled = errors.New("HEIC decoding is not enabled on this server")
+
+// sniffHEIF names an ISOBMFF image by its ftyp brands: AVIF (avif, avis)
+// or HEIC (heic, heix, heim, heis, hevc, hevx).
+func sniffHEIF(data []byte) (Format, bool) {
+	if len(data) < 16 || string(data[4:8]) != "ftyp" {
+		return "", false
+	}
+	n := int(binary.BigEndian.Uint32(data))
+	if n < 16 || n > len(data) || n > 4096 {
+		return "", false
+	}
+	brands := []string{string(data[8:12])}
+	for i := 16; i+4 <= n; i += 4 {
+		brands = append(brands, string(data[i:i+4]))
+	}
+	for _, b := range brands {
+		switch b {
+		case "avif", "avis":
+			return AVIF, true
+		}
+	}
+	for _, b := range brands {
+		switch b {
+		case "heic", "heix", "heim", "heis", "hevc", "hevx":
+			return HEIC, true
+		}
+	}
+	return "", false
+}
+
+func init() {
+	codecs[AVIF] = codec{avif.DecodeConfig, avif.Decode}
+	codecs[HEIC] = codec{heic.DecodeConfig, heic.Decode}
+}
+
+// heifComplete checks that data's top-level boxes end where the file ends:
+// libavif, lenient, decodes an AVIF cut short in its media data to a
+// partly grey picture, which pngd would store as if it were whole.
+func heifComplete(data []byte) error {
+	for b := data; len(b) > 0; {
+		size, _, _ := nextBox(b)
+		if size == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		b = b[size:]
+	}
+	return nil
+}
+
+// heifProps are the item properties of an AVIF or HEIC file that pngd
+// reads itself: the colour profile (colr of type prof or rICC), and the
+// rotation and mirror (irot, imir) that libavif leaves to its caller. They
+// are the first of each in the file's property container (ipco): files
+// with several images (grids, thumbnails) share them as a rule.
+type heifProps struct {
+	icc    []byte
+	rotate int // anticlockwise quarter turns
+	// mirror is imir's mode: -1 none, 0 top and bottom swap, 1 left
+	// and right swap (as libheif, libavif and browsers read it; the
+	// first edition of HEIF called the field an axis, ambiguously).
+	mirror int
+}
+
+func readHEIFProps(data []byte) heifProps {
+	p := heifProps{mirror: -1}
+	meta := box(data, "meta")
+	if meta == nil || len(meta) < 4 {
+		return p
+	}
+	ipco := box(box(meta[4:], "iprp"), "ipco") // meta is a full box: version and flags first
+	seen := map[string]bool{}
+	for b := ipco; len(b) >= 8; {
+		size, typ, body := nextBox(b)
+		if size == 0 {
+			break
+		}
+		if !seen[typ] {
+			seen[typ] = true
+			switch typ {
+			case "colr":
+				if len(body) > 4 && (string(body[:4]) == "prof" || string(body[:4]) == "rICC") {
+					p.icc = body[4:]
+				}
+			case "irot":
+				if len(body) >= 1 {
+					p.rotate = int(body[0] & 3)
+				}
+			case "imir":
+				if len(body) >= 1 {
+					p.mirror = int(body[0] & 1)
+				}
+			}
+		}
+		b = b[size:]
+	}
+	return p
+}
+
+// box returns the body of the first box of type typ in b.
+func box(b []byte, typ string) []byte {
+	for len(b) >= 8 {
+		size, t, body := nextBox(b)
+		if size == 0 {
+			return nil
+		}
+		if t == typ {
+			return body
+		}
+		b = b[size:]
+	}
+	return nil
+}
+
+// nextBox splits off b's first box: its whole size (0 when damaged), type
+// and body.
+func nextBox(b []byte) (size int, typ string, body []byte) {
+	if len(b) < 8 {
+		return 0, "", nil
+	}
+	n, head := uint64(binary.BigEndian.Uint32(b)), 8
+	switch n {
+	case 1: // 64-bit size
+		if len(b) < 16 {
+			return 0, "", nil
+		}
+		n, head = binary.BigEndian.Uint64(b[8:]), 16
+	case 0: // to the end
+		n = uint64(len(b))
+	}
+	if n < uint64(head) || n > uint64(len(b)) {
+		return 0, "", nil
+	}
+	return int(n), string(b[4:8]), b[head:n]
+}
+
+// orientation is the EXIF orientation (1–8) that irot and imir make:
+// HEIF applies the rotation (anticlockwise) first, then the mirror.
+func (p heifProps) orientation() int {
+	// EXIF orientations indexed by anticlockwise quarter turns, without
+	// and with a left-right mirror applied after.
+	plain := [4]int{1, 8, 3, 6}
+	mirrored := [4]int{2, 7, 4, 5}
+	switch p.mirror {
+	case 1: // left and right swap
+		return mirrored[p.rotate]
+	case 0: // top and bottom swap: a left-right mirror turned twice
+		return mirrored[(p.rotate+2)%4]
+	}
+	return plain[p.rotate]
+}
+
+// WarmDecoders compiles the AVIF decoder's WebAssembly (and HEIC's, when
+// enabled), which otherwise the first upload of each would wait for.
+func WarmDecoders(heicToo bool) {
+	avif.InitDecoder()
+	if heicToo {
+		heic.Init()
+	}
+}

@@ -1,0 +1,133 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pngd/pngd/internal/colour/colourtest"
+)
+
+// needTools skips (fails under CI) without the Debian tools a test uses.
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	colourtest.Need(t, tools)
+}
+
+// heifTestPNG is a w×h picture whose corners differ, so that every
+// orientation is told apart.
+func heifTestPNG(t *testing.T, dir string, w, h int) {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.NRGBA{uint8(255 * x / w), uint8(255 * y / h), 60, 255}
+			if x < w/4 && y < h/4 {
+				c = color.NRGBA{255, 255, 255, 255} // top left is white
+			}
+			m.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, m)
+	if err := os.WriteFile(filepath.Join(dir, "in.png"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAVIF: AVIFs that libavif's avifenc writes, with a Display P3 profile
+// and every rotation and mirror, decode upright (as libheif, through
+// ImageMagick, shows them) with their profile kept byte for byte.
+func TestAVIF(t *testing.T) {
+	needTools(t, "avifenc", "convert")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 48, 32)
+	p3 := colourtest.DisplayP3()
+	os.WriteFile(filepath.Join(dir, "p3.icc"), p3, 0o644)
+	for _, c := range []struct{ irot, imir string }{{"0", ""}, {"1", ""}, {"2", ""}, {"3", ""}, {"0", "0"}, {"0", "1"}, {"1", "0"}, {"3", "1"}} {
+		t.Run("irot="+c.irot+",imir="+c.imir, func(t *testing.T) {
+			args := []string{"-l", "--icc", "p3.icc", "--irot", c.irot}
+			if c.imir != "" {
+				args = append(args, "--imir", c.imir)
+			}
+			colourtest.Run(t, dir, "avifenc", append(args, "in.png", "out.avif")...)
+			colourtest.Run(t, dir, "convert", "out.avif", "ref.png")
+			data, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
+			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
+			ref, err := png.Decode(bytes.NewReader(refData))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Format != AVIF {
+				t.Errorf("format %q", d.Format)
+			}
+			if d.Profile == nil || !bytes.Equal(d.Profile.Data, p3) {
+				t.Errorf("the Display P3 profile was not read (%v)", d.ProfileErr)
+			}
+			if d.Image.Bounds().Size() != ref.Bounds().Size() {
+				t.Fatalf("decoded %v, libheif shows %v", d.Image.Bounds().Size(), ref.Bounds().Size())
+			}
+			if q, _ := colourtest.PSNR(d.Image, ref); q < 35 {
+				t.Errorf("against libheif's rendering: %.1f dB < 35 (turned the wrong way?)", q)
+			}
+		})
+	}
+}
+
+// TestHostileAVIF: an AVIF whose ispe claims 100000×100000 is refused
+// before any pixel is decoded; every truncation of a good one is a 4xx
+// error, never a panic.
+func TestHostileAVIF(t *testing.T) {
+	needTools(t, "avifenc")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 48, 32)
+	colourtest.Run(t, dir, "avifenc", "-l", "in.png", "out.avif")
+	good, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
+	flood := bytes.Clone(good)
+	i := bytes.Index(flood, []byte("ispe"))
+	if i < 0 {
+		t.Fatal("no ispe")
+	}
+	binary.BigEndian.PutUint32(flood[i+8:], 100000)
+	binary.BigEndian.PutUint32(flood[i+12:], 100000)
+	var tooMany *TooManyPixelsError
+	var corrupt *CorruptError
+	if _, err := Decode(flood, Limits{MaxPixels: 50_000_000}); !errors.As(err, &tooMany) && !errors.As(err, &corrupt) {
+		t.Errorf("an ispe of 100000×100000: %v, want refused", err)
+	}
+	for n := 0; n < len(good); n += max(1, len(good)/40) {
+		if _, err := Decode(good[:n], Limits{MaxPixels: 1 << 20}); err == nil {
+			t.Errorf("an AVIF cut at %d of %d bytes decoded", n, len(good))
+		} else if !errors.As(err, &corrupt) && !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("cut at %d: %T %v", n, err, err)
+		}
+	}
+}
+
+// TestHEIC: a HEIC is refused unless enabled, and then decodes.
+func TestHEIC(t *testing.T) {
+	needTools(t, "heif-enc")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 48, 32)
+	colourtest.Run(t, dir, "heif-enc", "-q", "90", "-o", "out.heic", "in.png")
+	data, _ := os.ReadFile(filepath.Join(dir, "out.heic"))
+	if f, ok := Sniff(data); !ok || f != HEIC {
+		t.Fatalf("sniffed %q", f)
+	}
+	if _, err := Decode(data, Limits{MaxPixels: 1 << 20}); !errors.Is(err, ErrHEICDisabled) {
+		t.Errorf("without HEIC: %v", err)
+	}
+	d, err := Decode(data, Limits{MaxPixels: 1 << 20, HEIC: true})
+	if err != nil || d.Image.Bounds().Dx() != 48 || d.Image.Bounds().Dy() != 32 {
+		t.Fatalf("with HEIC: %v, %v", d.Image, err)
+	}
+}
