@@ -30,6 +30,9 @@ func TestTableMatchesPipeline(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := map[string]int{"RGB": 3, "CMYK": 4}[p.Space]
+			if in == 3 && tr.sep == nil {
+				t.Error("a matrix/TRC profile is not taken as separable")
+			}
 			pl, err := p.p.CreateTransformerToSRGB(Intent, true, in, true, false, true)
 			if err != nil {
 				t.Fatal(err)
@@ -45,6 +48,11 @@ func TestTableMatchesPipeline(t *testing.T) {
 				var got [3]uint8
 				if in == 3 {
 					got[0], got[1], got[2] = tr.rgb(c[0], c[1], c[2])
+					// The 3-D table, which LUT profiles use, agrees too.
+					l0, l1, l2 := tr.lookup3(c[0], c[1], c[2])
+					for i, v := range [3]uint8{l0, l1, l2} {
+						worst = max(worst, int(v)-int(got[i])-1, int(got[i])-int(v)-1)
+					}
 				} else {
 					got[0], got[1], got[2] = tr.lookup4(c[0], c[1], c[2], c[3])
 				}
@@ -138,5 +146,35 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		p.ToSRGB()
+	})
+}
+
+// BenchmarkApplyRGBA converts a 12 MP (4000×3000) opaque image from
+// Display P3: the separable path a matrix profile takes, and the 3-D table
+// a LUT profile takes.
+func BenchmarkApplyRGBA(b *testing.B) {
+	p, err := Parse(colourtest.DisplayP3())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := p.ToSRGB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i*7/3) | uint8(i%4/3*255)
+	}
+	b.Run("separable", func(b *testing.B) {
+		for b.Loop() {
+			tr.ApplyRGBA(m)
+		}
+	})
+	lut := *tr
+	lut.sep = nil
+	b.Run("table", func(b *testing.B) {
+		for b.Loop() {
+			lut.ApplyRGBA(m)
+		}
 	})
 }

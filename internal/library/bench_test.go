@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"testing"
 
+	"github.com/pngd/pngd/internal/colour/colourtest"
 	"github.com/pngd/pngd/internal/imaging"
 )
 
@@ -111,5 +112,66 @@ func BenchmarkDeriveFirst(b *testing.B) {
 		if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 256}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkColour measures what keeping a Display P3 profile costs, against
+// the same pixels without one (sRGB), on a 12 MP photo (4000×3000): the
+// upload (the levels are converted to sRGB), a first derive (the stored
+// original decoded, converted, halved into the pyramid, 256 px out), a
+// full-size derive (the original decoded and converted: flip=h), and a
+// cold derive from a stored level (converted at upload: nothing to do).
+// Compare the pairs: benchstat, or the ns/op side by side.
+func BenchmarkColour(b *testing.B) {
+	photo := photoLike(4000, 3000)
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, photo, &jpeg.Options{Quality: 85}); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"sRGB", plain.Bytes()},
+		{"P3", colourtest.WithAPP2(plain.Bytes(), colourtest.DisplayP3(), 1)},
+	} {
+		b.Run("upload/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Prepare(context.Background(), c.data, imaging.Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		derive := func(name string, dropLevels bool, params func(i int) imaging.Params) {
+			b.Run(name+"/"+c.name, func(b *testing.B) {
+				lib, st := openLibrary(b)
+				p, err := Prepare(context.Background(), c.data, imaging.Limits{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := lib.Save(b.Context(), p); err != nil {
+					b.Fatal(err)
+				}
+				i := 0
+				for b.Loop() {
+					b.StopTimer()
+					i++
+					lib.d.cache.InvalidateAll() // cold: nothing decoded in memory
+					st.Delete(b.Context(), derivedKey(p.ID, params(i).Canonical()))
+					if dropLevels {
+						for k := 1; k < len(levelSizes(image.Pt(4000, 3000))); k++ {
+							st.Delete(b.Context(), levelKey(p.ID, k))
+						}
+					}
+					b.StartTimer()
+					if _, err := lib.Derive(b.Context(), p.ID, params(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		derive("first-derive", true, func(i int) imaging.Params { return imaging.Params{W: 256 + i} })
+		derive("full-size", false, func(int) imaging.Params { return imaging.Params{FlipH: true} })
+		derive("from-level", false, func(i int) imaging.Params { return imaging.Params{W: 300 + i} })
 	}
 }
