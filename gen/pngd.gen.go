@@ -79,6 +79,24 @@ func (e ColourSpace) Valid() bool {
 	}
 }
 
+// Defines values for Depth.
+const (
+	N16 Depth = 16
+	N8  Depth = 8
+)
+
+// Valid indicates whether the value is a known member of the Depth enum.
+func (e Depth) Valid() bool {
+	switch e {
+	case N16:
+		return true
+	case N8:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Fit.
 const (
 	Contain Fit = "contain"
@@ -259,6 +277,9 @@ type Colour struct {
 //
 // Example: RGB
 type ColourSpace string
+
+// Depth Bits a channel.
+type Depth int
 
 // Fit defines model for Fit.
 type Fit string
@@ -518,6 +539,9 @@ type GetImageParams struct {
 	// Frame One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
 	Frame *Frame `form:"frame,omitempty" json:"frame,omitempty"`
 
+	// Depth Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way.
+	Depth *Depth `form:"depth,omitempty" json:"depth,omitempty"`
+
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
 
@@ -586,6 +610,9 @@ type HeadImageParams struct {
 
 	// Frame One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
 	Frame *Frame `form:"frame,omitempty" json:"frame,omitempty"`
+
+	// Depth Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way.
+	Depth *Depth `form:"depth,omitempty" json:"depth,omitempty"`
 
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
@@ -1545,6 +1572,18 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Depth != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "depth", *params.Depth, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Dpr != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
@@ -1777,6 +1816,18 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Frame != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "frame", *params.Frame, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Depth != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "depth", *params.Depth, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5291,6 +5342,19 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "depth" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "depth", r.URL.Query(), &params.Depth, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "depth"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "depth", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "dpr" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
@@ -5550,6 +5614,19 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "frame"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "frame", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "depth" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "depth", r.URL.Query(), &params.Depth, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "depth"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "depth", Err: err})
 		}
 		return
 	}
@@ -8023,149 +8100,151 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs5kuCrIHgbYXKmSFESJVtSTGyo/SFrr+3W2erxzjZ9U2AVSGJUBVQDKFHsPl3cO9yPfYR9j503",
-	"uSe5yEzUF1mkKM+02n03/aNNFVFAIpHI70z+3Il0mmkllLOd0587c8FjYfDjeRSJzH3gaibw71jYyMjM",
-	"Sa06p51vlk4wg18ybgSzwtyKmHU/vHnJTvb3h+w//2N/NDjsDTpBx4gfc2lE3Dl1JhdBx0ZzkXKYU6g8",
-	"7Zz+0JksnbCdz0HHLTPROe1YZ6Sade7vg85LHs3FS62c0ck6GPCtVDMWSyMiJ2+FLUHYZ//5H0eDgwcg",
-	"aFlQKyeU+1aomZu3b9wyPWVuLtjV+wvm5tyxi9fXzAoV2wYGXgyOH1h+qk3KXee0I5U7HnWCTiqVTAEp",
-	"+yUypHJiJkwdODyVddiu5/5MABYXMG1YiKhlv9uz8icRssVcKKa0EizSeRKziVg9stEDEGfcOWFgtf9O",
-	"U3d/GPZPPv++T//8j/H4d709+vxPnbYDfX3NZ+ugf3RGqxkTykm3ZI7PChQbkRkB2+EwcgW9Lx6ksBq4",
-	"4w6Axfs/9T//ftxpB+5bbt07HcuphMlWgfwE2AOgZMpngi24ZdZpI+KAccu4Ym+vr6/6MXdiDc6H6FDc",
-	"8TRLAJpPMN3BEXuvb9nB8OCYDV+cDoenwyG7eHfdDrSOOEHYRhAEIYH8zLLvP3y7I0nmRvaNmAojVCRa",
-	"Fr4POhk3PBXOc4xvktysw3DBc2slV2yS5IZOVVpm5SzlAZOK6dxluWOZvBOJPWNDJi1SKEApYYIfc2GW",
-	"naCjeArrwzSdOsCxmPI8cZ3TYVABH+t8kgDUKb/zF2o4rF2vYbkflaeT8nYl8H4Gs7YtHRXf15f/JyOm",
-	"ndPOf9mrOOkefWv3ygn97C2M9KVO8lSVHGVmZDxgr2hLLIyETLr2R+O6qtcLN6Ekgpl3henCyPij/Ekg",
-	"TK+ylhN7JW5lJOhEmAHSOmNpnjiZJVJYFi5CxlXMwnnIugBzZnScRw4OzuhcxSLuDdgn6eY6dzga+NA8",
-	"ZNKxaE4iQ2kHfHvThuJswxHvbz3iUSv/rB3wG+nWt/tWL2qXOhXCWcYB7r/+O0A90XcB8c2JdnMUdjN5",
-	"K9TpWIWRVo5LFbKpdJZJZWUsYJs3QmQglmBabjMROcJjwMJI3woDLySJHSvpEJWR0ZnF0fDtNNELxh0L",
-	"Z4bfSrcMAxbC+JBZZ4SL5sIyp5l0g7HagMCpdDsTBCAFkZPIbB0776Qx2rC5NvIn2G2SLFk3nIe9gN0K",
-	"42Tkn9yGPThnxFE3nN/CAD51wjCjgXdvPuwprLszsDAYoTX49iq43ynBpvAVXCiuGFcy9ZJjanTKhj3i",
-	"1cw6mSQgwAPmDFcWyErE8B0eg5sLwyr2xixfVjQtXYCjYmHkbcFb1xaUdgWA86v3F71TJm6FWXog60vD",
-	"jBYeLvgyYAvp5tWjWCR8aZFWEq0zkN7KDdi5nybj1uHgBD5Iy0YHB2flJgm8ObdMq6RYeQjHUUqd4Yaj",
-	"QSTXz6bOTuG/VpZa11guiIbbZVPGjSs4H0GJ2lQ4le4P/qLAVbKbSMdfkEfwPhrvAVvaiCctRPTK6Axh",
-	"AoafG9b9IKIBez48YUme8t4Z40k254DnG5G5LcD5BVpZ2ZQnVpQom2idCK4QsrctZE1Cci7kbO5AapK4",
-	"ZF0nU2DJcWZCz3TpkMN5SDS6kLGbExbX2NEmyOftR/5i/+TgQQ31LYK48w42gkDT7HqwVzBZKdUup4UO",
-	"91GC7rIGzHlNVTtjh8MRk3UihKuidCGtYmZhlqaifDjY97onQk92UwX+5bRfgNAnGLYbHZfT91qJd9xF",
-	"LSbH61IpRjUh0hmIYaTPRArl2FwnK5YHwnewFT5YsE8rPgTbBnPjPMuA0vDbkMiugUbiPnNkqdIyUPxB",
-	"RICOXWJnHeqjrVATKA8ADKtfvmpnOYUeLGO6Hx/fnvcPjo4BsSDDvbYMhp1UbC7uGmyyczJ9cRwPX+y/",
-	"eDGKnsfHRyf8YCo4H0ZHRzwe7h/xw8l0NN2fHEyGkxcHB1G8fxQfR/tHk+F0OOTDF8XOMu7m1b5kvFUj",
-	"30b4xV5x38oJk+mkNAbaLpZsDNp5mcZbsNg7freO4D/yJBcsNnyhKgFWaM3PLImngql6TkiSlDv+zDLP",
-	"anqbuELK7zqttkqpC67rfO+kejygU2kegJS44GZIpXo0pFdg6LawznMGk8bMChKWhc5Q109QbqK6IMyt",
-	"MM8s05kw3GkzVrGYSgVXLez30Zh2FrQzm0dz0HdCN8/TScimMDZc/OHg6HicD4cHx/PqYyWQB+zSMSVE",
-	"DCyShVbOwgG7bgFprFBNJvRKh5qtIf3YMr1QZ0wrUFEQXoLfyplCC9UGDIDB77zW4gEHxTdXMFDEDK6M",
-	"sM7Wd9aH0WEvGCs3F0uEFLR5gBM2m9ucJwN2rliubpReKMQtm8HUo+Fws0ZN03c2+BZ+4P2fhv2Tz/7f",
-	"P/c//zwMDvfv270MG/gp6K6T0q8WeN/NH5AW+3B1wpVnIWLJP+rbfDqVd+GqQ+egFzAxmA2KV4f9/eHB",
-	"YThg3fd6rDxrY7d4IebCiFP2ccFnM2HY95dsgV4iK1QMR4hHSerruHNtlky6sdK5G3cCVE3tHAwXUDBn",
-	"KcglqawTPC40vExGLjdi0KuQvMrhd2HvH8CeaEHfy0RHNwtphbc4QAVXLBYzI8RGPcPQZLvyQb82gbFo",
-	"MefhadOWR50sBBM9ZE7rgBm9sH/9d3jA0tw6Jn7MeYIvEC+A1/E4tgC9+EJ7/6Ns8b29FyIWcWFytFxl",
-	"b/9W7AWFOsf7KtVsrG7E8hS/zlXG41jEbMKtOB7lJmFv352/7H98e35wdBywXMXFZb8Ry8BjaqxAHgZw",
-	"T/85JFKqjDDce8MU08bBCku6ulzFY0XkCy9+/+HbvlCRBiC6F/qZZWFuksEfCaGv8ZvQX4mxCvdQH7B7",
-	"P8v4/p9LLlfyv+GQPi7gYzhgYaZmMe4bFgoLUMfqQrOMRzeg9oQz6eb5ZBDpdA+G0//gnZCl/AZsHJEO",
-	"2Os7HrlkybQSY2UzkSRSzcCmBr3IEha43z0oePAtV0v0mzCRWMG64Rlga6xSnngbUtiIZwJeZiLN3JKF",
-	"BD/9P+yxWJP3ZcCuVoQH8M2xMsIChXvzFsWehyUkDhgynmglAuKs6KjbyDOtnG1kmOf9f6t45ehwA6ek",
-	"Y2vzmqUp71sBZAHEMJVKuuIC2YAlXMYMTHWjF/2U/0Wbhh73wzDYDw6Cw2AUHAXHwfPgRXAS7A+D/f1g",
-	"/yDYPwz2R8H+0Wd4I0t0LEprrW2XdFe3anDSidTupAagN+uSho+GJ8dob/m/K4OLG8OXMNi6JeqlMC/8",
-	"/Wmj4UV24C6W48Jbjt5U22w6luiEq92KmsXfYEh+AoB33c4mTonDvsiKvIfztJlWlujvGx5/IHUD/ooo",
-	"DgMfeZYlkhzwe5nRk0Skv/+LJQV8x2XpLVq0JaJDy5ZXl6VgtJFNdX51ecbCWDguk5BZvrTAqo0YdNAU",
-	"53Ex94bQAHe5xeAVCXqu7EIYFARnqKdt2hyb6Hg5VpIAomgTWclvX5+/8ga0atrMJ4NDMElhuWcWtNIS",
-	"nEJgoqvLA+X3wh0oHqngygKf8bv6XvFbLhM+afPenFtagh0ND0kqoVHHIq4A2AlglEdzEYMxWpNpEpRL",
-	"zSa5XZ6NlTNLxmdcKu/FDD8IZ5b9c/gjHLD3GlHAurDfHrHAWvC0Nrgl1iUirWJUZRdcAkRTgM+ZJfJ4",
-	"XLShxA0HBw8GurbeJrIOUUGMpFDuo9OGkwr6lJRcuAVgt9KyaZ4ktNHRyf4L2ChY/2dFcKAWX0NyRhtU",
-	"8eS1Mdo8JehoLIg7YH4garhMciPOvIiEm0chcKmaBliiZwj3e+0oll6Q61OinFZmRJrM5AnYU7mjowDN",
-	"pElpR4OjwfNeAfYbnav4KSF+r2seOGRwks7+ii8TzeNrrb/l5ukJt2DBeOWlZQkAgXpsQyvmiGw0Xuk7",
-	"6exYpSLVZskmeTwTDrgQqnPreN8f9TyL84LmWqZC5+5X3Sw3FOKwiV6s77hyhIBWIMYKDPFUqj6824dH",
-	"YREF4mxmeCRYJozUcQ9VSrjgUe4qVIyVx8VJb8CuK8RSakX4UislIgD1lEWJtoIUcPxoSQ+PyiEel98r",
-	"njuMXoknJeVztjCgki58zIiDTSdjFp57cDjt4xvBDcU5loSH4+dHQBLE72si5dOnT314VygHQOMd2D2v",
-	"5Z5QUZeavxbnX5PDwYoghsufwsiFNjdj9WMucgyP4YXCC2QdN+SOkIqF/T4O6Tu6LyHrGoF2pk20s8FY",
-	"5RkwD/8nRimLJB7QcRr3s3fGViT/WDVF/29A1H+vMqMjYS0cNXqIn/q8CcFeKnJGnjYyftgkdzUaIAF/",
-	"ypzJVYS2nDZwjY3JMxcQHXiTZSO75exfrl5fwHnicBtxZceqIJg6V4YnlLsz1xbEd6TRsCb114F1jlMQ",
-	"Tfg5GvxuMdeJ8MRSshibZxl6Jd6JWPJrPJNfV0IBdhH1KUDEgExIoJJbGJRuj5cWQXQMGsB9QXKUDViE",
-	"sXE3cSzhM0+uDMznJNhI3kRuwnZFyVs1B1ItHWk1RH5a/SVidnH5JmDnV+8v6OD8009icsX8hZZlvIbS",
-	"r3BwzUmJ4esALzkG0AMWS5tpyxOUG5NEKDj9yuNUi613gk5W29zPnTgnvP05te2u2yzhS6DB5tqKpTJJ",
-	"pCVG0DSbR8N6ytJaCmBLQD2gkLxtpIwd1PNeDtpegn3Z9syXlKslI18A2vhlugJsp8jHAqZ1K8xqysAD",
-	"of+Kg/1QgB000FgAViV+6slfROQ6K7lYZcy8cyuNjCXOs5pFpXPDUMVm3ZS7LNEukZNnlp7ZM+ZyM9Gw",
-	"mQutZ4l4ZpHLFhmo1cQpn6Uc3QlTYZQGOki4xUeRvPWDcLJOgDH+lrzVwAP0yMtyXaUcFBYxkbd3cmDY",
-	"AklfxOzy5UuWGT2ViSgyEUoTpAxiPrNMvnx5xaJ5rm4Cii5MvQA8q3FDr6SAyV5dKsdnGP3+cPHNgL2q",
-	"57oQa+fJAoz0SKtbgS5Zp3EwXSf/sh6wc/by3Z/+a+3Srr+B7KHIpXRzo/PZvAgUlbvUhr357uLD+eEJ",
-	"jZeu5mjIhAF2lvOESWS7xAgmCY9uWKalcgy4qlAWya+3fsFFOhFxvCHvE13RTdyyCJRjf29aj6ULkrvn",
-	"5Q7u0/EZ6+LZIwCryR8IErza7q+pzf2MUFMbQ+m+sAqG8qrDbTnNRkz7lbTIuq4OOy2EbDMebQDHkyqO",
-	"aCVYTLUCoBVcfiZd/cZ9uPimE3QuPpz/qfO5Dg49X3cF17kJAVVhK6gOr42XlGl/BRvxeXs1aKonGADo",
-	"BJ2pTJLWq13lyRXTAQXW5vJ/zjtB5xb+vW2dppEYVQImlMPVS7iKB0ob8mTqHP8V3LpO0FkI/Ae/9Y/w",
-	"s3+Oo/1z/IzP28HxYaJmktfoxdHz4+2+WnTJJeSr3crsmteN/Hz1KgB9014C0Dh5eqvtlEtF9xFA8Lpa",
-	"s039qvSf+6ATlcz9oeTfHPETGQG6y04J5ZR5ULi96umu3JGJ03ZLhWtLqodLilk3lFV38fqa1eNdIdnV",
-	"g7YJ52Ua1/ajl/HOGSpBx3r62lJRUbHXxuZ3KY8IOrlJmrn0xW7/Dmk7u6bFBz7m8JCd1iRrzAAqghVV",
-	"7hvgyx9uRUW0z403gBKf/q4pS/W4HZZQTD//fDxqC9l5GL6VFCZ5xE0sQ2TlhweJ6mOeptxgHGw1LqbE",
-	"XUsizRW3FjNeotxYbUhOYuBd3DmW8RnoRBO0V7Sq8mnhi8GDMong3ngsBbCPw0qNc+zGCL7G+7hzRUnL",
-	"nfBXYAfaX01+q4lnwQ2Jw3Xzh4K3bCLcQgjFIpEkDGSu8ToupojV1ZZqsolMJPzVKk6rUGIdFAyUVuUK",
-	"RXx3Cwo3xu/OFUO7fXT0nHmPQhmNIKy0mLD4fZsY4o4tUGfGKiyfESdt4VYgC3muF6CwT+WdV+XWqU9Z",
-	"x1W7vigt01GUGzz8U1/bhbPXsjHDf+1753f/Mg69RWoXwoxVoW13q8RXrwQXxgBeXM4WIkn6Ph9CK9Eb",
-	"sP+Wayew2AKHGpFp49ABV6DubC10w+BwLer4S5jcaU2uv3UNuVRk1qXv2+vrqyKiGekY2Uh5/kcnJ7Xj",
-	"R2fAOgE46VqDnMzOtXHMElspU6w8JcA8rSfkvG9qdbbvP1yy8mqSviBjoRwmo7RO/YW3Gr8ttlUiLyho",
-	"s+1q1xO+qlIvfyGHwckw2H8xDA6eDz+3IfCPInLaINerBfAfw4Nrnojdir0CqsjaOTGrrm7tmJ8QrCTy",
-	"Pi5/F4nwl03f3SXT5RfPzN0BCOPT+HY9qdsNGUlvVjKQtGEqTxIyxVkqrcX0Ltxdl7aHqXYZN0K53q4p",
-	"SzBnlbX0OdiWWgRjKdhDEYQtqUZ1Q29ztlGp2e5eilG/+h5161ccmKiIciPd8iPMQvidYGTsPG/NAlKl",
-	"x+FGLC1V5IFwqoUHkHrCfp9nsg+DwgGjTEfmdBkT0obFIhFOnDEjeExCP8sniYwG7LyMPzqO7qrCTwbT",
-	"jZXjN8JSmM8yrC7jaonOqETrbMKjG8yoCliuEmEtczqJKalxIa3wSSOINnQC4XYrEp07l5G3X6qpLuIJ",
-	"PEIuUSQlq1ncWYsHYI4iudbJrjy/uvQ7GbDX6J2uogDI6o1wuVG1N0jo2rE6GA49IsuMAQq6FkkaAjgm",
-	"DeGKiTseOQzUOqFcn4row8FY0bICawmlZeGmgEiRvjw6eg4IKl70iUmFDtBUE1aVCb1QQUMpGKOLUE/Z",
-	"/v/5X/97/+AFSLt+rozwXQuiOTc8wlTIbnje/zfG+z+xYf+E9dmA/Zn9z7BHwaOxUmIBOkWBRg/5M8vC",
-	"QvUJMY+I5KfPikavM0UFEj0bK9As6iCziOdWWKKHREZCWVE75HeX117vJaKwp3t7OhPK6txEYqDNbM+/",
-	"tJdKV9MZiDyCzq0wlihjfzAcDGEEvM8z2TntHA6Gg0Oy8eZ47fbm6M35CT7PWssRyO2LlDGXiSi0gwho",
-	"3BPOGalMOdaqKs1ikQkVCxUtgamV1HcZd047F8J5B9JKyt3BcLgljPa48JlfYUP0rIAeLk0ib8WgwZM6",
-	"pz98Djq2MOA63wKzEdaebcCBL1soqhPgSvOZBQ6YCsc7n2Fu75nYiORLcrNHOhUNr/4zi5kC2sTCsO5k",
-	"yWTcGzA0bEOwYkNiRJhUnOFNrpm7TrOZIGE51UmiF3CBtQKrF43ckr/5qSRGUckKBm6IY1JO+chsKsqM",
-	"kDCRqYQXQHQAqXulPNVGjBWtReTdPPpvpXW0006zmcAPbcp0qq3zSzjtedamxE8EaEMNOVat1utYH8pF",
-	"bQPGo6jUu8Wt1LktfQWtZfp4DKspsUWjEbIGN6VItzbT+PwLXpjKj9NyZzDc6WueiZAxS2tE67dNW8K5",
-	"V0ukvQ86R7u80sz8w7cOH36rnu6y/TqXDle/maC4DxzsycLV4u+wv7if74NOpq1ry/nw0eSi1NAnQ5AZ",
-	"RVmjXC0Lifq7kBXi8nqZiR6VPvnR4VQmImRTKRIso+EspE4M3Lg90Pj6oPWiIyuljCmfZAFXFxQaYgeu",
-	"SMkImAJBVD2lRJZTjGd1QVphkXqACRXBWGEM/pOYXAXsm3dXAbu+fPMGhdr5Hy/fUBAQswiEl3VvX1++",
-	"LGP9voCrXozGhMJwLIiHbqkKsdH+UcAsx6QYq3sDdq7Gqj0RAOP/OwX+B2MFCNFGlt1jKFGEdgST4Xa6",
-	"r//18k0RpcN9aYMbGauuNNoFTKbS9ErlQ/q0aBETxlsCsVWkdazwU9cKAWoRWC1hD/gthkQxbaUtIIoJ",
-	"xoifsQKhAadcRnm7SrPE93wJQLpGPBWGowHk8+bK9ApCE9ITx0OmxJei6lVajLKCqmK1PzNsKEClWlVY",
-	"0y1kVKRl+kRtGZPiRRaZ16driuM+2DROGJAwqC60SYDv8TUK3ZC1IKz7RsfLFUbm70qTf5Umz0Qqjpx2",
-	"3ffQcl2akzSN/c3BV4SgYVRuWbWR+gBTthg996s5Xve/NDvfpP40jnwBpJIA71h66qkysn1B/EpmYtHR",
-	"qW19P2wPx6z0Kto2vhyHIB8M9395THwsY25PurcvEJojQseD4q9KfMWXXjz80krmMby2v4OoXU3PxveO",
-	"doGxJXMOXj442OXltSzHJ1Qo4J3nu6y0XnWxoow0PR0/fL5vaCffF3yVGBAaVg3xB0ydyio58xekz+PY",
-	"CGtBoYnbVJfKAMFAMDG8RLRV1b7C53Y1GFRJGVu2wUGlApNcwWwZK7CweTTHnCwsMIxEmwigFSoR0OCA",
-	"o00QxV+qcX7h5Rk9/FJZMfGr6bXbSYkQh22BKmW3XbNttUmL9kftJcJNAgmKjpCoeKBuRMpgWdVPT08R",
-	"HIw6ARsNmt1BAhY2OpWEVO0brrVXCVn3cDgC3blRQ8+6B8Nj750Ki+4h2JkKpnn7+vzVgH0ElZEnRTPL",
-	"wkCmPF/So7oHw2HvdCV/FhRU1HV82WTlHyuU7Er1AIho/gEVyMmZ0kbYsfLdUzBTaqVun3ntwKIf7BN5",
-	"2DDSgyWa2OEnnErsClDrFEYV7fhdIrMwGKuw7ESEDQSS3FBLtjgzsHCzjRUciBHkWyoy5PVCBWPV7EhF",
-	"kS2RcuVkZAfsEpunlAeJngtb2Rk04TM7VjIu020jrrSSEU8ahESKqDTk5CC7oihFJkfvWGnDEjF1TOcu",
-	"YLEuyiKdML5uxInMMpMrSoKeyjtMLEdTxwgrfxJj1Z0sCX+9gDoGiIABygJW4ivApoWDRss7MHpwRziJ",
-	"t/+piWGz45lWrVmTka95wAzkFk5ZWE/SeKQBu489z0NK2FaLT2X1vHQtNmv6x6pWR09NPKgzBton6LUs",
-	"B5DP0zfGOGxj3BfCFVx7xXfTxsCqIXufOvfBg4Pe7jIIe9c9PKzs+/Xw0KLDww5rYyu6nRb3fcB2GIw9",
-	"NHdZHDuz7TDwVbbTfB/lbJdhvkXNLnjETh47DCzaS+00tOqStdPwZhuwHfxlJRN/rKHZalfVZMiKWUFl",
-	"mf2qu/I2e6HRibloidyv9UTe9nKjf3Kt/e5OBk1dFj9o1dRb53qr7fgXQ2+zV06zh+BKQcshVrR+Jegv",
-	"XH1lC6CtL9e7PT/t2R22ad7vQcr6YWeskYcT6QzrjijBx62ewci3daudwW+Fir/IxDh86vqvIlDd6KDF",
-	"6g20QJFraaI1VkWcyrd5QX1A2jJlQZv1zhOCZRzV0RjLM83SV8I92kwaEYt48IVaAT36Fo6fvL6O2qo7",
-	"bpxlE7HUKz5+odoqutcYz99w/e8rv8hTbrzZ45bqJOf8VmytzEwxMwKLwfldn5TjPo0NqbvAVxD3uV4x",
-	"WOs1M6sujS4ZDXGArZoz+EAmQ0w2Az5ZMRuMiHvt1jUccFtGJ5mTwjeG4rYtZZ9OoGmL1ZvuYaImEVCA",
-	"pbZUO6+KfiVrDVnw1nt7tGjmOVbdsnec1YAAsmgLi/dgeAzoGu0fD9aSPSj/QYwVIGzzDyWc+syoJn0B",
-	"k1lilwQ0kij8XAYzUh4L4F03Si/K9tdNm+StqKIJ/zBK/mGU/GaNknVO7G91rV0T9mUsWcHXaG00ecOO",
-	"As8P/soU3v/fVNp697BKp33kO6MveOf48e/sEi5aeefoC3BwtCsOdlVBVsX7M1vJ7iIXq0ga2ZCC8igZ",
-	"V9b+fF6JAO0VOaatjv8yRkyx61rBs9cIfGpsE+hG+stgo/fwElb+tSLfBYxFjsWXB5V+E/GhBvGdr/40",
-	"UIGEvz+lpcIZGdntBFZ2lKLBRdrjldGpcHORW+bEnWPiLtMWazd8rtNYdX2GKxsOhoNR77RqDD2ppzr7",
-	"yIMvx0G5mXAnVLQcq7m0Ts8MT23g87WoqSGP0Q7WigJcjV5BgQ9iRHNhvapa5GiWi/rAWFGJLzJvZmNn",
-	"2iIO4uPYz+xY6YUqWgb3+x4TGM7FYqhl/bfWiuTtRFonlDBFu+Wx6uLevsuEeudxCSvNfpJZr+h1IstU",
-	"XTYajjZ49/3bD99OOJi9LOFy5V7u5CX1uxzU7tFTGrgFuTUxyxV1Hy6R2109j972JOEa2frXgoKikYy9",
-	"z7M1N9hnZw+KfW5nyrGOcmy33cgi+5eP370PqMBV68Sybq2rN081/ThR2iMSWnDl8I1WNg2EdH51Cd//",
-	"rYy6JQdqfVd+vWpjUnngtpvz1A+13hMDbGgP9hY0L3mabEVzCUjNxYHd3DgwCko5LAJu2NMLKyYptY7y",
-	"CCxbGO2Er5vchOE/nb/79nEYLkCvpzmvVIkW2DwcDMuN1EoDH38UAOXjj2Kl+QygZ2Gkc0K1Hw4moG0u",
-	"Qqi3ZKk3l6OaHE5VORQI5bHvpU1BVEyjHSub8iTBAo5CrcEjw9qZaC6iGxEz7ijnnLOpWDDfwonxmT5l",
-	"R8PDsSpS/7nDrqDWuzSM4LZgzilfsoxbX7a60gBvrHwHPIq1VpUEhTd3njvLYvyxhCMsNag30WJGTHMr",
-	"7Fgh0OtrL2SSoEcFAZigC1gkU8wfzYQpBZvSY4U/BjHJoxsQa1QFrE3pA46MwGJQntheAHBG86rrMDZ3",
-	"2SBBPsAp/jp1Hbg05tMCMpkzfDqVUd35+Gs1QPTnhrSGTZjK7Gj8PYCpvPNFj2oqZ75d1mCtyzMmedNR",
-	"DWq64dO1anWMkkSB8JResC6QK5ZVx1iBpc225svrjRZXWiz/7V0Wub355bosbmF/QHmyXiAklBcSVRkU",
-	"nF2OmYvt7O8Wq5b/LIueNttVAOp3iZu1LLz67uM1a8wQkiaQWywmwt8EOIxkOmPWRPiHCAdjde7Z3SgY",
-	"nhz7zghnJQ/ohipPkrBXtEzA/v+ooMNyWIBACffFXcdwIJw17PKUWndSBn0j5avpa6cmrmVeUClVVZla",
-	"vpYShsru4UYltlb//WifsP/5gZ08tIudxuGPgO4wjrrf7+KRpsrx3ZYu6tMfHPtOqp2G8budfJ4r1eeP",
-	"86k+ddYGXSaBYRSX8uzXcfJ9cRC+27geva8yKP/FcfUviRZ/Ba6WD8InaJPWSazZF617o5B+6AVT+Tzd",
-	"sav3FzXhQGT5JfHDhiRoCyDW0wKDwj9SCyQyqaIkx98I2hJRHKvqNx42BAXZ9phgwKxeCfmVl/HhsN8/",
-	"GP3/m4z+8ZGwX4BxP1kg6x98/+8UFPp6Ajx1/rtjhKfG7NuLjEmiWJZnwBn3g+HoRXD0vNDaSY5Qk5x+",
-	"yrOs0maYno5ViJ1c8AfOkauEZYdhUvLLaYoOaPVeNW38l8BpcuDNxZxfbu63NHP6okLKJ9UYv1K96LdU",
-	"EPg16XAqT4WRUaHFacNS7oy820l5oxXMbaGXUFuXPRR+fvBavRt3vCIxbsuOC9XvQdLs7Y0qSJVK5MRw",
-	"szz1cdsAAxu+SMtX2KBztNEHobaEDwS2LwGzyEh4/+Ipow4yZXhrxRNcmxUdHvef7/9vAAAA//8=",
+	"7H3tchs5kuCrIHgbYXKmSJESJctSTGyo/SFrr+3R2erxzjZ9U2AVSGJUBVQDKFF0ny/uHe7HPsK+x+6b",
+	"3JNcZCbqiyxSlGfa7dmd/tGmiiggkUjkdyZ/7kQ6zbQSytnO2c+dheCxMPjxIopE5t5xNRf4dyxsZGTm",
+	"pFads853KyeYwS8ZN4JZYe5EzLrvXj1nz0ajIfv3fxuNB0e9QSfoGPFTLo2IO2fO5CLo2GghUg5zCpWn",
+	"nbMfO9OVE7bzMei4VSY6Zx3rjFTzzufPQec5jxbiuVbO6GQTDPhWqjmLpRGRk3fCliCM2L//2/Hg8AEI",
+	"WhbUygnlvhdq7hbtG7dMz5hbCHb99pK5BXfs8uUNs0LFtoGB08HJA8vPtEm565x1pHIn407QSaWSKSBl",
+	"VCJDKifmwtSBw1PZhO1m4c8EYHEB04aFiFr2mwMrP4mQLRdCMaWVYJHOk5hNxfqRjR+AOOPOCQOr/U+a",
+	"uvvjsP/s42/79M//mkx+0zugz//QaTvQlzd8vgn6e2e0mjOhnHQr5vi8QLERmRGwHQ4j19B7+iCF1cCd",
+	"dAAs3v/U//jbSacduO+5dW90LGcSJlsH8gNgD4CSKZ8LtuSWWaeNiAPGLeOKvb65ue7H3IkNOB+iQ3HP",
+	"0ywBaD7AdIfH7K2+Y4fDwxM2PD0bDs+GQ3b55qYdaB1xgrCNIAhCAvmJZT+8+35PksyN7BsxE0aoSLQs",
+	"/DnoZNzwVDjPMb5LcrMJwyXPrZVcsWmSGzpVaZmV85QHTCqmc5fljmXyXiT2nA2ZtEihAKWECX7KhVl1",
+	"go7iKawP03TqAMdixvPEdc6GQQV8rPNpAlCn/N5fqOGwdr2G5X5Unk7L25XA+xnM2rZ0VHxfX/4fjJh1",
+	"zjr/7aDipAf0rT0oJ/SztzDS5zrJU1VylLmR8YC9oC2xMBIy6dqfjOuqXi/chpIIZt4Xpksj4/fyk0CY",
+	"XoislclJZxln0YIrJZICtlgYeVeQ0oBdsNFJfyodszo3EdBWYwCcoxEWyTpmXMVsaaRzQjHu2OiETWGN",
+	"7ugk8HPjjnvn7JRxe2vZTBt2OmAXip02F5HWPxHSLYRhS77ahpcYd7cvYggXiJWshY5fiDsZCaJTZuDC",
+	"nbM0T5zMEiksC5chbjJchKwLO8qMjvPIIRp0rmIR9wbsg3QLnTscDdx5ETLpEM8gSJV2IM22bifbQvij",
+	"nYQ/bpUqNbJ/Jd3mdl/rZY3VpUIgRYTL8D/+FaCe6vuApMlUuwWqAHN5J9TZRIWRVo5LFbIZHLFUVsYC",
+	"tnkrRAbCGqblNhORIzwGLIz0nTDwQpLYiZIOURkZnVkcDd/OEr0E0gnnht9JtwoDFsL4kFlnhIsWwjKn",
+	"mXSDidqCwJl0e1MDIAWRk8hsEztvpDHasIU28hPsNklWrBsuwl7A7oRxMvJP7sIenDPiqBsu7mAAnzlh",
+	"mNEg0bYf9gzW3RtYGIzQGnx7HdzfK8Fm8BVcZa4YVzL18nRmdMqGPZJgzDqZJKDWBMwZriyQFdxefwx4",
+	"4SqmzyxfVTQtXbDJJjYWlHYNgIvrt5e9MybuhFl5IOtLw4wWHi75KmBL6RbVo1gkfGWRVhKtM9BplAPG",
+	"RNNk3DocnMAHadn48PC83CSBt+CWaZUUKw/hOEpZPNxyNIjk+tnUhQz81ypo6nrcJdFwu8TOuHEFzyUo",
+	"UccMZ9L9zl8UuEp2G+n4C/IIiUDjPWArG/GkhYheGJ0hTCAGc8O670Q0YE+Hz1iSp7x3zniSLTjg+VZk",
+	"bgdwfoFWVjbjiRUlyqZaJ4IrhOx1C1mT6rAQcr5woEuQEsG6TqbAkuPMhJ7p0iGHi5BodCljtyAsbrCj",
+	"bZAv2o/8dPTs8EG9/TWCuPcOtoJA0+x7sNcwWSnrr2aFZvtegka3AcxFTYE9Z0fDMZN1IoSronQhrWJm",
+	"YZam+XA0GHmNHKEna7IC/2rWL0DoEwy7TbGr2VutxBvuohYd5WVpKqDyFOkMxDDSZyKFcmyhkzV7DOE7",
+	"3AkfLNinFR+CbYsRdpFlQGn4bUhk10AjcZ8FslRpGZhDICLA8iixswn18U6oCZQHAIbVr160s5zCOpAx",
+	"3Y/3ry/6h8cngFiQ4d6GAHNXKrYQ9w022Xk2Oz2Jh6ej09Nx9DQ+OX7GD2eC82F0fMzj4eiYH01n49lo",
+	"ejgdTk8PD6N4dByfRKPj6XA2HPLhabGzjKO65vcl4512yi7CL/aK+1ZOmEwnpYnUdrFkY9DeyzTegsXe",
+	"8PtNBP+BJ7lgseFLVQmwwpZ4Ykk8FUzVc0KSpNzxJ5Z5VtPbxhVSft9pteBKXXBT53sj1eMBnUnzAKTE",
+	"BbdDKtWjIb0G87+FdV4wmDRmVpCwLHSGun6CchPVBWHuhHlimc6E4U6biYrFTCq4amG/jy4GZ0E7s3m0",
+	"AH0ndIs8nYZgh0xUuPzd4fHJJB8OD08W1cdKIA/YlWNKiBhYJAutnIcDdtMC0kShmkzolQ41W0P6sWV6",
+	"qc6ZVqCiILwEv5VzhXa7DRgAg995rcUDDopvrmCgiBlcGWHBuKp21ofRYS+YKLcQK4QUtHmAEzab25wn",
+	"aGzl6lbppULcsjlMPR4Ot2vUNH1ni8flR97/NOw/++j//VP/48/D4Gj0ud33soWfgu46Lb2Ngfdo/Q5p",
+	"sQ9XJ1x7FiKW/KO+zWczeR+uu7kOewETg/mgeHXYHw0Pj8IB677VE+VZG7vDC7EQRpyx90s+nwvDfrhi",
+	"S/SdWaFiOEI8SlJfJ50bs2LSTZTO3aQToGpqF2C4gII5T0EuSWWd4HGh4WUycrkRg16F5HUOvw97fwf2",
+	"RAv6nic6ul1KK7zFASq4YrGYGyG26hmGJtuXD/q1CYxli5MDnjY9HKiThZFObMic1gEzemn/41/hAUtz",
+	"65j4KecJvkC8AF7H49gB9PILvSDvZYtH8q0QsYgLk6PlKnv7t2IvKNQ53lep5hN1K1Zn+HWuMh7HImZT",
+	"bsXJODcJe/3m4nn//euLw+OTgOUqLi77rVgFHlMTBfIwgHv6jyGRUmWE4d4bppg2DlZY0dXlKp4oIl94",
+	"8Yd33/eFijQA0b3UTywLc5MM/kAIfYnfhP5KTFR4gPqAPfhZxp//seRyJf8bDunjEj6GAxZmah7jvmGh",
+	"sAB1oi41y3h0C2pPOJdukU8HkU4PYDj9D94JWcpvwcYR6YC9vOeRS1ZMKzFRNhNJItUcbGrQiyxhgfvd",
+	"g4IH33K1Qr8JE4kVrBueA7YmKuWJtyGFjXgm4GUm0sytWEjw0//DHos1eV8G7HpNeADfnCgjLFB43VPl",
+	"YQmJA4aMJ1qJgDgrui+38kwr51sZ5kX/XypeOT7awinp2Np8iWnK+1YAWQAxzKSSrrhANmAJlzEDU93o",
+	"ZT/lf9amocf9OAxGwWFwFIyD4+AkeBqcBs+C0TAYjYLRYTA6CkbjYHT8Ed7IEh2L0lpr2yXd1Z0anHQi",
+	"tXupAejNuqLh4+GzE7S3/N+VwcWN4SsYbN0K9VKYF/7+sNXwIjtwH8tx6S1Hb6ptNx1LdMLVbkXN8i8w",
+	"JD8AwPtuZxunxGFfZEV+hvO0mVaW6O87Hr8jdQP+iig6BR95liWSwhIHmdHTRKS//bMlBXzPZektWrQl",
+	"zkXLlleXpWC0kU11cX11zsJYOC6TkFm+ssCqjRh00BTncTH3loAJd7nFkB4Jeq7sUhgUBOeop23bHJvq",
+	"eDVRkgCiGBxZya9fXrzwBrRq2szPBkdgksJyTyxopSU4hcBEV5cHyu+FO1A8UsGVBT7jd/WD4ndcJnza",
+	"5r25sLQEOx4ekVRCo45FXAGwU8AojxYiBmO0JtMkKJeaTXO7Op8oZ1aMz7lU3osZvhPOrPoX8Ec4YG81",
+	"ooB1Yb89YoG1kHJtcEsEUERaxajKLrkEiGYAnzMr5PG4aEOJGw4OHwz/7bxNZB2ighhJodx7pw0nFfRr",
+	"UnLhFoDdSstmeZLQRsfPRqewUbD+z4vgQC3qiOSMNqjiyUtjtPmaoKOxIO6B+YGo4TLJjTj3IhJuHiUG",
+	"SNU0wBI9R7jfakcZBgW5fk2U08qMSJOZPAF7Knd0FKCZNCnteHA8eNorwH6lcxV/TYjf6poHDhmcpLO/",
+	"5qtE8/hG6++5+fqEW7BgvPLSsgSAQD22oRVzRDYar/SddHaiUpFqs2LTPJ4LB1wI1blNvI/GPc/ivKC5",
+	"kanQuftVN8sNhThsopebO64cIaAViIkCQzyVqg/v9uFRWESBOJsbHgmWCSN13KMwKbcsyl2FionyuHjW",
+	"G7CbCrGUcBI+10qJCEA9Y1GirSAFHD9a0sOjcojH5Q+K5w6jV+KrkvIFBoEFylK4cBxsOhmz8MKDw2kf",
+	"3wluKM6xIjycPD0GkiB+XxMpHz586MO7QjkAGu/A/tk+nwkVdan5a3H+DTkcrAliuPwpjFxqcztRP+Ui",
+	"x/AYXii8QNZxQ+4IqVjY7+OQvqP7ErKuEWhn2kQ7G0xUngHz8H9ilLJIbQIdp3E/e+dsTfJPVFP0/w2I",
+	"+h9UZnQkrIWjRg/x1z5vQrCXipyRp42MHzbNXY0GSMCfMWdyFaEtpw1cY2PyzAVEB95k2cpuOfun65eX",
+	"cJ443EZc2YkqCKbOleEJZTQttAXxHWk0rEn9dWCd4xREE36OBr9bLnQiPLGULMbmWYZeiTcilvwGz+TX",
+	"lVCAXUR9ChAxIBMSqOQWBqXb46VFEJ2ABvC5IDnKkSzC2LibOJbwmSfXBuZzEmwkbyI3YbumlLaaA6mW",
+	"pLUeIj+r/hIxu7x6FbCL67eXdHD+6QcxvWb+QssyXkNJaTi45qTE8HWAlxwD6AGLpc205QnKjWkiFJx+",
+	"5XGqxdY7QSerbe7nTpwT3v6U2nbXbZbwFdBgc23FUpkk0hIjaJrN42E9kWsjMbIloB5QSN42EukO63kv",
+	"h20vwb5se+ZLytWKkS8AbfwyXQG2U2SpAdO6E2Y9ZeCB0H/FwX4swA4aaCwAq9Jh9fTPInKdtQy1Mmbe",
+	"uZNGxhLnWc8t07lhqGKzbspdlmiXyOkTS8/sOXO5mWrYzKXW80Q8schli7zcauKUz1OO7oSZMEoDHSTc",
+	"4qNI3vlBOFknwBh/SzZv4AF65GW5qVIOCouYyNs7OTBsgaQvYnb1/DnLjJ7JRBSZCKUJUgYxn1gmnz+/",
+	"ZtEiV7cBRRdmXgCe17ihV1LAZK8uleNzjH6/u/xuwF7Uc12ItfNkCUZ6pNWdQJes0ziYrpN/WQ/YBXv+",
+	"5o//vXZpN99A9lBkmLqF0fl8UQSKyl1qw179/vLdxdEzGi9dzdGQCQPsLOcJk8h2iRFMEx7dskxL5Rhw",
+	"VaEskl9v84KLdCrieEs2LLqim7hlESjH/t60HksXJHfPyx3cp+Nz1sWzRwDWkz8QJHi13V9Tm/sJoaY2",
+	"hpKgYRUM5VWH23KajZj2C2mRdV0fdVoI2WY82gKOJ1Uc0UqwmGoFQCu4/Ey6+o17d/ldJ+hcvrv4Y+dj",
+	"HRx6vukKrnMTAqrCVlAdXhsvqeV+FnmEJ8HORNAaoKfB6ORjG1MtkwkL5uSzAWt7rJ5gWKETdGYySVoZ",
+	"RpV9V0wHdF2by/+56ASdO/j3rnWaRrpVCZhQDlcv4SoeKG3IP6pz/Fdw6zpBZynwH/zWP8LP/jmO9s/x",
+	"Mz5vB8cHn5qpY+PT46cnuz3A6OhL6Nh2stDmJSbvYb3iQt+2l1s06IneaqOdUn1+BBC8riztUuoqrepz",
+	"0IlKkfFQonWO+ImMAI1or+R9ymconGn1JFruyHBqu/vCtRUwwNXHXB7K1bt8ecPqUbSQrPVB24SLMjls",
+	"99HLeO+8l6BjPX3tqF6pmHZj8/uUogSd3CTNuoVit3+FZKB9SxACH8l4yPprkjXmFRUhkCqjDvDlD7ei",
+	"Itrn1htA6VR/1USoejQQy1VmH38+GbcFAj0M30sKvjziJpaBt/LDg0T1Pk9TbjC6th5tU+K+JT3nmluL",
+	"eTRRbqw2JH0xnC/uHcv4HDStKVpBWlVZuvDF4EFJR3BvPZYC2MdhpcY59mME3+J93Lt6p+VO+CuwB+2v",
+	"p9TVxLPghsThplFFIWE2FW4phGKRSBIGMtd4zRkTz+rKUDXZVCYS/moVp1WAsg4Khl+rIogiarwDhVuj",
+	"gheKoTdgfPyUeT9FGeMgrLQYxvh9mxjiji1RE8eKN59nh8Uy6Kwgu3uhl2AGzOS9VxA3qU9Zx1W7Fiot",
+	"01GUGzz8M19Hh7PXcjzDf+57l3r/Kg69nWuXwkxUocN3q3Rar1oXJgZeXM6WIkn6PstCK9EbsP+Rayew",
+	"hAOHGpFp49CtV6DufCMgxOBwLVoOK5jcaU0OxU29u1RkNqXv65ub6yJOGukY2Uh5/sfPntWOH10MmwTg",
+	"pGsNnTK70MYxS2ylTNzylADztJ6Q8x6v9dl+eHfFyqtJ+oKMhXKY4tI69Rfeavy22FaJvKCgzbarXU8j",
+	"q8rq/IUcBs+Gweh0GBw+HbYq/38QkdMGuV4tLeAxPLjm39ivsC6g6re9073q6taeWQ/BWnrw47KCkQh/",
+	"2aTgffJnfvF83z2AMD45cN+TutuS5/RqLa9JG6byJCEDn6XSWkwaw911aXuYwJdxI5Tr7ZsIBXNWuVAf",
+	"g10JSzCWQkgUl9iRwFQ39LbnMJWa7f4FHvWr71G3ecWBiYooN9Kt3sMshN8pxtsu8tbcIlX6MW7FylKd",
+	"HwinWtABqSfs93km+zAoHDDKn2ROl5EmbVgsEuHEOTOCxyT0s3yayGjALsqopuPoBCu8bzDdRDl+KywF",
+	"Dy3DmjWuVujiSrTOpjy6xTytgOUqEdYyp5OYUiWX0gqfioJoQ9cSbrci0YVzGcUQpJrpIkrBI+QSRaqz",
+	"msedjSgDZj6Sw57syovrK7+TAXuJPu8qtoCs3giXG1V7g4SunajD4dAjssxDoFBukfohgGPSEK6YuOeR",
+	"w/CvE8r1qWFBOJgoWlZghaK0LNwWZimSosfHTwFBxYs+3anQAZpqwroyoZcqaCgFE3Q86hkb/b//839H",
+	"h6cg7fq5MsJ3iIgW3PAIEyy74UX/Xxjvf2LD/jPWZwP2J/a/wx6FpCZKiSXoFAUaPeRPLAsL1SfE7CSS",
+	"nz7XGn3ZFGtI9HyiQLOog8winlthiR4SGQllRe2Q31zdeL2XiMKeHRzoTCiqPh5oMz/wLx2k0tV0BiKP",
+	"oHMnjCXKGA2GgyGMgPd5JjtnnaPBcHBENt4Cr93BAr05n+DzvLXIgZzJSBkLmYhCO4iAxj3hnJPKlGMF",
+	"rNIsFplQsVAR1kWX1HcVd846l8J5B9JaIt/hcLgjOPe4oJxfYUtMroAeLk0i78SgwZM6Zz9+DDq2MOA6",
+	"3wOzEdaeb8GBL4Yoah7gSvO5BQ6YCsc7H2Fu75nYiuQrct5HOhWNWMETi/kH2sTCsO50xWTcGzA0bEOw",
+	"YkNiRJiqnOFNrpm7TrO5IGE500mil3CBtQKrF43ckr/5qSTGZskKBm6IY1JOWc5sJso8kzCRqYQXQHQA",
+	"qXulPNVGTBStReTdPPrvpXW0006zccOPbcp0qq3zSzjteda2dFIEaEtlOtbC1qtjH8pwbQPGo6jUu8Wd",
+	"1LktfQWtLRHwGNYTbYumLmQNbku8bm1c8vEXvDCVH6flzmAQ1VdSEyFj7teY1m+btoTzoJae+znoHO/z",
+	"SjOfEN86evitehLN7utcOlz9ZoLiPnCwJwtXi7/D/uJ+/Bx0Mm1dWyaJj1EXBYw+xYLMKMpF5WpVSNTf",
+	"hKwQlzerTPSooMqPDmcyESGbSZFgcQ5nIfV34MYdgMbXB60XHVkp5WH51A24uqDQEDtwRaJHwBQIouop",
+	"pcecYZSsC9IKS98DTNMIJgoj+x/E9Dpg3725DtjN1atXKNQu/nD1ikKLmJsgvKx7/fLqeZlB4MvC6iVu",
+	"TCgM8oJ46JaqEBuPjgNmOabaWN0bsAs1Ue3pBZhVsFc6wWCiACHayLJTD6Wf0I5gMtxO9+U/X70qYn+4",
+	"L21wIxPVlUa7gMlUml6pfEifbC1iwnhLeLeK304UfupaIUAtAqsl7AG/xUArJsO0hVkxbRnxM1EgNOCU",
+	"y9hxV2mW+P46AUjXiKfCcDSAfDZembRBaEJ64njIlE5T1NJKi7FbUFWs9meGbQqoAKwKlrqljIpkT5/+",
+	"LWNSvMgi8/p0TXEcgU3jhAEJg+pCmwT4AV+j0A1ZC8K673S8WmNk/q40+Vdp8kyl4shpN30PLdelOUnT",
+	"2N8e0qUOM3WjcseqjYQKmLLF6Pm8njn2+Zdm59vUn8aRL4FUEuAdK089VZ63L7Nfy3csume1re+HHeCY",
+	"tb5Qu8aX4xDkw+Hol8fE+zLm9lX39gVCc0zoeFD8Vem0+NLpwy+t5TPDa6M9RO160je+d7wPjC35ePDy",
+	"4eE+L2/kTn5FhQLeebrPSpu1HGvKSNPT8ePHzw3t5IeCrxIDQsOqIf6AqVOxJmf+gvR5HBthLSg0cZvq",
+	"UhkgGAgmhpeItlrdF/jcrgeDKilTtdhCpQJTZ8FsmSiwsHm0wEwvLFuMRJsIoBUqEdDggONtEMVfqnF+",
+	"4eUZP/xSWYfxq+m1u0mJEIfNhiplt12zbbVJi6ZK7YXHTQIJiu6bqHigbkTKYNkrgJ6eITgYdQI2GjR7",
+	"jgQsbPQ/CamGONxo2hKy7tFwDLpzozKfdQ+HJ947FRY9SbDfFUzz+uXFiwF7DyojT4rGoYWBTNnDpEd1",
+	"D4fD3tlaVi4oqKjr+GLMyj9WKNmV6gEQ0fwDKruTc6WNsBPle7Jg/tVaNwDmtQOLfrAP5GHDSA8WfmLf",
+	"oHAmsddArf8Y1cnjd4nMwmCiwrK/EbYlSHJDjd7izMDCzeZYcCBGkG+pyLvXSxVMVLPPFUW2RMqVk5Ed",
+	"sCtsyVIeJHoubGVnFK3yJkrGZRJvxJVWMuJJg5BIEZWGnBxkVxQFzuTonShtWCJmjuncBSzWRbGlE8ZX",
+	"oziRWWZyRanVM3mP6epo6hhh5ScxUd3pivDXC6gPgQgYoCxgJb4CbBA5aDTSA6MHd4STePufGkY2+6hp",
+	"1ZqLGflKCsxrbuGUhfUkjUcasPvY8zykhF0V/lSsz0vXYrNTwETVqvOpNQj120D7BL2W5QDyefp2G0dt",
+	"jPtSuIJrr/lu2hhYNeTgQ+dz8OCg1/sMwo54Dw8ru4k9PLToG7HH2tjgbq/FfXexPQZjv9J9Fsd+b3sM",
+	"9B0k9xiY7bXweznfZ5jvkLMPwrGRyB4Di+5Wew2tmnTtNbzZhWwPx1rJ7R9rkbYaYDVhs2Z/UFVov2p5",
+	"vcuwaLTHLvpU92uNqne93GhqXeuJvJflUxfaD5o/9X7G3rw7+cXQ22zV02xhuFZPc4QFtd8I+gufYNmB",
+	"aOfL9RbcX/fsjtpU9Lcgjv2wc9ZI2Il0hmVPlAnk1s9g7LvK1c7gb4WKv8gWOfra5WdFRLvRwIvV+3eB",
+	"xtfSw2uiioCW7zKDioO0ZW6DNpuNLwTLOOqtMVaHmpUvxHu0PTUmFvHgC7X6fXRCnHz18j7qde+4cZZN",
+	"xUqvBQOEaiso32A8f8H1/1w5UL7mxpstdqlMc8HvxM7C0BRTKLAWnd/3SYvu09iQmht8AwGimzXLtl6y",
+	"s+776JJ1EQfYKTqDD2RbxGRc4JM1+8KIuNduhsMBt6V+kt0pfF8qbtty++kEmkZbvecfZnQSAQVY6Uul",
+	"+6pol7LRDwZvvTdci16iE9UtW9dZDQgg07cwjQ+HJ4Cu8ehksJEVQokSYqIAYdt/veLMp1A16QuYzAqb",
+	"NKA1RXHqMuqR8lgA77pVell2324aL69FFXb4u/Xyd+vlP7/1ssmy/fWvtZXC/pElz/gWzZImE9lTMvrB",
+	"35hm/F9N9613OauU30e+M/6Cd04e/84+Aai1d46/AAfH++JgX11lXQ94YishX2R3FWkoW5JaHiUMy2qi",
+	"j2sxpYMia7U1lFBGnSkaXivM9qqDT7ZtAt1IqBls9Udewcq/Viy9gLHI2vjyMNXfRMSpQXwX6z/sVCDh",
+	"r09pqXBGRnY3gZWdr2hwkUh5bXQq3ELkljlx75i4z7TFahCfPTVRXZ8zy4aD4WDcO6saWE/rydM+luEL",
+	"fFBuJtwJFa0maiGt03PDUxv4DDBqvshjNJi1opBZo6dR4MMi0UJYr9MWWZ/loj7UVnQMEJm3x7GDbhFZ",
+	"8ZHxJ3ai9FIVrY37fY8JDBBjedWq/kt5RTp4Iq0TSpiiLfREdXFvv8+EeuNxCSvNP8msV/RkkWXyLxsP",
+	"x1viBf7th28nHMxBlnC5di/3cqf6XQ5q9+hrWsIFuTUxyxV1SS6R210/j97utOMa2frXgoKikYy9c7Q1",
+	"29jnew+Kfe5myrGOcmwL3shL+6f3v38bUMms1oll3Vr3cZ5q+hGltEcktOTK4RutbBoI6eL6Cr7/Sxl1",
+	"S1bV5q78etXGpPLA7bb7qW9rvXcHGNse7B1oXvE02YnmEpCaLwS7znFgFJTEWITwsPcY1mBSsh5lJli2",
+	"NNoJX4m5DcN/vHjz/eMwXIBeT5xeqzstsHk0GJYbqRUbPv4oAMrHH8VakxxAj/81t/bDwZS27WUN9dYx",
+	"9SZ4VOXDqc6HQqs89j2/KSyLibkTZVOeJFgSUqg1eGRYjRMtRHQrYsYdZbFzNhNL5ltNMT7XZ+x4eDRR",
+	"RTEBd9i91HrfhxHcFsw55SuWcesLYdca9U2U79RH0duqNqFw+y5yZ1mMP+pwjMUL9WZfzIhZboWdKAR6",
+	"c+2lTBJ0vSAAU/QVi2SGGamZMKVgU3qi8Ecrpnl0C2KN6oq1KZ3FkRFYXsoT2wsAzmhRdUfGJjRbJMg7",
+	"OMVfp1IEl8YMXUAmc4bPZjKqeyl/rUaN/tyQ1rBZVJlvjb9bMJP3voxSzeTct/UabHSjxrRxOqpBTTf8",
+	"ei1lHaO0UyA8pZesC+SKhdox1nRps6tJ9GZDyLVW0H95N0hub3+5bpA72B9QnqyXHAnlhURVWAVnl2Mu",
+	"ZDv7u8M66D/JokvObhWA+nLiZi0Lr3///oY1ZghJE8gtlifhbxccRTKdM2si/EOEg4m68OxuHAyfnfhe",
+	"C+clD+iGKk+SsFc0YcDfKUAFHZbDkgZK4S/uOsYN4axhl2fUYpRy8htJZE2nPDWbLTONSqmqymT1jSQz",
+	"VHaPtiqxtYryRzuP/c8k7OXKXe41Dn/CdY9x1KV/H9c11aLvt3RR8f7g2DdS7TWM3+/l81yrZ3+cT/Vr",
+	"p3fQZRIYb3Epz34dJ98XR+u7jevR+yaj918cgP+SsPI34Gp5J3zKN2mdxJp9Gbw3CukHaTA50NMdu357",
+	"WRMORJZfEmhsSIK2SGM90TAo/CO1iCOTKkpy/C2jHaHHiap+i2JL9JDtDh4GzOq12GB5GR+OD/6d0f/n",
+	"ZPSPj4T9Aoz7qwWy/s73/0pBoW8nwFPnv3tGeGrMvr1smSSKZXkGnHEUDMenwfHTQmsnOUJtd/opz7JK",
+	"m2F6NlEh9obBH2JHrhKWnZBJyS+nKXqq1bvftPFfAqfJgbeXh365ud/SHuqLSjO/qsb4jepFf0slht+S",
+	"DqfyVBgZFVqcNizlzsj7vZQ3WsHcFXoJNYo5QOHnB29U0HHHKxLjtuzhUP1uJc3e3vqCVKlETg03qzMf",
+	"tw0wsOHLvnzNDjpHG50Vakv4QGD7EjCLjIT3L54x6klThrfWPMG1WdHh8fnj5/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -502,3 +502,86 @@ func rows(h int, f func(y0, y1 int)) {
 	}
 	wg.Wait()
 }
+
+// encode16 is sRGB's transfer function from 16-bit linear to 16 bits.
+var encode16 = sync.OnceValue(func() *[65536]uint16 {
+	var e [65536]uint16
+	for i := range e {
+		v := float64(i) / 65535
+		if v <= 0.0031308 {
+			v *= 12.92
+		} else {
+			v = 1.055*math.Pow(v, 1/2.4) - 0.055
+		}
+		e[i] = uint16(math.Round(v * 65535))
+	}
+	return &e
+})
+
+// ApplyRGBA16 converts premultiplied 16-bit RGBA pixels (rows of 4
+// channels) to sRGB in place, at 16 bits through a separable transform
+// (interpolating its tables between 8-bit nodes) or a grey one; a 3-D
+// table's transform goes through 8 bits.
+func (t *Transform) ApplyRGBA16(pix []uint16) {
+	if t.in == 4 {
+		panic("colour: a CMYK transform applied to RGBA")
+	}
+	enc := encode16()
+	// lin interpolates channel table tab (256 nodes × 3 outputs) at a
+	// 16-bit level, for output c, in 1/65535 of linear light.
+	lin := func(tab *[256][3]int32, v uint16, c int) int64 {
+		pos := uint32(v) * 255 // in 1/65535 of a node
+		i, f := pos/65535, int64(pos%65535)
+		lo := int64(tab[i][c])
+		if f == 0 {
+			return lo
+		}
+		return lo + (int64(tab[i+1][c])-lo)*f/65535
+	}
+	grey := func(v uint16, c int) int64 {
+		pos := uint32(v) * 255
+		i, f := pos/65535, int64(pos%65535)
+		lo := int64(t.lt[3*i+uint32(c)])
+		if f == 0 {
+			return lo
+		}
+		return lo + (int64(t.lt[3*(i+1)+uint32(c)])-lo)*f/65535
+	}
+	rows(len(pix)/4, func(p0, p1 int) { // bands of pixels, on every core
+		for i := 4 * p0; i < 4*p1; i += 4 {
+			px := pix[i : i+4 : i+4]
+			a := uint32(px[3])
+			if a == 0 {
+				continue
+			}
+			var in [3]uint16
+			for c := range 3 {
+				in[c] = px[c]
+				if a != 65535 {
+					in[c] = uint16(min(65535, (uint32(px[c])*65535+a/2)/a))
+				}
+			}
+			var out [3]uint16
+			switch {
+			case t.sep != nil:
+				for c := range 3 {
+					v := lin(&t.sep[0], in[0], c) + lin(&t.sep[1], in[1], c) + lin(&t.sep[2], in[2], c)
+					out[c] = enc[min(max(v, 0), 65535)]
+				}
+			case t.in == 1:
+				for c := range 3 {
+					out[c] = enc[min(max(grey(in[0], c), 0), 65535)]
+				}
+			default:
+				r, g, b := t.lookup3(uint8(in[0]>>8), uint8(in[1]>>8), uint8(in[2]>>8))
+				out = [3]uint16{uint16(r) * 257, uint16(g) * 257, uint16(b) * 257}
+			}
+			for c := range 3 {
+				if a != 65535 {
+					out[c] = uint16((uint32(out[c])*a + 32767) / 65535)
+				}
+				px[c] = out[c]
+			}
+		}
+	})
+}

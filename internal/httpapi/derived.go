@@ -44,6 +44,7 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 	if q.Frame != nil {
 		p.Frame, p.OneFrame = *q.Frame, true
 	}
+	p.Depth8 = deref(q.Depth, gen.N16) == gen.N8
 	return p, ok
 }
 
@@ -58,7 +59,7 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params, presetOnly bool) (gen.GetImageResponseObject, error) {
 	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
-		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame, params.Depth = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
 	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {

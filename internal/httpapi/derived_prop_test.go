@@ -94,6 +94,7 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 		if dprs == "" {
 			dprs = "1"
 		}
+		optional("depth", rapid.SampledFrom([]string{"8", "16"}), "7", "32", "x")
 		frame, hasFrame := optional("frame", rapid.SampledFrom([]string{"0", "1", "2", "3", "1000000"}), "-1", "x", "1000001", "1.5")
 
 		req := newRequest(t, http.MethodGet, imageURL+"?"+q.Encode(), "", "")

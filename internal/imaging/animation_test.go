@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/pngd/pngd/internal/pngenc"
@@ -175,5 +176,33 @@ func TestAnimatedWebPAndAPNG(t *testing.T) {
 	again, err := Decode(buf.Bytes(), Limits{MaxPixels: 1 << 20})
 	if err != nil || again.Anim == nil || len(again.Anim.Frames) != 3 || again.Anim.Loops != 2 || again.Anim.Frames[2].DelayNum != 250 {
 		t.Fatalf("APNG round trip: %+v, %v", again.Anim, err)
+	}
+}
+
+// TestToRGBA16: the fast paths give what At gives, for every 16-bit type a
+// PNG decodes to.
+func TestToRGBA16(t *testing.T) {
+	r := image.Rect(2, 3, 9, 7)
+	n := image.NewNRGBA64(r)
+	g := image.NewGray16(r)
+	a := image.NewRGBA64(r)
+	for i := range n.Pix {
+		n.Pix[i] = uint8(i*37 + 11)
+		a.Pix[i] = uint8(i * 53)
+	}
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 29)
+	}
+	for _, m := range []image.Image{n, g, a} {
+		got := ToRGBA16(m)
+		for y := range r.Dy() {
+			for x := range r.Dx() {
+				cr, cg, cb, ca := m.At(r.Min.X+x, r.Min.Y+y).RGBA()
+				o := y*got.Stride + 4*x
+				if want := []uint16{uint16(cr), uint16(cg), uint16(cb), uint16(ca)}; !slices.Equal(got.Pix[o:o+4], want) {
+					t.Fatalf("%T at %d,%d: %v, want %v", m, x, y, got.Pix[o:o+4], want)
+				}
+			}
+		}
 	}
 }

@@ -14,11 +14,16 @@ import (
 // sigma of 100 costs what a sigma of 1 does. Edges extend their last pixel.
 // It returns ctx.Err() if ctx ends between passes.
 func Blur(ctx context.Context, img *image.RGBA, sigma float64) error {
+	return blur(ctx, img.Pix, img.Stride, img.Rect.Dx(), img.Rect.Dy(), sigma)
+}
+
+// blur is Blur on 4-channel pixels of any depth, rows stride channels
+// apart.
+func blur[T uint8 | uint16](ctx context.Context, pix []T, stride, w, h int, sigma float64) error {
 	if !(sigma > 0) {
 		return nil
 	}
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	tmp := make([]uint8, max(w, h)*4)
+	tmp := make([]T, max(w, h)*4)
 	for _, r := range boxRadii(sigma, 3) {
 		if r == 0 {
 			continue
@@ -27,13 +32,13 @@ func Blur(ctx context.Context, img *image.RGBA, sigma float64) error {
 			return err
 		}
 		for y := range h { // horizontal
-			boxLine(img.Pix[y*img.Stride:], 4, w, r, tmp)
+			boxLine(pix[y*stride:], 4, w, r, tmp)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		for x := range w { // vertical
-			boxLine(img.Pix[4*x:], img.Stride, h, r, tmp)
+			boxLine(pix[4*x:], stride, h, r, tmp)
 		}
 	}
 	return nil
@@ -64,30 +69,30 @@ func boxRadii(sigma float64, n int) []int {
 // boxLine replaces n RGBA pixels of line, step bytes apart, with the mean
 // of the 2r+1 pixels around each, extending the ends. tmp holds a copy of
 // the line.
-func boxLine(line []uint8, step, n, r int, tmp []uint8) {
+func boxLine[T uint8 | uint16](line []T, step, n, r int, tmp []T) {
 	for i := range n {
 		copy(tmp[4*i:4*i+4], line[i*step:i*step+4])
 	}
-	at := func(i int) []uint8 {
+	at := func(i int) []T {
 		i = min(max(i, 0), n-1)
 		return tmp[4*i : 4*i+4]
 	}
-	d := uint32(2*r + 1)
-	var s [4]uint32
+	d := uint64(2*r + 1)
+	var s [4]uint64
 	for i := -r; i <= r; i++ {
 		p := at(i)
 		for c := range 4 {
-			s[c] += uint32(p[c])
+			s[c] += uint64(p[c])
 		}
 	}
 	for i := range n {
 		o := line[i*step : i*step+4]
 		for c := range 4 {
-			o[c] = uint8((s[c] + d/2) / d)
+			o[c] = T((s[c] + d/2) / d)
 		}
 		out, in := at(i-r), at(i+r+1)
 		for c := range 4 {
-			s[c] += uint32(in[c]) - uint32(out[c])
+			s[c] += uint64(in[c]) - uint64(out[c])
 		}
 	}
 }

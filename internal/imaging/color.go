@@ -8,11 +8,15 @@ import "image"
 func Grayscale(img *image.RGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	for y := range h {
-		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for i := 0; i < len(row); i += 4 {
-			// 0.2126, 0.7152, 0.0722 in 16-bit fixed point (sum 65536).
-			l := uint8((13933*uint32(row[i]) + 46871*uint32(row[i+1]) + 4732*uint32(row[i+2]) + 32768) >> 16)
-			row[i], row[i+1], row[i+2] = l, l, l
-		}
+		grayscale(img.Pix[y*img.Stride : y*img.Stride+4*w])
+	}
+}
+
+// grayscale is Grayscale on 4-channel pixels of any depth.
+func grayscale[T uint8 | uint16](row []T) {
+	for i := 0; i+3 < len(row); i += 4 {
+		// 0.2126, 0.7152, 0.0722 in 16-bit fixed point (sum 65536).
+		l := T((13933*uint64(row[i]) + 46871*uint64(row[i+1]) + 4732*uint64(row[i+2]) + 32768) >> 16)
+		row[i], row[i+1], row[i+2] = l, l, l
 	}
 }

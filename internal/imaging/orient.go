@@ -129,14 +129,42 @@ func Orient(img image.Image, orientation int) image.Image {
 		d := image.NewRGBA(image.Rect(0, 0, dw, dh))
 		src, stride, dst, out = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, d.Pix, d
 	default:
+		if Deep(img) { // 16 bits stay 16 bits
+			m := ToRGBA16(img)
+			pix, w2, h2 := orient(m.Pix, w, h, orientation)
+			return (&RGBA16{Pix: pix, Stride: 4 * w2, Rect: image.Rect(0, 0, w2, h2)}).RGBA64()
+		}
 		r := toRGBA(img)
 		d := image.NewRGBA(image.Rect(0, 0, dw, dh))
 		src, stride, dst, out = r.Pix, r.Stride, d.Pix, d
 	}
+	orientInto(dst, src, stride, w, h, orientation)
+	return out
+}
+
+// orient returns the 4-channel pixels src (rows stride channels apart) of
+// a w×h image in EXIF orientation o, made upright, and their size.
+func orient[T uint8 | uint16](src []T, w, h, o int) ([]T, int, int) {
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	dst := make([]T, 4*w*h)
+	orientInto(dst, src, 4*w, w, h, o)
+	return dst, dw, dh
+}
+
+// orientInto writes src, w×h with rows stride channels apart in EXIF
+// orientation o, upright into dst (rows back to back).
+func orientInto[T uint8 | uint16](dst, src []T, stride, w, h, o int) {
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
 	for y := range dh {
 		for x := range dw {
 			var sx, sy int
-			switch orientation {
+			switch o {
 			case 2:
 				sx, sy = w-1-x, y
 			case 3:
@@ -151,11 +179,12 @@ func Orient(img image.Image, orientation int) image.Image {
 				sx, sy = w-1-y, h-1-x
 			case 8:
 				sx, sy = w-1-y, x
+			default:
+				sx, sy = x, y
 			}
 			copy(dst[(y*dw+x)*4:][:4], src[sy*stride+4*sx:][:4])
 		}
 	}
-	return out
 }
 
 // tiffIFD reads a TIFF header: its byte order and where its first IFD

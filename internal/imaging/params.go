@@ -54,6 +54,9 @@ type Params struct {
 	// image; without it, an animation's derived image is an animation.
 	Frame    int
 	OneFrame bool
+	// Depth8 makes a 16-bit source's derived image at 8 bits; without
+	// it, it is made and written at 16.
+	Depth8 bool
 }
 
 // Canonical returns p with what cannot change the result set to its
@@ -78,7 +81,7 @@ func (p Params) Canonical() Params {
 // Identity reports whether p leaves an image as it is.
 func (p Params) Identity() bool {
 	c := p.Canonical()
-	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame
+	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -98,6 +101,9 @@ func (p Params) String() string {
 		c.W, c.H, c.Fit, c.Gravity, c.Rotate, flip, c.Grayscale, strconv.FormatFloat(c.Blur, 'g', -1, 64))
 	if c.OneFrame { // only then: the names of every other derived image stay as they were
 		fmt.Fprintf(&b, ",frame=%d", c.Frame)
+	}
+	if c.Depth8 {
+		b.WriteString(",depth=8")
 	}
 	return b.String()
 }

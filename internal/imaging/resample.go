@@ -54,30 +54,40 @@ func taps(n, m int) int {
 func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA {
 	defer observe("resample", "rgba", time.Now())
 	dst := image.NewRGBA(image.Rectangle{Max: size})
+	resample(src.Pix, src.Stride, r.Sub(src.Rect.Min), size, dst.Pix, 255)
+	return dst
+}
+
+// resample is Resample on 4-channel pixels of any depth: src's rows are
+// stride channels apart, r is relative to its first pixel, dst is size's
+// rows back to back, and maxv is a channel's largest value.
+func resample[T uint8 | uint16](src []T, stride int, r image.Rectangle, size image.Point, dst []T, maxv float32) {
+	at := func(x, y int) int { return y*stride + 4*x }
+	dstride := 4 * size.X
 	if r.Size() == size {
 		for y := range size.Y {
-			s := src.PixOffset(r.Min.X, r.Min.Y+y)
-			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], src.Pix[s:s+4*size.X])
+			s := at(r.Min.X, r.Min.Y+y)
+			copy(dst[y*dstride:(y+1)*dstride], src[s:s+4*size.X])
 		}
-		return dst
+		return
 	}
 	hx := newFilter(r.Dx(), size.X)
 	vy := newFilter(r.Dy(), size.Y)
 	acc := make([]float32, 4*size.X)
 	if !horizontalFirst(r.Dx(), r.Dy(), size, int64(hx.maxTaps), int64(vy.maxTaps)) {
 		col := make([]float32, 4*r.Dx())
-		rows := make([][]uint8, vy.maxTaps)
+		rows := make([][]T, vy.maxTaps)
 		for y := range size.Y {
 			start, w := vy.at(y)
 			for i := range w {
-				o := src.PixOffset(r.Min.X, r.Min.Y+start+i)
-				rows[i] = src.Pix[o : o+len(col)]
+				o := at(r.Min.X, r.Min.Y+start+i)
+				rows[i] = src[o : o+len(col)]
 			}
 			weighRows(col, rows[:len(w)], w)
 			scaleRow(hx, acc, col)
-			storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
+			storeRow(dst[y*dstride:(y+1)*dstride], acc, maxv)
 		}
-		return dst
+		return
 	}
 	ring := make([][]float32, vy.maxTaps)
 	for i := range ring {
@@ -88,22 +98,21 @@ func Resample(src *image.RGBA, r image.Rectangle, size image.Point) *image.RGBA 
 	for y := range size.Y {
 		start, w := vy.at(y)
 		for ; next < start+len(w); next++ {
-			row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+next):]
+			row := src[at(r.Min.X, r.Min.Y+next):]
 			scaleRow(hx, ring[next%len(ring)], row)
 		}
 		for i := range w {
 			lines[i] = ring[(start+i)%len(ring)]
 		}
 		weighRows(acc, lines[:len(w)], w)
-		storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*size.X], acc)
+		storeRow(dst[y*dstride:(y+1)*dstride], acc, maxv)
 	}
-	return dst
 }
 
 // weighRows sets dst to the sum of rows weighted by w, four rows a pass so
 // that dst is loaded and stored a quarter as often. The rows are 8-bit
 // source pixels or float32 rows already scaled horizontally.
-func weighRows[T uint8 | float32](dst []float32, rows [][]T, w []float32) {
+func weighRows[T uint8 | uint16 | float32](dst []float32, rows [][]T, w []float32) {
 	clear(dst)
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
@@ -121,27 +130,28 @@ func weighRows[T uint8 | float32](dst []float32, rows [][]T, w []float32) {
 	}
 }
 
-// storeRow rounds acc into 8-bit premultiplied pixels. Lanczos' negative
-// lobes can overshoot, so each channel is clamped to [0, 255] and
-// each colour to its alpha, which keeps the pixel a valid premultiplied one.
-func storeRow(d []uint8, acc []float32) {
+// storeRow rounds acc into premultiplied pixels whose channels go up to
+// maxv. Lanczos' negative lobes can overshoot, so each channel is clamped
+// to [0, maxv] and each colour to its alpha, which keeps the pixel a valid
+// premultiplied one.
+func storeRow[T uint8 | uint16](d []T, acc []float32, maxv float32) {
 	for i := 0; i+3 < len(acc); i += 4 {
-		a := clamp8(acc[i+3])
+		a := clampTo[T](acc[i+3], maxv)
 		d[i+3] = a
-		d[i] = min(clamp8(acc[i]), a)
-		d[i+1] = min(clamp8(acc[i+1]), a)
-		d[i+2] = min(clamp8(acc[i+2]), a)
+		d[i] = min(clampTo[T](acc[i], maxv), a)
+		d[i+1] = min(clampTo[T](acc[i+1], maxv), a)
+		d[i+2] = min(clampTo[T](acc[i+2], maxv), a)
 	}
 }
 
-func clamp8(v float32) uint8 {
+func clampTo[T uint8 | uint16](v, maxv float32) T {
 	switch {
 	case v <= 0:
 		return 0
-	case v >= 255:
-		return 255
+	case v >= maxv:
+		return T(maxv)
 	}
-	return uint8(v + 0.5)
+	return T(v + 0.5)
 }
 
 // filter holds a Lanczos-3 scale's weights from n to m pixels: for output
@@ -199,7 +209,7 @@ func (f *filter) at(i int) (int, []float32) {
 // scaleRow scales one row of RGBA channels with f, src starting at the
 // region's left edge (8-bit pixels, or float32 channels already filtered
 // vertically), into dst as float32 channels.
-func scaleRow[T uint8 | float32](f *filter, dst []float32, src []T) {
+func scaleRow[T uint8 | uint16 | float32](f *filter, dst []float32, src []T) {
 	for i := range f.start {
 		start, w := f.at(i)
 		s := src[4*start:]

@@ -16,6 +16,16 @@ var turns = [4][4]int{
 // then mirrored left to right when flipH and top to bottom when flipV. It
 // returns src itself when that changes nothing, else a new image.
 func Turn(src *image.RGBA, deg int, flipH, flipV bool) *image.RGBA {
+	o := turnOrientation(deg, flipH, flipV)
+	if o == 1 {
+		return src
+	}
+	return Orient(src, o).(*image.RGBA)
+}
+
+// turnOrientation is the EXIF orientation of a clockwise turn by deg
+// degrees, then mirrors.
+func turnOrientation(deg int, flipH, flipV bool) int {
 	flip := 0
 	if flipH {
 		flip++
@@ -23,9 +33,5 @@ func Turn(src *image.RGBA, deg int, flipH, flipV bool) *image.RGBA {
 	if flipV {
 		flip += 2
 	}
-	o := turns[(deg/90)%4][flip]
-	if o == 1 {
-		return src
-	}
-	return Orient(src, o).(*image.RGBA)
+	return turns[(deg/90)%4][flip]
 }

@@ -88,6 +88,8 @@ type source struct {
 	bytes int64
 	// frames is an APNG's frame count; 0 for a still image.
 	frames int
+	// deep is a 16-bit PNG.
+	deep bool
 }
 
 // decodeBytes is the memory decoding the original as RGBA takes: the
@@ -356,6 +358,15 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 // take (renderBytes) are free.
 func (l *Library) render(ctx context.Context, id string, src source, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	g := l.d.opts.Renders
+	if src.deep && !p.Depth8 && src.frames <= 1 {
+		t, err := g.Admit(ctx, deepBytes(src, plan))
+		if err != nil {
+			return nil, err
+		}
+		defer t.Done()
+		l.d.renders.Add(1)
+		return l.renderDeep(ctx, id, plan, p)
+	}
 	if src.frames > 1 {
 		t, err := g.Admit(ctx, animationBytes(src, plan, p))
 		if err != nil {
@@ -535,6 +546,54 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 	return png, nil
 }
 
+// deepBytes is the most memory a 16-bit derive takes: the original decoded
+// (decodeBytes), its 16-bit working copy, and the steps after it at twice
+// the 8-bit cost (Plan.Bytes).
+func deepBytes(src source, plan imaging.Plan) int64 {
+	return src.decodeBytes() + 8*int64(src.size.X)*int64(src.size.Y) + 2*plan.Bytes(plan.Crop.Size())
+}
+
+// renderDeep derives from a 16-bit original at 16 bits: decoded whole (no
+// 8-bit pyramid level would do), converted to sRGB, transformed and
+// written at 16 bits.
+func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+	data, err := l.readAll(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.format", "png16"))
+	d, err := imaging.Decode(data, imaging.Limits{})
+	tracing.End(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("stored object %s: %w", key(id), err)
+	}
+	data = nil
+	m := imaging.ToRGBA16(d.Image)
+	d.Image = nil
+	if pr := d.Profile; pr != nil && !pr.IsSRGB() {
+		t, err := pr.ToSRGB()
+		if err != nil {
+			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
+		}
+		t.ApplyRGBA16(m.Pix)
+	}
+	out, err := imaging.Transform16(ctx, m, plan.Crop, plan, p)
+	if err != nil {
+		return nil, err
+	}
+	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
+	buf, err := imaging.EncodePNGSRGB(out.RGBA64())
+	tracing.End(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a derived image: %w", err)
+	}
+	defer imaging.ReleaseBuffer(buf)
+	return bytes.Clone(buf.Bytes()), nil
+}
+
 // levelSizes lists the sizes of a source's pyramid levels, the source's
 // own size first: the halvings imaging.Levels makes.
 func levelSizes(full image.Point) []image.Point {
@@ -570,7 +629,7 @@ func (l *Library) source(ctx context.Context, id string) (source, error) {
 	case h.colorType == 0 || h.colorType == 3: // gray, paletted
 		bpp = 1
 	}
-	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size, frames: h.frames}
+	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size, frames: h.frames, deep: h.depth == 16}
 	l.d.cache.Set(ck, cached{src: src})
 	return src, nil
 }

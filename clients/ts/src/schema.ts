@@ -272,6 +272,12 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description Bits a channel.
+         * @default 16
+         * @enum {integer}
+         */
+        Depth: 8 | 16;
+        /**
          * @default contain
          * @enum {string}
          */
@@ -630,6 +636,8 @@ export interface components {
         Grayscale: boolean;
         /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
         Blur: number;
+        /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
+        Depth: components["schemas"]["Depth"];
         /**
          * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
          * @example 0
@@ -1005,6 +1013,8 @@ export interface operations {
                  * @example 0
                  */
                 frame?: components["parameters"]["Frame"];
+                /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
+                depth?: components["parameters"]["Depth"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
@@ -1191,6 +1201,8 @@ export interface operations {
                  * @example 0
                  */
                 frame?: components["parameters"]["Frame"];
+                /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
+                depth?: components["parameters"]["Depth"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
