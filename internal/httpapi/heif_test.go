@@ -1,14 +1,20 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"image"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/colour/colourtest"
+	"github.com/pngd/pngd/internal/library"
 )
 
 // TestAVIFAndHEICUploads: an AVIF with a Display P3 profile is stored with
@@ -45,4 +51,53 @@ func TestAVIFAndHEICUploads(t *testing.T) {
 	if im.Width != 64 || im.Height != 48 {
 		t.Errorf("HEIC stored as %dx%d", im.Width, im.Height)
 	}
+}
+
+// TestIngestBounds: the new inputs keep "bounded by design". An AVIF whose
+// decode (its WebAssembly memory) exceeds the budget is 422 naming memory
+// before it is decoded; a HEIC whose ispe claims a pixel flood is 422; a
+// GIF of more frames than -max-frames is 422 naming frames; a derived
+// animation past -max-frame-pixels is 422, while one frame of it is made.
+func TestIngestBounds(t *testing.T) {
+	colourtest.Need(t, []string{"avifenc", "heif-enc"})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", testCard(640, 480)), 0o644)
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "in.png", "in.avif")
+	colourtest.Run(t, dir, "heif-enc", "-q", "50", "-o", "in.heic", "in.png")
+	avifData, _ := os.ReadFile(filepath.Join(dir, "in.avif"))
+	heicData, _ := os.ReadFile(filepath.Join(dir, "in.heic"))
+
+	mem := admit.NewBudget(24<<20, 4, 200*time.Millisecond)
+	gate := admit.New(2, 8, 200*time.Millisecond).WithMemory(mem)
+	lib := library.New(openDirStore(t), library.Options{Renders: gate, MaxFramePixels: 10_000})
+	srv, c := newTestServer(t, Config{Renders: gate, Library: lib, HEIC: true, MaxFrames: 50})
+	detail := func(body []byte) string {
+		var p struct{ Detail string }
+		json.Unmarshal(body, &p)
+		return p.Detail
+	}
+
+	resp, body := do(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/avif", string(avifData)))
+	if resp.StatusCode != 422 || !strings.Contains(detail(body), "memory") {
+		t.Errorf("a 640×480 AVIF on a 24 MiB budget: %d %q", resp.StatusCode, detail(body))
+	}
+	flood := bytes.Clone(heicData)
+	if i := bytes.Index(flood, []byte("ispe")); i > 0 {
+		binary.BigEndian.PutUint32(flood[i+8:], 100000)
+		binary.BigEndian.PutUint32(flood[i+12:], 100000)
+	}
+	resp, body = do(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/heic", string(flood)))
+	if resp.StatusCode != 422 {
+		t.Errorf("a HEIC claiming 100000×100000: %d %q", resp.StatusCode, detail(body))
+	}
+	resp, body = do(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/gif", string(animatedCard(t, 8, 8, 51))))
+	if resp.StatusCode != 422 || !strings.Contains(detail(body), "frames") {
+		t.Errorf("a GIF of 51 frames, -max-frames 50: %d %q", resp.StatusCode, detail(body))
+	}
+	anim := upload(t, c, srv.URL, "image/gif", animatedCard(t, 53, 37, 3), 201)
+	resp, body = do(t, c, newRequest(t, http.MethodGet, srv.URL+anim.Url+"?w=100", "", ""))
+	if resp.StatusCode != 422 || !strings.Contains(detail(body), "frame=N") {
+		t.Errorf("3 frames of 100×70 past 10,000 pixels: %d %q", resp.StatusCode, detail(body))
+	}
+	getDerived(t, c, srv.URL, anim.Url+"?w=100&frame=1", 200, image.Pt(100, 70))
 }
