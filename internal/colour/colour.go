@@ -336,16 +336,18 @@ func to8(v int64) uint8 {
 // encode is sRGB's transfer function from 16-bit linear to 8 bits.
 var encode = func() (e [65536]uint8) {
 	for i := range e {
-		v := float64(i) / 65535
-		if v <= 0.0031308 {
-			v *= 12.92
-		} else {
-			v = 1.055*math.Pow(v, 1/2.4) - 0.055
-		}
-		e[i] = uint8(math.Round(v * 255))
+		e[i] = uint8(math.Round(srgb(float64(i)/65535) * 255))
 	}
 	return e
 }()
+
+// srgb is sRGB's transfer function, linear light to encoded, on [0, 1].
+func srgb(v float64) float64 {
+	if v <= 0.0031308 {
+		return v * 12.92
+	}
+	return 1.055*math.Pow(v, 1/2.4) - 0.055
+}
 
 // linear undoes sRGB's transfer function, extended beyond [0, 1] as the
 // pipeline's unclamped output is (linearly below 0, by the power above 1).
@@ -507,13 +509,7 @@ func rows(h int, f func(y0, y1 int)) {
 var encode16 = sync.OnceValue(func() *[65536]uint16 {
 	var e [65536]uint16
 	for i := range e {
-		v := float64(i) / 65535
-		if v <= 0.0031308 {
-			v *= 12.92
-		} else {
-			v = 1.055*math.Pow(v, 1/2.4) - 0.055
-		}
-		e[i] = uint16(math.Round(v * 65535))
+		e[i] = uint16(math.Round(srgb(float64(i)/65535) * 65535))
 	}
 	return &e
 })

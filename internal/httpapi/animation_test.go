@@ -11,8 +11,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/pngd/pngd/gen"
 )
 
@@ -110,13 +108,7 @@ func TestAnimationInChromium(t *testing.T) {
 	  return [await decode(gif, 'image/gif'), await decode(await get('` + im.Url + `'), 'image/png'),
 	          await decode(await get('` + im.Url + `?w=20'), 'image/png'), await decode(await get('` + im.Url + `?frame=2'), 'image/png')];
 	})()`
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/docs/")); err != nil {
-		t.Fatal(err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[[]track](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := evaluate[[]track](t, ctx, base+"/docs/", js)
 	for i, r := range res {
 		if r.Error != "" {
 			t.Fatalf("Chromium, track %d: %s", i, r.Error)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/draw"
@@ -71,13 +72,7 @@ func TestAPNGInChromium(t *testing.T) {
 	            Animated: t.animated, Duration: first.dur, First: first.px, Last: last.px};
 	  } catch (e) { return {Error: String(e)}; }
 	})()`
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[result](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := evaluate[result](t, ctx, srv.URL+"/", js)
 	if res.Error != "" {
 		t.Fatalf("Chromium: %s", res.Error)
 	}
@@ -97,4 +92,18 @@ func TestAPNGInChromium(t *testing.T) {
 			t.Fatalf("first frame %v, last frame %v; want %v and %v", res.First, res.Last, wantFirst, wantLast)
 		}
 	}
+}
+
+// evaluate opens page in the browser and runs js there, awaiting the
+// promise it returns, whose value it decodes into a T.
+func evaluate[T any](t *testing.T, ctx context.Context, page, js string) T {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

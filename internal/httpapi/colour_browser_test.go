@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/colour/colourtest"
 )
@@ -62,13 +60,7 @@ func TestWideGamutInChromium(t *testing.T) {
 	    return {Mean: sum / n, Worst: worst, Unmanaged: unmanaged / n};
 	  } catch (e) { return {Error: String(e)}; }
 	})()`
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/docs/")); err != nil {
-		t.Fatal(err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[result](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := evaluate[result](t, ctx, base+"/docs/", js)
 	if res.Error != "" {
 		t.Fatalf("Chromium: %s", res.Error)
 	}

@@ -307,11 +307,10 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 	return a, nil
 }
 
-// moved returns m with its bounds moved by (dx, dy), sharing its pixels.
+// moved returns m with its bounds moved by (dx, dy): sharing its pixels for
+// the types a GIF or an APNG frame decodes to as a rule, else a copy (at
+// 16 bits for a deep image).
 func moved(m image.Image, dx, dy int) image.Image {
-	if dx == 0 && dy == 0 {
-		return m
-	}
 	d := image.Pt(dx, dy)
 	switch m := m.(type) {
 	case *image.Paletted:
@@ -322,22 +321,13 @@ func moved(m image.Image, dx, dy int) image.Image {
 		c := *m
 		c.Rect = c.Rect.Add(d)
 		return &c
-	case *image.RGBA:
-		c := *m
-		c.Rect = c.Rect.Add(d)
-		return &c
-	case *image.Gray:
-		c := *m
-		c.Rect = c.Rect.Add(d)
-		return &c
-	case *image.NRGBA64:
-		c := *m
-		c.Rect = c.Rect.Add(d)
-		return &c
 	}
 	b := m.Bounds()
-	c := image.NewNRGBA(b.Add(d))
-	draw.Draw(c, c.Rect, m, b.Min, draw.Src)
+	var c draw.Image = image.NewNRGBA(b.Add(d))
+	if Deep(m) {
+		c = image.NewNRGBA64(b.Add(d))
+	}
+	draw.Draw(c, c.Bounds(), m, b.Min, draw.Src)
 	return c
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"image"
 	"image/color"
-	"image/draw"
-
-	"github.com/pngd/pngd/internal/tracing"
 )
 
 // RGBA16 is a premultiplied RGBA image at 16 bits a channel, one uint16 a
@@ -89,47 +86,21 @@ func (m *RGBA16) RGBA64() *image.RGBA64 {
 // is never modified.
 func Transform16(ctx context.Context, src *RGBA16, r image.Rectangle, pl Plan, p Params) (*RGBA16, error) {
 	p = p.Canonical()
-	type step struct {
-		name string
-		do   func(*RGBA16) (*RGBA16, error)
-		on   bool
-	}
-	steps := []step{
+	return runSteps(ctx, []step[*RGBA16]{
 		{"resample", func(*RGBA16) (*RGBA16, error) {
 			out := NewRGBA16(pl.Resize.X, pl.Resize.Y)
 			resample(src.Pix, src.Stride, r, pl.Resize, out.Pix, 65535)
 			return out, nil
 		}, true},
 		{"rotate", func(m *RGBA16) (*RGBA16, error) {
-			o := turnOrientation(p.Rotate, p.FlipH, p.FlipV)
-			if o == 1 {
-				return m, nil
-			}
-			pix, w, h := orient(m.Pix, m.Rect.Dx(), m.Rect.Dy(), o)
+			pix, w, h := orient(m.Pix, m.Rect.Dx(), m.Rect.Dy(), turnOrientation(p.Rotate, p.FlipH, p.FlipV))
 			return &RGBA16{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, nil
 		}, p.Rotate != 0 || p.FlipH || p.FlipV},
 		{"grayscale", func(m *RGBA16) (*RGBA16, error) { grayscale(m.Pix); return m, nil }, p.Grayscale},
 		{"blur", func(m *RGBA16) (*RGBA16, error) {
 			return m, blur(ctx, m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), p.Blur)
 		}, p.Blur > 0},
-	}
-	var m *RGBA16
-	for _, s := range steps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if !s.on {
-			continue
-		}
-		_, span := tracing.Start(ctx, s.name)
-		var err error
-		m, err = s.do(m)
-		tracing.End(span, err)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
+	})
 }
 
 // Deep reports whether img has more than 8 bits a channel.
@@ -139,12 +110,4 @@ func Deep(img image.Image) bool {
 		return true
 	}
 	return false
-}
-
-// Shallow returns img at 8 bits (RGBA), for the 8-bit pipeline.
-func Shallow(img image.Image) *image.RGBA {
-	b := img.Bounds()
-	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
-	return m
 }

@@ -13,21 +13,28 @@ import (
 // once ctx ends.
 func Transform(ctx context.Context, src *image.RGBA, r image.Rectangle, pl Plan, p Params) (*image.RGBA, error) {
 	p = p.Canonical()
-	type step struct {
-		name string
-		do   func(*image.RGBA) (*image.RGBA, error)
-		on   bool
-	}
-	steps := []step{
+	return runSteps(ctx, []step[*image.RGBA]{
 		{"resample", func(*image.RGBA) (*image.RGBA, error) { return Resample(src, r, pl.Resize), nil }, true},
 		{"rotate", func(m *image.RGBA) (*image.RGBA, error) { return Turn(m, p.Rotate, p.FlipH, p.FlipV), nil }, p.Rotate != 0 || p.FlipH || p.FlipV},
 		{"grayscale", func(m *image.RGBA) (*image.RGBA, error) { Grayscale(m); return m, nil }, p.Grayscale},
 		{"blur", func(m *image.RGBA) (*image.RGBA, error) { return m, Blur(ctx, m, p.Blur) }, p.Blur > 0},
-	}
-	var m *image.RGBA
+	})
+}
+
+// step is one step of a derived image, which runs when on.
+type step[M any] struct {
+	name string
+	do   func(M) (M, error)
+	on   bool
+}
+
+// runSteps runs the steps that are on in turn, each in a span, checking
+// ctx between them.
+func runSteps[M any](ctx context.Context, steps []step[M]) (M, error) {
+	var m, zero M
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return zero, err
 		}
 		if !s.on {
 			continue
@@ -37,7 +44,7 @@ func Transform(ctx context.Context, src *image.RGBA, r image.Rectangle, pl Plan,
 		m, err = s.do(m)
 		tracing.End(span, err)
 		if err != nil {
-			return nil, err
+			return zero, err
 		}
 	}
 	return m, nil

@@ -80,19 +80,26 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 		if hd.Animated() {
 			want = hd.PrepareBytes() // no pyramid
 		}
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		if _, err := Prepare(context.Background(), data, imaging.Limits{}); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		runtime.ReadMemStats(&after)
-		got := int64(after.TotalAlloc - before.TotalAlloc)
+		got := allocated(t, func() error { _, err := Prepare(context.Background(), data, imaging.Limits{}); return err })
 		t.Logf("%-12s allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", name, float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
 		if got > want {
 			t.Errorf("%s: Prepare allocated %d bytes, PrepareBytes promised %d", name, got, want)
 		}
 	}
+}
+
+// allocated is what f allocates in all, after a collection: an upper
+// bound of what it holds at once. An error from f fails the test.
+func allocated(t *testing.T, f func() error) int64 {
+	t.Helper()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := f(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	return int64(after.TotalAlloc - before.TotalAlloc)
 }
 
 // noisyGIF is an animation of n frames of half of m's size, each at its
@@ -165,14 +172,7 @@ func TestRenderBytesBoundsAllocation(t *testing.T) {
 		}
 		k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
 		want := l.renderBytes(im.ID, src, k, plan)
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		if _, err := l.Derive(t.Context(), im.ID, p); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		got := int64(after.TotalAlloc - before.TotalAlloc)
+		got := allocated(t, func() error { _, err := l.Derive(t.Context(), im.ID, p); return err })
 		t.Logf("%-40s level %d: allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", p.String(), k, float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
 		if got > want {
 			t.Errorf("%s: Derive allocated %d bytes, renderBytes promised %d", p.String(), got, want)
@@ -211,14 +211,7 @@ func TestAnimationBytesBoundsAllocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := animationBytes(src, plan, p)
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		if _, err := l.Derive(t.Context(), im.ID, p); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		got := int64(after.TotalAlloc - before.TotalAlloc)
+		got := allocated(t, func() error { _, err := l.Derive(t.Context(), im.ID, p); return err })
 		t.Logf("%-48s allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", p.String(), float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
 		if got > want {
 			t.Errorf("%s: Derive allocated %d bytes, animationBytes promised %d", p.String(), got, want)

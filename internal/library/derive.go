@@ -473,27 +473,12 @@ func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
 // APNG with the same delays and loops; or only frame p.Frame, as a still
 // PNG.
 func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
-	data, err := l.readAll(ctx, key(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
+	d, toSRGB, err := l.decodeOriginal(ctx, id, "apng")
 	if err != nil {
 		return nil, err
 	}
-	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.format", "apng"))
-	d, err := imaging.Decode(data, imaging.Limits{MaxFrames: math.MaxInt, MaxFramePixels: math.MaxInt64})
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("stored object %s: %w", key(id), err)
-	}
 	if d.Anim == nil {
 		return nil, fmt.Errorf("stored object %s: not an animation", key(id))
-	}
-	var toSRGB *colour.Transform
-	if pr := d.Profile; pr != nil && !pr.IsSRGB() {
-		if toSRGB, err = pr.ToSRGB(); err != nil {
-			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
-		}
 	}
 	// Each frame is transformed, then converted: its output pixels,
 	// fewer than the canvas's as a rule.
@@ -537,7 +522,7 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 		out.Frames = append(out.Frames, pngenc.Frame{Image: part, DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
 		prev = m
 	}
-	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(out.Frames)))
+	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(out.Frames)))
 	png, err := imaging.EncodeAnimationSRGB(out)
 	tracing.End(span, err)
 	if err != nil {
@@ -557,34 +542,20 @@ func deepBytes(src source, plan imaging.Plan) int64 {
 // 8-bit pyramid level would do), converted to sRGB, transformed and
 // written at 16 bits.
 func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
-	data, err := l.readAll(ctx, key(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
+	d, toSRGB, err := l.decodeOriginal(ctx, id, "png16")
 	if err != nil {
 		return nil, err
 	}
-	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.format", "png16"))
-	d, err := imaging.Decode(data, imaging.Limits{})
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("stored object %s: %w", key(id), err)
-	}
-	data = nil
 	m := imaging.ToRGBA16(d.Image)
 	d.Image = nil
-	if pr := d.Profile; pr != nil && !pr.IsSRGB() {
-		t, err := pr.ToSRGB()
-		if err != nil {
-			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
-		}
-		t.ApplyRGBA16(m.Pix)
+	if toSRGB != nil {
+		toSRGB.ApplyRGBA16(m.Pix)
 	}
 	out, err := imaging.Transform16(ctx, m, plan.Crop, plan, p)
 	if err != nil {
 		return nil, err
 	}
-	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
+	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
 	buf, err := imaging.EncodePNGSRGB(out.RGBA64())
 	tracing.End(span, err)
 	if err != nil {
@@ -592,6 +563,35 @@ func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, 
 	}
 	defer imaging.ReleaseBuffer(buf)
 	return bytes.Clone(buf.Bytes()), nil
+}
+
+// decodeOriginal reads and decodes a stored original whole (format names
+// it for the trace), with its transform to sRGB, nil when it is sRGB.
+// Errors: ErrNotFound, store.ErrUnavailable, or a decoding error for a
+// damaged object.
+func (l *Library) decodeOriginal(ctx context.Context, id, format string) (imaging.Decoded, *colour.Transform, error) {
+	data, err := l.readAll(ctx, key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return imaging.Decoded{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return imaging.Decoded{}, nil, err
+	}
+	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.format", format))
+	// It was bounded when it was uploaded; the limits of the day may be
+	// lower, and must not make a stored image unusable.
+	d, err := imaging.Decode(data, imaging.Limits{MaxFrames: math.MaxInt, MaxFramePixels: math.MaxInt64})
+	tracing.End(span, err)
+	if err != nil {
+		return imaging.Decoded{}, nil, fmt.Errorf("stored object %s: %w", key(id), err)
+	}
+	var toSRGB *colour.Transform
+	if pr := d.Profile; pr != nil && !pr.IsSRGB() {
+		if toSRGB, err = pr.ToSRGB(); err != nil {
+			return imaging.Decoded{}, nil, fmt.Errorf("stored object %s: %w", key(id), err)
+		}
+	}
+	return d, toSRGB, nil
 }
 
 // levelSizes lists the sizes of a source's pyramid levels, the source's
