@@ -147,14 +147,7 @@ func TestRenderBytesBoundsAllocation(t *testing.T) {
 		{W: 300, H: 300, Fit: imaging.Cover, Grayscale: true},
 	} {
 		l, st := openLibrary(t)
-		prep, err := Prepare(context.Background(), b.Bytes(), imaging.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		im, _, err := l.Save(t.Context(), prep)
-		if err != nil {
-			t.Fatal(err)
-		}
+		im := stored(t, l, b.Bytes())
 		if i == 0 { // an image stored without its levels: the derive builds them
 			for k := 1; k < len(levelSizes(image.Pt(1600, 1200))); k++ {
 				if err := st.Delete(t.Context(), levelKey(im.ID, k)); err != nil {
@@ -193,14 +186,7 @@ func TestAnimationBytesBoundsAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, _ := openLibrary(t)
-	prep, err := Prepare(context.Background(), b.Bytes(), imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, _, err := l.Save(t.Context(), prep)
-	if err != nil {
-		t.Fatal(err)
-	}
+	im := stored(t, l, b.Bytes())
 	for _, p := range []imaging.Params{{W: 200}, {W: 800, Rotate: 90}, {W: 300, Frame: 20, OneFrame: true}} {
 		src, err := l.source(t.Context(), im.ID)
 		if err != nil {

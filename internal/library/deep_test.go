@@ -33,13 +33,7 @@ func TestSixteenBitDerived(t *testing.T) {
 			t.Fatal(err)
 		}
 		lib, _ := openLibrary(t)
-		p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := lib.Save(t.Context(), p); err != nil {
-			t.Fatal(err)
-		}
+		p := stored(t, lib, buf.Bytes())
 		deep, err := lib.Derive(t.Context(), p.ID, imaging.Params{W: 300, FlipH: true})
 		if err != nil {
 			t.Fatal(err)
@@ -91,13 +85,7 @@ func TestDeepBytesBoundsAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	lib, _ := openLibrary(t)
-	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := lib.Save(t.Context(), p); err != nil {
-		t.Fatal(err)
-	}
+	p := stored(t, lib, buf.Bytes())
 	for _, params := range []imaging.Params{{W: 300}, {W: 1200, Rotate: 90, Blur: 2}, {W: 2400, Grayscale: true}} {
 		s, err := lib.source(t.Context(), p.ID)
 		if err != nil {
@@ -114,4 +102,18 @@ func TestDeepBytesBoundsAllocation(t *testing.T) {
 			t.Errorf("%s: allocated %d, deepBytes promised %d", params.String(), got, want)
 		}
 	}
+}
+
+// stored prepares data and saves it in l, failing the test on error.
+func stored(t *testing.T, l *Library, data []byte) Image {
+	t.Helper()
+	p, err := Prepare(context.Background(), data, imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _, err := l.Save(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
 }
