@@ -178,6 +178,9 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		}
 	} else {
 		img, err = codecs[f].decode(bytes.NewReader(data))
+		if f == JPEG && plainCMYK(err) {
+			img, err = decodePlainCMYK(data)
+		}
 	}
 	observe("decode", f, start)
 	if err != nil {
@@ -202,6 +205,29 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 	}
 	d.Image = img
 	return d, nil
+}
+
+// plainCMYK reports whether err is image/jpeg refusing a 4-component JPEG
+// without Adobe's APP14 marker: CMYK as libjpeg writes it.
+func plainCMYK(err error) bool {
+	var u jpeg.UnsupportedError
+	return errors.As(err, &u) && strings.Contains(string(u), "Adobe APP14")
+}
+
+// decodePlainCMYK decodes a 4-component JPEG without an APP14 marker, which
+// image/jpeg refuses, as ImageMagick (libjpeg) reads it: CMYK with Adobe's
+// inverted samples, the convention nearly every CMYK JPEG follows. It gives
+// image/jpeg the APP14 that says so ("CMYK, no transform").
+func decodePlainCMYK(data []byte) (image.Image, error) {
+	app14 := []byte{0xff, 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0}
+	img, err := jpeg.Decode(bytes.NewReader(append(append(append([]byte{}, data[:2]...), app14...), data[2:]...)))
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := img.(*image.CMYK); !ok {
+		return nil, errors.New("a 4-component JPEG that did not decode to CMYK")
+	}
+	return img, nil
 }
 
 // fitProfile drops a profile that does not describe img's pixels, and

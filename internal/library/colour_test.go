@@ -71,6 +71,10 @@ func TestColourAgainstLittleCMS(t *testing.T) {
 	// A CMYK JPEG with FOGRA39 embedded, and the same without it.
 	run("chart.png", "-profile", colourtest.SRGB, "-profile", "fogra39.icc", "-quality", "98", "cmyk.jpg")
 	run("cmyk.jpg", "+profile", "*", "cmyk-plain.jpg")
+	// A CMYK JPEG without Adobe's APP14 marker (which image/jpeg refuses)
+	// and without a profile. ImageMagick reads it through libjpeg, with
+	// Adobe's inverted samples.
+	write("cmyk-noapp14.jpg", withoutAPP14(t, read("cmyk-plain.jpg")))
 
 	cases := []struct {
 		name    string
@@ -112,6 +116,8 @@ func TestColourAgainstLittleCMS(t *testing.T) {
 			func() { run("cmyk.jpg", "-profile", colourtest.SRGB, "ref.png") }},
 		{"CMYK JPEG without a profile", func() []byte { return read("cmyk-plain.jpg") }, nil,
 			func() { run("cmyk-plain.jpg", "-profile", "fogra39.icc", "-profile", colourtest.SRGB, "ref.png") }},
+		{"CMYK JPEG without APP14 or a profile", func() []byte { return read("cmyk-noapp14.jpg") }, nil,
+			func() { run("cmyk-noapp14.jpg", "-profile", "fogra39.icc", "-profile", colourtest.SRGB, "ref.png") }},
 	}
 	lib, _ := openLibrary(t)
 	ctx := context.Background()
@@ -198,4 +204,23 @@ func mirror(m image.Image) image.Image {
 		}
 	}
 	return out
+}
+
+// withoutAPP14 removes a JPEG's Adobe APP14 segment, and with it the
+// YCCK transform its samples were in: they become the CMYK samples of a
+// JPEG that never had one, whatever colours they make.
+func withoutAPP14(t *testing.T, j []byte) []byte {
+	out := append([]byte{}, j[:2]...)
+	for i := 2; i+4 <= len(j); {
+		if j[i+1] == 0xda { // start of scan: the rest as it is
+			return append(out, j[i:]...)
+		}
+		n := int(j[i+2])<<8 | int(j[i+3])
+		if j[i+1] != 0xee {
+			out = append(out, j[i:i+2+n]...)
+		}
+		i += 2 + n
+	}
+	t.Fatal("no start of scan")
+	return nil
 }
