@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kovidgoyal/imaging/prism/meta/icc"
 	"github.com/maypok86/otter/v2"
@@ -90,32 +91,100 @@ func Parse(data []byte) (p *Profile, err error) {
 }
 
 // sane checks what the ICC parser trusts before it allocates: the size in
-// the header, the tag table, and the point count of every curve. A hostile
+// the header, the tag table, and the point count of every curve it will
+// read (a tag's own, and those of lutAtoB and lutBtoA tags). A hostile
 // profile of a few hundred bytes could otherwise have it allocate
 // gigabytes (a tag table of 2³² entries, a curve of 2³² points), which Go
 // cannot recover from. Nothing is refused that the parser would read: a
-// curve longer than the bytes after it fails there too, after allocating.
+// curve longer than its tag fails there too, after allocating.
 func sane(data []byte) error {
-	size := int64(binary.BigEndian.Uint32(data))
+	be := binary.BigEndian
+	size := int64(be.Uint32(data))
 	if size < 132 || size > int64(len(data)) {
 		return fmt.Errorf("the header's size %d is not the profile's %d bytes", size, len(data))
 	}
-	count := int64(binary.BigEndian.Uint32(data[128:]))
+	count := int64(be.Uint32(data[128:]))
 	if count > 1024 || 132+12*count > size {
 		return fmt.Errorf("a tag table of %d entries", count)
 	}
 	for i := range count {
 		e := data[132+12*i:]
-		off, n := int64(binary.BigEndian.Uint32(e[4:])), int64(binary.BigEndian.Uint32(e[8:]))
+		off, n := int64(be.Uint32(e[4:])), int64(be.Uint32(e[8:]))
 		if off < 132+12*count || off+n > size {
 			return fmt.Errorf("tag %d lies outside the profile", i)
 		}
-	}
-	for i := 0; i+12 <= len(data); i++ {
-		if string(data[i:i+8]) == "curv\x00\x00\x00\x00" {
-			if points := int64(binary.BigEndian.Uint32(data[i+8:])); 12+2*points > int64(len(data)-i) {
-				return fmt.Errorf("a curve of %d points", points)
+		tag := data[off : off+n]
+		if len(tag) < 4 {
+			continue
+		}
+		switch string(tag[:4]) {
+		case "curv", "para":
+			if _, err := curveSize(tag); err != nil {
+				return fmt.Errorf("tag %d: %w", i, err)
 			}
+		case "mAB ", "mBA ":
+			if err := saneLutAB(tag); err != nil {
+				return fmt.Errorf("tag %d: %w", i, err)
+			}
+		}
+	}
+	return nil
+}
+
+// curveSize is the bytes a curv or para element at the start of b takes,
+// checked against b's length.
+func curveSize(b []byte) (int64, error) {
+	if len(b) < 12 {
+		return 0, errors.New("a short curve")
+	}
+	var n int64
+	switch string(b[:4]) {
+	case "curv":
+		n = 12 + 2*int64(binary.BigEndian.Uint32(b[8:]))
+	case "para":
+		params := map[uint16]int64{0: 1, 1: 3, 2: 4, 3: 5, 4: 7}[binary.BigEndian.Uint16(b[8:])]
+		n = 12 + 4*params
+	default:
+		return 0, errors.New("not a curve")
+	}
+	if n > int64(len(b)) {
+		return 0, fmt.Errorf("a curve of %d bytes in %d", n, len(b))
+	}
+	return (n + 3) &^ 3, nil
+}
+
+// saneLutAB checks the curves of a lutAtoB or lutBtoA tag: after its
+// header, the offsets of its B, matrix, M, CLUT and A parts.
+func saneLutAB(tag []byte) error {
+	if len(tag) < 32 {
+		return errors.New("a short lut tag")
+	}
+	in, out := int(tag[8]), int(tag[9])
+	if in > 15 || out > 15 {
+		return errors.New("a lut of more than 15 channels")
+	}
+	bCurves, aCurves := out, in
+	if string(tag[:4]) == "mBA " {
+		bCurves, aCurves = in, out
+	}
+	be := binary.BigEndian
+	for _, part := range []struct {
+		off    uint32
+		curves int
+	}{{be.Uint32(tag[12:]), bCurves}, {be.Uint32(tag[20:]), bCurves}, {be.Uint32(tag[28:]), aCurves}} {
+		if part.off == 0 {
+			continue
+		}
+		pos := int64(part.off)
+		for range part.curves {
+			if pos >= int64(len(tag)) {
+				return errors.New("a lut's curves lie outside it")
+			}
+			n, err := curveSize(tag[pos:])
+			if err != nil {
+				return err
+			}
+			pos += n
 		}
 	}
 	return nil
@@ -242,8 +311,16 @@ func (p *Profile) build() (t *Transform, err error) {
 	// Sample the pipeline at every node, in parallel bands.
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
+	// A hostile profile's transform can panic; in a worker that would
+	// end the process, so each worker recovers and reports it.
+	var crashed atomic.Value
 	for w := range workers {
 		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					crashed.Store(fmt.Sprint(r))
+				}
+			}()
 			var inp, out [4]float64
 			for node := w; node < nodes; node += workers {
 				rest := node
@@ -261,6 +338,9 @@ func (p *Profile) build() (t *Transform, err error) {
 		})
 	}
 	wg.Wait()
+	if r := crashed.Load(); r != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProfile, r)
+	}
 	if in == 3 {
 		t.sep = separable(pl)
 	}
