@@ -3,10 +3,13 @@ package imaging
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/gen2brain/avif"
 	"github.com/gen2brain/heic"
+
+	"github.com/pngd/pngd/internal/colour"
 )
 
 // AVIF and HEIC are decoded by libavif (with dav1d) and libheif (with
@@ -55,6 +58,41 @@ func init() {
 	codecs[HEIC] = codec{heic.DecodeConfig, heic.Decode}
 }
 
+// nclxProfile is an ICC profile for an nclx colour description that is
+// not sRGB: Display P3 or BT.2020 primaries with the sRGB, BT.709 or
+// linear transfer. nil means sRGB (BT.709 primaries, or unspecified); an
+// error, a description pngd does not convert (HDR transfers, other
+// primaries), taken as sRGB.
+func nclxProfile(c [3]uint16) ([]byte, error) {
+	prim, trc, matrix := c[0], c[1], c[2]
+	var primaries [3][2]float64
+	var name string
+	switch prim {
+	case 1, 2: // BT.709 (sRGB's), unspecified
+		if trc == 13 || trc == 2 || trc == 1 || trc == 6 {
+			return nil, nil
+		}
+		primaries, name = [3][2]float64{{0.64, 0.33}, {0.30, 0.60}, {0.15, 0.06}}, "BT.709"
+	case 12:
+		primaries, name = colour.PrimariesP3, "Display P3"
+	case 9:
+		primaries, name = colour.PrimariesBT2020, "BT.2020"
+	default:
+		return nil, fmt.Errorf("nclx colour primaries %d", prim)
+	}
+	curve, curveName := colour.SRGBCurve, "sRGB"
+	switch trc {
+	case 13, 2:
+	case 1, 6, 14, 15:
+		curve, curveName = colour.BT709Curve, "BT.709"
+	case 8:
+		curve, curveName = func(v float64) float64 { return v }, "linear"
+	default:
+		return nil, fmt.Errorf("nclx transfer characteristics %d (HDR, or not converted)", trc)
+	}
+	return colour.MatrixProfile(fmt.Sprintf("%s, %s transfer (from nclx %d/%d/%d)", name, curveName, prim, trc, matrix), primaries, colour.WhiteD65, curve), nil
+}
+
 // heifComplete checks that data's top-level boxes end where the file ends:
 // libavif, lenient, decodes an AVIF cut short in its media data to a
 // partly grey picture, which pngd would store as if it were whole.
@@ -75,7 +113,11 @@ func heifComplete(data []byte) error {
 // are the first of each in the file's property container (ipco): files
 // with several images (grids, thumbnails) share them as a rule.
 type heifProps struct {
-	icc    []byte
+	icc []byte
+	// nclx is a colr box's colour primaries, transfer characteristics
+	// and matrix coefficients (ITU-T H.273), when the file describes its
+	// colour so rather than by an ICC profile.
+	nclx   *[3]uint16
 	rotate int // anticlockwise quarter turns
 	// mirror is imir's mode: -1 none, 0 top and bottom swap, 1 left
 	// and right swap (as libheif, libavif and browsers read it; the
@@ -96,12 +138,18 @@ func readHEIFProps(data []byte) heifProps {
 		if size == 0 {
 			break
 		}
+		if typ == "colr" && len(body) >= 4 {
+			typ += "/" + string(body[:4]) // a file may have an ICC one and an nclx one
+		}
 		if !seen[typ] {
 			seen[typ] = true
 			switch typ {
-			case "colr":
-				if len(body) > 4 && (string(body[:4]) == "prof" || string(body[:4]) == "rICC") {
-					p.icc = body[4:]
+			case "colr/prof", "colr/rICC":
+				p.icc = body[4:]
+			case "colr/nclx":
+				if len(body) >= 10 {
+					be := binary.BigEndian
+					p.nclx = &[3]uint16{be.Uint16(body[4:]), be.Uint16(body[6:]), be.Uint16(body[8:])}
 				}
 			case "irot":
 				if len(body) >= 1 {

@@ -131,3 +131,25 @@ func TestHEIC(t *testing.T) {
 		t.Fatalf("with HEIC: %v, %v", d.Image, err)
 	}
 }
+
+// TestNCLXProfile: an nclx colour description becomes an ICC profile when
+// it is not sRGB, and HDR transfers are refused (taken as sRGB, logged).
+func TestNCLXProfile(t *testing.T) {
+	for _, c := range []struct {
+		nclx    [3]uint16
+		profile bool
+		err     bool
+	}{
+		{[3]uint16{1, 13, 6}, false, false}, // sRGB
+		{[3]uint16{2, 2, 2}, false, false},  // unspecified
+		{[3]uint16{12, 13, 6}, true, false}, // Display P3
+		{[3]uint16{9, 14, 9}, true, false},  // BT.2020, SDR
+		{[3]uint16{9, 16, 9}, false, true},  // BT.2020 PQ: HDR
+		{[3]uint16{5, 13, 6}, false, true},  // BT.601 625-line primaries: not converted
+	} {
+		p, err := nclxProfile(c.nclx)
+		if (p != nil) != c.profile || (err != nil) != c.err {
+			t.Errorf("nclx %v: profile %v, error %v", c.nclx, p != nil, err)
+		}
+	}
+}

@@ -35,8 +35,18 @@ func iccData(f Format, data []byte) (p []byte, err error) {
 	case TIFF:
 		return tiffICC(data)
 	case AVIF, HEIC:
-		if p := readHEIFProps(data).icc; p != nil {
-			return p, nil
+		props := readHEIFProps(data)
+		switch {
+		case props.icc != nil:
+			return props.icc, nil
+		case props.nclx != nil:
+			// No profile, but a colour description: one pngd writes,
+			// kept in iCCP like an uploaded one.
+			p, err := nclxProfile(*props.nclx)
+			if p == nil && err == nil {
+				return nil, ErrNoProfile
+			}
+			return p, err
 		}
 		return nil, ErrNoProfile
 	case JPEG:

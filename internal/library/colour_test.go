@@ -25,7 +25,7 @@ import (
 // pixel goes through the derive path at full size; it is mirrored back to
 // compare.
 func TestColourAgainstLittleCMS(t *testing.T) {
-	colourtest.Need(t, []string{"convert", "tificc"}, colourtest.AdobeRGB, colourtest.SRGB)
+	colourtest.Need(t, []string{"convert", "tificc", "avifenc"}, colourtest.AdobeRGB, colourtest.SRGB)
 	dir := t.TempDir()
 	write := func(name string, data []byte) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -112,6 +112,12 @@ func TestColourAgainstLittleCMS(t *testing.T) {
 			run("chart.png", "-profile", colourtest.AdobeRGB, "in.png")
 			run("in.png", "-profile", colourtest.SRGB, "ref.png")
 		}},
+		{"AVIF, Display P3 as nclx 12/13 (no profile)", func() []byte {
+			run("chart.png", "-profile", "p3.icc", "p3n.png") // the chart's numbers, as P3
+			colourtest.Run(t, dir, "avifenc", "-l", "--ignore-icc", "--cicp", "12/13/0", "p3n.png", "up.avif")
+			return read("up.avif")
+		}, colour.MatrixProfile("Display P3, sRGB transfer (from nclx 12/13/0)", colour.PrimariesP3, colour.WhiteD65, colour.SRGBCurve),
+			func() { run("p3n.png", "-profile", colourtest.SRGB, "ref.png") }},
 		{"CMYK JPEG with FOGRA39 embedded", func() []byte { return read("cmyk.jpg") }, nil,
 			func() { run("cmyk.jpg", "-profile", colourtest.SRGB, "ref.png") }},
 		{"CMYK JPEG without a profile", func() []byte { return read("cmyk-plain.jpg") }, nil,

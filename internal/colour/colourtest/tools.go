@@ -1,6 +1,7 @@
 package colourtest
 
 import (
+	"github.com/pngd/pngd/internal/colour"
 	"image"
 	"image/color"
 	"math"
@@ -129,3 +130,6 @@ func PSNR(a, b image.Image) (psnr float64, maxDiff int) {
 	}
 	return 10 * math.Log10(255*255/mse), maxDiff
 }
+
+// DisplayP3 is the Display P3 profile pngd writes (colour.DisplayP3).
+func DisplayP3() []byte { return colour.DisplayP3() }

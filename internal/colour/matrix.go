@@ -1,6 +1,4 @@
-// Package colourtest makes what colour tests need and Debian does not ship:
-// a Display P3 ICC profile, and images that carry profiles.
-package colourtest
+package colour
 
 import (
 	"bytes"
@@ -13,13 +11,34 @@ import (
 // phones and cameras tag their photos. Its colorants are adapted to the
 // D50 connection space with Bradford's transform, as ICC requires.
 func DisplayP3() []byte {
-	return matrixProfile("Display P3",
-		[3][2]float64{{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}, [2]float64{0.3127, 0.3290})
+	return MatrixProfile("Display P3", PrimariesP3, WhiteD65, SRGBCurve)
 }
 
-// matrixProfile writes a v2 display profile of RGB primaries and white
-// point (CIE xy) with the sRGB curve.
-func matrixProfile(desc string, prim [3][2]float64, white [2]float64) []byte {
+// Primaries and white points (CIE xy) of the colour spaces pngd writes
+// profiles for: ITU-T H.273's colour primaries 12 (Display P3) and 9
+// (BT.2020), and D65.
+var (
+	PrimariesP3     = [3][2]float64{{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}
+	PrimariesBT2020 = [3][2]float64{{0.708, 0.292}, {0.170, 0.797}, {0.131, 0.046}}
+	WhiteD65        = [2]float64{0.3127, 0.3290}
+)
+
+// SRGBCurve is sRGB's transfer function, encoded to linear.
+func SRGBCurve(v float64) float64 { return linear(v) }
+
+// BT709Curve is BT.709's (and BT.2020's) transfer function, encoded to
+// linear: the inverse of its camera curve.
+func BT709Curve(v float64) float64 {
+	if v < 0.081 {
+		return v / 4.5
+	}
+	return math.Pow((v+0.099)/1.099, 1/0.45)
+}
+
+// MatrixProfile writes an ICC v2 display profile of RGB primaries and a
+// white point (CIE xy) with a transfer curve (encoded to linear), sampled
+// at 1,024 points.
+func MatrixProfile(desc string, prim [3][2]float64, white [2]float64, curve func(float64) float64) []byte {
 	m := rgbToXYZ(prim, white)
 	a := bradford(xyToXYZ(white), [3]float64{0.9642, 1.0, 0.8249})
 	var colorants [3][3]float64 // per channel: X, Y, Z in D50
@@ -40,17 +59,12 @@ func matrixProfile(desc string, prim [3][2]float64, white [2]float64) []byte {
 	descTag = append(descTag, desc...)
 	descTag = append(descTag, 0)
 	descTag = append(descTag, make([]byte, 4+4+2+1+67)...)
-	curve := []byte("curv\x00\x00\x00\x00")
+	trc := []byte("curv\x00\x00\x00\x00")
 	const points = 1024
-	curve = binary.BigEndian.AppendUint32(curve, points)
+	trc = binary.BigEndian.AppendUint32(trc, points)
 	for i := range points {
-		v := float64(i) / (points - 1)
-		if v <= 0.04045 {
-			v /= 12.92
-		} else {
-			v = math.Pow((v+0.055)/1.055, 2.4)
-		}
-		curve = binary.BigEndian.AppendUint16(curve, uint16(math.Round(v*65535)))
+		v := curve(float64(i) / (points - 1))
+		trc = binary.BigEndian.AppendUint16(trc, uint16(math.Round(min(max(v, 0), 1)*65535)))
 	}
 	tags := []struct {
 		sig  string
@@ -62,7 +76,7 @@ func matrixProfile(desc string, prim [3][2]float64, white [2]float64) []byte {
 		{"rXYZ", xyz(colorants[0])},
 		{"gXYZ", xyz(colorants[1])},
 		{"bXYZ", xyz(colorants[2])},
-		{"rTRC", curve}, {"gTRC", curve}, {"bTRC", curve},
+		{"rTRC", trc}, {"gTRC", trc}, {"bTRC", trc},
 	}
 	var body bytes.Buffer
 	table := binary.BigEndian.AppendUint32(nil, uint32(len(tags)))
