@@ -188,6 +188,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Compile the AVIF (and HEIC) decoders' WebAssembly now, not in the
 	// first upload of each.
 	go imaging.WarmDecoders(cfg.HEIC)
+	avifDecoder, heicDecoder := imaging.Decoders()
+	log.Info("image decoders", "avif", avifDecoder, "heic", heicDecoder)
 	if cfg.HEIC {
 		log.Info("HEIC uploads are decoded (-heic): libheif and libde265 in WebAssembly; HEVC patents are the operator's matter (README)")
 	}

@@ -6,7 +6,7 @@
 start_pngd() {
   local root log pid
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+  export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
   (cd "$root" && go build -o bin/pngd ./cmd/pngd)
   tmp=$(mktemp -d)
   log="$tmp/pngd.log"

@@ -15,10 +15,12 @@ import (
 // AVIF and HEIC are decoded by libavif (with dav1d) and libheif (with
 // libde265) compiled to WebAssembly and run by wazero, in
 // github.com/gen2brain/avif and github.com/gen2brain/heic. pngd is built
-// with their nodynamic tag (nodynamic.go refuses to build without it), so
-// they never load a system libavif or libheif: the same bytes decode the
-// same way on every machine. HEIC is decoded only when the operator asks
-// for it (Limits.HEIC, pngd -heic): see the README's assessment.
+// with their nodynamic tag (the Makefile and .ci/run set it), so they never
+// load a system libavif or libheif: the same bytes decode the same way on
+// every machine. A build without the tag may load one; Decoders says which
+// are in use, pngd logs it at start, and make test checks it is WebAssembly.
+// HEIC is decoded only when the operator asks for it (Limits.HEIC, pngd
+// -heic): see the README's assessment.
 
 // ErrHEICDisabled means a HEIC upload to a server that does not decode
 // HEIC.
@@ -217,6 +219,19 @@ func (p heifProps) orientation() int {
 		return mirrored[(p.rotate+2)%4]
 	}
 	return plain[p.rotate]
+}
+
+// Decoders names the AVIF and HEIC decoders in use: WebAssembly, or a
+// system library loaded at run time by a build without the nodynamic tag.
+func Decoders() (avifDecoder, heicDecoder string) {
+	avifDecoder, heicDecoder = "libavif in WebAssembly", "libheif in WebAssembly"
+	if avif.Dynamic() == nil {
+		avifDecoder = "the system's libavif (built without -tags nodynamic)"
+	}
+	if heic.Dynamic() == nil {
+		heicDecoder = "the system's libheif (built without -tags nodynamic)"
+	}
+	return avifDecoder, heicDecoder
 }
 
 // WarmDecoders compiles the AVIF decoder's WebAssembly (and HEIC's, when

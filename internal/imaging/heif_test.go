@@ -153,3 +153,14 @@ func TestNCLXProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodersAreWebAssembly: the build make test runs (-tags nodynamic)
+// decodes AVIF and HEIC with WebAssembly, whatever the machine has
+// installed; a build without the tag on a machine with a recent libavif
+// or libheif fails here.
+func TestDecodersAreWebAssembly(t *testing.T) {
+	a, h := Decoders()
+	if a != "libavif in WebAssembly" || h != "libheif in WebAssembly" {
+		t.Errorf("decoders: %s, %s; build with -tags nodynamic (make does)", a, h)
+	}
+}

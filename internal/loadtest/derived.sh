@@ -29,7 +29,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go build -o bin/pngd ./cmd/pngd
 ./bin/pngd -addr "127.0.0.1:$PNGD_PORT" -storage "file://$work/data" -log-format json >/dev/null 2>"$work/pngd.log" & pngd=$!; pids+=($pngd)
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PNGD_PORT/healthz" && break; sleep 0.1; done

@@ -32,7 +32,7 @@ start_minio() {
 start_minio
 curl -sf -X PUT --user soak:soak-secret-key --aws-sigv4 aws:amz:us-east-1:s3 "http://127.0.0.1:$MINIO_PORT/soak"
 
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go build -o bin/pngd ./cmd/pngd
 AWS_ACCESS_KEY_ID=soak AWS_SECRET_ACCESS_KEY=soak-secret-key ./bin/pngd -addr "127.0.0.1:$PORT" -metrics-addr "127.0.0.1:$METRICS_PORT" \
   -storage "s3://soak?endpoint=http://127.0.0.1:$MINIO_PORT&region=us-east-1" -drain-delay 0s >/dev/null 2>"$work/pngd.log" &

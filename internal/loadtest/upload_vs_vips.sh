@@ -15,7 +15,7 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go build -o bin/pngd ./cmd/pngd
 
 # Two 12 MP JPEGs at quality 92: a photo with sensor-like noise, and a

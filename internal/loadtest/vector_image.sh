@@ -11,7 +11,7 @@ SEED_PORT=${SEED_PORT:-18181}
 ROUNDS=${ROUNDS:-6}
 for tool in wrk /usr/bin/python3; do command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk python3-fastapi python3-uvicorn python3-opencv" >&2; exit 1; }; done
 
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go build -o bin/pngd ./cmd/pngd
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT

@@ -11,7 +11,7 @@ internal/pngenc/mkcorpus.sh "$corpus" >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go test -run '^$' -bench 'Corpus' -benchtime "${BENCHTIME:-3x}" ./internal/pngenc/ | tee "$out/go.txt" | grep Benchmark
 awk '/^BenchmarkCorpus/ {
   split($1, p, "/"); cat = p[2]; enc = p[3]; sub(/-[0-9]+$/, "", enc)

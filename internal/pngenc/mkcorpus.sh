@@ -34,7 +34,7 @@ im "$sk/logo.png" -strip "PNG:$out/flat-logo.png"
 im -size 1600x1000 xc:'#f6f6f6' -fill '#3584e4' -draw 'rectangle 0,0 1600,64' \
   -fill white -draw 'roundrectangle 40,120 760,940 12,12' -draw 'roundrectangle 840,120 1560,520 12,12' \
   -fill '#e01b24' -draw 'circle 1200,760 1300,760' -strip -depth 8 "PNG:$out/flat-ui.png"
-export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # pngd builds only with it (internal/imaging/nodynamic.go)
+export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 (cd "$root" && go run ./internal/render/heatmaps "$out")
 touch "$out/.done"
 ls "$out" | wc -l | xargs echo "mkcorpus: images in $out:"
