@@ -248,6 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// cut answers that took long to make. -write-timeout is a deadline
 		// that follows each write's progress (httpapi.Config.StallTimeout).
 		IdleTimeout:    cfg.IdleTimeout,
+		ConnContext:    httpapi.PaceConn,
 		MaxHeaderBytes: 256 << 10, // room for GET /vector_image's 4,096 values
 		ErrorLog:       slog.NewLogLogger(logHandler, slog.LevelWarn),
 		// No BaseContext from ctx: a signal must drain requests in flight,

@@ -27,21 +27,12 @@ import (
 // memory an earlier attack made it take until the scavenger returns it.
 func TestAttacks(t *testing.T) {
 	var s *server
-	upload := func(body []byte) gen.Image {
-		resp, b := s.do(s.req("POST", "/images", "image/png", bytes.NewReader(body)), newTally())
-		if resp == nil || resp.StatusCode != 201 && resp.StatusCode != 200 {
-			t.Fatalf("uploading a source: %v %s", resp, b)
-		}
-		var im gen.Image
-		json.Unmarshal(b, &im)
-		return im
-	}
 
 	tallSource := tallPNG(t, 1000, 10000)
 	var tall gen.Image
 	fresh := func(t *testing.T) {
 		s = start(t)
-		tall = upload(tallSource)
+		tall = s.upload("image/png", tallSource)
 	}
 
 	t.Run("64 concurrent 1M-value vector bodies", func(t *testing.T) {

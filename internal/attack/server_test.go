@@ -4,9 +4,11 @@ package attack
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/contract"
 )
 
@@ -311,4 +314,18 @@ func parallel(n int, fn func(i int)) {
 		go func() { defer wg.Done(); fn(i) }()
 	}
 	wg.Wait()
+}
+
+// upload stores body, which must be accepted.
+func (s *server) upload(contentType string, body []byte) gen.Image {
+	s.t.Helper()
+	resp, b := s.do(s.req("POST", "/images", contentType, bytes.NewReader(body)), newTally())
+	if resp == nil || resp.StatusCode != 201 && resp.StatusCode != 200 {
+		s.t.Fatalf("uploading a source: %v %s", resp, b)
+	}
+	var im gen.Image
+	if err := json.Unmarshal(b, &im); err != nil {
+		s.t.Fatal(err)
+	}
+	return im
 }

@@ -84,8 +84,17 @@ type recorder struct {
 }
 
 // sendChunk is how much of a file one sendfile call sends before the
-// write deadline moves on.
-const sendChunk = 1 << 20
+// write deadline moves on, and writeChunk how much of a body in memory one
+// Write hands the connection. A body written whole is one write under one
+// deadline, and a slow client that keeps reading would be cut when the
+// deadline passes mid-body; in chunks, each must only move within the
+// stall timeout. On a paced connection (PaceConn) the kernel holds little
+// unsent data, so a chunk is accepted as soon as the client has read about
+// as much.
+const (
+	sendChunk  = 256 << 10
+	writeChunk = 64 << 10
+)
 
 func (r *recorder) extend() {
 	if r.rc != nil {
@@ -107,13 +116,27 @@ func (r *recorder) committed() bool { return r.wrote }
 
 func (r *recorder) Write(p []byte) (int, error) {
 	r.wrote = true
-	r.extend()
-	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
-	if err != nil && r.cut == nil {
-		r.cut = err
+	var total int
+	for {
+		r.extend()
+		chunk := p
+		if r.rc != nil && len(chunk) > writeChunk {
+			chunk = chunk[:writeChunk]
+		}
+		n, err := r.ResponseWriter.Write(chunk)
+		r.bytes += int64(n)
+		total += n
+		if err != nil {
+			if r.cut == nil {
+				r.cut = err
+			}
+			return total, err
+		}
+		p = p[n:]
+		if len(p) == 0 {
+			return total, nil
+		}
 	}
-	return n, err
 }
 
 func (r *recorder) ReadFrom(src io.Reader) (int64, error) {

@@ -1,0 +1,76 @@
+//go:build attack
+
+package attack
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMovingDownloadsFinish: -write-timeout cuts a client that stops
+// reading, never one that keeps reading, however slowly. Each body is
+// several times what the client reads within the timeout, on both paths:
+// the original (sendfile from disk) and a derived image (bytes in memory).
+func TestMovingDownloadsFinish(t *testing.T) {
+	s := start(t, "-write-timeout", "1s")
+	im := s.upload("image/png", noisePNG(t, 2000, 1500))
+	const rate = 1500 << 10 // bytes a second
+	for _, tc := range []struct{ name, path string }{
+		{"original (sendfile)", im.Url},
+		{"derived (in memory)", im.Url + "?w=1999"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got, want int64
+			s.attack(fmt.Sprintf("GET %s read at %d KB/s under -write-timeout 1s", tc.name, rate>>10), []int{200}, func(tl *tally) {
+				resp, n, err := slowGet(s.base, tc.path, rate)
+				tl.add(resp, err)
+				if resp != nil {
+					got, want = n, resp.ContentLength
+				}
+			})
+			if got != want || want < 3*rate {
+				t.Errorf("read %d of %d bytes (want the whole body, over %d)", got, want, 3*rate)
+			}
+		})
+	}
+	if strings.Contains(s.log.String(), `"cut":true`) {
+		t.Errorf("the log reports responses cut:\n%s", tail(s.log.String(), 2000))
+	}
+}
+
+// slowGet GETs path and reads the body at rate bytes a second, in 8 KiB pieces.
+func slowGet(base, path string, rate int) (*http.Response, int64, error) {
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
+	br := bufio.NewReaderSize(c, 8<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	var n int64
+	buf := make([]byte, 8<<10)
+	for {
+		k, err := resp.Body.Read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			return resp, n, nil
+		}
+		if err != nil {
+			return resp, n, err
+		}
+		if ahead := time.Duration(n)*time.Second/time.Duration(rate) - time.Since(start); ahead > 0 {
+			time.Sleep(ahead)
+		}
+	}
+}

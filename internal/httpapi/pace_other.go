@@ -1,0 +1,5 @@
+//go:build !linux
+
+package httpapi
+
+func setNotSentLowat(fd uintptr, n int) {}
