@@ -16,26 +16,31 @@ import (
 // TestMovingDownloadsFinish: -write-timeout cuts a client that stops
 // reading, never one that keeps reading, however slowly. Each body is
 // several times what the client reads within the timeout, on both paths:
-// the original (sendfile from disk) and a derived image (bytes in memory).
+// the original (sendfile from disk, slowly: its chunks wait on the
+// client's window) and a derived image (bytes in memory, fast enough that
+// the kernel's buffers do not hold the whole body).
 func TestMovingDownloadsFinish(t *testing.T) {
 	s := start(t, "-write-timeout", "1s")
-	im := s.upload("image/png", noisePNG(t, 2000, 1500))
-	const rate = 1500 << 10 // bytes a second
-	for _, tc := range []struct{ name, path string }{
-		{"original (sendfile)", im.Url},
-		{"derived (in memory)", im.Url + "?w=1999"},
+	small := s.upload("image/png", noisePNG(t, 800, 600))
+	large := s.upload("image/png", noisePNG(t, 2000, 1500))
+	for _, tc := range []struct {
+		name, path string
+		rate       int // bytes a second
+	}{
+		{"original (sendfile)", small.Url, 250 << 10},
+		{"derived (in memory)", large.Url + "?w=1999", 1500 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want int64
-			s.attack(fmt.Sprintf("GET %s read at %d KB/s under -write-timeout 1s", tc.name, rate>>10), []int{200}, func(tl *tally) {
-				resp, n, err := slowGet(s.base, tc.path, rate)
+			s.attack(fmt.Sprintf("GET %s read at %d KB/s, -write-timeout 1s", tc.name, tc.rate>>10), []int{200}, func(tl *tally) {
+				resp, n, err := slowGet(s.base, tc.path, tc.rate)
 				tl.add(resp, err)
 				if resp != nil {
 					got, want = n, resp.ContentLength
 				}
 			})
-			if got != want || want < 3*rate {
-				t.Errorf("read %d of %d bytes (want the whole body, over %d)", got, want, 3*rate)
+			if got != want || want < int64(3*tc.rate) {
+				t.Errorf("read %d of %d bytes (want the whole body, over %d)", got, want, 3*tc.rate)
 			}
 		})
 	}
@@ -44,7 +49,8 @@ func TestMovingDownloadsFinish(t *testing.T) {
 	}
 }
 
-// slowGet GETs path and reads the body at rate bytes a second, in 8 KiB pieces.
+// slowGet GETs path and reads the body at rate bytes a second, in 8 KiB
+// pieces.
 func slowGet(base, path string, rate int) (*http.Response, int64, error) {
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {

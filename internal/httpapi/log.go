@@ -19,7 +19,8 @@ import (
 // stallTimeout (zero: no limit): a deadline that follows the bytes, so a
 // slow but moving download finishes and a stalled one is cut, instead of
 // one deadline for the whole response that cuts answers which merely took
-// long to make.
+// long to make. The deadline also moves while the client acknowledges
+// bytes (progress), since one write can wait on the client's window.
 func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -30,7 +31,9 @@ func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metric
 			_ = rec.rc.SetWriteDeadline(time.Time{})
 		}
 		op := &operation{id: "unrouted"}
+		stop := progress(r.Context(), stallTimeout, rec.extend)
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
+		stop()
 		took := time.Since(start)
 		m.Request(op.id, rec.status, rec.bytes, took)
 		attrs := []slog.Attr{
