@@ -71,7 +71,10 @@ func (e *CorruptError) Detail() string {
 	if e.Format == WebP {
 		name = "WebP"
 	}
+	var mismatch *SizeMismatchError
 	switch {
+	case errors.As(e.Err, &mismatch):
+		return mismatch.Error() // sizes only: nothing of the decoder's words
 	case errors.Is(e.Err, io.ErrUnexpectedEOF), errors.Is(e.Err, io.EOF):
 		return fmt.Sprintf("the %s does not decode: it ends before its last pixel (truncated)", name)
 	case isUnsupported(e.Err):

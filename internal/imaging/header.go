@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"runtime"
@@ -68,6 +69,21 @@ type Header struct {
 	planes, scratch float64
 	// size is the encoded image's length.
 	size int
+	// coded is the largest picture an AVIF's or HEIC's codec headers
+	// declare, which its decoder allocates for: up to a coding block
+	// larger than Width×Height (encoders pad, and the decoder crops).
+	coded image.Point
+}
+
+// padded is the largest coded side pngd accepts for a declared side n:
+// n rounded up to a 64-pixel block, HEVC's largest coding tree unit
+// (libheif pads images smaller than one block to a whole one).
+func padded(n int) int { return (n + 63) &^ 63 }
+
+// decodePixels is the pixels the decoder holds: Width×Height, or the
+// coded picture's when that is larger.
+func (h Header) decodePixels() int64 {
+	return max(h.Pixels(), int64(h.coded.X)*int64(h.coded.Y))
 }
 
 // Pixels is Width×Height.
@@ -86,7 +102,7 @@ func (h Header) DecodeBytes() int64 {
 	}
 	px := float64(h.Pixels())
 	out := float64(h.normalBytes())
-	n := px * (h.planes + h.scratch)
+	n := float64(h.decodePixels()) * (h.planes + h.scratch)
 	if !h.passesThrough() {
 		n += out * px // Normalize's copy
 	}
@@ -158,7 +174,22 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return Header{}, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
 	}
-	h = Header{Format: f, Width: cfg.Width, Height: cfg.Height, Model: cfg.ColorModel, size: len(data)}
+	var coded image.Point
+	if f == AVIF || f == HEIC {
+		// What the decoder will allocate for: the codec's own headers,
+		// which must fit inside the declared size (heifsize.go).
+		cw, ch, found, err := codedSize(f, data)
+		switch {
+		case err != nil:
+			return Header{}, &CorruptError{f, err}
+		case !found:
+			return Header{}, &CorruptError{f, fmt.Errorf("no %s sequence header", codecName(f))}
+		case cw > padded(cfg.Width) || ch > padded(cfg.Height):
+			return Header{}, &CorruptError{f, &SizeMismatchError{f, cfg.Width, cfg.Height, cw, ch}}
+		}
+		coded = image.Pt(cw, ch)
+	}
+	h = Header{Format: f, Width: cfg.Width, Height: cfg.Height, Model: cfg.ColorModel, size: len(data), coded: coded}
 	if lim.MaxPixels > 0 && h.Pixels() > lim.MaxPixels {
 		return Header{}, &TooManyPixelsError{f, cfg.Width, cfg.Height, lim.MaxPixels}
 	}

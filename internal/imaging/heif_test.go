@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pngd/pngd/internal/colour/colourtest"
@@ -162,5 +163,78 @@ func TestDecodersAreWebAssembly(t *testing.T) {
 	a, h := Decoders()
 	if a != "libavif in WebAssembly" || h != "libheif in WebAssembly" {
 		t.Errorf("decoders: %s, %s; build with -tags nodynamic (make does)", a, h)
+	}
+}
+
+// TestCodedSize: the size an AVIF's AV1 sequence header or a HEIC's HEVC
+// sequence parameter set gives, against the ispe box. Files whose ispe
+// claims less than the coded picture are refused, from their headers,
+// before the decoder allocates; honest files (libheif pads a 48×32 HEIC to
+// a 64×64 picture) are admitted on the larger.
+func TestCodedSize(t *testing.T) {
+	needTools(t, "avifenc", "heif-enc")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 640, 480)
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "in.png", "big.avif")
+	colourtest.Run(t, dir, "heif-enc", "-q", "50", "-o", "big.heic", "in.png")
+	heifTestPNG(t, dir, 48, 32)
+	colourtest.Run(t, dir, "heif-enc", "-q", "50", "-o", "small.heic", "in.png")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	withISPE := func(b []byte, w, h int) []byte {
+		b = bytes.Clone(b)
+		i := bytes.Index(b, []byte("ispe"))
+		binary.BigEndian.PutUint32(b[i+8:], uint32(w))
+		binary.BigEndian.PutUint32(b[i+12:], uint32(h))
+		return b
+	}
+	lim := Limits{MaxPixels: 1 << 24, HEIC: true}
+	for _, c := range []struct {
+		name         string
+		data         []byte
+		coded        image.Point
+		mismatch     bool
+		decodeBytes0 bool // DecodeBytes counts the coded picture
+	}{
+		{"honest AVIF", read("big.avif"), image.Pt(640, 480), false, false},
+		{"honest HEIC", read("big.heic"), image.Pt(640, 480), false, false},
+		{"HEIC padded to a block", read("small.heic"), image.Pt(64, 64), false, true},
+		{"AVIF that claims 64×48", withISPE(read("big.avif"), 64, 48), image.Pt(640, 480), true, false},
+		{"HEIC that claims 100000×1", withISPE(read("big.heic"), 100000, 1), image.Pt(640, 480), true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, _ := Sniff(c.data)
+			w, h, found, err := codedSize(f, c.data)
+			if err != nil || !found || image.Pt(w, h) != c.coded {
+				t.Errorf("codedSize: %d×%d, %v, %v; want %v", w, h, found, err, c.coded)
+			}
+			hdr, err := ReadHeader(c.data, lim)
+			var mismatch *SizeMismatchError
+			if got := errors.As(err, &mismatch); got != c.mismatch {
+				t.Fatalf("ReadHeader: %v; want a mismatch: %v", err, c.mismatch)
+			}
+			if c.mismatch {
+				var corrupt *CorruptError
+				if !errors.As(err, &corrupt) || !strings.Contains(corrupt.Detail(), "contradicts itself") {
+					t.Errorf("detail: %v", err)
+				}
+				return
+			}
+			if c.decodeBytes0 {
+				honest := hdr
+				honest.coded = image.Point{}
+				if hdr.DecodeBytes() <= honest.DecodeBytes() {
+					t.Errorf("DecodeBytes %d does not count the %v coded picture", hdr.DecodeBytes(), c.coded)
+				}
+			}
+			if _, err := Decode(c.data, lim); err != nil {
+				t.Errorf("Decode: %v", err)
+			}
+		})
 	}
 }
