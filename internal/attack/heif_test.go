@@ -82,7 +82,6 @@ func flatPNG(t *testing.T, dir string, w, h int) string {
 	return path
 }
 
-
 // encode runs a Debian encoder (libavif-bin's avifenc, libheif-examples'
 // heif-enc; .ci/run installs both) on in, and returns what it wrote.
 func encode(t *testing.T, dir, tool, in, out string, args ...string) []byte {
