@@ -64,10 +64,12 @@ func EncodeOriginal(img image.Image, profile *colour.Profile) ([]byte, error) {
 
 // EncodeOriginalAnimation encodes a as the APNG pngd stores, with its
 // profile as EncodeOriginal does.
-func EncodeOriginalAnimation(a *pngenc.Animation, profile *colour.Profile) ([]byte, error) {
+func EncodeOriginalAnimation(a *pngenc.Animation, profile *colour.Profile, private ...pngenc.Chunk) ([]byte, error) {
 	var buf bytes.Buffer
 	defer observe("encode", PNG, time.Now())
-	if err := storedEncoder.EncodeAnimation(&buf, *a, originalMeta(profile)); err != nil {
+	meta := originalMeta(profile)
+	meta.Private = private
+	if err := storedEncoder.EncodeAnimation(&buf, *a, meta); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -92,6 +94,10 @@ func originalMeta(p *colour.Profile) pngenc.Meta {
 	}
 	return pngenc.Meta{ICC: p.Data, ICCName: iccName(p.Description)}
 }
+
+// ICCName is the name a stored PNG's iCCP chunk gives a profile of
+// description desc: what /info reports of it.
+func ICCName(desc string) string { return iccName(desc) }
 
 // iccName is an iCCP profile name from a description: printable Latin-1,
 // 1 to 79 bytes, no leading, trailing or doubled spaces (PNG §11.3.3.3).

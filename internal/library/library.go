@@ -8,14 +8,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/pngd/pngd/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"image"
-	"io"
 	"strings"
 	"time"
 
@@ -97,16 +95,14 @@ type Colour struct {
 	Embedded bool   // the PNG carries the uploaded profile
 }
 
-// colourOf describes profile p, nil meaning sRGB.
+// colourOf describes profile p, nil meaning sRGB, as Info reads it back
+// from the stored PNG: the profile's description is the name its iCCP
+// chunk gives it (imaging.ICCName).
 func colourOf(p *colour.Profile) *Colour {
 	if p == nil {
 		return &Colour{Space: "RGB", Profile: "sRGB"}
 	}
-	desc := p.Description
-	if desc == "" {
-		desc = "unnamed ICC profile"
-	}
-	return &Colour{Space: p.Space, Profile: desc, Embedded: true}
+	return &Colour{Space: p.Space, Profile: imaging.ICCName(p.Description), Embedded: true}
 }
 
 // ETag is the strong entity tag of the stored PNG: its id, quoted.
@@ -200,7 +196,7 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	_, span = tracing.Start(ctx, "encode", attribute.String("pngd.mode", "stored"))
 	var out []byte
 	if d.Anim != nil {
-		out, err = imaging.EncodeOriginalAnimation(d.Anim, d.Profile)
+		out, err = imaging.EncodeOriginalAnimation(d.Anim, d.Profile, playChunk(animationOf(d.Anim))...)
 	} else {
 		norm = imaging.Normalize(img)
 		out, err = imaging.EncodeOriginal(norm, d.Profile)
@@ -282,126 +278,6 @@ func (l *Library) Stat(ctx context.Context, id string) (Image, error) {
 		return Image{}, err
 	}
 	return Image{ID: id, Size: o.Size, Created: o.ModTime}, nil
-}
-
-// Info describes the image with id, reading its width and height from the
-// PNG's IHDR chunk. Errors: ErrNotFound, store.ErrUnavailable.
-func (l *Library) Info(ctx context.Context, id string) (Image, error) {
-	h, err := l.header(ctx, id)
-	if err != nil {
-		return Image{}, err
-	}
-	if h.im.Colour, err = l.colour(ctx, id, h); err != nil {
-		return Image{}, err
-	}
-	if h.frames > 1 {
-		if h.im.Animation, err = l.animation(ctx, id, h); err != nil {
-			return Image{}, err
-		}
-	}
-	return h.im, nil
-}
-
-// animation reads a stored APNG's frame controls, for their delays.
-// Errors: ErrNotFound, store.ErrUnavailable.
-func (l *Library) animation(ctx context.Context, id string, h ihdr) (*Animation, error) {
-	data, err := l.readAll(ctx, key(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	a := &Animation{Frames: h.frames, Loops: h.loops}
-	for i := 8; i+12 <= len(data); {
-		n := int(binary.BigEndian.Uint32(data[i:]))
-		if i+12+n > len(data) {
-			break
-		}
-		if string(data[i+4:i+8]) == "fcTL" && n >= 26 {
-			a.Duration += delay(binary.BigEndian.Uint16(data[i+8+20:]), binary.BigEndian.Uint16(data[i+8+22:]))
-		}
-		i += 12 + n
-	}
-	return a, nil
-}
-
-// colour reads the colour chunk that follows a stored PNG's IHDR: an iCCP
-// with the uploaded profile, or sRGB. Errors: ErrNotFound,
-// store.ErrUnavailable.
-func (l *Library) colour(ctx context.Context, id string, h ihdr) (*Colour, error) {
-	size := h.im.Size
-	// Signature and IHDR (33 bytes), an APNG's acTL (20), then the next
-	// chunk's length and type.
-	at := int64(33)
-	if h.frames > 0 {
-		at += 20
-	}
-	n := at + 8
-	for range 2 {
-		r, err := l.Open(ctx, id, 0, min(n, size))
-		if err != nil {
-			return nil, err
-		}
-		head, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", key(id), err)
-		}
-		if int64(len(head)) < at+8 || string(head[at+4:at+8]) != "iCCP" {
-			return colourOf(nil), nil
-		}
-		if need := at + 8 + int64(binary.BigEndian.Uint32(head[at:])) + 4; need > int64(len(head)) && need <= at+8+colour.MaxProfileBytes {
-			n = need // read the whole chunk, and look again
-			continue
-		}
-		p, err := imaging.Profile(imaging.PNG, head)
-		if err != nil {
-			return nil, fmt.Errorf("stored object %s: %w", key(id), err)
-		}
-		return colourOf(p), nil
-	}
-	return nil, fmt.Errorf("stored object %s: its iCCP chunk ends past the object", key(id))
-}
-
-// ihdr is a stored PNG's description and the IHDR fields that say how it
-// decodes, and its acTL's: frames is 0 for a still image.
-type ihdr struct {
-	im               Image
-	depth, colorType byte
-	frames, loops    int
-}
-
-// header reads the stored PNG's IHDR. Errors: ErrNotFound,
-// store.ErrUnavailable.
-func (l *Library) header(ctx context.Context, id string) (ihdr, error) {
-	// Signature (8), IHDR length and type (8), width (4), height (4),
-	// bit depth (1), colour type (1), the rest of IHDR (7), then an
-	// APNG's acTL (pngenc writes it next): length and type (8), frames
-	// (4), plays (4).
-	r, err := l.Open(ctx, id, 0, 49)
-	if err != nil {
-		return ihdr{}, err
-	}
-	defer r.Close()
-	head, err := io.ReadAll(r)
-	if err != nil {
-		return ihdr{}, fmt.Errorf("reading %s: %w", key(id), err)
-	}
-	if len(head) < 26 || string(head[12:16]) != "IHDR" {
-		return ihdr{}, fmt.Errorf("stored object %s is not a PNG", key(id))
-	}
-	h := ihdr{
-		im: Image{
-			ID: id, Size: r.Size(), Created: r.ModTime(),
-			Width: int(binary.BigEndian.Uint32(head[16:])), Height: int(binary.BigEndian.Uint32(head[20:])),
-		},
-		depth: head[24], colorType: head[25],
-	}
-	if len(head) >= 49 && string(head[37:41]) == "acTL" {
-		h.frames, h.loops = int(binary.BigEndian.Uint32(head[41:])), int(binary.BigEndian.Uint32(head[45:]))
-	}
-	return h, nil
 }
 
 // Open opens length bytes of the image's PNG from offset; a negative length

@@ -26,7 +26,30 @@ type Meta struct {
 	Chroma *[8]uint32
 	// Phys is pHYs; nil writes none.
 	Phys *Phys
+	// Private are private ancillary chunks, written first after the
+	// header (IHDR, and an APNG's acTL), so that a reader of a file's
+	// first bytes finds them.
+	Private []Chunk
 }
+
+// Chunk is a private ancillary chunk: its type's first letter is lower
+// case (ancillary: decoders that do not know it skip it), its second
+// lower case (private) and its third upper case (PNG §5.4).
+type Chunk struct {
+	Type string
+	Data []byte
+}
+
+func (c Chunk) check() error {
+	t := c.Type
+	if len(t) != 4 || !lower(t[0]) || !lower(t[1]) || !upper(t[2]) || !(lower(t[3]) || upper(t[3])) {
+		return FormatError("a private chunk's type must be ancillary, private and reserved-bit clear (PNG §5.4): " + t)
+	}
+	return nil
+}
+
+func lower(c byte) bool { return c >= 'a' && c <= 'z' }
+func upper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // Phys is pixels per unit along x and y; the unit is the metre when
 // Metre is set, else unknown (only the aspect ratio is meant).
@@ -58,6 +81,11 @@ func (m Meta) check() error {
 	case m.SRGB && m.Intent > 3:
 		return FormatError("sRGB rendering intent out of range")
 	}
+	for _, c := range m.Private {
+		if err := c.check(); err != nil {
+			return err
+		}
+	}
 	for i := range len(m.ICCName) {
 		if c := m.ICCName[i]; c < 32 || c > 126 {
 			return FormatError("ICC profile name is not printable Latin-1")
@@ -69,6 +97,9 @@ func (m Meta) check() error {
 // write appends the chunks m asks for, in the order PNG wants them before
 // PLTE.
 func (m Meta) write(w *bytes.Buffer) {
+	for _, c := range m.Private {
+		writeChunk(w, c.Type, c.Data)
+	}
 	if m.ICC != nil {
 		name := m.ICCName
 		if name == "" {

@@ -304,3 +304,24 @@ func TestProfileKeepsColourType(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateChunks: private ancillary chunks are written right after the
+// header, and a type that is not private and ancillary is refused.
+func TestPrivateChunks(t *testing.T) {
+	m := image.NewGray(image.Rect(0, 0, 2, 2))
+	var buf bytes.Buffer
+	if err := (&Encoder{}).EncodeMeta(&buf, m, Meta{SRGB: true, Private: []Chunk{{Type: "plAY", Data: []byte{0, 0, 1, 0}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf.Bytes()[33+4 : 33+8]); got != "plAY" {
+		t.Errorf("the chunk after IHDR is %q, want plAY", got)
+	}
+	if _, err := png.Decode(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Errorf("image/png: %v", err)
+	}
+	for _, typ := range []string{"PLAY", "pLAY", "plaY", "pla", "pl1Y"} {
+		if err := (&Encoder{}).EncodeMeta(io.Discard, m, Meta{Private: []Chunk{{Type: typ}}}); err == nil {
+			t.Errorf("type %q accepted", typ)
+		}
+	}
+}

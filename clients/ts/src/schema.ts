@@ -396,7 +396,7 @@ export interface components {
              */
             space: "RGB" | "GRAY";
             /**
-             * @description The ICC profile's own description, or `sRGB` for an image stored tagged sRGB.
+             * @description The ICC profile's own description as the stored PNG's `iCCP` chunk names it (printable ASCII, at most 79 characters), or `sRGB` for an image stored tagged sRGB.
              * @example Display P3
              */
             profile: string;
