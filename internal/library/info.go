@@ -183,4 +183,3 @@ func (l *Library) playTime(ctx context.Context, id string) (time.Duration, error
 		}
 	}
 }
-
