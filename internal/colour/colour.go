@@ -43,6 +43,20 @@ const IntentName = "perceptual"
 // compressed iCCP is inflated no further than this.
 const MaxProfileBytes = 4 << 20
 
+// MaxCurvePoints bounds the points of every curve a profile's transform
+// reads, added up over every use: three TRC tags that share one curve
+// count it three times, as the parser reads it three times. Cameras and
+// phones write curves of up to 4,096 points, and printer profiles a few
+// dozen curves of that size; the ICC parser's time and memory grow with
+// the count (a shared 2,000,000-point curve: 38 MB and up to seconds of
+// CPU), so a profile past it is refused, and its image stored as sRGB.
+const MaxCurvePoints = 1 << 17
+
+// ParseBytes is the most memory Parse allocates for a profile of n bytes,
+// measured (TestParseBytes) over profiles of the largest curves, tags and
+// tables it accepts.
+func ParseBytes(n int) int64 { return 4*int64(n) + 4<<20 }
+
 // Profile is an ICC profile an image carried.
 type Profile struct {
 	// Data is the profile, byte for byte.
@@ -60,11 +74,33 @@ type Profile struct {
 // ErrProfile means bytes that are not an ICC profile this package reads.
 var ErrProfile = errors.New("not a usable ICC profile")
 
-// Parse reads an ICC profile.
-func Parse(data []byte) (p *Profile, err error) {
+// parsed keeps the profiles parsed last, by their SHA-256, up to 16 MiB of
+// profile bytes: an image's profile is parsed again each time its
+// original is decoded, and a page of images shares a few.
+var parsed = otter.Must(&otter.Options[[sha256.Size]byte, *Profile]{
+	MaximumWeight: 16 << 20,
+	Weigher:       func(_ [sha256.Size]byte, p *Profile) uint32 { return uint32(len(p.Data)) },
+})
+
+// Parse reads an ICC profile, or returns the one parsed before from the
+// same bytes. The Profile is shared: callers do not change it.
+func Parse(data []byte) (*Profile, error) {
 	if len(data) < 128 || len(data) > MaxProfileBytes {
 		return nil, ErrProfile
 	}
+	key := sha256.Sum256(data)
+	if p, ok := parsed.GetIfPresent(key); ok {
+		return p, nil
+	}
+	p, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Set(key, p)
+	return p, nil
+}
+
+func parse(data []byte) (p *Profile, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, fmt.Errorf("%w: %v", ErrProfile, r)
@@ -107,6 +143,7 @@ func sane(data []byte) error {
 	if count > 1024 || 132+12*count > size {
 		return fmt.Errorf("a tag table of %d entries", count)
 	}
+	var points int64
 	for i := range count {
 		e := data[132+12*i:]
 		off, n := int64(be.Uint32(e[4:])), int64(be.Uint32(e[8:]))
@@ -119,13 +156,20 @@ func sane(data []byte) error {
 		}
 		switch string(tag[:4]) {
 		case "curv", "para":
-			if _, err := curveSize(tag); err != nil {
+			n, err := curveSize(tag)
+			if err != nil {
 				return fmt.Errorf("tag %d: %w", i, err)
 			}
+			points += n / 2
 		case "mAB ", "mBA ":
-			if err := saneLutAB(tag); err != nil {
+			n, err := saneLutAB(tag)
+			if err != nil {
 				return fmt.Errorf("tag %d: %w", i, err)
 			}
+			points += n
+		}
+		if points > MaxCurvePoints {
+			return fmt.Errorf("curves of more than %d points in all", MaxCurvePoints)
 		}
 	}
 	return nil
@@ -153,15 +197,16 @@ func curveSize(b []byte) (int64, error) {
 	return (n + 3) &^ 3, nil
 }
 
-// saneLutAB checks the curves of a lutAtoB or lutBtoA tag: after its
-// header, the offsets of its B, matrix, M, CLUT and A parts.
-func saneLutAB(tag []byte) error {
+// saneLutAB checks the curves of a lutAtoB or lutBtoA tag (after its
+// header, the offsets of its B, matrix, M, CLUT and A parts), and returns
+// about how many points they have (a curve's bytes over 2).
+func saneLutAB(tag []byte) (points int64, err error) {
 	if len(tag) < 32 {
-		return errors.New("a short lut tag")
+		return 0, errors.New("a short lut tag")
 	}
 	in, out := int(tag[8]), int(tag[9])
 	if in > 15 || out > 15 {
-		return errors.New("a lut of more than 15 channels")
+		return 0, errors.New("a lut of more than 15 channels")
 	}
 	bCurves, aCurves := out, in
 	if string(tag[:4]) == "mBA " {
@@ -178,16 +223,17 @@ func saneLutAB(tag []byte) error {
 		pos := int64(part.off)
 		for range part.curves {
 			if pos >= int64(len(tag)) {
-				return errors.New("a lut's curves lie outside it")
+				return 0, errors.New("a lut's curves lie outside it")
 			}
 			n, err := curveSize(tag[pos:])
 			if err != nil {
-				return err
+				return 0, err
 			}
 			pos += n
+			points += n / 2
 		}
 	}
-	return nil
+	return points, nil
 }
 
 func space(cs icc.ColorSpace) string {

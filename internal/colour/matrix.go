@@ -39,6 +39,12 @@ func BT709Curve(v float64) float64 {
 // white point (CIE xy) with a transfer curve (encoded to linear), sampled
 // at 1,024 points.
 func MatrixProfile(desc string, prim [3][2]float64, white [2]float64, curve func(float64) float64) []byte {
+	return MatrixProfileCurve(desc, prim, white, curve, 1024)
+}
+
+// MatrixProfileCurve is MatrixProfile with a curve of the given number of
+// points (MatrixProfile's has 1,024), which the three TRC tags share.
+func MatrixProfileCurve(desc string, prim [3][2]float64, white [2]float64, curve func(float64) float64, points int) []byte {
 	m := rgbToXYZ(prim, white)
 	a := bradford(xyToXYZ(white), [3]float64{0.9642, 1.0, 0.8249})
 	var colorants [3][3]float64 // per channel: X, Y, Z in D50
@@ -60,10 +66,9 @@ func MatrixProfile(desc string, prim [3][2]float64, white [2]float64, curve func
 	descTag = append(descTag, 0)
 	descTag = append(descTag, make([]byte, 4+4+2+1+67)...)
 	trc := []byte("curv\x00\x00\x00\x00")
-	const points = 1024
-	trc = binary.BigEndian.AppendUint32(trc, points)
+	trc = binary.BigEndian.AppendUint32(trc, uint32(points))
 	for i := range points {
-		v := curve(float64(i) / (points - 1))
+		v := curve(float64(i) / float64(points-1))
 		trc = binary.BigEndian.AppendUint16(trc, uint16(math.Round(min(max(v, 0), 1)*65535)))
 	}
 	tags := []struct {

@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
@@ -69,6 +70,9 @@ type Header struct {
 	planes, scratch float64
 	// size is the encoded image's length.
 	size int
+	// profile bounds the bytes of the ICC profile the image embeds, whose
+	// parsing DecodeBytes counts (colour.ParseBytes).
+	profile int
 	// coded is the largest picture an AVIF's or HEIC's codec headers
 	// declare, which its decoder allocates for: up to a coding block
 	// larger than Width×Height (encoders pad, and the decoder crops).
@@ -98,7 +102,7 @@ func (h Header) DecodeBytes() int64 {
 	if h.Animated() {
 		// Every frame decoded at its own size, and the first one
 		// padded to the canvas.
-		return int64(float64(h.FramePixels)*(h.planes+h.scratch)) + 4*h.Pixels() + 4<<20
+		return int64(float64(h.FramePixels)*(h.planes+h.scratch)) + 4*h.Pixels() + 4<<20 + h.profileBytes()
 	}
 	px := float64(h.Pixels())
 	out := float64(h.normalBytes())
@@ -109,7 +113,15 @@ func (h Header) DecodeBytes() int64 {
 	if h.Format == JPEG {
 		n += out * px // Orient's copy
 	}
-	return int64(n) + 4<<20 // Huffman tables, inflate and deflate state, row buffers
+	return int64(n) + 4<<20 + h.profileBytes() // Huffman tables, inflate and deflate state, row buffers
+}
+
+// profileBytes is what reading and parsing the embedded profile takes.
+func (h Header) profileBytes() int64 {
+	if h.profile == 0 {
+		return 0
+	}
+	return colour.ParseBytes(min(h.profile, colour.MaxProfileBytes))
 }
 
 // passesThrough reports whether Normalize keeps the decoded image as it is
@@ -212,6 +224,7 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 			h.planes = 4 // frames decode as NRGBA or YCbCr with alpha
 		}
 	}
+	h.profile = profileBound(f, data)
 	switch f {
 	case JPEG:
 		if err := h.readJPEG(data); err != nil {
@@ -352,4 +365,53 @@ func (h *Header) readJPEG(data []byte) error {
 		h.scratch = 4 * planes // one int32 a sample, kept until the last scan
 	}
 	return nil
+}
+
+// profileBound is an upper bound of the bytes of the ICC profile data
+// embeds, read from its chunk or segment lengths: a PNG's iCCP inflates
+// to at most 1,032 times its length (zlib's largest ratio), a JPEG's
+// profile is its ICC_PROFILE APP2 segments, a WebP's its ICCP chunk; a
+// TIFF's, AVIF's or HEIC's is taken as the file's size. Zero means none.
+func profileBound(f Format, data []byte) int {
+	be := binary.BigEndian
+	switch f {
+	case PNG:
+		for i := 8; i+8 <= len(data); {
+			n, typ := int(be.Uint32(data[i:])), string(data[i+4:i+8])
+			switch {
+			case typ == "iCCP":
+				return min(colour.MaxProfileBytes, 1032*n)
+			case typ == "IDAT", n < 0, n > len(data):
+				return 0
+			}
+			i += 12 + n
+		}
+	case JPEG:
+		total := 0
+		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
+			m, n := data[i+1], int(be.Uint16(data[i+2:]))
+			if m == 0xDA || m == 0xD9 { // the first scan: profiles come before
+				break
+			}
+			if m == 0xE2 && bytes.HasPrefix(data[i+4:], []byte("ICC_PROFILE\x00")) {
+				total += n
+			}
+			i += 2 + n
+		}
+		return total
+	case WebP:
+		for i := 12; i+8 <= len(data); {
+			n, typ := int(binary.LittleEndian.Uint32(data[i+4:])), string(data[i:i+4])
+			if typ == "ICCP" {
+				return n
+			}
+			if n < 0 || n > len(data) {
+				return 0
+			}
+			i += 8 + n + n&1
+		}
+	case TIFF, AVIF, HEIC:
+		return len(data)
+	}
+	return 0
 }
