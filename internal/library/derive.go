@@ -206,6 +206,25 @@ func paramsHash(p imaging.Params) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// errQuota means a derived object that the store quota had no room for.
+var errQuota = errors.New("no room in -derived-store-bytes (objects in use are being written or deleted)")
+
+// putDerived writes a derived image or pyramid level under the store
+// quota: its size reserved first (evicting as needed), given back if the
+// write fails. Errors: errQuota, store's.
+func (l *Library) putDerived(ctx context.Context, key string, data []byte) error {
+	size := int64(len(data))
+	if !l.d.quota.reserve(ctx, l.store, size) {
+		return errQuota
+	}
+	if _, _, err := l.store.Put(ctx, key, data, "image/png"); err != nil {
+		l.d.quota.release(size)
+		return err
+	}
+	l.d.quota.stored(key, size)
+	return nil
+}
+
 func derivedKey(id string, p imaging.Params) string {
 	return derivedPrefix + id + "/" + paramsHash(p) + ".png"
 }
@@ -346,10 +365,8 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	if err := ctx.Err(); err != nil { // finished, but nobody is waiting
 		return nil, err
 	}
-	if _, _, err := l.store.Put(ctx, dk, png, "image/png"); err != nil {
+	if err := l.putDerived(ctx, dk, png); err != nil {
 		l.d.opts.Logger.WarnContext(ctx, "a derived image was not persisted; it will be rendered again elsewhere", "key", dk, "err", err)
-	} else {
-		l.d.quota.added(l.store, dk, int64(len(png)))
 	}
 	return png, nil
 }
@@ -691,13 +708,10 @@ func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, e
 		if err != nil {
 			return nil, fmt.Errorf("encoding pyramid level %d: %w", k, err)
 		}
-		_, _, err = l.store.Put(ctx, levelKey(id, k), buf.Bytes(), "image/png")
-		n := int64(buf.Len())
+		err = l.putDerived(ctx, levelKey(id, k), buf.Bytes())
 		imaging.ReleaseBuffer(buf)
 		if err != nil {
 			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
-		} else {
-			l.d.quota.added(l.store, levelKey(id, k), n)
 		}
 	}
 	return levels, nil

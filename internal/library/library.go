@@ -252,11 +252,9 @@ func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 	if created {
 		for i, data := range p.levels {
 			k := levelKey(p.ID, i+1)
-			if _, _, err := l.store.Put(ctx, k, data, "image/png"); err != nil {
+			if err := l.putDerived(ctx, k, data); err != nil {
 				l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not stored; the first derive will make it", "key", k, "err", err)
-				continue
 			}
-			l.d.quota.added(l.store, k, int64(len(data)))
 		}
 	}
 	im := p.Image

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -14,12 +15,19 @@ import (
 )
 
 // quota bounds the bytes derived images and pyramid levels take in the
-// store: it knows each derived object's size and when this node last used
-// it, and once the total passes the limit it deletes the least recently
-// used until the total is back under nine tenths of it. On a store shared
-// by several nodes each node counts what it has seen (listed at start,
-// written, or read since), so the bound holds per node; a bucket lifecycle
-// rule bounds the rest (README, "Limits").
+// store. It knows each derived object's size and when this node last used
+// it, and a write reserves its size before it starts (reserve): when the
+// objects and the writes in flight would pass the limit, the least
+// recently used objects are deleted first, down to nine tenths of it, and
+// only then is the new one written; a write that fails gives its bytes
+// back. So the store never holds more than the limit, however many writes
+// run at once. Pyramid levels go last: only when no derived image is left
+// to evict, since a level is the input of every derived image of its
+// source, and losing it makes the next one decode the original.
+//
+// On a store shared by several nodes each node counts what it has seen
+// (listed at start, written, or read since), so the bound holds per node;
+// a bucket lifecycle rule bounds the rest (README, "Limits").
 type quota struct {
 	limit int64 // <= 0: no limit
 	now   func() time.Time
@@ -27,14 +35,16 @@ type quota struct {
 
 	mu      sync.Mutex
 	objects map[string]quotaEntry
+	// total counts the objects and the writes reserved, until they end.
 	total   int64
 	evicted int64
-	running bool
 }
 
 type quotaEntry struct {
 	size int64
 	used time.Time
+	// claimed is set while a reservation deletes the object.
+	claimed bool
 }
 
 func newQuota(limit int64, now func() time.Time, log *slog.Logger) *quota {
@@ -52,7 +62,7 @@ func (q *quota) scan(ctx context.Context, s Store) error {
 		q.mu.Lock()
 		for _, o := range objs {
 			if _, ok := q.objects[o.Key]; !ok {
-				q.objects[o.Key] = quotaEntry{o.Size, o.ModTime}
+				q.objects[o.Key] = quotaEntry{size: o.Size, used: o.ModTime}
 				q.total += o.Size
 			}
 		}
@@ -64,23 +74,125 @@ func (q *quota) scan(ctx context.Context, s Store) error {
 	}
 }
 
-// added records a derived object written, and starts an eviction when the
-// total is over the limit.
-func (q *quota) added(s Store, key string, size int64) {
+// reserve makes room for a derived object of size bytes before it is
+// written, deleting the least recently used objects as needed. It reports
+// false when it cannot (the object is larger than the limit, or too much
+// of the rest is being written or deleted); the caller then does not
+// write it. After a true, the caller calls done once the write has ended.
+func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
+	if q.limit <= 0 {
+		return true
+	}
+	if size > q.limit {
+		return false
+	}
 	q.mu.Lock()
-	if old, ok := q.objects[key]; ok {
-		q.total -= old.size
+	var victims []string
+	if q.total+size > q.limit {
+		var freed int64
+		victims, freed = q.claim(q.total + size - q.limit/10*9)
+		if q.total-freed+size > q.limit {
+			for _, k := range victims {
+				e := q.objects[k]
+				e.claimed = false
+				q.objects[k] = e
+			}
+			q.mu.Unlock()
+			return false
+		}
 	}
-	q.objects[key] = quotaEntry{size, q.now()}
 	q.total += size
-	over := q.limit > 0 && q.total > q.limit && !q.running
-	if over {
-		q.running = true
-	}
 	q.mu.Unlock()
-	if over {
-		go q.evict(s)
+	ok := true
+	for _, k := range victims {
+		err := s.Delete(ctx, k)
+		q.mu.Lock()
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			e := q.objects[k]
+			e.claimed = false
+			q.objects[k] = e
+			ok = false
+		} else {
+			q.total -= q.objects[k].size
+			delete(q.objects, k)
+			q.evicted++
+		}
+		q.mu.Unlock()
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			q.log.Warn("a derived image over the store quota was not evicted", "key", k, "err", err)
+		}
 	}
+	if !ok {
+		q.release(size)
+	}
+	return ok
+}
+
+// claim marks the least recently used objects, derived images before
+// pyramid levels, until they add up to need bytes, and returns them and
+// their bytes. q.mu is held.
+func (q *quota) claim(need int64) ([]string, int64) {
+	type victim struct {
+		key   string
+		level bool
+		used  time.Time
+	}
+	all := make([]victim, 0, len(q.objects))
+	for k, e := range q.objects {
+		if !e.claimed {
+			all = append(all, victim{k, isLevel(k), e.used})
+		}
+	}
+	slices.SortFunc(all, func(a, b victim) int {
+		if a.level != b.level {
+			if a.level {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.used.UnixNano(), b.used.UnixNano())
+	})
+	var keys []string
+	var freed int64
+	for _, v := range all {
+		if freed >= need {
+			break
+		}
+		e := q.objects[v.key]
+		e.claimed = true
+		q.objects[v.key] = e
+		keys = append(keys, v.key)
+		freed += e.size
+	}
+	return keys, freed
+}
+
+// isLevel reports whether a derived key is a pyramid level's.
+func isLevel(key string) bool {
+	return strings.HasPrefix(path.Base(key), "level-")
+}
+
+// stored records a derived object written under a reservation of size.
+func (q *quota) stored(key string, size int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.limit <= 0 {
+		q.total += size
+	}
+	if old, ok := q.objects[key]; ok {
+		q.total -= old.size // written again: counted once
+	}
+	q.objects[key] = quotaEntry{size: size, used: q.now()}
+}
+
+// release gives back a reservation whose write failed.
+func (q *quota) release(size int64) {
+	if q.limit <= 0 {
+		return
+	}
+	q.mu.Lock()
+	q.total -= size
+	q.mu.Unlock()
 }
 
 // used records a read of a derived object.
@@ -110,45 +222,6 @@ func (q *quota) Bytes() int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.total
-}
-
-// evict deletes the least recently used derived objects until the total is
-// under nine tenths of the limit.
-func (q *quota) evict(s Store) {
-	defer func() {
-		q.mu.Lock()
-		q.running = false
-		q.mu.Unlock()
-	}()
-	type victim struct {
-		key string
-		quotaEntry
-	}
-	q.mu.Lock()
-	all := make([]victim, 0, len(q.objects))
-	for k, e := range q.objects {
-		all = append(all, victim{k, e})
-	}
-	target := q.limit / 10 * 9
-	q.mu.Unlock()
-	slices.SortFunc(all, func(a, b victim) int { return cmp.Compare(a.used.UnixNano(), b.used.UnixNano()) })
-	ctx := context.Background()
-	for _, v := range all {
-		if q.Bytes() <= target {
-			return
-		}
-		if err := s.Delete(ctx, v.key); err != nil && !errors.Is(err, store.ErrNotFound) {
-			q.log.Warn("a derived image over the store quota was not evicted", "key", v.key, "err", err)
-			continue
-		}
-		q.mu.Lock()
-		if e, ok := q.objects[v.key]; ok {
-			q.total -= e.size
-			delete(q.objects, v.key)
-			q.evicted++
-		}
-		q.mu.Unlock()
-	}
 }
 
 // Evicted counts the derived images the quota has deleted.

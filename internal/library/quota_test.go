@@ -2,6 +2,8 @@ package library
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,5 +84,81 @@ func TestDerivedStoreQuota(t *testing.T) {
 	}
 	if got := l2.DerivedStoreBytes(); got != storedDerivedBytes(t, st) {
 		t.Errorf("after ScanDerived: %d bytes, the store holds %d", got, storedDerivedBytes(t, st))
+	}
+}
+
+// peakStore tracks the bytes under derived/ as writes start and deletes
+// end, and the most there ever were.
+type peakStore struct {
+	*store.Store
+	mu        sync.Mutex
+	sizes     map[string]int64
+	cur, peak int64
+}
+
+func (p *peakStore) Put(ctx context.Context, key string, data []byte, ct string) (store.Object, bool, error) {
+	if strings.HasPrefix(key, derivedPrefix) {
+		p.mu.Lock()
+		p.cur += int64(len(data)) - p.sizes[key]
+		p.sizes[key] = int64(len(data))
+		p.peak = max(p.peak, p.cur)
+		p.mu.Unlock()
+	}
+	return p.Store.Put(ctx, key, data, ct)
+}
+
+func (p *peakStore) Delete(ctx context.Context, key string) error {
+	err := p.Store.Delete(ctx, key)
+	if err == nil {
+		p.mu.Lock()
+		p.cur -= p.sizes[key]
+		delete(p.sizes, key)
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// TestQuotaReservesBeforeWriting: 48 distinct derived images asked for at
+// once never take the store past the quota, not even while they are
+// written (each reserves its size first), and the source's pyramid levels
+// are kept while derived images can go instead.
+func TestQuotaReservesBeforeWriting(t *testing.T) {
+	st, err := store.Open(t.Context(), "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := &peakStore{Store: st, sizes: map[string]int64{}}
+	const limit = 256 << 10
+	l := New(ps, Options{DerivedStoreBytes: limit, CacheBytes: 1})
+	im := stored(t, l, pngOf(t, 400, 300))
+	levels := storedDerivedBytes(t, st)
+	if levels == 0 {
+		t.Fatal("no pyramid levels stored")
+	}
+	var wg sync.WaitGroup
+	for i := range 48 {
+		wg.Go(func() {
+			if _, err := l.Derive(t.Context(), im.ID, imaging.Params{W: 200 + i, Blur: 0.5}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ps.peak > limit {
+		t.Errorf("derived/ peaked at %d bytes, over the %d-byte quota", ps.peak, limit)
+	}
+	if got := storedDerivedBytes(t, st); got > limit || got != l.DerivedStoreBytes() {
+		t.Errorf("derived/ holds %d bytes, the quota counts %d; limit %d", got, l.DerivedStoreBytes(), limit)
+	}
+	for k := 1; ; k++ {
+		if _, err := st.Stat(t.Context(), levelKey(im.ID, k)); err != nil {
+			if k == 1 {
+				t.Errorf("pyramid level 1 was evicted while derived images could go instead")
+			}
+			break
+		}
+	}
+	if l.d.quota.Evicted() == 0 {
+		t.Errorf("nothing was evicted: the test asks for too little")
 	}
 }
