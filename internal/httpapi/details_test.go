@@ -107,3 +107,36 @@ func TestDetailsCarryNoInternals(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailsQuoteABoundedPrefix: a detail quotes at most quoteMax bytes of
+// what the client sent, however long it was.
+func TestDetailsQuoteABoundedPrefix(t *testing.T) {
+	srv, c := newTestServer(t, Config{MaxBodyBytes: 1 << 20, MaxUploadBytes: 1 << 20})
+	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(20, 10)), 201)
+	long := strings.Repeat("z", 10_000)
+	for _, r := range []struct {
+		name, method, path, contentType, body string
+		header                                []string
+	}{
+		{name: "a 10 KB Content-Type", method: "POST", path: "/vector_image", contentType: "application/" + long, body: "{}"},
+		{name: "a lying 10 KB Content-Type", method: "POST", path: "/images", contentType: "image/" + long, body: "plain text"},
+		{name: "a 10 KB path", method: "GET", path: "/" + long},
+		{name: "a 10 KB property name", method: "POST", path: "/vector_image", contentType: "application/json", body: `{"values":[1],"` + long + `":1}`},
+		{name: "a 10 KB range", method: "GET", path: im.Url, header: []string{"Range", "bytes=" + strings.Repeat("999999-,", 1250) + "999999-"}},
+		{name: "a 10 KB preset", method: "GET", path: im.Url + "?preset=" + long},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			hreq := newRequest(t, r.method, srv.URL+r.path, r.contentType, r.body)
+			for i := 0; i+1 < len(r.header); i += 2 {
+				hreq.Header.Set(r.header[i], r.header[i+1])
+			}
+			resp, body := do(t, c, hreq)
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+			if len(body) > 600 {
+				t.Errorf("a %d-byte answer quotes more than %d bytes of the request: %.300s", len(body), quoteMax, body)
+			}
+		})
+	}
+}

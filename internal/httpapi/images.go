@@ -91,7 +91,7 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 			"the body is a HEIC image, which this server does not decode: its operator has not enabled HEIC (pngd -heic; the README says why it is off by default). Convert it to JPEG, PNG or AVIF first"))}, nil
 	case errors.Is(err, imaging.ErrUnknownFormat):
 		return gen.UploadImage415ApplicationProblemPlusJSONResponse{UnsupportedMediaTypeApplicationProblemPlusJSONResponse: gen.UnsupportedMediaTypeApplicationProblemPlusJSONResponse(problem(415,
-			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%q) says", imaging.Formats, req.ContentType)))}, nil
+			fmt.Sprintf("the body's bytes are not %s, whatever its Content-Type (%s) says", imaging.Formats, quoted(req.ContentType))))}, nil
 	case errors.As(err, &tooMany), errors.As(err, &scans), errors.As(err, &frames):
 		return unprocessable(err.Error()), nil
 	case errors.As(err, &corrupt):
@@ -281,7 +281,7 @@ func (s *Server) serveImage(ctx context.Context, q gen.GetImageParams, rep repre
 	switch outcome {
 	case rangeUnsatisfiable:
 		return gen.GetImage416ApplicationProblemPlusJSONResponse{
-			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; no part of the range %q lies within them", rep.size, *q.Range)),
+			Body:    problem(http.StatusRequestedRangeNotSatisfiable, fmt.Sprintf("the image is %d bytes; no part of the range %s lies within them", rep.size, quoted(*q.Range))),
 			Headers: gen.GetImage416ResponseHeaders{ContentRange: fmt.Sprintf("bytes */%d", rep.size)},
 		}, nil
 	case rangeIgnored:
@@ -339,9 +339,9 @@ func (s *Server) getWholeImage(ctx context.Context, id string) (gen.GetImageResp
 
 func (s *Server) unknownPreset(name string) string {
 	if len(s.presets) == 0 {
-		return fmt.Sprintf("query parameter \"preset\": this server has no presets, so none is named %q", name)
+		return fmt.Sprintf("query parameter \"preset\": this server has no presets, so none is named %s", quoted(name))
 	}
-	return fmt.Sprintf("query parameter \"preset\": no preset is named %q; this server has %s", name, strings.Join(slices.Sorted(maps.Keys(s.presets)), ", "))
+	return fmt.Sprintf("query parameter \"preset\": no preset is named %s; this server has %s", quoted(name), strings.Join(slices.Sorted(maps.Keys(s.presets)), ", "))
 }
 
 func notFound(id string) gen.NotFoundApplicationProblemPlusJSONResponse {

@@ -10,11 +10,29 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/store"
 )
+
+// quoteMax is how much of a value the client sent a detail quotes.
+const quoteMax = 64
+
+// quoted is a value the client sent, quoted for a detail: at most
+// quoteMax bytes of it (cut at a character), with "…" after a cut, so
+// that a 10 KB header is not sent back, nor written to the log.
+func quoted(s string) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(s)
+	}
+	cut := quoteMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
 
 // problem builds an RFC 9457 problem details object. detail is sent to the
 // client, so it must say what was wrong with the request and never carry an

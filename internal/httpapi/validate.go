@@ -194,10 +194,10 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		allow := g.allowed(r)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; use %s", quoted(r.Method), quoted(r.URL.Path), strings.Join(allow, ", ")))
 		return
 	case err != nil:
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no operation at %s; the API is described at /openapi.yaml", r.URL.Path))
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no operation at %s; the API is described at /openapi.yaml", quoted(r.URL.Path)))
 		return
 	}
 
@@ -235,7 +235,7 @@ func (g *specGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*r = *r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, rb, limit)
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); body.Value.Content.Get(mt) == nil {
-			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here; send %s", r.Header.Get("Content-Type"), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
+			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %s is not accepted here; send %s", quoted(r.Header.Get("Content-Type")), strings.Join(slices.Sorted(maps.Keys(body.Value.Content)), " or ")))
 			return
 		}
 	}
@@ -351,7 +351,7 @@ func validationDetail(err error) string {
 // syntaxDetail says where JSON broke, without the parser's own words.
 func syntaxDetail(where string, e *jsontext.SyntacticError) string {
 	if errors.Is(e.Err, jsontext.ErrDuplicateName) {
-		return fmt.Sprintf("%s is not valid JSON: the name %q appears twice in one object", where, e.JSONPointer.LastToken())
+		return fmt.Sprintf("%s is not valid JSON: the name %s appears twice in one object", where, quoted(e.JSONPointer.LastToken()))
 	}
 	at := ""
 	if e.JSONPointer != "" {

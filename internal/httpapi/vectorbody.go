@@ -139,7 +139,7 @@ func decodeVectorBody(r io.Reader) (*vectorBody, error) {
 			if err := dec.SkipValue(); err != nil {
 				return nil, err
 			}
-			return nil, schemaErr("", "property %q is unsupported", name)
+			return nil, schemaErr("", "property %s is unsupported", quoted(name))
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil { // '}'
