@@ -66,6 +66,15 @@ type errorHandlers struct {
 	log        *slog.Logger
 	retryAfter int   // seconds a client turned away by a full render queue waits
 	minRate    int64 // the slowest body accepted, in bytes a second
+	// probe learns of the store failures requests meet, for /readyz.
+	probe *probeCache
+}
+
+// storeFailed tells /readyz of a store failure a request met.
+func (e errorHandlers) storeFailed(err error) {
+	if e.probe != nil {
+		e.probe.failed(err)
+	}
 }
 
 // badRequest answers parameters or bodies that the generated binding could
@@ -107,10 +116,12 @@ func (e errorHandlers) internal(w http.ResponseWriter, r *http.Request, err erro
 		writeTooSlow(w, r, e.minRate)
 		return
 	case errors.Is(err, store.ErrRefused):
+		e.storeFailed(err)
 		e.log.ErrorContext(ctx, "the store refuses pngd", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeProblem(w, r, http.StatusInternalServerError, "the image store refuses this server's requests; its operator must fix the configuration (GET /readyz names the cause)")
 		return
 	case errors.Is(err, store.ErrUnavailable):
+		e.storeFailed(err)
 		e.log.ErrorContext(ctx, "store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "the image store cannot be reached; try again shortly")

@@ -87,3 +87,25 @@ func TestReadyzOnMinIO(t *testing.T) {
 		t.Errorf("/readyz with MinIO stopped: %d, Retry-After %q; want 503 with it", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+// TestReadyzLearnsFromRequests: a store failure a request meets turns
+// /readyz at once, though its last probe (cached for an hour here) passed.
+func TestReadyzLearnsFromRequests(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{}), ProbeEvery: time.Hour})
+	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 200, 0, 0, "")
+	images := filepath.Join(dir, "images")
+	if err := os.RemoveAll(images); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(images, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/png", string(encodeAs(t, "png", testCard(9, 9)))), 500, 0, 0, "refuses this server")
+	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 500, 0, 0, "is a file, not a directory")
+}

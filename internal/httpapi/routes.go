@@ -44,7 +44,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 //	                problem+json
 func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	cfg := srv.cfg
-	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter(), minRate: cfg.MinBodyRate}
+	errs := errorHandlers{log: cfg.Logger, retryAfter: srv.renders.RetryAfter(), minRate: cfg.MinBodyRate, probe: &srv.probe}
 	api := gen.HandlerWithOptions(
 		gen.NewStrictHandlerWithOptions(srv, []gen.StrictMiddlewareFunc{rawUploadBody, noteHead, noteURL, withInstance}, gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  errs.badRequest,

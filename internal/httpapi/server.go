@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -225,17 +226,41 @@ const readyTimeout = 2 * time.Second
 const DefaultProbeEvery = 3 * time.Second
 
 // probeCache holds the last probe of the store and when it ran. One probe
-// runs at a time; others asking meanwhile wait for it.
+// runs at a time; others asking meanwhile wait for it. A request that
+// meets the store unreachable or refusing tells it (failed), and that
+// answers /readyz until the next probe, which then runs after every: an
+// outage shows at once, not when the cached probe expires.
 type probeCache struct {
 	every time.Duration
 	mu    sync.Mutex
 	at    time.Time
 	err   error
+	// seen is the last store failure a request met, and when.
+	seen atomic.Pointer[seenFailure]
+}
+
+type seenFailure struct {
+	at  time.Time
+	err error
+}
+
+// failed records a store failure a request met. It does not wait for a
+// probe running meanwhile.
+func (p *probeCache) failed(err error) {
+	p.seen.Store(&seenFailure{time.Now(), err})
 }
 
 func (p *probeCache) get(ctx context.Context, probe func(context.Context) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if f := p.seen.Load(); f != nil && f.at.After(p.at) {
+		// Newer than the last probe: it answers until a probe runs,
+		// which is at once when the failure is older than every.
+		if time.Since(f.at) < p.every {
+			return f.err
+		}
+		p.at = time.Time{}
+	}
 	if !p.at.IsZero() && time.Since(p.at) < p.every {
 		return p.err
 	}
