@@ -195,7 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	var draining atomic.Bool
+	inFlight := &httpapi.Requests{}
 	handler, err := httpapi.NewHandler(httpapi.Config{
+		Requests:             inFlight,
 		MaxBodyBytes:         cfg.MaxBodyBytes,
 		Renders:              renders,
 		MaxQueuedRenders:     maxQueued,
@@ -295,6 +297,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// The requests still running end with the process: each gets
+		// its access-log line now.
+		inFlight.Abandon(errors.New("cut short: -shutdown-timeout passed before it finished"))
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,5 +79,37 @@ func slowGet(base, path string, rate int) (*http.Response, int64, error) {
 		if ahead := time.Duration(n)*time.Second/time.Duration(rate) - time.Since(start); ahead > 0 {
 			time.Sleep(ahead)
 		}
+	}
+}
+
+// TestShutdownCutsAreLogged: a download still running when
+// -shutdown-timeout ends gets its access-log line, marked cut.
+func TestShutdownCutsAreLogged(t *testing.T) {
+	s := start(t, "-shutdown-timeout", "1s")
+	im := s.upload("image/png", noisePNG(t, 2000, 1500))
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(c, "GET %s?w=1999 HTTP/1.1\r\nHost: x\r\n\r\n", im.Url) // and never read
+	time.Sleep(time.Second)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("pngd did not exit within 15 s of SIGTERM")
+	}
+	var cut bool
+	for _, line := range strings.Split(s.log.String(), "\n") {
+		if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, im.Url) && strings.Contains(line, `"cut":true`) && strings.Contains(line, "shutdown-timeout") {
+			cut = true
+		}
+	}
+	if !cut {
+		t.Errorf("no access-log line for the download the shutdown cut:\n%s", tail(s.log.String(), 3000))
 	}
 }

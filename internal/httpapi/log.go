@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pngd/pngd/internal/metrics"
@@ -21,48 +23,110 @@ import (
 // one deadline for the whole response that cuts answers which merely took
 // long to make. The deadline also moves while the client acknowledges
 // bytes (progress), since one write can wait on the client's window.
-func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metrics, next http.Handler) http.Handler {
+func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metrics, live *Requests, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK, stall: stallTimeout}
+		rec := &recorder{ResponseWriter: w, stall: stallTimeout}
+		rec.status.Store(http.StatusOK)
 		if stallTimeout > 0 {
 			rec.rc = http.NewResponseController(w)
 			// The deadline a previous response on this connection left.
 			_ = rec.rc.SetWriteDeadline(time.Time{})
 		}
-		op := &operation{id: "unrouted"}
+		op := &operation{}
+		op.id.Store("unrouted")
+		// finish writes the request's line, once: when the handler
+		// returns, or when a shutdown abandons it (cut set).
+		var once sync.Once
+		finish := func(cut error) {
+			once.Do(func() {
+				took := time.Since(start)
+				status, bytes := int(rec.status.Load()), rec.bytes.Load()
+				if cut == nil {
+					cut = rec.cutErr()
+				}
+				opID := op.id.Load().(string)
+				if cut == nil || rec.committed() {
+					m.Request(opID, status, bytes, took)
+				}
+				attrs := []slog.Attr{
+					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("operation", opID),
+					slog.Int("status", status), slog.Int64("bytes", bytes),
+					slog.Duration("duration", took),
+				}
+				level := slog.LevelInfo
+				if cut != nil {
+					// The status line may have gone out, but not the whole body.
+					attrs = append(attrs, slog.Bool("cut", true), slog.String("err", cut.Error()))
+					level = slog.LevelWarn
+				}
+				log.LogAttrs(r.Context(), level, "request", attrs...)
+			})
+		}
+		done := live.add(finish)
+		defer done()
 		stop := progress(r.Context(), stallTimeout, rec.extend)
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
 		stop()
-		took := time.Since(start)
-		m.Request(op.id, rec.status, rec.bytes, took)
-		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("operation", op.id),
-			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", took),
-		}
-		level := slog.LevelInfo
-		if rec.cut != nil {
-			// The status line may have gone out, but not the whole body.
-			attrs = append(attrs, slog.Bool("cut", true), slog.String("err", rec.cut.Error()))
-			level = slog.LevelWarn
-		}
-		log.LogAttrs(r.Context(), level, "request", attrs...)
+		finish(nil)
 	})
+}
+
+// Requests tracks the requests in flight, so that those a shutdown cuts
+// short still get their access-log line (Abandon). Its zero value works;
+// a nil one tracks nothing.
+type Requests struct {
+	mu   sync.Mutex
+	live map[*func(error)]struct{}
+}
+
+// add tracks a request's finish function, until the returned func is
+// called.
+func (q *Requests) add(finish func(error)) (done func()) {
+	if q == nil {
+		return func() {}
+	}
+	key := &finish
+	q.mu.Lock()
+	if q.live == nil {
+		q.live = map[*func(error)]struct{}{}
+	}
+	q.live[key] = struct{}{}
+	q.mu.Unlock()
+	return func() {
+		q.mu.Lock()
+		delete(q.live, key)
+		q.mu.Unlock()
+	}
+}
+
+// Abandon writes the access-log line of every request still in flight,
+// marked cut with reason: the process is about to end under them (the
+// shutdown's grace ran out). A request that finishes after still writes
+// no second line.
+func (q *Requests) Abandon(reason error) {
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for f := range q.live {
+		(*f)(reason)
+	}
 }
 
 // operation is the spec's operation id for a request, which the spec gate
 // fills in once it has routed it: the label of its metrics and a field of
 // its log line. "unrouted" for paths the spec does not declare, "docs" for
 // Swagger UI.
-type operation struct{ id string }
+type operation struct{ id atomic.Value }
 
 type operationKey struct{}
 
 // setOperation records the request's operation id, if logRequests asked.
 func setOperation(ctx context.Context, id string) {
 	if op, ok := ctx.Value(operationKey{}).(*operation); ok {
-		op.id = id
+		op.id.Store(id)
 	}
 	// Without tracing the span is a no-op: build no attributes for it.
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
@@ -78,9 +142,12 @@ func setOperation(ctx context.Context, id string) {
 // http.ResponseController.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
-	wrote  bool
+	// status, bytes, wrote and cut are read by Requests.Abandon while
+	// the handler may still write.
+	status atomic.Int32
+	bytes  atomic.Int64
+	wrote  atomic.Bool
+	mu     sync.Mutex
 	cut    error
 	rc     *http.ResponseController
 	stall  time.Duration
@@ -107,7 +174,8 @@ func (r *recorder) extend() {
 
 func (r *recorder) WriteHeader(status int) {
 	if status >= 200 {
-		r.status, r.wrote = status, true
+		r.status.Store(int32(status))
+		r.wrote.Store(true)
 	}
 	r.extend()
 	r.ResponseWriter.WriteHeader(status)
@@ -115,10 +183,25 @@ func (r *recorder) WriteHeader(status int) {
 
 // committed reports whether the response's status line has gone out, after
 // which no other answer can be given.
-func (r *recorder) committed() bool { return r.wrote }
+func (r *recorder) committed() bool { return r.wrote.Load() }
+
+// setCut records the first error writing the response met.
+func (r *recorder) setCut(err error) {
+	r.mu.Lock()
+	if r.cut == nil {
+		r.cut = err
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) cutErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cut
+}
 
 func (r *recorder) Write(p []byte) (int, error) {
-	r.wrote = true
+	r.wrote.Store(true)
 	var total int
 	for {
 		r.extend()
@@ -127,12 +210,10 @@ func (r *recorder) Write(p []byte) (int, error) {
 			chunk = chunk[:writeChunk]
 		}
 		n, err := r.ResponseWriter.Write(chunk)
-		r.bytes += int64(n)
+		r.bytes.Add(int64(n))
 		total += n
 		if err != nil {
-			if r.cut == nil {
-				r.cut = err
-			}
+			r.setCut(err)
 			return total, err
 		}
 		p = p[n:]
@@ -143,7 +224,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
-	r.wrote = true
+	r.wrote.Store(true)
 	rf, ok := r.ResponseWriter.(io.ReaderFrom)
 	lr, isFile := src.(*io.LimitedReader)
 	if isFile {
@@ -163,11 +244,9 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 		n, err := rf.ReadFrom(chunk)
 		lr.N -= n
 		total += n
-		r.bytes += n
+		r.bytes.Add(n)
 		if err != nil {
-			if r.cut == nil {
-				r.cut = err
-			}
+			r.setCut(err)
 			return total, err
 		}
 		if n == 0 {
@@ -178,9 +257,9 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 }
 
 func (r *recorder) count(n int64, err error) (int64, error) {
-	r.bytes += n
-	if err != nil && r.cut == nil {
-		r.cut = err
+	r.bytes.Add(n)
+	if err != nil {
+		r.setCut(err)
 	}
 	return n, err
 }

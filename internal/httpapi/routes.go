@@ -79,7 +79,7 @@ func routes(srv *Server, doc *openapi3.T) (http.Handler, error) {
 	if access == nil {
 		access = cfg.Logger
 	}
-	var h http.Handler = withRequestID(logRequests(access, cfg.StallTimeout, srv.metrics, noSniff(mux)))
+	var h http.Handler = withRequestID(logRequests(access, cfg.StallTimeout, srv.metrics, cfg.Requests, noSniff(mux)))
 	if cfg.TracerProvider != nil {
 		// The server span is named by the route's operation id once the
 		// spec gate has found it (setOperation), and carries the request id.

@@ -111,6 +111,9 @@ type Config struct {
 	// PresetsOnly serves unsigned requests presets only: other transform
 	// parameters need a valid sig (and so a SigningKey), or get 403.
 	PresetsOnly bool
+	// Requests, when set, tracks the requests in flight, so that the
+	// caller can log those a shutdown cuts short (Requests.Abandon).
+	Requests *Requests
 	// StallTimeout cuts a response whose client has accepted no bytes for
 	// this long; a slow one that keeps reading finishes. Zero means no
 	// limit.
