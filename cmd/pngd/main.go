@@ -250,7 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// cut answers that took long to make. -write-timeout is a deadline
 		// that follows each write's progress (httpapi.Config.StallTimeout).
 		IdleTimeout:    cfg.IdleTimeout,
-		ConnContext:    httpapi.PaceConn,
+		ConnContext:    httpapi.ConnContext, // with httpapi.Listener
 		MaxHeaderBytes: 256 << 10, // room for GET /vector_image's 4,096 values
 		ErrorLog:       slog.NewLogLogger(logHandler, slog.LevelWarn),
 		// No BaseContext from ctx: a signal must drain requests in flight,
@@ -261,7 +261,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"memory_budget", cfg.MemoryBudget, "cache_bytes", cfg.CacheBytes, "work_bytes", cfg.WorkBytes())
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(httpapi.Listener(ln, m, accessLog)) }()
 	if cfg.MetricsAddr != "" {
 		// Metrics on their own listener, for a scraper on a network the
 		// API's clients do not reach; it closes with the process.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -230,5 +231,46 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "shutting down") {
 		t.Errorf("no shutdown log line:\n%s", stderr.String())
+	}
+}
+
+// TestNetHTTPAnswersAreCounted: the answers net/http writes before any
+// handler runs (417 for an unknown Expect, 400 for a malformed request)
+// are in the metrics, beside the handlers' own; requests on the same
+// connection before and after are counted once each.
+func TestNetHTTPAnswersAreCounted(t *testing.T) {
+	base, stop := startRun(t)
+	defer stop()
+	raw := func(req string) string {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprint(c, req)
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	if got := raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n"); strings.Count(got, "HTTP/1.1 200") != 1 || !strings.Contains(got, "HTTP/1.1 417") {
+		t.Errorf("a 200 then a 417 on one connection; got %q", got)
+	}
+	if got := raw("GET /healthz HTTP/1.1\r\nHost x\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
+		t.Errorf("a malformed header: %q", got)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`pngd_http_requests_total{code="417",operation="unrouted"} 1`,
+		`pngd_http_requests_total{code="400",operation="unrouted"} 1`,
+		`pngd_http_requests_total{code="200",operation="getHealth"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

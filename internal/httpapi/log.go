@@ -63,6 +63,7 @@ func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metric
 				log.LogAttrs(r.Context(), level, "request", attrs...)
 			})
 		}
+		handledRequest(r.Context())
 		done := live.add(finish)
 		defer done()
 		stop := progress(r.Context(), stallTimeout, rec.extend)
