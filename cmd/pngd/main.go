@@ -251,7 +251,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// that follows each write's progress (httpapi.Config.StallTimeout).
 		IdleTimeout:    cfg.IdleTimeout,
 		ConnContext:    httpapi.ConnContext, // with httpapi.Listener
-		MaxHeaderBytes: 256 << 10, // room for GET /vector_image's 4,096 values
+		MaxHeaderBytes: 256 << 10,           // room for GET /vector_image's 4,096 values
 		ErrorLog:       slog.NewLogLogger(logHandler, slog.LevelWarn),
 		// No BaseContext from ctx: a signal must drain requests in flight,
 		// not cancel them.
