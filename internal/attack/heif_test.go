@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLyingHEIF: AVIFs and HEICs whose ispe box lies about the size their
@@ -42,6 +43,13 @@ func TestLyingHEIF(t *testing.T) {
 		{"upload of an AVIF whose media data is noise", 1, noisy, "does not decode"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			cpu0 := s.cpu()
+			defer func() {
+				// Refused from the headers: no decode ran.
+				if cpu := s.cpu() - cpu0; cpu > time.Duration(tc.n)*time.Second {
+					t.Errorf("refusing took %v of CPU, want under a second each", cpu)
+				}
+			}()
 			s.attack(tc.name, []int{422}, func(tl *tally) {
 				parallel(tc.n, func(int) {
 					_, b := s.do(s.req("POST", "/images", "image/avif", bytes.NewReader(tc.body)), tl)

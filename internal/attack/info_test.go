@@ -11,6 +11,7 @@ import (
 	"image/gif"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pngd/pngd/internal/colour"
 )
@@ -26,9 +27,13 @@ func TestHostileProfilesAndInfo(t *testing.T) {
 	bounded := pngWithProfile(t, colour.MatrixProfileCurve("Display P3, long curves", colour.PrimariesP3, colour.WhiteD65, colour.SRGBCurve, 43_000))
 	var hostileIm, boundedIm, animIm string
 	t.Run("uploads", func(t *testing.T) {
+		cpu0 := s.cpu()
 		s.attack(fmt.Sprintf("8 × upload of a PNG with a 4 MB profile: one 2,000,000-point curve, 3 uses (%d KB)", len(hostile)>>10), []int{200, 201}, func(tl *tally) {
 			parallel(8, func(int) { s.do(s.req("POST", "/images", "image/png", bytes.NewReader(hostile)), tl) })
 		})
+		if cpu := s.cpu() - cpu0; cpu > 8*time.Second {
+			t.Errorf("8 uploads took %v of CPU, want under a second each", cpu)
+		}
 		im := s.upload("image/png", hostile)
 		if im.Colour.Embedded || im.Colour.Profile != "sRGB" {
 			t.Errorf("the hostile profile was kept: %+v", im.Colour)

@@ -66,9 +66,11 @@ func logRequests(log *slog.Logger, stallTimeout time.Duration, m *metrics.Metric
 		handledRequest(r.Context())
 		done := live.add(finish)
 		defer done()
-		stop := progress(r.Context(), stallTimeout, rec.extend)
+		// The acknowledged-bytes watch starts with the first large write:
+		// small answers never pay for it.
+		rec.watch = func() func() { return progress(r.Context(), stallTimeout, rec.extend) }
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
-		stop()
+		rec.unwatch()
 		finish(nil)
 	})
 }
@@ -152,6 +154,26 @@ type recorder struct {
 	cut    error
 	rc     *http.ResponseController
 	stall  time.Duration
+	// watch starts progress for a large body, once; stopWatch ends it.
+	watch     func() (stop func())
+	watchOnce sync.Once
+	stopWatch func()
+}
+
+// startWatch starts following the client's acknowledged bytes (progress)
+// for the rest of the response.
+func (r *recorder) startWatch() {
+	if r.watch != nil {
+		r.watchOnce.Do(func() { r.stopWatch = r.watch() })
+	}
+}
+
+// unwatch stops what startWatch started.
+func (r *recorder) unwatch() {
+	r.watchOnce.Do(func() {}) // none may start after
+	if r.stopWatch != nil {
+		r.stopWatch()
+	}
 }
 
 // sendChunk is how much of a file one sendfile call sends before the
@@ -203,6 +225,9 @@ func (r *recorder) cutErr() error {
 
 func (r *recorder) Write(p []byte) (int, error) {
 	r.wrote.Store(true)
+	if len(p) > writeChunk {
+		r.startWatch()
+	}
 	var total int
 	for {
 		r.extend()
@@ -226,6 +251,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 	r.wrote.Store(true)
+	r.startWatch()
 	rf, ok := r.ResponseWriter.(io.ReaderFrom)
 	lr, isFile := src.(*io.LimitedReader)
 	if isFile {

@@ -29,27 +29,37 @@ func (c *countingStore) Probe(ctx context.Context) error {
 // and a delete; a store that starts refusing pngd (here a file where its
 // images directory was) turns it 500, naming the cause, and uploads get
 // 500 too, not a misleading 503; fixed, it is 200 again.
-func TestReadyzTellsTheTruth(t *testing.T) {
+// refusingStore is a store on a directory, and the function that makes
+// it refuse pngd: a file where its images directory was.
+func refusingStore(t *testing.T) (st *store.Store, refuse func() (undo func())) {
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	images := filepath.Join(dir, "images")
+	return st, func() func() {
+		if err := os.RemoveAll(images); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(images, []byte("in the way"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return func() { os.Remove(images) }
+	}
+}
+
+func TestReadyzTellsTheTruth(t *testing.T) {
+	st, refuse := refusingStore(t)
 	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{})})
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 200, 0, 0, "")
 
-	images := filepath.Join(dir, "images")
-	if err := os.RemoveAll(images); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(images, []byte("in the way"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	undo := refuse()
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 500, 0, 0, "is a file, not a directory")
 	expect(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/png", string(encodeAs(t, "png", testCard(9, 9)))), 500, 0, 0, "refuses this server")
 
-	os.Remove(images)
+	undo()
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 200, 0, 0, "")
 }
 
@@ -91,21 +101,10 @@ func TestReadyzOnMinIO(t *testing.T) {
 // TestReadyzLearnsFromRequests: a store failure a request meets turns
 // /readyz at once, though its last probe (cached for an hour here) passed.
 func TestReadyzLearnsFromRequests(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(context.Background(), "file://"+filepath.ToSlash(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, refuse := refusingStore(t)
 	srv, c := newTestServer(t, Config{Library: library.New(st, library.Options{}), ProbeEvery: time.Hour})
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 200, 0, 0, "")
-	images := filepath.Join(dir, "images")
-	if err := os.RemoveAll(images); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(images, []byte("in the way"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	refuse()
 	expect(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/png", string(encodeAs(t, "png", testCard(9, 9)))), 500, 0, 0, "refuses this server")
 	expect(t, c, newRequest(t, http.MethodGet, srv.URL+"/readyz", "", ""), 500, 0, 0, "is a file, not a directory")
 }
