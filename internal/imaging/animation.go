@@ -280,7 +280,7 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 		a.Loops = uint32(wp.Header.LoopCount)
 		for _, fr := range wp.Frames {
 			hd := fr.Header
-			out := pngenc.Frame{Image: moved(fr.Frame, int(hd.FrameX), int(hd.FrameY)), DelayNum: uint16(min(hd.FrameDuration, 65535)), DelayDen: 1000}
+			out := pngenc.Frame{Image: moved(webpRGB(fr.Frame), int(hd.FrameX), int(hd.FrameY)), DelayNum: uint16(min(hd.FrameDuration, 65535)), DelayDen: 1000}
 			if hd.AlphaBlend {
 				out.Blend = pngenc.BlendOver
 			}

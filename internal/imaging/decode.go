@@ -17,7 +17,6 @@ import (
 	"github.com/pngd/pngd/internal/pngenc"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
-	"golang.org/x/image/webp"
 )
 
 // Format is an image format pngd reads.
@@ -102,7 +101,6 @@ var codecs = map[Format]codec{
 	PNG:  {png.DecodeConfig, png.Decode},
 	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
 	GIF:  {gif.DecodeConfig, gif.Decode}, // gif.Decode returns the first frame
-	WebP: {webp.DecodeConfig, webp.Decode},
 	BMP:  {bmp.DecodeConfig, bmp.Decode},
 	TIFF: {tiff.DecodeConfig, tiff.Decode},
 }
