@@ -103,6 +103,9 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 		return nil, err
 	}
 	defer t.Done()
+	if len(p.Dropped) > 0 {
+		s.cfg.Logger.InfoContext(ctx, "the upload's damaged ancillary chunks were dropped (CRC errors)", "chunks", p.Dropped)
+	}
 	if p.ProfileErr != nil {
 		s.cfg.Logger.InfoContext(ctx, "the upload's ICC profile was not kept; stored as sRGB", "err", p.ProfileErr)
 	}

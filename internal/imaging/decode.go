@@ -142,6 +142,9 @@ type Decoded struct {
 	// Anim is an animation's frames, as its file stores them; Image is
 	// then its first frame, covering the canvas.
 	Anim *pngenc.Animation
+	// Dropped names the ancillary chunks of a PNG dropped for a CRC
+	// error (see png.go), for the log.
+	Dropped []string
 	// ProfileErr says why a profile the image carried was not kept: it
 	// did not parse, or it describes another colour space than the
 	// pixels'. The image is then taken as sRGB.
@@ -163,6 +166,9 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		return d, err
 	}
 	f := h.Format
+	if f == PNG {
+		data, d.Dropped = withoutDamagedAncillary(data)
+	}
 	// The x/image decoders have panicked on hostile input before; a panic
 	// here is one more corrupt file, not a crashed server.
 	defer func() {

@@ -70,6 +70,9 @@ type Header struct {
 	planes, scratch float64
 	// size is the encoded image's length.
 	size int
+	// repair is the bytes of a PNG's copy without its damaged ancillary
+	// chunks, when it has any.
+	repair int
 	// profile bounds the bytes of the ICC profile the image embeds, whose
 	// parsing DecodeBytes counts (colour.ParseBytes).
 	profile int
@@ -102,7 +105,7 @@ func (h Header) DecodeBytes() int64 {
 	if h.Animated() {
 		// Every frame decoded at its own size, and the first one
 		// padded to the canvas.
-		return int64(float64(h.FramePixels)*(h.planes+h.scratch)) + 4*h.Pixels() + 4<<20 + h.profileBytes()
+		return int64(float64(h.FramePixels)*(h.planes+h.scratch)) + 4*h.Pixels() + 4<<20 + h.profileBytes() + int64(h.repair)
 	}
 	px := float64(h.Pixels())
 	out := float64(h.normalBytes())
@@ -113,7 +116,7 @@ func (h Header) DecodeBytes() int64 {
 	if h.Format == JPEG {
 		n += out * px // Orient's copy
 	}
-	return int64(n) + 4<<20 + h.profileBytes() // Huffman tables, inflate and deflate state, row buffers
+	return int64(n) + 4<<20 + h.profileBytes() + int64(h.repair) // Huffman tables, inflate and deflate state, row buffers
 }
 
 // profileBytes is what reading and parsing the embedded profile takes.
@@ -240,6 +243,9 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 	case PNG:
 		if len(data) > 28 && data[28] == 1 { // Adam7: each pass is an image of its own
 			h.scratch = h.planes
+		}
+		if len(damagedAncillary(data)) > 0 {
+			h.repair = len(data) // Decode's copy without them
 		}
 	case GIF:
 		h.scratch = 1 // the frame, and the LZW output

@@ -139,8 +139,11 @@ type Prepared struct {
 	// ProfileErr says why the upload's ICC profile was not kept (it is
 	// stored as sRGB), for the log.
 	ProfileErr error
-	png        []byte
-	levels     [][]byte // encoded pyramid levels 1, 2, …
+	// Dropped names a PNG upload's ancillary chunks dropped for a CRC
+	// error, for the log.
+	Dropped []string
+	png     []byte
+	levels  [][]byte // encoded pyramid levels 1, 2, …
 }
 
 // Bytes is what p holds: the PNG and its levels.
@@ -211,7 +214,7 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 			ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out)),
 			Colour: colourOf(d.Profile), Animation: animationOf(d.Anim),
 		},
-		Format: f, png: out, ProfileErr: d.ProfileErr,
+		Format: f, png: out, ProfileErr: d.ProfileErr, Dropped: d.Dropped,
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
