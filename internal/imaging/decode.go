@@ -207,6 +207,14 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		d.Image = img
 		return d, nil
 	}
+	if f == AVIF {
+		// The clean aperture, which libavif leaves to its caller (libheif
+		// applies HEIC's), before the rotation and mirror.
+		b := img.Bounds()
+		if r, ok := readHEIFProps(data).cleanAperture(b.Dx(), b.Dy()); ok && r.Size() != b.Size() {
+			img = crop(img, r.Add(b.Min))
+		}
+	}
 	if o := orientation(f, data); o != 1 {
 		img = Orient(img, o)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
+	"image/draw"
 	"io"
 
 	"github.com/gen2brain/avif"
@@ -125,6 +127,9 @@ type heifProps struct {
 	// and right swap (as libheif, libavif and browsers read it; the
 	// first edition of HEIF called the field an axis, ambiguously).
 	mirror int
+	// clap is the clean aperture box's eight numbers: width, height,
+	// horizontal and vertical offset, each a numerator and denominator.
+	clap *[8]int32
 }
 
 func readHEIFProps(data []byte) heifProps {
@@ -152,6 +157,14 @@ func readHEIFProps(data []byte) heifProps {
 				if len(body) >= 10 {
 					be := binary.BigEndian
 					p.nclx = &[3]uint16{be.Uint16(body[4:]), be.Uint16(body[6:]), be.Uint16(body[8:])}
+				}
+			case "clap":
+				if len(body) >= 32 {
+					var c [8]int32
+					for i := range c {
+						c[i] = int32(binary.BigEndian.Uint32(body[4*i:]))
+					}
+					p.clap = &c
 				}
 			case "irot":
 				if len(body) >= 1 {
@@ -241,4 +254,75 @@ func WarmDecoders(heicToo bool) {
 	if heicToo {
 		heic.Init()
 	}
+}
+
+// cleanAperture is the rectangle of a w×h image that p's clap box keeps
+// (HEIF, ISO/IEC 23008-12, 6.5.9, as libavif converts it): centred at
+// (w-1)/2 + horizontal offset, (h-1)/2 + vertical offset. ok is false
+// without a clap box, or for one that does not name a whole-pixel
+// rectangle inside the image, which is then ignored as libavif refuses it.
+func (p heifProps) cleanAperture(w, h int) (r image.Rectangle, ok bool) {
+	if p.clap == nil {
+		return r, false
+	}
+	c := p.clap
+	frac := func(n, d int32) (num, den int64, ok bool) {
+		if d <= 0 {
+			return 0, 0, false
+		}
+		return int64(n), int64(d), true
+	}
+	wn, wd, ok1 := frac(c[0], c[1])
+	hn, hd, ok2 := frac(c[2], c[3])
+	xn, xd, ok3 := frac(c[4], c[5])
+	yn, yd, ok4 := frac(c[6], c[7])
+	if !ok1 || !ok2 || !ok3 || !ok4 || wn%wd != 0 || hn%hd != 0 {
+		return r, false
+	}
+	cw, ch := wn/wd, hn/hd
+	// The left edge: (w-1)/2 + xn/xd - (cw-1)/2, in halves first.
+	left2 := (int64(w)-1)*xd + 2*xn - (cw-1)*xd // over 2*xd
+	top2 := (int64(h)-1)*yd + 2*yn - (ch-1)*yd   // over 2*yd
+	if left2%(2*xd) != 0 || top2%(2*yd) != 0 {
+		return r, false
+	}
+	left, top := left2/(2*xd), top2/(2*yd)
+	r = image.Rect(int(left), int(top), int(left+cw), int(top+ch))
+	if cw <= 0 || ch <= 0 || !r.In(image.Rect(0, 0, w, h)) {
+		return image.Rectangle{}, false
+	}
+	return r, true
+}
+
+// crop copies r of m into an image of m's type at the origin (NRGBA for a
+// type it does not know).
+func crop(m image.Image, r image.Rectangle) image.Image {
+	copyRows := func(dst, src []byte, dstStride, srcStride, rowBytes, h int) {
+		for y := range h {
+			copy(dst[y*dstStride:y*dstStride+rowBytes], src[y*srcStride:])
+		}
+	}
+	w, h := r.Dx(), r.Dy()
+	out := image.Rect(0, 0, w, h)
+	switch m := m.(type) {
+	case *image.RGBA:
+		d := image.NewRGBA(out)
+		copyRows(d.Pix, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], d.Stride, m.Stride, 4*w, h)
+		return d
+	case *image.NRGBA:
+		d := image.NewNRGBA(out)
+		copyRows(d.Pix, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], d.Stride, m.Stride, 4*w, h)
+		return d
+	case *image.RGBA64:
+		d := image.NewRGBA64(out)
+		copyRows(d.Pix, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], d.Stride, m.Stride, 8*w, h)
+		return d
+	case *image.NRGBA64:
+		d := image.NewNRGBA64(out)
+		copyRows(d.Pix, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], d.Stride, m.Stride, 8*w, h)
+		return d
+	}
+	d := image.NewNRGBA(out)
+	draw.Draw(d, out, m, r.Min, draw.Src)
+	return d
 }

@@ -238,3 +238,42 @@ func TestCodedSize(t *testing.T) {
 		})
 	}
 }
+
+// TestAVIFCleanAperture: an AVIF's clap box (avifenc --crop) crops the
+// picture before irot and imir, as libheif shows it; the cropped file is
+// not stored as the whole picture.
+func TestAVIFCleanAperture(t *testing.T) {
+	needTools(t, "avifenc", "convert")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 48, 32)
+	for _, c := range []struct {
+		name string
+		args []string
+		want image.Point
+	}{
+		{"crop", []string{"--crop", "8,4,30,20"}, image.Pt(30, 20)},
+		{"crop, turned", []string{"--crop", "8,4,30,20", "--irot", "1"}, image.Pt(20, 30)},
+		{"crop, mirrored", []string{"--crop", "0,2,40,28", "--imir", "1"}, image.Pt(40, 28)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			colourtest.Run(t, dir, "avifenc", append(append([]string{"-l", "-y", "444"}, c.args...), "in.png", "out.avif")...)
+			colourtest.Run(t, dir, "convert", "out.avif", "ref.png")
+			data, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
+			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
+			ref, err := png.Decode(bytes.NewReader(refData))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Image.Bounds().Size(); got != c.want || got != ref.Bounds().Size() {
+				t.Fatalf("decoded %v, want %v (libheif shows %v)", got, c.want, ref.Bounds().Size())
+			}
+			if q, _ := colourtest.PSNR(d.Image, ref); q < 35 {
+				t.Errorf("against libheif's rendering: %.1f dB < 35", q)
+			}
+		})
+	}
+}
