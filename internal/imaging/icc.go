@@ -31,7 +31,7 @@ func iccData(f Format, data []byte) (p []byte, err error) {
 	var md *meta.Data
 	switch f {
 	case PNG:
-		return pngICC(data)
+		return pngProfile(data)
 	case TIFF:
 		return tiffICC(data)
 	case AVIF, HEIC:

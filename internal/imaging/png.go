@@ -2,7 +2,12 @@ package imaging
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/crc32"
+	"math"
+
+	"github.com/pngd/pngd/internal/colour"
 )
 
 // PNG's ancillary chunks (a lower-case first letter: text, time, colour
@@ -63,4 +68,70 @@ func walkPNG(data []byte, f func(typ string, chunk []byte, ok bool)) {
 		}
 		i = int(end)
 	}
+}
+
+// A PNG without iCCP or sRGB may still say what its numbers mean: gAMA
+// gives the power its samples were encoded with, cHRM its primaries and
+// white point (PNG §11.3.3.2 and 11.3.3.4). libpng, browsers and libvips
+// honour them; pngd turns them into an equivalent matrix/TRC ICC profile
+// of its own (as it does AVIF's nclx), which the stored original carries in
+// iCCP and derived images are converted through. A gAMA of 1/2.2 with no
+// cHRM, or with sRGB's, is what most PNG writers put beside sRGB pixels:
+// it is taken as sRGB, as Chromium does.
+
+// pngProfile is the ICC profile of a PNG: its iCCP, or one made from gAMA
+// and cHRM; ErrNoProfile for sRGB.
+func pngProfile(data []byte) ([]byte, error) {
+	p, err := pngICC(data)
+	if !errors.Is(err, ErrNoProfile) {
+		return p, err
+	}
+	var gamma uint32
+	var chrm *[8]uint32
+	srgb := false
+	walkPNG(data, func(typ string, chunk []byte, ok bool) {
+		body := chunk[8 : len(chunk)-4]
+		switch {
+		case !ok:
+		case typ == "sRGB":
+			srgb = true
+		case typ == "gAMA" && len(body) == 4:
+			gamma = binary.BigEndian.Uint32(body)
+		case typ == "cHRM" && len(body) == 32:
+			var c [8]uint32
+			for i := range c {
+				c[i] = binary.BigEndian.Uint32(body[4*i:])
+			}
+			chrm = &c
+		}
+	})
+	if srgb || gamma == 0 || gamma > 10_000_000 {
+		return nil, ErrNoProfile
+	}
+	primaries, white := [3][2]float64{{0.64, 0.33}, {0.30, 0.60}, {0.15, 0.06}}, colour.WhiteD65
+	sRGBChroma := true
+	if chrm != nil {
+		v := func(i int) float64 { return float64(chrm[i]) / 100000 }
+		white = [2]float64{v(0), v(1)}
+		primaries = [3][2]float64{{v(2), v(3)}, {v(4), v(5)}, {v(6), v(7)}}
+		for i, want := range []float64{0.3127, 0.3290, 0.64, 0.33, 0.30, 0.60, 0.15, 0.06} {
+			if math.Abs(v(i)-want) > 0.0005 {
+				sRGBChroma = false
+			}
+		}
+		for _, xy := range append(primaries[:], white) {
+			if xy[0] <= 0 || xy[1] <= 0 || xy[0]+xy[1] > 1 {
+				return nil, errors.New("cHRM names no real colour")
+			}
+		}
+	}
+	g := float64(gamma) / 100000
+	if sRGBChroma && math.Abs(g-1/2.2) < 0.005 {
+		return nil, ErrNoProfile
+	}
+	desc := fmt.Sprintf("PNG gAMA %.5f", g)
+	if chrm != nil && !sRGBChroma {
+		desc += ", cHRM"
+	}
+	return colour.MatrixProfile(desc, primaries, white, func(v float64) float64 { return math.Pow(v, 1/g) }), nil
 }
