@@ -394,16 +394,11 @@ func profileBound(f Format, data []byte) int {
 		}
 	case JPEG:
 		total := 0
-		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
-			m, n := data[i+1], int(be.Uint16(data[i+2:]))
-			if m == 0xDA || m == 0xD9 { // the first scan: profiles come before
-				break
+		walkJPEG(data, func(m byte, seg []byte) {
+			if m == 0xE2 && bytes.HasPrefix(seg, iccMarker) {
+				total += len(seg)
 			}
-			if m == 0xE2 && bytes.HasPrefix(data[i+4:], []byte("ICC_PROFILE\x00")) {
-				total += n
-			}
-			i += 2 + n
-		}
+		})
 		return total
 	case WebP:
 		for i := 12; i+8 <= len(data); {

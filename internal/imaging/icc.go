@@ -10,7 +10,6 @@ import (
 	"io"
 
 	"github.com/kovidgoyal/imaging/prism/meta"
-	"github.com/kovidgoyal/imaging/prism/meta/jpegmeta"
 	"github.com/kovidgoyal/imaging/prism/meta/webpmeta"
 	"github.com/pngd/pngd/internal/colour"
 )
@@ -50,7 +49,7 @@ func iccData(f Format, data []byte) (p []byte, err error) {
 		}
 		return nil, ErrNoProfile
 	case JPEG:
-		md, err = jpegmeta.ExtractMetadata(bytes.NewReader(data))
+		return jpegICC(data)
 	case WebP:
 		md, err = webpmeta.ExtractMetadata(bytes.NewReader(data))
 	default:
