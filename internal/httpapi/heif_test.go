@@ -101,3 +101,42 @@ func TestIngestBounds(t *testing.T) {
 	}
 	getDerived(t, c, srv.URL, anim.Url+"?w=100&frame=1", 200, image.Pt(100, 70))
 }
+
+// TestAVIFRefusalsSayWhy: AVIFs pngd refuses from their headers get a 422
+// whose detail says what is wrong, through the contract harness: an ispe
+// that contradicts the AV1 picture, and a matrix the decoder cannot
+// convert.
+func TestAVIFRefusalsSayWhy(t *testing.T) {
+	colourtest.Need(t, []string{"avifenc"})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", testCard(64, 48)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "--cicp", "9/14/9", "in.png", "in.avif")
+	good, _ := os.ReadFile(filepath.Join(dir, "in.avif"))
+	lying := bytes.Clone(good)
+	i := bytes.Index(lying, []byte("ispe"))
+	binary.BigEndian.PutUint32(lying[i+8:], 16)
+	binary.BigEndian.PutUint32(lying[i+12:], 12)
+	cl := bytes.Clone(good)
+	j := bytes.Index(cl, []byte("colrnclx"))
+	binary.BigEndian.PutUint16(cl[j+12:], 10)
+	srv, c := newTestServer(t, Config{})
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		detail string
+	}{
+		{"ispe 16×12 over a 64×48 picture", lying, "contradicts itself: its header says 16×12 and its AV1 picture is 64×48"},
+		{"BT.2020 constant luminance", cl, "BT.2020 constant luminance matrix"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := do(t, c, newRequest(t, http.MethodPost, srv.URL+"/images", "image/avif", string(tc.data)))
+			var p struct{ Detail string }
+			json.Unmarshal(body, &p)
+			if resp.StatusCode != 422 || !strings.Contains(p.Detail, tc.detail) {
+				t.Errorf("%d %q; want 422 saying %q", resp.StatusCode, p.Detail, tc.detail)
+			}
+		})
+	}
+}

@@ -71,9 +71,12 @@ func (e *CorruptError) Detail() string {
 		name = "WebP"
 	}
 	var mismatch *SizeMismatchError
+	var matrix *UnsupportedMatrixError
 	switch {
 	case errors.As(e.Err, &mismatch):
 		return mismatch.Error() // sizes only: nothing of the decoder's words
+	case errors.As(e.Err, &matrix):
+		return matrix.Error()
 	case errors.Is(e.Err, io.ErrUnexpectedEOF), errors.Is(e.Err, io.EOF):
 		return fmt.Sprintf("the %s does not decode: it ends before its last pixel (truncated)", name)
 	case isUnsupported(e.Err):

@@ -189,6 +189,11 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return Header{}, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
 	}
+	if f == AVIF {
+		if err := unsupportedMatrix(data); err != nil {
+			return Header{}, &CorruptError{f, err}
+		}
+	}
 	var coded image.Point
 	if f == AVIF || f == HEIC {
 		// What the decoder will allocate for: the codec's own headers,
@@ -199,7 +204,7 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 			return Header{}, &CorruptError{f, err}
 		case !found:
 			return Header{}, &CorruptError{f, fmt.Errorf("no %s sequence header", codecName(f))}
-		case cw > padded(cfg.Width) || ch > padded(cfg.Height):
+		case !codedFits(f, cfg.Width, cfg.Height, cw, ch, hasGrid(data)):
 			return Header{}, &CorruptError{f, &SizeMismatchError{f, cfg.Width, cfg.Height, cw, ch}}
 		}
 		coded = image.Pt(cw, ch)

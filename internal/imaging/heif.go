@@ -326,3 +326,28 @@ func crop(m image.Image, r image.Rectangle) image.Image {
 	draw.Draw(d, out, m, r.Min, draw.Src)
 	return d
 }
+
+// UnsupportedMatrixError means an AVIF whose colour description names a
+// matrix libavif cannot convert to RGB: BT.2020's constant-luminance
+// matrix (10), SMPTE ST 2085 (11), chromaticity-derived constant
+// luminance (13) and ICtCp (14).
+type UnsupportedMatrixError struct{ Matrix uint16 }
+
+var matrixNames = map[uint16]string{
+	10: "BT.2020 constant luminance", 11: "SMPTE ST 2085", 13: "chromaticity-derived constant luminance", 14: "ICtCp",
+}
+
+func (e *UnsupportedMatrixError) Error() string {
+	return fmt.Sprintf("the AVIF's colour is coded with the %s matrix (matrix_coefficients %d), which pngd's AVIF decoder cannot convert to RGB", matrixNames[e.Matrix], e.Matrix)
+}
+
+// unsupportedMatrix refuses an AVIF whose nclx names a matrix libavif
+// cannot convert, from its header, before any decoding.
+func unsupportedMatrix(data []byte) error {
+	if p := readHEIFProps(data); p.nclx != nil {
+		if _, bad := matrixNames[p.nclx[2]]; bad {
+			return &UnsupportedMatrixError{p.nclx[2]}
+		}
+	}
+	return nil
+}

@@ -177,6 +177,7 @@ func TestCodedSize(t *testing.T) {
 	heifTestPNG(t, dir, 640, 480)
 	colourtest.Run(t, dir, "avifenc", "-s", "10", "in.png", "big.avif")
 	colourtest.Run(t, dir, "heif-enc", "-q", "50", "-o", "big.heic", "in.png")
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "--grid", "2x2", "in.png", "grid.avif")
 	heifTestPNG(t, dir, 48, 32)
 	colourtest.Run(t, dir, "heif-enc", "-q", "50", "-o", "small.heic", "in.png")
 	read := func(name string) []byte {
@@ -204,8 +205,12 @@ func TestCodedSize(t *testing.T) {
 		{"honest AVIF", read("big.avif"), image.Pt(640, 480), false, false},
 		{"honest HEIC", read("big.heic"), image.Pt(640, 480), false, false},
 		{"HEIC padded to a block", read("small.heic"), image.Pt(64, 64), false, true},
+		{"AVIF grid of 2×2 tiles", read("grid.avif"), image.Pt(320, 240), false, false},
 		{"AVIF that claims 64×48", withISPE(read("big.avif"), 64, 48), image.Pt(640, 480), true, false},
 		{"HEIC that claims 100000×1", withISPE(read("big.heic"), 100000, 1), image.Pt(640, 480), true, false},
+		{"AVIF that claims 16 pixels less each way", withISPE(read("big.avif"), 624, 464), image.Pt(640, 480), true, false},
+		{"AVIF that claims twice its size", withISPE(read("big.avif"), 1280, 960), image.Pt(640, 480), true, false},
+		{"HEIC that claims twice its size", withISPE(read("big.heic"), 1280, 960), image.Pt(640, 480), true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f, _ := Sniff(c.data)
@@ -275,5 +280,29 @@ func TestAVIFCleanAperture(t *testing.T) {
 				t.Errorf("against libheif's rendering: %.1f dB < 35", q)
 			}
 		})
+	}
+}
+
+// TestAVIFUnsupportedMatrix: an AVIF whose nclx names BT.2020's
+// constant-luminance matrix, which libavif cannot convert, is refused from
+// its header with a detail that names the matrix, not "damaged".
+func TestAVIFUnsupportedMatrix(t *testing.T) {
+	needTools(t, "avifenc")
+	dir := t.TempDir()
+	heifTestPNG(t, dir, 32, 24)
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "--cicp", "9/14/9", "in.png", "out.avif")
+	data, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
+	i := bytes.Index(data, []byte("colrnclx"))
+	if i < 0 {
+		t.Fatal("no nclx box")
+	}
+	if _, err := Decode(data, Limits{MaxPixels: 1 << 20}); err != nil {
+		t.Fatalf("BT.2020 non-constant luminance: %v", err)
+	}
+	binary.BigEndian.PutUint16(data[i+12:], 10)
+	_, err := Decode(data, Limits{MaxPixels: 1 << 20})
+	var corrupt *CorruptError
+	if !errors.As(err, &corrupt) || !strings.Contains(corrupt.Detail(), "BT.2020 constant luminance") {
+		t.Errorf("matrix 10: %v, want a detail naming it", err)
 	}
 }

@@ -15,12 +15,15 @@ import (
 // decoded at 108 MP. So pngd reads those headers itself, from the codec
 // configuration boxes (av1C, hvcC) and from each coded item's own data
 // (which the decoders also read, and which may carry others), refuses a
-// file whose coded pictures do not fit the size it declares (padded to a
-// coding block), and admits the larger of the two.
+// file whose coded pictures do not agree with the size it declares
+// (codedFits), and admits the larger of the two. The decoded image cannot
+// be trusted to show a lie: the decoder's wrapper builds it at the
+// declared size (an AVIF told 16×12 over a 64×48 frame was stored as a
+// 16×12 picture).
 
-// SizeMismatchError means an AVIF or HEIC whose coded picture is larger
-// than the size its header declares, beyond a coding block's padding: the
-// file contradicts itself.
+// SizeMismatchError means an AVIF or HEIC whose coded picture does not
+// agree with the size its header declares (codedFits): the file
+// contradicts itself.
 type SizeMismatchError struct {
 	Format                  Format
 	Width, Height           int // the declared (ispe) size
@@ -475,4 +478,37 @@ func (r *bitReader) uvlc() uint64 {
 		}
 	}
 	return r.bits(zeros)
+}
+
+// hasGrid reports whether an ISOBMFF image has a grid item: a picture made
+// of tiles, each coded smaller than the whole.
+func hasGrid(data []byte) bool {
+	meta := box(data, "meta")
+	if len(meta) < 4 {
+		return false
+	}
+	items, _ := heifItems(data, meta[4:])
+	for _, it := range items {
+		if it.typ == "grid" {
+			return true
+		}
+	}
+	return false
+}
+
+// codedFits reports whether a coded picture of cw×ch agrees with a
+// declared w×h. An AV1 picture has the declared size exactly, as encoders
+// write it; an HEVC one may be larger by up to a 64-pixel coding block
+// (libheif pads small images to a whole block, and crops after decoding).
+// In a grid, tiles are coded smaller than the whole, so only larger is
+// refused.
+func codedFits(f Format, w, h, cw, ch int, grid bool) bool {
+	maxW, maxH := w, h
+	if f == HEIC {
+		maxW, maxH = padded(w), padded(h)
+	}
+	if cw > maxW || ch > maxH {
+		return false
+	}
+	return grid || (cw >= w && ch >= h)
 }
