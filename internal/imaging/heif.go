@@ -282,7 +282,7 @@ func (p heifProps) cleanAperture(w, h int) (r image.Rectangle, ok bool) {
 	cw, ch := wn/wd, hn/hd
 	// The left edge: (w-1)/2 + xn/xd - (cw-1)/2, in halves first.
 	left2 := (int64(w)-1)*xd + 2*xn - (cw-1)*xd // over 2*xd
-	top2 := (int64(h)-1)*yd + 2*yn - (ch-1)*yd   // over 2*yd
+	top2 := (int64(h)-1)*yd + 2*yn - (ch-1)*yd  // over 2*yd
 	if left2%(2*xd) != 0 || top2%(2*yd) != 0 {
 		return r, false
 	}
