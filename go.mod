@@ -15,6 +15,7 @@ require (
 	github.com/gen2brain/heic v0.4.5
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875
+	github.com/hhrutter/tiff v1.0.7
 	github.com/klauspost/compress v1.18.0
 	github.com/kovidgoyal/imaging v1.9.0
 	github.com/maypok86/otter/v2 v2.4.0

@@ -105,7 +105,6 @@ var codecs = map[Format]codec{
 	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
 	GIF:  {gif.DecodeConfig, gif.Decode}, // gif.Decode returns the first frame
 	BMP:  {bmp.DecodeConfig, bmp.Decode},
-	TIFF: {tiff.DecodeConfig, tiff.Decode},
 }
 
 // Sniff names data's format from its first bytes, whatever a Content-Type

@@ -258,6 +258,16 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		h.scratch = 8 // VP8L's transforms each make a copy of the ARGB pixels
 	case TIFF:
 		h.scratch = 3 * h.planes // strips inflated whole, into a buffer that grows by doubling
+		maxScans := lim.MaxScans
+		if maxScans <= 0 {
+			maxScans = DefaultMaxScans
+		}
+		// A JPEG-compressed TIFF: one baseline scan a strip or tile is
+		// usual (three for separate planes); refuse what could only be
+		// progressive scan floods.
+		if scans, blocks := tiffJPEGScans(data); scans > 3*blocks+maxScans {
+			return Header{}, &TooManyScansError{scans, 3*blocks + maxScans}
+		}
 	case BMP:
 		h.scratch = h.planes // rows read whole before they are unpacked
 	case AVIF, HEIC:

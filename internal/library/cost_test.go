@@ -8,6 +8,8 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -71,6 +73,13 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 		"jpeg P3": colourtest.WithAPP2(enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, photo, &jpeg.Options{Quality: 90}) }),
 			colourtest.DisplayP3(), 2),
 	}
+	// A JPEG-compressed TIFF, which x/image/tiff refuses and hhrutter/tiff
+	// reads, made by ImageMagick from the photo.
+	colourtest.Need(t, []string{"convert"})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "photo.png"), enc(func(b *bytes.Buffer) error { return png.Encode(b, photo) }), 0o644)
+	colourtest.Run(t, dir, "convert", "photo.png", "-compress", "jpeg", "-define", "tiff:tile-geometry=256x256", "photo.tif")
+	cases["tiff jpeg tiles"], _ = os.ReadFile(filepath.Join(dir, "photo.tif"))
 	for name, data := range cases {
 		hd, err := imaging.ReadHeader(data, imaging.Limits{})
 		if err != nil {
