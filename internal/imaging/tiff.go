@@ -27,7 +27,12 @@ func init() {
 func tiffConfig(r io.Reader) (image.Config, error) {
 	cfg, err := tiff.DecodeConfig(r)
 	if unsupportedTIFF(err) && rewind(r) {
-		return jtiff.DecodeConfig(r)
+		cfg, err = jtiff.DecodeConfig(r)
+	}
+	if err != nil {
+		if t, _, _ := lowFallback(r); t != nil {
+			return t.config(), nil
+		}
 	}
 	return cfg, err
 }
@@ -35,9 +40,28 @@ func tiffConfig(r io.Reader) (image.Config, error) {
 func decodeTIFF(r io.Reader) (image.Image, error) {
 	m, err := tiff.Decode(r)
 	if unsupportedTIFF(err) && rewind(r) {
-		return jtiff.Decode(r)
+		m, err = jtiff.Decode(r)
+	}
+	if err != nil {
+		if t, ra, size := lowFallback(r); t != nil {
+			return t.decode(ra, size)
+		}
 	}
 	return m, err
+}
+
+// lowFallback reads the IFD of a TIFF both decoders refused, for one of 2
+// or 4 bits a sample (tifflow.go); nil for any other.
+func lowFallback(r io.Reader) (*lowTIFF, io.ReaderAt, int64) {
+	br, ok := r.(*bytes.Reader)
+	if !ok {
+		return nil, nil, 0
+	}
+	t, lerr := readLowTIFF(br, br.Size())
+	if lerr != nil {
+		return nil, nil, 0
+	}
+	return t, br, br.Size()
 }
 
 // rewind moves r (a bytes.Reader, as Decode gives it) back to its start,

@@ -12,11 +12,14 @@ import (
 )
 
 // TestTIFFLayouts: TIFFs in the layouts scanners and GIS tools write,
-// made by ImageMagick, decode as ImageMagick (libtiff) reads them: those
-// x/image/tiff reads, and the JPEG-compressed ones it refuses (strips,
-// tiles, YCbCr, grey), which hhrutter/tiff reads.
+// made by ImageMagick, decode as libtiff's tiff2rgba reads them (converted
+// to PNG by ImageMagick): those x/image/tiff reads, the JPEG-compressed
+// ones it refuses (strips, tiles, YCbCr, grey), which hhrutter/tiff reads,
+// and those of 2 or 4 bits a sample, which pngd reads itself. (ImageMagick
+// alone is no reference for white-is-zero: it writes and reads the samples
+// uninverted.)
 func TestTIFFLayouts(t *testing.T) {
-	needTools(t, "convert")
+	needTools(t, "convert", "tiff2rgba")
 	dir := t.TempDir()
 	colourtest.Run(t, dir, "convert", "-size", "96x64", "gradient:red-blue", "-swirl", "90", "src.png")
 	for _, c := range []struct {
@@ -24,16 +27,24 @@ func TestTIFFLayouts(t *testing.T) {
 		args []string
 		min  float64 // dB against libtiff's decoding
 	}{
-		{"uncompressed RGB", nil, 99},
+		{"uncompressed RGB, 16 bits", nil, 50}, // tiff2rgba gives 8 bits
 		{"1-bit", []string{"-colorspace", "gray", "-type", "bilevel"}, 99},
-		{"tiled", []string{"-define", "tiff:tile-geometry=32x32"}, 99},
+		{"tiled, 16 bits", []string{"-define", "tiff:tile-geometry=32x32"}, 50},
 		{"JPEG strips", []string{"-compress", "jpeg"}, 40},
 		{"JPEG tiles", []string{"-compress", "jpeg", "-define", "tiff:tile-geometry=32x32"}, 40},
 		{"grey JPEG", []string{"-colorspace", "gray", "-compress", "jpeg"}, 40},
+		{"4-bit grey", []string{"-colorspace", "gray", "-depth", "4"}, 99},
+		{"2-bit grey", []string{"-colorspace", "gray", "-depth", "2"}, 99},
+		{"4-bit grey, LZW", []string{"-colorspace", "gray", "-depth", "4", "-compress", "lzw"}, 99},
+		{"4-bit grey, Deflate", []string{"-colorspace", "gray", "-depth", "4", "-compress", "zip"}, 99},
+		{"4-bit grey, PackBits, strips of 7 rows", []string{"-colorspace", "gray", "-depth", "4", "-compress", "rle", "-define", "tiff:rows-per-strip=7"}, 99},
+		{"4-bit grey, white is zero", []string{"-colorspace", "gray", "-depth", "4", "-define", "quantum:polarity=min-is-white"}, 99},
+		{"4-bit palette", []string{"-colors", "16", "-depth", "4", "-type", "palette"}, 99},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			colourtest.Run(t, dir, "convert", append(append([]string{"src.png"}, c.args...), "out.tif")...)
-			colourtest.Run(t, dir, "convert", "out.tif", "ref.png")
+			colourtest.Run(t, dir, "tiff2rgba", "out.tif", "ref.tif")
+			colourtest.Run(t, dir, "convert", "ref.tif", "-alpha", "off", "ref.png")
 			data, _ := os.ReadFile(filepath.Join(dir, "out.tif"))
 			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
 			ref, err := png.Decode(bytes.NewReader(refData))
