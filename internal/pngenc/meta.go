@@ -26,6 +26,18 @@ type Meta struct {
 	Chroma *[8]uint32
 	// Phys is pHYs; nil writes none.
 	Phys *Phys
+	// CICP is cICP (PNG third edition, 11.3.2.6): the colour primaries,
+	// transfer function, matrix coefficients and full-range flag of
+	// ITU-T H.273, e.g. {9, 16, 0, 1} for BT.2100 PQ. It takes precedence
+	// over iCCP, sRGB, gAMA and cHRM in decoders that read it; the
+	// matrix must be 0 (PNG holds RGB). Nil writes none.
+	CICP *[4]uint8
+	// Mastering is mDCV: the mastering display's colour volume. Nil
+	// writes none.
+	Mastering *Mastering
+	// ContentLight is cLLI: the content's maximum light level and maximum
+	// frame-average light level, in 0.0001 cd/m². Nil writes none.
+	ContentLight *[2]uint32
 	// Private are private ancillary chunks, written first after the
 	// header (IHDR, and an APNG's acTL), so that a reader of a file's
 	// first bytes finds them.
@@ -50,6 +62,17 @@ func (c Chunk) check() error {
 
 func lower(c byte) bool { return c >= 'a' && c <= 'z' }
 func upper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// Mastering is a mastering display's colour volume (mDCV, as SMPTE ST
+// 2086 states it): the red, green and blue primaries and the white point
+// as x, y chromaticities in 0.00002 units, and the largest and smallest
+// luminance in 0.0001 cd/m².
+type Mastering struct {
+	Primaries    [3][2]uint16
+	White        [2]uint16
+	MaxLuminance uint32
+	MinLuminance uint32
+}
 
 // Phys is pixels per unit along x and y; the unit is the metre when
 // Metre is set, else unknown (only the aspect ratio is meant).
@@ -85,6 +108,9 @@ func (m Meta) check() error {
 		if err := c.check(); err != nil {
 			return err
 		}
+	}
+	if c := m.CICP; c != nil && (c[2] != 0 || c[3] > 1) {
+		return FormatError("cICP's matrix coefficients must be 0 (RGB) and its full-range flag 0 or 1")
 	}
 	for i := range len(m.ICCName) {
 		if c := m.ICCName[i]; c < 32 || c > 126 {
@@ -125,6 +151,24 @@ func (m Meta) write(w *bytes.Buffer) {
 			b = binary.BigEndian.AppendUint32(b, v)
 		}
 		writeChunk(w, "cHRM", b)
+	}
+	if m.CICP != nil {
+		writeChunk(w, "cICP", m.CICP[:])
+	}
+	if md := m.Mastering; md != nil {
+		var b []byte
+		for _, p := range md.Primaries {
+			b = binary.BigEndian.AppendUint16(b, p[0])
+			b = binary.BigEndian.AppendUint16(b, p[1])
+		}
+		b = binary.BigEndian.AppendUint16(b, md.White[0])
+		b = binary.BigEndian.AppendUint16(b, md.White[1])
+		b = binary.BigEndian.AppendUint32(b, md.MaxLuminance)
+		b = binary.BigEndian.AppendUint32(b, md.MinLuminance)
+		writeChunk(w, "mDCV", b)
+	}
+	if cl := m.ContentLight; cl != nil {
+		writeChunk(w, "cLLI", binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, cl[0]), cl[1]))
 	}
 	if m.Phys != nil {
 		b := binary.BigEndian.AppendUint32(nil, m.Phys.X)

@@ -325,3 +325,56 @@ func TestPrivateChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestHDRChunks: cICP, mDCV and cLLI (PNG third edition) are written
+// before the image data with the bytes the specification lays out, and a
+// cICP of a matrix other than RGB is refused.
+func TestHDRChunks(t *testing.T) {
+	m := image.NewNRGBA64(image.Rect(0, 0, 3, 2))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i * 37)
+	}
+	meta := Meta{
+		CICP: &[4]uint8{9, 16, 0, 1},
+		Mastering: &Mastering{
+			Primaries:    [3][2]uint16{{35400, 14600}, {8500, 39850}, {6550, 2300}},
+			White:        [2]uint16{15635, 16450},
+			MaxLuminance: 10000000, MinLuminance: 1,
+		},
+		ContentLight: &[2]uint32{10000000, 4000000},
+	}
+	var buf bytes.Buffer
+	if err := (&Encoder{}).EncodeMeta(&buf, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	chunks := map[string][]byte{}
+	var order []string
+	b := buf.Bytes()
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		typ := string(b[i+4 : i+8])
+		chunks[typ], order = b[i+8:i+8+n], append(order, typ)
+		i += 12 + n
+	}
+	for _, c := range []struct {
+		typ  string
+		want []byte
+	}{
+		{"cICP", []byte{9, 16, 0, 1}},
+		{"mDCV", []byte{0x8a, 0x48, 0x39, 0x08, 0x21, 0x34, 0x9b, 0xaa, 0x19, 0x96, 0x08, 0xfc, 0x3d, 0x13, 0x40, 0x42, 0x00, 0x98, 0x96, 0x80, 0, 0, 0, 1}},
+		{"cLLI", []byte{0x00, 0x98, 0x96, 0x80, 0x00, 0x3d, 0x09, 0x00}},
+	} {
+		if got := chunks[c.typ]; !bytes.Equal(got, c.want) {
+			t.Errorf("%s = % x, want % x", c.typ, got, c.want)
+		}
+		if slices.Index(order, c.typ) > slices.Index(order, "IDAT") {
+			t.Errorf("%s after IDAT: %v", c.typ, order)
+		}
+	}
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Errorf("image/png: %v", err)
+	}
+	if err := (&Encoder{}).EncodeMeta(io.Discard, m, Meta{CICP: &[4]uint8{9, 16, 9, 1}}); err == nil {
+		t.Error("a cICP with a YCbCr matrix was written")
+	}
+}
