@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pngd/pngd/internal/buildinfo"
 	"io"
 	"os"
 	"os/signal"
@@ -103,6 +104,10 @@ func exitCode(err error) int {
 
 // run is pngctl: it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 1 && (args[0] == "-version" || args[0] == "--version" || args[0] == "version") {
+		fmt.Fprintln(e.stdout, buildinfo.Version("pngctl"))
+		return exitOK
+	}
 	g := newGlobals(e)
 	fs := g.flags("pngctl", e)
 	fs.Usage = func() { fmt.Fprint(e.stderr, usage) }

@@ -459,3 +459,11 @@ func TestNoBarsWithoutTerminal(t *testing.T) {
 		t.Errorf("-progress always drew no bars: %q", errOut)
 	}
 }
+
+// TestVersion: -version prints the build.
+func TestVersion(t *testing.T) {
+	code, out, _ := pngctl(t, "http://127.0.0.1:1", "", "-version")
+	if code != exitOK || !strings.HasPrefix(out, "pngctl ") {
+		t.Errorf("pngctl -version: %d %q", code, out)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/pngd/pngd/internal/admit"
+	"github.com/pngd/pngd/internal/buildinfo"
 	"github.com/pngd/pngd/internal/httpapi"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
@@ -68,6 +69,10 @@ func storeError(err error) error {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sign" {
 		return runSign(args[1:], getenv, stdout, stderr)
+	}
+	if len(args) == 1 && (args[0] == "-version" || args[0] == "--version" || args[0] == "version") {
+		fmt.Fprintln(stdout, buildinfo.Version("pngd"))
+		return nil
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {

@@ -274,3 +274,49 @@ func TestNetHTTPAnswersAreCounted(t *testing.T) {
 		}
 	}
 }
+
+// TestByteSizes: byte-size flags and variables take plain numbers or
+// units, decimal or binary, and refuse anything else.
+func TestByteSizes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"1048576", 1 << 20, true},
+		{"512MiB", 512 << 20, true},
+		{"1GiB", 1 << 30, true},
+		{"64MB", 64_000_000, true},
+		{"1.5GB", 1_500_000_000, true},
+		{"2 KiB", 2048, true},
+		{"12XB", 0, false},
+		{"0.5B", 0, false},
+		{"lots", 0, false},
+	} {
+		var v int64
+		err := byteSize{&v}.Set(c.in)
+		if (err == nil) != c.ok || c.ok && v != c.want {
+			t.Errorf("%q: %d, %v; want %d (ok %v)", c.in, v, err, c.want, c.ok)
+		}
+	}
+	cfg, err := parseConfig([]string{"-memory-budget", "512MiB", "-cache-bytes", "64MiB"}, func(k string) string {
+		if k == "PNGD_MAX_UPLOAD_BYTES" {
+			return "10MB"
+		}
+		return ""
+	}, io.Discard)
+	if err != nil || cfg.MemoryBudget != 512<<20 || cfg.CacheBytes != 64<<20 || cfg.MaxUploadBytes != 10_000_000 {
+		t.Errorf("parseConfig: %v; budget %d, cache %d, upload %d", err, cfg.MemoryBudget, cfg.CacheBytes, cfg.MaxUploadBytes)
+	}
+	if s := (byteSize{&cfg.MemoryBudget}).String(); s != "512MiB" {
+		t.Errorf("String = %q", s)
+	}
+}
+
+// TestVersion: -version prints the build and serves nothing.
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-version"}, func(string) string { return "" }, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "pngd ") {
+		t.Errorf("pngd -version: %q, %v", out.String(), err)
+	}
+}
