@@ -28,15 +28,16 @@ type transformFlags struct {
 }
 
 func (t *transformFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&t.w, "w", 0, "output width in pixels")
-	fs.IntVar(&t.h, "h", 0, "output height in pixels (-help for help)")
-	fs.StringVar(&t.fit, "fit", "", "contain, cover or fill, with -w and -h")
+	fs.IntVar(&t.w, "width", 0, "output width in pixels")
+	fs.IntVar(&t.w, "w", 0, "short for -width")
+	fs.IntVar(&t.h, "height", 0, "output height in pixels")
+	fs.StringVar(&t.fit, "fit", "", "contain, cover or fill, with -width and -height")
 	fs.StringVar(&t.gravity, "gravity", "", "what -fit cover keeps: center, north, southeast, ...")
 	fs.IntVar(&t.rotate, "rotate", 0, "clockwise degrees: 90, 180 or 270")
 	fs.StringVar(&t.flip, "flip", "", "mirror: h, v or hv")
 	fs.BoolVar(&t.grayscale, "grayscale", false, "drop the colour")
 	fs.Float64Var(&t.blur, "blur", 0, "Gaussian blur sigma, in output pixels")
-	fs.Float64Var(&t.dpr, "dpr", 0, "device pixel ratio, multiplying -w and -h")
+	fs.Float64Var(&t.dpr, "dpr", 0, "device pixel ratio, multiplying -width and -height")
 	fs.StringVar(&t.preset, "preset", "", "a preset the server defines")
 	fs.StringVar(&t.sigFlag, "sig", "", "a signature made elsewhere (pngctl signs itself when it has -signing-key)")
 }
@@ -46,9 +47,9 @@ func (t *transformFlags) params(fs *flag.FlagSet) gen.GetImageParams {
 	var p gen.GetImageParams
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "w":
+		case "w", "width":
 			p.W = &t.w
-		case "h":
+		case "height":
 			p.H = &t.h
 		case "fit":
 			v := gen.Fit(t.fit)
@@ -114,7 +115,7 @@ func runGet(ctx context.Context, g *globals, args []string) error {
 	out := fs.String("o", "", "file to write (default ID.png; - for stdout); a partial download is kept in FILE.part and resumed")
 	retries := fs.Int("retries", 3, "times to resume a download cut off mid-way before giving up")
 	signingKey := fs.String("signing-key", "", "the server's signing key, to sign derived-image URLs (default $PNGD_SIGNING_KEY)")
-	args, err := g.parse(fs, args, "get ID [-w N] [-h N] [-fit F] [... transform flags] [-o FILE]")
+	args, err := g.parse(fs, args, "get ID [-width N] [-height N] [-fit F] [... transform flags] [-o FILE]")
 	if err != nil {
 		return err
 	}

@@ -193,11 +193,11 @@ func TestSession(t *testing.T) {
 				t.Errorf("get: %v", got)
 			}
 			thumb := filepath.Join(t.TempDir(), "thumb.png")
-			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "60", "-h", "60", "-fit", "cover", "-rotate", "90", "-o", thumb); code != 0 {
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "60", "-height", "60", "-fit", "cover", "-rotate", "90", "-o", thumb); code != 0 {
 				t.Fatalf("get derived: exit %d: %s", code, errOut)
 			}
 			if got := decodePNG(t, thumb).Bounds().Size(); got != image.Pt(60, 60) {
-				t.Errorf("get -w 60 -h 60 -fit cover: %v", got)
+				t.Errorf("get -w 60 -height 60 -fit cover: %v", got)
 			}
 			if _, err := os.Stat(thumb + ".part"); !os.IsNotExist(err) {
 				t.Errorf("a finished download left its .part: %v", err)
@@ -465,5 +465,16 @@ func TestVersion(t *testing.T) {
 	code, out, _ := pngctl(t, "http://127.0.0.1:1", "", "-version")
 	if code != exitOK || !strings.HasPrefix(out, "pngctl ") {
 		t.Errorf("pngctl -version: %d %q", code, out)
+	}
+}
+
+// TestHelpInEveryCommand: -h is help in every command (get's height is
+// -height), printed to stderr with exit 0.
+func TestHelpInEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"upload", "get", "ls", "info", "rm", "sign", "heat"} {
+		code, _, errOut := pngctl(t, "http://127.0.0.1:1", "", cmd, "-h")
+		if code != exitOK || !strings.Contains(errOut, "-") {
+			t.Errorf("pngctl %s -h: exit %d, %q", cmd, code, errOut)
+		}
 	}
 }
