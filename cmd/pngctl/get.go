@@ -42,6 +42,34 @@ func (t *transformFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.sigFlag, "sig", "", "a signature made elsewhere (pngctl signs itself when it has -signing-key)")
 }
 
+// fileName is where get writes without -o: ID.png for the stored image,
+// and for a derived one the id followed by the transform flags given, in
+// name order, so that it never overwrites the original:
+// ID_fit-cover_height-60_width-60.png.
+func (t *transformFlags) fileName(fs *flag.FlagSet, id string) string {
+	var b strings.Builder
+	b.WriteString(id)
+	fs.Visit(func(f *flag.Flag) {
+		name := f.Name
+		switch name {
+		case "w":
+			name = "width"
+		case "sig", "o", "retries", "signing-key":
+			return
+		}
+		b.WriteString("_" + name)
+		if v := f.Value.String(); v != "true" {
+			b.WriteString("-" + strings.Map(func(r rune) rune {
+				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+					return r
+				}
+				return '-'
+			}, v))
+		}
+	})
+	return b.String() + ".png"
+}
+
 // params are the flags that fs saw, as the generated client's parameters.
 func (t *transformFlags) params(fs *flag.FlagSet) gen.GetImageParams {
 	var p gen.GetImageParams
@@ -112,7 +140,7 @@ func runGet(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("get", g.env)
 	var t transformFlags
 	t.register(fs)
-	out := fs.String("o", "", "file to write (default ID.png; - for stdout); a partial download is kept in FILE.part and resumed")
+	out := fs.String("o", "", "file to write (default ID.png, or for a derived image ID_ and its flags, as ID_width-256.png; - for stdout); a partial download is kept in FILE.part and resumed")
 	retries := fs.Int("retries", 3, "times to resume a download cut off mid-way before giving up")
 	signingKey := fs.String("signing-key", "", "the server's signing key, to sign derived-image URLs (default $PNGD_SIGNING_KEY)")
 	args, err := g.parse(fs, args, "get ID [-width N] [-height N] [-fit F] [... transform flags] [-o FILE]")
@@ -151,7 +179,7 @@ func runGet(ctx context.Context, g *globals, args []string) error {
 		return nil
 	}
 	if *out == "" {
-		*out = id + ".png"
+		*out = t.fileName(fs, id)
 	}
 	res, err := download(ctx, g, c, id, params, editors, *out, *retries)
 	if err != nil {

@@ -202,6 +202,15 @@ func TestSession(t *testing.T) {
 			if _, err := os.Stat(thumb + ".part"); !os.IsNotExist(err) {
 				t.Errorf("a finished download left its .part: %v", err)
 			}
+			// Without -o, a derived image is named after its flags and
+			// never overwrites the original's ID.png.
+			t.Chdir(t.TempDir())
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "40", "-grayscale"); code != 0 {
+				t.Fatalf("get derived without -o: exit %d: %s", code, errOut)
+			}
+			if got := decodePNG(t, ids["a.png"]+"_grayscale_width-40.png").Bounds().Dx(); got != 40 {
+				t.Errorf("get -w 40 -grayscale: %d wide", got)
+			}
 
 			// rm, then the image is gone: exit 3 with pngd's title and detail.
 			if code, out, errOut := pngctl(t, srv.URL, "", "rm", ids["c.PNG"]); code != 0 || !strings.Contains(out, "deleted") {
