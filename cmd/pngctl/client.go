@@ -98,14 +98,15 @@ func (g *globals) apiKey() string {
 
 // client is the generated client for the server, sending the API key when
 // there is one. Its HTTP client has no overall timeout, since downloads
-// may be long, but gives up on a server that does not answer.
+// may be long, but gives up on a server that does not answer, and resends
+// up to 5 times a request pngd answers 503 with Retry-After (retryBusy).
 func (g *globals) client() (*gen.Client, error) {
-	hc := &http.Client{Transport: &http.Transport{
+	hc := &http.Client{Transport: &retryBusy{next: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		ResponseHeaderTimeout: 2 * time.Minute,
 		IdleConnTimeout:       30 * time.Second,
 		MaxIdleConnsPerHost:   16,
-	}}
+	}, retries: 5, maxWait: 30 * time.Second}}
 	opts := []gen.ClientOption{gen.WithHTTPClient(hc)}
 	if key := g.apiKey(); key != "" {
 		opts = append(opts, gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {

@@ -8,16 +8,20 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pngd/pngd/internal/httpapi"
 	"github.com/pngd/pngd/internal/library"
@@ -486,4 +490,46 @@ func TestHelpInEveryCommand(t *testing.T) {
 			t.Errorf("pngctl %s -h: exit %d, %q", cmd, code, errOut)
 		}
 	}
+}
+
+// TestBusyIsRetried: a pngd that answers 503 with Retry-After (its queue
+// full) is asked again after that time, an upload's body sent again whole;
+// one that stays busy is given up on after 5 tries, with its problem.
+func TestBusyIsRetried(t *testing.T) {
+	real := startPngd(t, "file://"+t.TempDir(), false)
+	var busy atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if busy.Add(-1) >= 0 {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"the server is busy; retry after 1 s"}`)
+			return
+		}
+		rp := httputil.NewSingleHostReverseProxy(must(url.Parse(real.URL)))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	dir := t.TempDir()
+	picture(t, filepath.Join(dir, "a.png"), 30, 20, 1)
+
+	busy.Store(2)
+	code, out, errOut := pngctl(t, front.URL, "", "upload", "-json", filepath.Join(dir, "a.png"))
+	if code != 0 || !strings.Contains(out, `"created"`) {
+		t.Fatalf("upload through two 503s: exit %d %s %s", code, out, errOut)
+	}
+	busy.Store(100)
+	start := time.Now()
+	code, _, errOut = pngctl(t, front.URL, "", "ls")
+	if code == 0 || !strings.Contains(errOut, "busy") || time.Since(start) < 5*time.Second {
+		t.Errorf("ls against a server busy for good: exit %d after %v: %s", code, time.Since(start), errOut)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -217,6 +217,9 @@ func uploadOne(ctx context.Context, c *gen.Client, known *knownUploads, bars *pr
 	wrap, finish := bars.file(f.path, int64(len(data)), 0)
 	resp, err := c.UploadImageWithBody(ctx, contentType, wrap(bytes.NewReader(data)), func(_ context.Context, req *http.Request) error {
 		req.ContentLength = int64(len(data))
+		// Sent again as it is if pngd is busy (retryBusy); the bar
+		// shows the first sending.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 		return nil
 	})
 	if err != nil {
