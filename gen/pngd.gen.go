@@ -61,6 +61,24 @@ func (e Colormap) Valid() bool {
 	}
 }
 
+// Defines values for ColourHdr.
+const (
+	Hlg ColourHdr = "hlg"
+	Pq  ColourHdr = "pq"
+)
+
+// Valid indicates whether the value is a known member of the ColourHdr enum.
+func (e ColourHdr) Valid() bool {
+	switch e {
+	case Hlg:
+		return true
+	case Pq:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ColourSpace.
 const (
 	GRAY ColourSpace = "GRAY"
@@ -257,12 +275,17 @@ type Animation struct {
 // Colormap Colour table (matplotlib's tables; turbo is Google's).
 type Colormap string
 
-// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
+// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB; an HDR image (BT.2100 PQ or HLG) is stored as 16-bit with `cICP`. Derived images are always converted to sRGB and tagged so, HDR ones tone-mapped. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
 type Colour struct {
 	// Embedded Whether the stored PNG carries the uploaded ICC profile (true) or an sRGB tag (false).
 	Embedded bool `json:"embedded"`
 
-	// Profile The ICC profile's own description as the stored PNG's `iCCP` chunk names it (printable ASCII, at most 79 characters), or `sRGB` for an image stored tagged sRGB.
+	// Hdr Present for an HDR image: its transfer function, BT.2100 PQ or HLG. The stored PNG is 16-bit with a `cICP` chunk (PNG's third edition) that says so; derived images are tone-mapped to SDR sRGB (see GET /images/{id}).
+	//
+	// Example: pq
+	Hdr *ColourHdr `json:"hdr,omitempty"`
+
+	// Profile The ICC profile's own description as the stored PNG's `iCCP` chunk names it (printable ASCII, at most 79 characters), `sRGB` for an image stored tagged sRGB, or `BT.2100 PQ` / `BT.2100 HLG` for an HDR image.
 	//
 	// Example: Display P3
 	Profile string `json:"profile"`
@@ -272,6 +295,11 @@ type Colour struct {
 	// Example: RGB
 	Space ColourSpace `json:"space"`
 }
+
+// ColourHdr Present for an HDR image: its transfer function, BT.2100 PQ or HLG. The stored PNG is 16-bit with a `cICP` chunk (PNG's third edition) that says so; derived images are tone-mapped to SDR sRGB (see GET /images/{id}).
+//
+// Example: pq
+type ColourHdr string
 
 // ColourSpace The colour space of the stored pixels, as ICC names it.
 //
@@ -306,7 +334,7 @@ type Image struct {
 	// Animation Present when the stored image is an animation: an animated GIF, APNG or animated WebP upload is stored as an APNG with every frame, its delay, disposal and blending, and the loop count.
 	Animation *Animation `json:"animation,omitempty"`
 
-	// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
+	// Colour The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB; an HDR image (BT.2100 PQ or HLG) is stored as 16-bit with `cICP`. Derived images are always converted to sRGB and tagged so, HDR ones tone-mapped. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation).
 	Colour *Colour `json:"colour,omitempty"`
 
 	// Created When the image was first stored.
@@ -817,7 +845,10 @@ type ClientInterface interface {
 	// animated GIF, APNG or WebP is stored as an APNG with every frame.
 	// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
 	// (irot, imir) carries is applied. The ICC profile is kept, byte for
-	// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+	// byte (see `Colour`); a CMYK JPEG is converted to sRGB; an HDR AVIF
+	// or PNG (BT.2100 PQ or HLG) is kept at 16 bits with `cICP`, and its
+	// derived images are tone-mapped to SDR sRGB (BT.2390's EETF from
+	// the content's peak, or 1,000 cd/m², to 203 cd/m² as SDR white). No other
 	// metadata is kept (no location, no camera data). The image is stored
 	// as a PNG whose SHA-256 is its id, so the
 	// same picture uploaded twice has the same id: the first upload answers
@@ -1004,7 +1035,10 @@ func (c *Client) ListImages(ctx context.Context, params *ListImagesParams, reqEd
 // animated GIF, APNG or WebP is stored as an APNG with every frame.
 // The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
 // (irot, imir) carries is applied. The ICC profile is kept, byte for
-// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+// byte (see `Colour`); a CMYK JPEG is converted to sRGB; an HDR AVIF
+// or PNG (BT.2100 PQ or HLG) is kept at 16 bits with `cICP`, and its
+// derived images are tone-mapped to SDR sRGB (BT.2390's EETF from
+// the content's peak, or 1,000 cd/m², to 203 cd/m² as SDR white). No other
 // metadata is kept (no location, no camera data). The image is stored
 // as a PNG whose SHA-256 is its id, so the
 // same picture uploaded twice has the same id: the first upload answers
@@ -2522,7 +2556,10 @@ type ClientWithResponsesInterface interface {
 	// animated GIF, APNG or WebP is stored as an APNG with every frame.
 	// The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
 	// (irot, imir) carries is applied. The ICC profile is kept, byte for
-	// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+	// byte (see `Colour`); a CMYK JPEG is converted to sRGB; an HDR AVIF
+	// or PNG (BT.2100 PQ or HLG) is kept at 16 bits with `cICP`, and its
+	// derived images are tone-mapped to SDR sRGB (BT.2390's EETF from
+	// the content's peak, or 1,000 cd/m², to 203 cd/m² as SDR white). No other
 	// metadata is kept (no location, no camera data). The image is stored
 	// as a PNG whose SHA-256 is its id, so the
 	// same picture uploaded twice has the same id: the first upload answers
@@ -3755,7 +3792,10 @@ func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, params
 // animated GIF, APNG or WebP is stored as an APNG with every frame.
 // The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
 // (irot, imir) carries is applied. The ICC profile is kept, byte for
-// byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+// byte (see `Colour`); a CMYK JPEG is converted to sRGB; an HDR AVIF
+// or PNG (BT.2100 PQ or HLG) is kept at 16 bits with `cICP`, and its
+// derived images are tone-mapped to SDR sRGB (BT.2390's EETF from
+// the content's peak, or 1,000 cd/m², to 203 cd/m² as SDR white). No other
 // metadata is kept (no location, no camera data). The image is stored
 // as a PNG whose SHA-256 is its id, so the
 // same picture uploaded twice has the same id: the first upload answers
@@ -8100,152 +8140,156 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs5kuCrIHgbYXKmSJH6sj5iYkPtD1l7bY/OVo93tumbAqtAEqMqoBpAiaL7fHHvcD/2EfY9dt/k",
-	"nuQiM1FfZJGiPNNqz+70jzZVRAGJRCK/M/lzJ9JpppVQznbOfu7MBY+FwY8XUSQy956rmcC/Y2EjIzMn",
-	"teqcdb5bOsEMfsm4EcwKcydi1n3/+gU7HY2G7N//bXQ4OOgNOkHHiJ9yaUTcOXMmF0HHRnORcphTqDzt",
-	"nP3YmSydsJ1PQcctM9E561hnpJp1vnwJOi94NBcvtHJGJ+tgwLdSzVgsjYicvBO2BGHE/v3fjgb7D0DQ",
-	"sqBWTij3vVAzN2/fuGV6ytxcsOt3l8zNuWOXr26YFSq2DQycDI4fWH6qTcpd56wjlTs+7ASdVCqZAlJG",
-	"JTKkcmImTB04PJV12G7m/kwAFhcwbViIqGW/2bPyswjZYi4UU1oJFuk8idlErB7Z4QMQZ9w5YWC1/0lT",
-	"d38c9k8//bZP//yv8fg3vT36/A+dtgN9dcNn66B/cEarGRPKSbdkjs8KFBuRGQHb4TByBb0nD1JYDdxx",
-	"B8Di/c/9T78dd9qB+55b91bHciphslUgPwL2ACiZ8plgC26ZddqIOGDcMq7Ym5ub637MnViD8yE6FPc8",
-	"zRKA5iNMt3/E3uk7tj/cP2bDk7Ph8Gw4ZJdvb9qB1hEnCNsIgiAkkJ9Z9sP773ckydzIvhFTYYSKRMvC",
-	"X4JOxg1PhfMc47skN+swXPLcWskVmyS5oVOVllk5S3nApGI6d1nuWCbvRWLP2ZBJixQKUEqY4KdcmGUn",
-	"6CiewvowTacOcCymPE9c52wYVMDHOp8kAHXK7/2FGg5r12tY7kfl6aS8XQm8n8GsbUtHxff15f/BiGnn",
-	"rPPf9ipOukff2r1yQj97CyN9oZM8VSVHmRkZD9hL2hILIyGTrv3JuK7q9cJNKIlg5l1hujQy/iA/C4Tp",
-	"pchamZx0lnEWzblSIilgi4WRdwUpDdgFGx33J9Ixq3MTAW01BsA5GmGRrGPGVcwWRjonFOOOjY7ZBNbo",
-	"jo4DPzfuuHfOThi3t5ZNtWEnA3ah2ElzEWn9EyHdXBi24MtNeIlxd7sihnCBWMla6PiluJORIDplBi7c",
-	"OUvzxMkskcKycBHiJsN5yLqwo8zoOI8cokHnKhZxb8A+SjfXucPRwJ3nIZMO8QyCVGkH0mzjdrINhD/a",
-	"SviHrVKlRvavpVvf7hu9qLG6VAikiHAR/se/AtQTfR+QNJloN0cVYCbvhDobqzDSynGpQjaFI5bKyljA",
-	"Nm+FyEBYw7TcZiJyhMeAhZG+EwZeSBI7VtIhKiOjM4uj4dtpohdAOuHM8DvplmHAQhgfMuuMcNFcWOY0",
-	"k24wVhsQOJVuZ2oApCByEpmtY+etNEYbNtdGfobdJsmSdcN52AvYnTBORv7JXdiDc0YcdcP5HQzgUycM",
-	"Mxok2ubDnsK6OwMLgxFag2+vgvt7JdgUvoKrzBXjSqZenk6NTtmwRxKMWSeTBNSagDnDlQWygtvrjwEv",
-	"XMX0meXLiqalC9bZxNqC0q4AcHH97rJ3xsSdMEsPZH1pmNHCwwVfBmwh3bx6FIuELy3SSqJ1BjqNcsCY",
-	"aJqMW4eDE/ggLTvc3z8vN0ngzbllWiXFykM4jlIWDzccDSK5fjZ1IQP/tQqauh53STTcLrEzblzBcwlK",
-	"1DHDqXS/8xcFrpLdRDr+gjxCItB4D9jSRjxpIaKXRmcIE4jB3LDuexEN2PPhKUvylPfOGU+yOQc834rM",
-	"bQHOL9DKyqY8saJE2UTrRHCFkL1pIWtSHeZCzuYOdAlSIljXyRRYcpyZ0DNdOuRwHhKNLmTs5oTFNXa0",
-	"CfJ5+5GfjE73H9Tb3yCIO+9gIwg0za4Hew2TlbL+alpoth8kaHRrwFzUFNhzdjA8ZLJOhHBVlC6kVcws",
-	"zNI0Hw4GI6+RI/RkTVbgX037BQh9gmG7KXY1faeVeMtd1KKjvCpNBVSeIp2BGEb6TKRQjs11smKPIXz7",
-	"W+GDBfu04kOwbTDCLrIMKA2/DYnsGmgk7jNHliotA3MIRARYHiV21qE+2go1gfIAwLD61ct2llNYBzKm",
-	"+/HhzUV//+gYEAsy3NsQYO5KxebivsEmO6fTk+N4eDI6OTmMnsfHR6d8fyo4H0ZHRzwejo74wWR6OB1N",
-	"9ifDycn+fhSPjuLjaHQ0GU6HQz48KXaWcVTX/L5kvNVO2Ub4xV5x38oJk+mkNJHaLpZsDNp5mcZbsNhb",
-	"fr+O4D/wJBcsNnyhKgFW2BLPLImngql6TkiSlDv+zDLPanqbuELK7zutFlypC67rfG+lejygU2kegJS4",
-	"4GZIpXo0pNdg/rewzgsGk8bMChKWhc5Q109QbqK6IMydMM8s05kw3GkzVrGYSgVXLez30cXgLGhnNo/m",
-	"oO+Ebp6nkxDskLEKF7/bPzoe58Ph/vG8+lgJ5AG7ckwJEQOLZKGVs3DAblpAGitUkwm90qFma0g/tkwv",
-	"1DnTClQUhJfgt3Km0G63AQNg8DuvtXjAQfHNFQwUMYMrIywYV9XO+jA67AVj5eZiiZCCNg9wwmZzm/ME",
-	"ja1c3Sq9UIhbNoOpD4fDzRo1Td/Z4HH5kfc/D/unn/y/f+p/+nkYHIy+tPteNvBT0F0npbcx8B6t3yEt",
-	"9uHqhCvPQsSSf9S3+XQq78NVN9d+L2BiMBsUrw77o+H+QThg3Xd6rDxrY3d4IebCiDP2YcFnM2HYD1ds",
-	"gb4zK1QMR4hHSerruHNjlky6sdK5G3cCVE3tHAwXUDBnKcglqawTPC40vExGLjdi0KuQvMrhd2Hv78Ge",
-	"aEHfi0RHtwtphbc4QAVXLBYzI8RGPcPQZLvyQb82gbFocXLA06aHA3WyMNKJDZnTOmBGL+x//Cs8YGlu",
-	"HRM/5TzBF4gXwOt4HFuAXnylF+SDbPFIvhMiFnFhcrRcZW//VuwFhTrH+yrVbKxuxfIMv85VxuNYxGzC",
-	"rTg+zE3C3ry9eNH/8OZi/+g4YLmKi8t+K5aBx9RYgTwM4J7+Y0ikVBlhuPeGKaaNgxWWdHW5iseKyBde",
-	"/OH9932hIg1AdC/1M8vC3CSDPxBCX+E3ob8SYxXuoT5g936W8Zd/LLlcyf+GQ/q4gI/hgIWZmsW4b1go",
-	"LEAdq0vNMh7dgtoTzqSb55NBpNM9GE7/g3dClvJbsHFEOmCv7nnkkiXTSoyVzUSSSDUDmxr0IktY4H73",
-	"oODBt1wt0W/CRGIF64bngK2xSnnibUhhI54JeJmJNHNLFhL89P+wx2JN3pcBu14RHsA3x8oICxRe91R5",
-	"WELigCHjiVYiIM6K7suNPNPK2UaGedH/l4pXHh5s4JR0bG2+xDTlfSuALIAYplJJV1wgG7CEy5iBqW70",
-	"op/yP2vT0ON+HAajYD84CA6Do+A4eB6cBKfBaBiMRsFoPxgdBKPDYHT0Cd7IEh2L0lpr2yXd1a0anHQi",
-	"tTupAejNuqLhh8PTY7S3/N+VwcWN4UsYbN0S9VKYF/7+uNHwIjtwF8tx4S1Hb6ptNh1LdMLVbkXN4i8w",
-	"JD8CwLtuZxOnxGFfZUV+gfO0mVaW6O87Hr8ndQP+iig6BR95liWSwhJ7mdGTRKS//bMlBXzHZektWrQl",
-	"zkXLlleXpWC0kU11cX11zsJYOC6TkFm+tMCqjRh00BTncTH3hoAJd7nFkB4Jeq7sQhgUBOeop23aHJvo",
-	"eDlWkgCiGBxZyW9eXbz0BrRq2syngwMwSWG5Zxa00hKcQmCiq8sD5ffCHSgeqeDKAp/xu/pB8TsuEz5p",
-	"895cWFqCHQ0PSCqhUccirgDYCWCUR3MRgzFak2kSlEvNJrldno+VM0vGZ1wq78UM3wtnlv0L+CMcsHca",
-	"UcC6sN8escBaSLk2uCUCKCKtYlRlF1wCRFOAz5kl8nhctKHEDQf7D4b/tt4msg5RQYykUO6D04aTCvqU",
-	"lFy4BWC30rJpniS00cPT0QlsFKz/8yI4UIs6IjmjDap48soYbZ4SdDQWxD0wPxA1XCa5EedeRMLNo8QA",
-	"qZoGWKJnCPc77SjDoCDXp0Q5rcyINJnJE7CnckdHAZpJk9KOBkeD570C7Nc6V/FTQvxO1zxwyOAknf01",
-	"Xyaaxzdaf8/N0xNuwYLxykvLEgAC9diGVswR2Wi80nfS2bFKRarNkk3yeCYccCFU59bxPjrseRbnBc2N",
-	"TIXO3a+6WW4oxGETvVjfceUIAa1AjBUY4qlUfXi3D4/CIgrE2czwSLBMGKnjHoVJuWVR7ipUjJXHxWlv",
-	"wG4qxFLCSfhCKyUiAPWMRYm2ghRw/GhJD4/KIR6XPyieO4xeiScl5QsMAguUpXDhONh0MmbhhQeH0z6+",
-	"E9xQnGNJeDh+fgQkQfy+JlI+fvzYh3eFcgA03oHds32+ECrqUvPX4vxrcjhYEcRw+VMYudDmdqx+ykWO",
-	"4TG8UHiBrOOG3BFSsbDfxyF9R/clZF0j0M60iXY2GKs8A+bh/8QoZZHaBDpO4372ztmK5B+rpuj/GxD1",
-	"P6jM6EhYC0eNHuKnPm9CsJeKnJGnjYwfNsldjQZIwJ8xZ3IVoS2nDVxjY/LMBUQH3mTZyG45+6frV5dw",
-	"njjcRlzZsSoIps6V4QllNM21BfEdaTSsSf11YJ3jFEQTfo4Gv1vMdSI8sZQsxuZZhl6JtyKW/AbP5NeV",
-	"UIBdRH0KEDEgExKo5BYGpdvjpUUQHYMG8KUgOcqRLMLYuJs4lvCZJ9cG5nMSbCRvIjdhu6aUtpoDqZak",
-	"tRoiP6v+EjG7vHodsIvrd5d0cP7pRzG5Zv5CyzJeQ0lpOLjmpMTwdYCXHAPoAYulzbTlCcqNSSIUnH7l",
-	"carF1jtBJ6tt7udOnBPe/pTadtdtlvAl0GBzbcVSmSTSEiNoms2Hw3oi11piZEtAPaCQvG0k0u3X8172",
-	"216Cfdn2zJeUqyUjXwDa+GW6AmynyFIDpnUnzGrKwAOh/4qD/ViAHTTQWABWpcPqyZ9F5DorGWplzLxz",
-	"J42MJc6zmlumc8NQxWbdlLss0S6Rk2eWntlz5nIz0bCZS61niXhmkcsWebnVxCmfpRzdCVNhlAY6SLjF",
-	"R5G884Nwsk6AMf6WbN7AA/TIy3JTpRwUFjGRt3dyYNgCSV/E7OrFC5YZPZWJKDIRShOkDGI+s0y+eHHN",
-	"onmubgOKLky9ADyvcUOvpIDJXl0qx2cY/X5/+d2AvaznuhBr58kCjPRIqzuBLlmncTBdJ/+yHrAL9uLt",
-	"H/977dKuv4HsocgwdXOj89m8CBSVu9SGvf795fuLg1MaL13N0ZAJA+ws5wmTyHaJEUwSHt2yTEvlGHBV",
-	"oSySX2/9got0IuJ4QzYsuqKbuGURKMf+3rQeSxckd8/LHdyn4zPWxbNHAFaTPxAkeLXdX1Ob+xmhpu5E",
-	"8alLjcMP4fRDOn50l1vAWjczUtFdufjw4uoqYNyxVFvHnp+yaM4Nj5wwtkd51QA4RgcremkhkEaY/KW0",
-	"yA2vDzotd8NmPNqwQ0/9OKL1DmD2FuCh2Ez9Er+//K4TdC7fX/yx86kODj1f9y7XGRQBVR1AUNFDG3uq",
-	"pZMWqYnHwdbc0hqgJ8Ho+FMbny7zEwt+5xMMa3usnmCkohN0pjJJWnlQldBXTAdXpTaX/3PeCTp38O9d",
-	"6zSNDK4SMKEcrl7CVTxQ2pDLVef4r+DWdYLOQuA/+K1/hJ/9cxztn+NnfN4Ojo9nNbPRDk+Onh9vdyqj",
-	"7zChY9vKlZt8gRyS9SIOfdtewdGgJ3qrjXZKjfwRQPC6/rVNT6wUtS9BJyql0EO52zniJzIClKyd6gEo",
-	"RaLwz9XzcrkjW6zt7gvXVhMBVx/Tgyj97/LVDasH5kJyAAzaJpyX+Wbbj17GO6fSBB3r6WtLQUzFZhub",
-	"36W6JejkJmmWQhS7/SvkF+1a1RD44MhDBmWTrDFVqYiqVEl6gC9/uBUV0T433gDK0Pqr5lbVA4xYATP9",
-	"9PPxYVts0cPwvaR4ziNuYhnLKz88SFQf8jTlBgN2qwE8Je5bMn6uubWYmhPlxmpD0hczBMS9YxmfgfI2",
-	"QcNKqyrxF74YPCjpCO6Nx1IA+zis1DjHbozgW7yPOxcEtdwJfwV2oP3VLL2aeBbckDhct9Moyswmwi2E",
-	"UCwSScJA5hqvjGMuW10ZqiabyETCX63itIp51kHBiG5VV1EEoregcGOg8UIxdDAcHj1n3vVRhk0IKy22",
-	"Nn7fJoa4YwtU7rGIzqfuYf0N+j/IlJ/rBVgWU3nvFcR16lPWcdWuhUrLdBTlBg//zJfm4ey1tNHwn/ve",
-	"S9+/ikNvOtuFMGNVmAXdKkPXa+uF1YIXl7OFSJK+T9zQSvQG7H/k2gmsCsGhRmTaOPQUFqg7X4sxMThc",
-	"i8bIEiZ3WpOPcl3vLhWZden75ubmugi9RjpGNlKe/9Hpae340WuxTgBOutZoLLNzbRyzxFbKXDBPCTBP",
-	"6wk570Rbne2H91esvJqkL8hYKIdZM61Tf+Wtxm+LbZXICwrabLva9cy0qlLPX8hhcDoMRifDYP/5sFX5",
-	"/4OInDbI9WqZBo/hwTWXyW61egEV1O2cQVZXt3ZMpAhWMo4fl2iMRPjL5hnvkpLzi6cQ7wCE8fmGu57U",
-	"3YbUqdcrqVLaMJUnCRn4LJXWYh4a7q5L28OcwIwboVxv19wqmLNKr/oUbMuBgrEUlaJQx5acqLqhtzkt",
-	"qtRsd68ZqV99j7r1Kw5MVES5kW75AWYh/E4whHeRt6YrqdKPcSuWlkoHQTjV4hhIPWG/zzPZh0HhgFFK",
-	"JnO6DF5pw2KRCCfOmRE8JqGf5ZNERgN2UQZKHUe/WuHQg+nGyvFbYSkeaRmWwXG1RK9ZonU24dEtpn4F",
-	"LFeJsJY5ncSUfbmQVvjsFkQbeqtwuxWJzp3LKCwh1VQXgQ8eIZcosqfVLO6sBS4wmZJiAGRXXlxf+Z0M",
-	"2Ct0o1fhCmT1RrjcqNobJHTtWO0Phx6RZWoDRYeLbBIBHJOGcMXEPY8cRpSdUK5PPRDCwVjRsgKLHqVl",
-	"4abITZFnfXj0HBBUvOgzqAodoKkmrCoTeqGChlIwRl+mnrLR//s//3e0fwLSrp8rI3zTico3x7rhRf9f",
-	"GO9/ZsP+KeuzAfsT+98huez4WCmxAJ2iQKOHHD2CXvUJMeGJ5KdP30b3OIUvEj0bK9As6iCziOdWWKKH",
-	"REZCWVE75LdXN17vJaKwZ3t7OhOKCpoH2sz2/Et7qXQ1nYHII+jcCWOJMkaD4WAII+B9nsnOWedgMBwc",
-	"kI03x2u3N0dvzmf4PGutmyD/NFLGXCai0A4ioHFPOOekMuVYVKs0i0UmVCxUhKXWJfVdxZ2zzqVw3oG0",
-	"khu4Pxxuifc9Ls7nV9gQ5iugh0uTyDsxaPCkztmPn4KOLQy4zvfAbIS15xtw4OsrijIKuNJ8ZoEDpsLx",
-	"zieY23smNiL5iuIBkU5FI/zwzGJKgzaxMKw7WTIZ9wYMDdsQrNiQGBFmP2d4k2vmrtNsJkhYTnWS6AVc",
-	"YK3A6kUjt+RvfiqJ4V6ygoEb4piUU+I0m4oydSVMZCrhBRAdQOpeKU+1EWNFaxF5N4/+e2kd7bTT7AXx",
-	"Y5syja50WsJpz7M2ZagiQBuK3bG8tl5w+1DSbBswHkWl3i3upM5t6Sto7bKAx7Cau1v0iSFrcFMud2sv",
-	"lE+/4IWp/Dgtdwbjsr44mwgZ08kOaf22aUs492oZv1+CztEurzRTFPGtg4ffquflbL/OpcPVbyYo7gMH",
-	"e7Jwtfg77C/upy9BJ9PWtSWn+LB3URPpszbIjKL0Vq6WhUT9TcgKcXmzzESParT86HAqExGyqRQJ1vtw",
-	"FlLLCG7cHmh8fdB60ZGVUmqXzwaBqwsKDbEDV+SOBEyBIKqeUsbNGQbeuiCtsJo+wMyPYKwwWeCjmFwH",
-	"7Lu31wG7uXr9GoXaxR+uXlO0EtMdhJd1b15dvSiTEnylWb1qjgmFcWMMl5WqEDscHQXMcszesbo3YBdq",
-	"rNozFjBRYacMhcFYAUK0kWXzH8pooR3BZLid7qt/vnpdhBNxX9rgRsaqK412AZOpNL1S+ZA+f1vEhPGW",
-	"iHEVEh4r/NS1QoBaBFZL2AN+i7FbzK9pi9xiJjTiZ6xAaMApl+HortIs8S17ApCuEU+F4WgA+QS/Mg+E",
-	"0IT0xPGQKUOnKM+VFsPBoKpY7c8MOx9QTVkVf3ULGRX5oz6jXMakeJFF5vXpmuI4ApvGCQMSBtWFNgnw",
-	"A75GoRuyFoR13+l4ucLI/F1p8q/S5JlIxZHTrvseWq5Lc5Kmsb85SkxNa+pG5ZZVGzkaMGWL0fNlNRnt",
-	"yy/NzjepP40jXwCpJMA7lp56qtRxX7m/kkJZNORqW98P28MxK62mto0vxyHI+8PRL4+JD2XM7Un39hVC",
-	"85DQ8aD4qzJ08aWTh19aSZGG10Y7iNrVPHJ872gXGFtS/ODl/f1dXl5Lx3xChQLeeb7LSuvlISvKSNPT",
-	"8eOnLw3t5IeCrxIDQsOqIf6AqVP9J2f+gvR5HBthLSg0cZvqUhkgGAgmhpeItvLfl/h8NQemJmWqrl2o",
-	"VGA2LpgtYwUWNo/mmBCDlZCRaBMBtEIlAhoc8HATRPHXapxfeXkOH36pLO341fTa7aREiMP+RZWy267Z",
-	"ttqkRZ+m9lrmJoEERUNPVDxQNyJlsGw/QE/PEByMOgEbDZptTAIWNlqqhFSWHK71gQlZ92B4CLpzo9if",
-	"dfeHx947FRZtTrCFFkzz5tXFywH7ACojT4pepIWBTAnJpEd194fD3tlKoi8oqKjr+PrOyj9WKNmV6gEQ",
-	"0fwDquSTM6WNsGPl27xg/tVKgwHmtQOLfrCP5GHDSA/WkmIronAqsX1BraUZld7jd4nMwmCswrJlEnY6",
-	"SHJDvePizMDCzX5bcCBGkG+pSOXXCxWMVbN1FkW2RMqVk5EdsCvs8lIeJHoubGVnFN33xkrGZV5wxJVW",
-	"MuJJg5BIEZWGnBxkVxQ10+ToHSttWCKmjuncBSzWRf2mE8YXuDiRWWZyRdnaU3mPGfBo6hhh5WcxVt3J",
-	"kvDXC6i1gQgYoCxgJb4C7Dk5aPTmA6MHd4STePufelA2W7Np1ZreGfniDEyVbuGUhfUkjUcasPvY8zyk",
-	"hG1NA6j+n5euxWbzgbGqFfxTtxFq4YH2CXotywHk8/QdPA7aGPelcAXXXvHdtDGwasjex86X4MFBb3YZ",
-	"hE32Hh5WNih7eGjRimKHtbFn3k6L+4ZlOwzGFqi7LI4t5HYY6JtS7jAw22nhD3K2yzDfdGcXhGNvkh0G",
-	"Fg2zdhpa9f3aaXizsdkOjrWS2z/WIm01wGrCZsX+oELTftVFe5th0ei4XbS+7td6X297udEnu9ZmeSfL",
-	"py60HzR/6i2SvXl3/Iuht9n9p9kVcaVE5wBrdL8R9Bc+wbKp0daX6129n/bsDtpU9Hcgjv2wc9ZI2Il0",
-	"hpVUlAnkVs/g0Deqq53B3woVf5UtcvDUFW1FRLvRE4zVW4KBxtfSFmysioCWb1yDioO0ZW6DNuu9NATL",
-	"OOqtMRacmqWv7Xu0PXVILOLBF2otAdAJcfzkFYPUPt9x4yybiKVeCQYI1VajvsZ4/oLr/6VyoDzlxptd",
-	"e6nyc87vxNZa0xRTKLC8nd/3SYvu09iQ+iV8AwGimxXLtl6ys+r76JJ1EQfYfDqDD2RbxGRc4JMV+8KI",
-	"uNduhsMBt6V+kt0pfKsrbtty++kEmkZbvY0gZnQSAQVYPEzdAFTRgWWtxQzeem+4Fu1Jx6pbdsOzGhBA",
-	"pm9hGu8PjwFdh6PjwVpWCCVKiLEChG3+QYwzn0LVpC9gMkvs+4DWFMWpy6hHymMBvOtW6UXZ0LtpvLwR",
-	"Vdjh79bL362X//zWyzrL9te/1qkKW1KWPONbNEuaTGRHyegHf2Oa8X813bfeOK1Sfh/5zuFXvHP8+Hd2",
-	"CUCtvHP0FTg42hUHu+oqq3rAM1sJ+SK7q0hD2ZDU8ihhWFYTfVqJKe0VWautoYQy6kzR8Fqtt1cdfLJt",
-	"E+hGQs1goz/yClb+tWLpBYxF1sbXh6n+JiJODeK7WP2tqAIJf31KS4UzMrLbCaxspkWDi0TKa6NT4eYi",
-	"t8yJe8fEfaYtVoP47Kmx6vqcWTYcDAeHvbOqJ/aknjztYxm+wAflZsKdUNFyrObSOj0zPLWBzwCjfo48",
-	"RoNZKwqZNdokBT4sEs2F9TptkfVZLupDbUXHAJF5exyb8haRFR8Zf2bHSi9U0S253/eYwAAxllct6z++",
-	"V6SDJ9I6oYQpOk2PVRf39vtMqLcel7DS7LPMekWbF1km/7LD4eGGeIF/++HbCQezlyVcrtzLndypfpeD",
-	"2j16Sku4ILcmZrmixsslcrur59HbnnZcI1v/WlBQNJKxd462Zhv7fO9Bsc/tTDnWUY6dxht5af/04ffv",
-	"AiqZ1TqxrFtraM5TTb/LlPaIhBZcOXyjlU0DIV1cX8H3fymjbsmqWt+VX6/amFQeuO12P7WCXW0H4sHe",
-	"guYlT5OtaC4BqflCsJEdB0ZBSYxFCA/bmWENJiXrUWaCZQujnfCVmJsw/MeLt98/DsMF6PXE6ZW60wKb",
-	"B4NhuZFaseHjjwKgfPxRrPTdAfT4H4hrPxxMadtc1lDvRlPvq0dVPpzqfCi0ymPfRpzCspiYO1Y25UmC",
-	"JSGFWoNHhtU40VxEtyIuG8JwNhUL5rtXMT7TZ+xoeDBWRTEBd9gQ1XrfhxHcFsw55UuWcesLYVd6/42V",
-	"b/5H0duqNqFw+85zZ1mMvxNxhMUL9f5hzIhpboUdKwR6fe2FTBJ0vSAAE/QVi2SKGamZMKVgU3qs8Hcw",
-	"Jnl0C2KN6oq1KZ3FkRFYXsoT2wsAzmheNVzGJjQbJMh7OMVfp1IEl8YMXUAmc4ZPpzKqeyl/rd6P/tyQ",
-	"1rD/VJlvjT+FMJX3voxSTeXMdwobrDW4xrRxOqpBTTd8ui61jlHaKRCe0gvWBXLFQu0Ya7q02dZ3er3H",
-	"5Ep36b+8wSS3t79cg8kt7A8oT9ZLjoTyQqIqrIKzyzEXsp393WEd9J9k0SVnuwpArT5xs5aF17//cMMa",
-	"M4SkCeQWy5Pw5xAOIpnOmDUR/iHCwVhdeHZ3GAxPj32vhfOSB3RDlSdJ2CuaMOBPH6CCDsthSQOl8Bd3",
-	"HeOGcNawyzPqWko5+Y0ksqZTnvrXlplGpVRVZbL6WpIZKrsHG5XYWkX5o53H/pcXdnLlLnYah78Ku8M4",
-	"avy/i+uaatF3W7qoeH9w7FupdhrG73fyea7Usz/Op/rU6R10mQTGW1zKs1/HyffV0fpu43r0vsno/VcH",
-	"4L8mrPwNuFreC5/yTVonsWZfBu+NQvqNG0wO9HTHrt9d1oQDkeXXBBobkqAt0lhPNAwK/0gt4sikipIc",
-	"fx5pS+hxrKqft9gQPWTbg4cBs3olNlhexofjg39n9P85Gf3jI2G/AON+skDW3/n+Xyko9O0EeOr8d8cI",
-	"T43Zt5ctk0SxLM+AM46C4eFJcPS80NpJjlDbnX7Ks6zSZpiejlWIvWHwt92Rq4Rlc2VS8stpip5q9e43",
-	"bfyXwGly4M3loV9v7re0h/qq0swn1Ri/Ub3ob6nE8FvS4VSeCiOjQovThqXcGXm/k/JGK5i7Qi+hRjF7",
-	"KPz84LUKOu54RWLclj0cqp/CpNnbW1+QKpXIieFmeebjtgEGNnzZl6/ZQedoo7NCbQkfCGxfAmaRkfD+",
-	"xTNGPWnK8NaKJ7g2Kzo8vnz68v8DAAD//w==",
+	"7H3tkts4kuCrIHQbYWmGUlH15fqIiY1qf5Rrz/bU2tXjnW35hhAJSZgiATYAlkru88W9w/2YR9j/9wgz",
+	"b3JPcpGZIEVKlErlmXZ7dqd/tFUUCCQSifzO1E+dWGe5VkI52zn7qTMTPBEGP17EscjdO66mAv9OhI2N",
+	"zJ3UqnPW+W7hBDP4JeNGMCvMnUhY993LZ+x0OAzZn/9jeDg46A06QceIHwtpRNI5c6YQQcfGM5FxmFOo",
+	"Iuuc/dAZL5ywnY9Bxy1y0TnrWGekmnY+fw46z3g8E8+0ckan62DAt1JNWSKNiJ28E7YCYcj+/B9Hg/0H",
+	"IGhZUCsnlHst1NTN2jdumZ4wNxPs+u0lczPu2OWLG2aFSmwDAyeD4weWn2iTcdc560jljg87QSeTSmaA",
+	"lGGFDKmcmApTBw5PZR22m5k/E4DFBUwbFiFq2a/2rPwkIjafCcWUVoLFukgTNharR3b4AMQ5d04YWO1/",
+	"0NTdH8L+6cdf9+mf/zka/aq3R5//qdN2oC9u+HQd9PfOaDVlQjnpFszxaYliI3IjYDscRq6g9+RBCquB",
+	"O+oAWLz/qf/x16NOO3CvuXVvdCInEiZbBfIDYA+AkhmfCjbnllmnjUgCxi3jir26ubnuJ9yJNTgfokNx",
+	"z7M8BWg+wHT7R+ytvmP74f4xC0/OwvAsDNnlm5t2oHXMCcI2giAICeQnln3/7vWOJFkY2TdiIoxQsWhZ",
+	"+HPQybnhmXCeY3yXFmYdhkteWCu5YuO0MHSq0jIrpxkPmFRMFy4vHMvlvUjtOQuZtEihAKWECX4shFl0",
+	"go7iGawP03TqACdiwovUdc7CYAl8ootxClBn/N5fqDCsXa+w2o8qsnF1u1J4P4dZ25aOy+/ry/+TEZPO",
+	"Wee/7S056R59a/eqCf3sLYz0mU6LTFUcZWpkMmDPaUssioVMu/ZH47qq14s2oSSGmXeF6dLI5L38JBCm",
+	"5yJvZXLSWcZZPONKibSELRFG3pWkNGAXbHjcH0vHrC5MDLTVGADnaIRFsk4YVwmbG+mcUIw7NjxmY1ij",
+	"OzwO/Ny44945O2Hc3lo20YadDNiFYifNRaT1T4R0M2HYnC824SXB3e2KGMIFYiVvoePn4k7GguiUGbhw",
+	"5ywrUifzVArLonmEm4xmEevCjnKjkyJ2iAZdqEQkvQH7IN1MFw5HA3eeRUw6xDMIUqUdSLON28k3EP5w",
+	"K+EftkqVGtm/lG59u6/0vMbqMiGQIqJ59Jc/AdRjfR+QNBlrN0MVYCrvhDobqSjWynGpIjaBI5bKykTA",
+	"Nm+FyEFYw7Tc5iJ2hMeARbG+EwZeSFM7UtIhKmOjc4uj4dtJqudAOtHU8DvpFlHAIhgfMeuMcPFMWOY0",
+	"k24wUhsQOJFuZ2oApCByUpmvY+eNNEYbNtNGfoLdpumCdaNZ1AvYnTBOxv7JXdSDc0YcdaPZHQzgEycM",
+	"Mxok2ubDnsC6OwMLgxFag2+vgvtbJdgEvoKrzBXjSmZenk6MzljYIwnGrJNpCmpNwJzhygJZwe31x4AX",
+	"bsn0meWLJU1LF6yzibUFpV0B4OL67WXvjIk7YRYeyPrSMKOFh3O+CNhcutnyUSJSvrBIK6nWOeg0ygFj",
+	"omlybh0OTuGDtOxwf/+82iSBN+OWaZWWK4dwHJUsDjccDSK5fjZ1IQP/tQqauh53STTcLrFzblzJcwlK",
+	"1DGjiXS/8RcFrpLdRDr+gjxCItB4D9jCxjxtIaLnRucIE4jBwrDuOxEP2NPwlKVFxnvnjKf5jAOeb0Xu",
+	"tgDnF2hlZROeWlGhbKx1KrhCyF61kDWpDjMhpzMHugQpEazrZAYsOclN5JkuHXI0i4hG5zJxM8LiGjva",
+	"BPms/chPhqf7D+rtrxDEnXewEQSaZteDvYbJKll/NSk12/cSNLo1YC5qCuw5OwgPmawTIVwVpUtplTAL",
+	"szTNh4PB0GvkCD1Zk0vwryb9EoQ+wbDdFLuavNVKvOEubtFRXlSmAipPsc5BDCN9plIox2Y6XbHHEL79",
+	"rfDBgn1a8SHYNhhhF3kOlIbfRkR2DTQS95khS5WWgTkEIgIsjwo761AfbYWaQHkAYFj96nk7yymtA5nQ",
+	"/Xj/6qK/f3QMiAUZ7m0IMHelYjNx32CTndPJyXESngxPTg7jp8nx0SnfnwjOw/joiCfh8IgfjCeHk+F4",
+	"fxyOT/b342R4lBzHw6NxOAlDHp6UO8s5qmt+XzLZaqdsI/xyr7hv5YTJdVqZSG0XSzYG7bxM4y1Y7A2/",
+	"X0fw73haCJYYPldLAVbaEk8siaeSqXpOSJKUO/7EMs9qepu4QsbvO60WXKULrut8b6R6PKATaR6AlLjg",
+	"ZkilejSk12D+t7DOCwaTJswKEpalzlDXT1BuorogzJ0wTyzTuTDcaTNSiZhIBVct6vfRxeAsaGe2iGeg",
+	"70RuVmTjCOyQkYrmv9k/Oh4VYbh/PFt+XArkAbtyTAmRAItkkZXTaMBuWkAaKVSTCb3SoWZrSD+2TM/V",
+	"OdMKVBSEl+C3cqrQbrcBA2DwO6+1eMBB8S0UDBQJgysjLBhXy531YXTUC0bKzcQCIQVtHuCEzRa24Cka",
+	"W4W6VXquELdsClMfhuFmjZqm72zwuPzA+5/C/ulH/+8f+h9/CoOD4ed238sGfgq667jyNgbeo/UbpMU+",
+	"XJ1o5VmEWPKP+raYTOR9tOrm2u8FTAymg/LVsD8M9w+iAeu+1SPlWRu7wwsxE0acsfdzPp0Kw76/YnP0",
+	"nVmhEjhCPEpSX0edG7Ng0o2ULtyoE6BqamdguICCOc1ALkllneBJqeHlMnaFEYPeEsmrHH4X9v4O7IkW",
+	"9D1LdXw7l1Z4iwNUcMUSMTVCbNQzDE22Kx/0axMY8xYnBzxtejhQJ4tindqIOa0DZvTc/uVP8IBlhXVM",
+	"/FjwFF8gXgCv43FsAXr+hV6Q97LFI/lWiEQkpcnRcpW9/btkLyjUOd5XqaYjdSsWZ/h1oXKeJCJhY27F",
+	"8WFhUvbqzcWz/vtXF/tHxwErVFJe9luxCDymRgrkYQD39J8jIqWlEYZ7b5hi2jhYYUFXl6tkpIh84cXv",
+	"373uCxVrAKJ7qZ9YFhUmHfyOEPoCv4n8lRipaA/1Abv3k0w+/3PF5Sr+F4b0cQ4fowGLcjVNcN+wUFSC",
+	"OlKXmuU8vgW1J5pKNyvGg1hnezCc/gfvRCzjt2DjiGzAXtzz2KULppUYKZuLNJVqCjY16EWWsMD97kHB",
+	"g2+5WqDfhInUCtaNzgFbI5Xx1NuQwsY8F/AyE1nuFiwi+On/UY8lmrwvA3a9IjyAb46UERYovO6p8rBE",
+	"xAEjxlOtRECcFd2XG3mmldONDPOi/+9LXnl4sIFT0rG1+RKzjPetALIAYphIJV15gWzAUi4TBqa60fN+",
+	"xv+oTUOP+yEMhsF+cBAcBkfBcfA0OAlOg2EYDIfBcD8YHgTDw2B49BHeyFOdiMpaa9sl3dWtGpx0IrM7",
+	"qQHozbqi4Yfh6THaW/7vpcHFjeELGGzdAvVSmBf+/rDR8CI7cBfLce4tR2+qbTYdK3TC1W5FzfyvMCQ/",
+	"AMC7bmcTp8RhX2RFfobztLlWlujvO568I3UD/oopOgUfeZ6nksISe7nR41Rkv/6jJQV8x2XpLVq0Jc5F",
+	"y1ZXl2VgtJFNdXF9dc6iRDgu04hZvrDAqo0YdNAU50k594aACXeFxZAeCXqu7FwYFATnqKdt2hwb62Qx",
+	"UpIAohgcWcmvXlw89wa0atrMp4MDMElhuScWtNIKnFJgoqvLA+X3wh0oHpngygKf8bv6XvE7LlM+bvPe",
+	"XFhagh2FBySV0KhjMVcA7BgwyuOZSMAYrck0CcqlZuPCLs5HypkF41MulfdiRu+EM4v+BfwRDdhbjShg",
+	"Xdhvj1hgLaRcG9wSARSxVgmqsnMuAaIJwOfMAnk8LtpQ4sLB/oPhv623iaxDVBBjKZR777ThpIJ+TUou",
+	"3QKwW2nZpEhT2ujh6fAENgrW/3kZHKhFHZGc0QZVPH1hjDZfE3Q0FsQ9MD8QNVymhRHnXkTCzaPEAKma",
+	"Bliqpwj3W+0ow6Ak16+JclqZEWkyU6RgTxWOjgI0kyalHQ2OBk97JdgvdaGSrwnxW13zwCGDk3T213yR",
+	"ap7caP2am69PuCULxisvLUsBCNRjG1oxR2Sj8UrfSWdHKhOZNgs2LpKpcMCFUJ1bx/vwsOdZnBc0NzIT",
+	"unC/6Ga5oRCHTfV8fcdLRwhoBWKkwBDPpOrDu314FJVRIM6mhseC5cJInfQoTMotiwu3RMVIeVyc9gbs",
+	"ZolYSjiJnmmlRAygnrE41VaQAo4fLenhcTXE4/J7xQuH0SvxVUn5AoPAAmUpXDgONp1MWHThweG0j+8E",
+	"NxTnWBAejp8eAUkQv6+JlA8fPvThXaEcAI13YPdsn8+EirrU/KU4/5ocDlYEMVz+DEbOtbkdqR8LUWB4",
+	"DC8UXiDruCF3hFQs6vdxSN/RfYlY1wi0M22qnQ1GqsiBefg/MUpZpjaBjtO4n71ztiL5R6op+v8ORP33",
+	"Kjc6FtbCUaOH+GufNyHYS0XOyNNGxg8bF65GAyTgz5gzhYrRltMGrrExRe4CogNvsmxkt5z9y/WLSzhP",
+	"HG5jruxIlQRT58rwhDKaZtqC+I41Gtak/jqwznEKogk/R4PfzWc6FZ5YKhZjizxHr8QbkUh+g2fyy0oo",
+	"wC6iPgOIGJAJCVRyC4PS7fHSIoiOQQP4XJIc5UiWYWzcTZJI+MzTawPzOQk2kjeRm7BdU0pbzYFUS9Ja",
+	"DZGfLf8SCbu8ehmwi+u3l3Rw/ukHMb5m/kLLKl5DSWk4uOakxPB1gJccA+gBS6TNteUpyo1xKhSc/tLj",
+	"VIutd4JOXtvcT52kILz9IbPtrts85QugwebaimUyTaUlRtA0mw/DeiLXWmJkS0A9oJC8bSTS7dfzXvbb",
+	"XoJ92fbMl4yrBSNfANr4VboCbKfMUgOmdSfMasrAA6H/JQf7oQQ7aKCxBGyZDqvHfxSx66xkqFUx886d",
+	"NDKROM9qbpkuDEMVm3Uz7vJUu1SOn1h6Zs+ZK8xYw2YutZ6m4olFLlvm5S4nzvg04+hOmAijNNBByi0+",
+	"iuWdH4STdQKM8bdk8wYeoEdelptlykFpERN5eycHhi2Q9EXCrp49Y7nRE5mKMhOhMkGqIOYTy+SzZ9cs",
+	"nhXqNqDowsQLwPMaN/RKCpjsy0vl+BSj3+8uv8Oxr56/8+O7390M9odhyK7/FS7nq9eXveZl9Plyc/J9",
+	"Xz27jgbseT1bhoQDT+dg5sda3Ql06jqNy9GF9MvrAFfWCtOelOhnPM9FMmAX7Nmb3//3GjNYnwfZTpm5",
+	"6mZGF9NZGYCqsKcNe/nby3cXB6c0XrqaAyMXBthkwVMmkZ3TpsYpj29ZrqVyDLi1UBbJurfOOEQ2Fkmy",
+	"IcsWXdzNM2MxKN3+PrYedxc0gp6XZ7hPx6esizSFAKwmlQSdWdKinZTMeUIzVed7hiiiSIAwbFIo1KgD",
+	"tnbsXkuvBc2bZ8/96RMBsi6RpJtJkzBB96LnY39ACFafN5OqiExqpw4n+/75O9p11wqB3qu6F79xrfMf",
+	"QVlLp52P9Sg+Pl27sh677a6yGvqfEPXU/Vc+a6xx7yK4eOXGFXA/IKxubqQiNnXx/tnVVcC4Y5m2jj09",
+	"ZfGMGx47YWwvYBFsMSrPpqZANy4mpb4vzyVie8s/X72+jNYOt5nQ8FxalFvXB20osTmPNyDE8ykc0cqt",
+	"MM8O0FbuvX4u7y6/6wSdy3cXv2+eDD1fjwPURQkBtTyvYHnD2gRJLfG3TCI9DrZmAdcAPQmGxx/bJGqV",
+	"SVpKJp8KWtvj8gnGlDpBZyLTtFVaLFMvy+mA+dTm8n/OOkHnDv69a52mkWtXASaUw9UruMoHShtyjusC",
+	"/xXcuk7QmQv8B7/1j/Czf46j/XP8jM/bwfGRx2be4OHJ0dPj7e5/9PKmdGxb5WeT05LruF5uo2/ba20a",
+	"9ERvtdFOZTs9Aghe15S3afRLlfpz0IkrfeGhLPsC8RMbAerwTpUblMxSelLrGdTckdXcdveFa6tegauP",
+	"iVyUqLnKfCNy1QzaJpxVmYHbj14mOyc9BR3r6WtL6dKSKzc2v0sdUtApTNosWil3+zfIBNu1/iTwYayH",
+	"TP8mWWNSWRn/WqZTAr784S6piPa58QZQLt3fNAuuHgrGWqXJx5+OD9uiwB6G15Iib4+4iVXUtfrwIFG9",
+	"L7KMGwytroZalbhvyc265tZiElVcGKsNiVvM5RD3juV8Cmr2GLUsrZYp2rkXxNs5E8G98VhKYB+HlRrn",
+	"2I0RfIv3cefSrZY74a/ADrS/mk9ZE8+CGxKH6xY15QOwsXBzIRSLRZoykLnGa7OYdVhXhpaTjWUq4a9W",
+	"cbqMTtdBwdj7sgKmTBnYgsKNIeELxdAVdHj0lHknVRXgIqy0eEXw+zYxxB2bo7mE5Y4+yRIrpdBTRU6X",
+	"mZ6DRj+R915BXKc+ZR1X7VqotEzHcWHw8M98ESXOXkvwjf6t7+Mp/ask8k4OOxdmpEpDq7vMpfbKfWkH",
+	"4sXlbC7StO9TbLQSvQH710I7gfU7ONSIXBuHPt0Sdedr0UAGh2vRvFvA5E5r8iav692VIrMufV/d3FyX",
+	"QfJYJ8hGqvM/Oj2tHT/6l9YJwEnXGjdndqaNY5bYSpW15ykB5mk9Iefdnauzff/uilVXk/QFmQjlML+p",
+	"deovvNX4bbmtCnlBSZttV7ueQ7isqfQXMgxOw2B4Egb7T8NW5f93InbaINer5YQ8hgfXnFu7VVUGVPq4",
+	"c65fXd3aMeUlWMkNf1xKOBLhz5sRvkvy1M+e7L0DEMZnhu56UncbktxeriS1acNUkaZk0bNMWosZg7i7",
+	"Lm0PfTY5N0K53q5ZcDDnMhHuY7AtWw3GUvyQglJbstfqht7mBLZKs929uqd+9T3q1q84MFERF0a6xXuY",
+	"hfA7xmDrRdGaWKYqP8atWFgq8gThVIs4kT+z3+e57MOgaMAoeZY5XYUZtWGJSIUT58wInpDQz4txKuMB",
+	"u6hC2o6jp7J0vcJ0I+X4rbAUObYMCxa5WqAfMtU6H/P4FpP0AlaoVFjLnE4TypOdSyt8HhKiDf1/uN0l",
+	"ic6cyymAJNVElyEqHiOXKPPc1TTprIWYMO2VojVkV15cX/mdDNgLDHgsA0vI6o1whVG1N0jo2pHaD0OP",
+	"yCoJheL4Zd6PAI7p/YeKiXseO4z9O6Fcn7pVRIORomUFlqdKy6JNMbYyI/7w6CkgqHzR57qVOkBTTVhV",
+	"JvRcBQ2lYITeYT1hw//3v//PcP8EpF2/UEb49iBLVx7rRhf9f2e8/4mF/VPWZwP2B/a/oh7FI0dKiTno",
+	"FCUaPeToQPSqT4SpaSQ/faI9BjIo0JTq6UiBZlEHmcW8sMISPaQyFsqK2iG/ubrxei8RhT3b29O5UFR6",
+	"PtBmuudf2sukq+kMRB5B504YS5QxHISDEEbA+zyXnbPOwSAcHJCNN8NrtzdDb84n+DxtrXChOABSxkym",
+	"otQOYqBxTzjnpDIVWP6sNEtELlQiVIxF8RX1XSWds86lcN6BtJLFuR+GWyKzj4vI+hU2BGRL6OHSpPJO",
+	"DBo8qXP2w8egY0sDrvMamI2w9nwDDnwlTFnwAleaTy1wwEw43vkIc3vPxEYkX5FDPdaZaASKnlhMPtEm",
+	"EYZ1xwsmk96AoWEbgRUbESPCPPUcb3LN3HWaTQUJy4lOUz2HC6wVWL1o5Fb8zU8lMTBPVjBwQxyTcUpx",
+	"ZxNRJRlFqcwkvACiA0jdK+WZNmKkaC0i7+bRv5bW0U47za4dP7Qp0+h5pyWc9jxrUy4xArShLQEWQtdL",
+	"ox9Kb24DxqOo0rvFndSFrXwFrf0w8BhWs6zLjj5kDW7Kum/tWvPxZ7wwSz9Oy53BCLovoydCxsS/Q1q/",
+	"bdoKzr1abvbnoHO0yyvNZFJ86+Dht+oZVNuvc+Vw9ZsJyvvAwZ4sXS3+DvuL+/Fz0Mm1dW1pRD5Boaxe",
+	"9fk1ZEZRIjJXi1Ki/ipipbi8WeSiR9V0fnQ0kamI2ESKFCuzOIuouQc3bg80vj5ovejIyii85/N24OqC",
+	"QkPswJVZPgFTIIiWTyk36gzDgV2QVtj3IMAcnWCkMK3jgxhfB+y7N9cBu7l6+RKF2sXvrl5SVBgTU4SX",
+	"da9eXD2r0kd8TWC9vpEJhRF+jK5VqhA7HB4FzHLMs7K6N2AXaqTac0swpWSnXJLBSAFCtJFVmybKPaId",
+	"wWS4ne6Lf7t6WQZocV/a4EZGqiuNdgGTmTS9SvmQPtNeJITxltj+Mng/UvgJg58RRQSiHvBbjIZjJlRb",
+	"LLwK4QM8I6UNHVB7JB+zCWrda2qBfDoVzGx9TKgW1jk4DZ9Y9uLFzUukFpIEnrU8sSwX/Ba1omEQhiGL",
+	"k73sz/83gGn2wwP/J5wOTDqfSSd6mIePZz5SIAiBcivwu0qz1DeMCkBjiHkmDEejzqeXVllIdPR4Rzji",
+	"hfLDyuJwaTEiDuqX1Z4Ose8GVTQuo/RuLuMye9nXM8iElEmyMr2NUFOGh2CnOWEowWG/rEFtSrXv8TUK",
+	"R5EFJKz7TieLFebs73+TJ1dm3FgqjtJj3Z/SwgKakzQdGJsD5VWMeZdVGxlCMGWLIfd5NRXy888tojap",
+	"dI0jnwOppMAPF556loULvm/ESgJv2Q6ubX0/bA/HrDQ62za+Gocg74fDnx8T76s44lfd2xcoAoeEjgdF",
+	"+jI/HF86efillQR9eG24g/qwWsWA7x3tAmNLgim8vL+/y8trycBfUUmCd57ustJ6cdKKgtX03vzw8XND",
+	"4/q+5KvEgNBYbIh0YOpUfcxLkdPnSWKEtSDBkjZ1bGlUYXCbGF4q2orPn+Pz1TSgmpRZ9oxDRQlzwcEU",
+	"G6lCYR485gRhHW4s2kQArbAUAQ0OeLgJouRLtegvvDyHD79UFRb9Yrr6dlIixGH3rKUC366tt9rZZZew",
+	"9kr6JoEEZTtZVDxQ3yMFt2p+QU/PEByMpAEbDZpNdAIWNRr6RFQUH611IYpY9yA8BHug0WqCdffDY+9x",
+	"i8omO9jADaZ59eLi+YC9BzWYp2Un3NLop3R4nxW6H4a9s5U0c1C6Udfx1cVLn19pOCxVD4CI5h9QHamc",
+	"Km2EHSnfZAhzylbaWzCvHVj07X0gryFGr7CSGRthRROJzTNqDfWo8QN+l8o8CkYqqhp2YZ+NtDDUuTDJ",
+	"DSzcTEyEAzGC/GVlIYmeq2Ckmo3bKFonMq6cjO2AXWGPoeog0Rtjl7ZT2ftxpGRSZaXHXGklY542CIkU",
+	"UWnIcUNaeVmxT85rVPJTMXFMFy5giS6rh50wZeKmyC0zhaJagYm8x/oLNN+MsPKTGKnueEH46wXUWEME",
+	"DFAWsApfAXY8HTQ6Q6IxAEvgJN6nQR1Qm40BtWpNDY59aRAm6rdwytIilMYjDdh94nkeUsK2lhXUfYJX",
+	"7tJm64uRqrWboF431EAGbS70xFYDyI/r+8cctDHuS+FKrr3ij2pjYMshex86n4MHB73aZRC2eHx4WNUe",
+	"7+GhZSOUHdbGjo07Le7b5e0wGBvw7rI4NjDcYaBvibrDwHynhd/L6S7DfMunXRCOnXF2GFi2a9tp6LLr",
+	"3E7Dm231dnAWVtz+sRZpqwFWEzYr9geVOfeXPdy3GRaNfu9l4/V+rfP6tpcbXdprTb53snzqQvtB86fe",
+	"oNubd8c/G3qbvaeaPTlXCsQOsEL8G0F/6eesWmptfbneU/7rnt1Bm4r+FsSxH3bOGklIsc6xjo+ym9zq",
+	"GRz6Nom1M/h7oeIvskUOvnY9ZRmlb3SkY/WGdKDxtTSlG6kySOfbJqHiIG2Vr6HNeicXwXKOemuC5c5m",
+	"4StLH21PHRKLePCFWkMKdEIcf/V6VfrxBseNs2wsFnolwCFUW4eENcbzV1z/z0sHytfceLNnNNUdz/id",
+	"2FrpnGFaCDZX4Pd90qL7NDaibh3fQNDrZsWyrRcurfo+umRdJAG2Ps/hA9kWCRkX+GTFvjAi6bWb4XDA",
+	"bemsZHcK32iN27Z6BTqBptFWb2KJWapEQAGWrlMvClX2/1lrcEThETJcy+a4I9WtejFaDQgg07c0jffD",
+	"Y0DX4fB4sJbpQskfYqQAYZt/juXMp4U16QuYzAK7jqA1RRGXKuqR8UQA77pVel61k28aL6/EMuzwD+vl",
+	"H9bLf37rZZ1l++tf65OGDVErnvEtmiVNJrKjZPSDvzHN+L+a7ltv27dUfh/5zuEXvHP8+Hd2CUCtvHP0",
+	"BTg42hUHu+oqq3rAE7sU8mXGWplasyFR51HCsKqQ+rgSU9orM3FbQwlV1Jmi4bWOAF518AnETaAbSUKD",
+	"jf7IK1j5l4qllzCWWRtfHqb6u4g4NYjvYvWXykok/O0pLRPOyNhuJ7CqlRsNLpNDr43OhJuJwjIn7h0T",
+	"97m2WOHiM8JGquvzgFk4CAeHvbNlR/ZxPSHcxzJ80RLKzZQ7oeLFSM2kdXpqeGYDn9VG3UR5ggazVhQy",
+	"azTpCnxYJJ4J63XaMpO1WtSH2sq+CSL39ji2hC4jKz4y/sSOlJ6rsld3v+8xgQFiLBlb1H/6sUxxT6V1",
+	"QglT9jkfqS7u7be5UG88LmGl6SeZ98omQ7JKaGaH4eGGeIF/++HbCQezl6dcrtzLndypfpeD2j36mpZw",
+	"SW5NzHJFbb8r5HZXz6O3PZW6Rrb+taCkaCRj7xxtzaD2OeyDcp/bmXKi4wL73Ddy7f7l/W/fBlQGrHVq",
+	"WbfWTp9nmn4VLPNdT+ZcOXyjlU0DIV1cX8H3fy2jbsmqWt+VX2+5Mak8cNvtfmpEvNoRxYO9Bc0LnqVb",
+	"0VwBUvOFYBtFDoyCEjPLEB4208O6UkrWo8wEy+ZGO+GrSzdh+PcXb14/DsMl6PVk8JVa2hKbB4Ow2kit",
+	"gPLxRwFQPv4oVro+AXr8zxO2Hw6mtG0u1aj3LKp3daTKJU61SxRa5YlvYk9hWUw2Himb8TTFMpdSrcEj",
+	"wwqjeCbiW5FUPXE4m4g5873TGJ/qM3YUHoxUWSDBHbbjtd73YQS3JXPO+ILl3Pri3pXOkyPlW09S9HZZ",
+	"b1G6fWeFsyzBXyk5woKMevc6ZsSksMKOFAK9vvZcpim6XhCAMfqKRTrBjNRcmEqwKT1S+Css4yK+BbFG",
+	"tdLaVM7i2AgsmeWp7QUAZzxbtvvGxjobJMg7OMVfpvoFl8asY0Amc4ZPJjKueyl/qc6j/tyQ1jAdusoh",
+	"xx/imMh7XxqqJnLq+9QN1tqrYyo8HdWgpht+vR7JjlHaKRCe0nPWBXLF4vME69S02db1fL3D6Upv87++",
+	"vSm3tz9fe9Mt7A8oT9bLqITyQmJZLAZnV2AuZDv7u8Pa7j/IsvPPdhWAGs3iZi2Lrn/7/oY1ZohIEygs",
+	"llzhj3EcxDKbMmti/ENEg5G68OzuMAhPj33/iPOKB3QjVaRp1CsbS+APb6CCDsthmQaVJZR3HeOGcNaw",
+	"yzPqmUt1Bo0ksqZTnronV5lGlVRVVbL6WpIZKrsHG5XYWpX8o53H/nc/dnLlzncah79JvMM4+tmJXVzX",
+	"VF+/29JlFf+DY99ItdMwfr+Tz3OlRv9xPtWvnd5Bl0lgvMVlPP9lnHxfHK3vNq5H75uM3n9xAP5Lwsrf",
+	"gKvlnfAp36R1Emv2pf3eKKRfWMLkQE937PrtZU04EFl+SaCxIQnaIo31RMOg9I/UIo5Mqjgt8Me5toQe",
+	"R2r54yoboodse/AwYFavxAary/hwfPAfjP4/J6N/fCTsZ2DcXy2Q9Q++/zcKCn07AZ46/90xwlNj9u2l",
+	"2CRRLCty4IzDIDw8CY6ello7yRFqJVSWwZZSRU9GKsJ+N9Ff/hRRe6aoau1NSn41Tdknrt7Rp43/EjhN",
+	"Dry5PPTLzf2WlldfVJr5VTXGb1Qv+nsqMfyWdDhVZMLIuNTitGEZd0be76S80QrmrtRLqPnNHgo/P3it",
+	"go47viQxbqu+FMsfYqXZ29t5kCqVyrHhZnHm47YBBjZ82Zev2UHnaKNbRG0JHwhsXwJmkbHw/sUzRn12",
+	"qvDWiie4Nis6PD5//Pz/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

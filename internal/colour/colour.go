@@ -69,6 +69,8 @@ type Profile struct {
 
 	p    *icc.Profile
 	srgb bool
+	// hdr is set for HDR pixels (HDRProfile), which have no ICC profile.
+	hdr *HDR
 }
 
 // ErrProfile means bytes that are not an ICC profile this package reads.
@@ -312,6 +314,15 @@ var building sync.Mutex
 // costs about 36,000 (RGB) or 84,000 (CMYK) evaluations of the profile's
 // pipeline, 5 to 20 milliseconds.
 func (p *Profile) ToSRGB() (*Transform, error) {
+	if p.hdr != nil {
+		key := sha256.Sum256(fmt.Appendf(nil, "hdr %v %g", p.hdr.CICP, p.hdr.PeakNits))
+		if t, ok := transforms.GetIfPresent(key); ok {
+			return t, nil
+		}
+		t := hdrTransform(*p.hdr)
+		transforms.Set(key, t)
+		return t, nil
+	}
 	key := sha256.Sum256(p.Data)
 	if t, ok := transforms.GetIfPresent(key); ok {
 		return t, nil

@@ -140,3 +140,32 @@ func TestAVIFRefusalsSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestHDRUpload: a PQ AVIF's upload and /info say HDR, pq, through the
+// contract harness; its derived image is an SDR PNG.
+func TestHDRUpload(t *testing.T) {
+	colourtest.Need(t, []string{"avifenc"})
+	dir := t.TempDir()
+	src := image.NewNRGBA64(image.Rect(0, 0, 32, 8))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 7)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	colourtest.Run(t, dir, "avifenc", "-l", "-d", "10", "--cicp", "9/16/0", "--ignore-icc", "in.png", "pq.avif")
+	data, _ := os.ReadFile(filepath.Join(dir, "pq.avif"))
+	srv, c := newTestServer(t, Config{})
+	im := upload(t, c, srv.URL, "image/avif", data, 201)
+	if im.Colour == nil || im.Colour.Hdr == nil || *im.Colour.Hdr != "pq" || im.Colour.Profile != "BT.2100 PQ" {
+		t.Fatalf("upload's colour %+v", im.Colour)
+	}
+	resp, body := do(t, c, newRequest(t, http.MethodGet, srv.URL+im.Url+"/info", "", ""))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"hdr":"pq"`) {
+		t.Errorf("/info: %d %s", resp.StatusCode, body)
+	}
+	resp, body = do(t, c, newRequest(t, http.MethodGet, srv.URL+im.Url+"?w=16", "", ""))
+	if resp.StatusCode != 200 || bytes.Contains(body[:100], []byte("cICP")) {
+		t.Errorf("derived: %d, cICP in it: %v", resp.StatusCode, bytes.Contains(body[:100], []byte("cICP")))
+	}
+}

@@ -37,6 +37,10 @@ func imageJSON(im library.Image) gen.Image {
 	}
 	if c := im.Colour; c != nil {
 		out.Colour = &gen.Colour{Space: gen.ColourSpace(c.Space), Profile: c.Profile, Embedded: c.Embedded}
+		if c.HDR != "" {
+			hdr := gen.ColourHdr(c.HDR)
+			out.Colour.Hdr = &hdr
+		}
 	}
 	return out
 }

@@ -92,6 +92,14 @@ func originalMeta(p *colour.Profile) pngenc.Meta {
 	if p == nil {
 		return pngenc.Meta{SRGB: true, Intent: 0}
 	}
+	if h := p.HDR(); h != nil {
+		// HDR: cICP says so to every decoder of PNG's third edition.
+		m := pngenc.Meta{CICP: &h.CICP}
+		if h.PeakNits > 0 {
+			m.ContentLight = &[2]uint32{uint32(h.PeakNits * 10000), 0}
+		}
+		return m
+	}
 	return pngenc.Meta{ICC: p.Data, ICCName: iccName(p.Description)}
 }
 

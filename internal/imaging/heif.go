@@ -127,6 +127,8 @@ type heifProps struct {
 	// and right swap (as libheif, libavif and browsers read it; the
 	// first edition of HEIF called the field an axis, ambiguously).
 	mirror int
+	// maxCLL is the clli box's maximum content light level, in cd/m².
+	maxCLL int
 	// clap is the clean aperture box's eight numbers: width, height,
 	// horizontal and vertical offset, each a numerator and denominator.
 	clap *[8]int32
@@ -157,6 +159,10 @@ func readHEIFProps(data []byte) heifProps {
 				if len(body) >= 10 {
 					be := binary.BigEndian
 					p.nclx = &[3]uint16{be.Uint16(body[4:]), be.Uint16(body[6:]), be.Uint16(body[8:])}
+				}
+			case "clli":
+				if len(body) >= 2 {
+					p.maxCLL = int(binary.BigEndian.Uint16(body))
 				}
 			case "clap":
 				if len(body) >= 32 {

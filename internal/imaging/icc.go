@@ -73,9 +73,13 @@ func iccData(f Format, data []byte) (p []byte, err error) {
 	return p, nil
 }
 
-// Profile returns the ICC profile data embeds, parsed; ErrNoProfile when
-// there is none.
+// Profile returns the ICC profile data embeds, parsed, or for HDR pixels
+// (an AVIF's nclx or a PNG's cICP naming PQ or HLG) their HDR profile;
+// ErrNoProfile when there is none.
 func Profile(f Format, data []byte) (*colour.Profile, error) {
+	if h, ok := hdrOf(f, data); ok {
+		return colour.HDRProfile(h)
+	}
 	raw, err := iccData(f, data)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
@@ -113,6 +114,15 @@ func parseHead(head []byte) (ihdr, error) {
 			if len(body) >= 4 && h.im.Animation != nil {
 				h.im.Animation.Duration = time.Duration(be.Uint32(body)) * time.Millisecond
 				h.played = true
+			}
+		case "cICP":
+			// It comes before iCCP and wins over it (PNG §11.3.2.6).
+			if len(body) >= 4 && (body[1] == colour.TransferPQ || body[1] == colour.TransferHLG) {
+				p, _ := colour.HDRProfile(colour.HDR{CICP: [4]uint8(body[:4])})
+				if p != nil {
+					h.im.Colour = colourOf(p)
+					return h, nil
+				}
 			}
 		case "iCCP":
 			// The name, up to its NUL; PNG puts an RGB profile only on a

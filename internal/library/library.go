@@ -93,6 +93,8 @@ type Colour struct {
 	Space    string // "RGB" or "GRAY"
 	Profile  string // the profile's description; "sRGB" when none was kept
 	Embedded bool   // the PNG carries the uploaded profile
+	// HDR is "pq" or "hlg" for an HDR image (stored with cICP), else "".
+	HDR string
 }
 
 // colourOf describes profile p, nil meaning sRGB, as Info reads it back
@@ -101,6 +103,9 @@ type Colour struct {
 func colourOf(p *colour.Profile) *Colour {
 	if p == nil {
 		return &Colour{Space: "RGB", Profile: "sRGB"}
+	}
+	if h := p.HDR(); h != nil {
+		return &Colour{Space: "RGB", Profile: p.Description, HDR: h.Transfer()}
 	}
 	return &Colour{Space: p.Space, Profile: imaging.ICCName(p.Description), Embedded: true}
 }

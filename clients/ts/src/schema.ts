@@ -62,7 +62,10 @@ export interface paths {
          *     animated GIF, APNG or WebP is stored as an APNG with every frame.
          *     The orientation a JPEG, WebP or TIFF (EXIF) or an AVIF or HEIC
          *     (irot, imir) carries is applied. The ICC profile is kept, byte for
-         *     byte (see `Colour`); a CMYK JPEG is converted to sRGB. No other
+         *     byte (see `Colour`); a CMYK JPEG is converted to sRGB; an HDR AVIF
+         *     or PNG (BT.2100 PQ or HLG) is kept at 16 bits with `cICP`, and its
+         *     derived images are tone-mapped to SDR sRGB (BT.2390's EETF from
+         *     the content's peak, or 1,000 cd/m², to 203 cd/m² as SDR white). No other
          *     metadata is kept (no location, no camera data). The image is stored
          *     as a PNG whose SHA-256 is its id, so the
          *     same picture uploaded twice has the same id: the first upload answers
@@ -387,7 +390,7 @@ export interface components {
              */
             loops: number;
         };
-        /** @description The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB. Derived images are always converted to sRGB and tagged so. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation). */
+        /** @description The colour of the stored pixels. An uploaded ICC profile is kept in the stored PNG's iCCP chunk, byte for byte; an image without one is stored tagged sRGB; an HDR image (BT.2100 PQ or HLG) is stored as 16-bit with `cICP`. Derived images are always converted to sRGB and tagged so, HDR ones tone-mapped. A CMYK upload is converted to sRGB when stored, through its own profile or FOGRA39 when it has none (perceptual intent with black point compensation). */
         Colour: {
             /**
              * @description The colour space of the stored pixels, as ICC names it.
@@ -396,12 +399,18 @@ export interface components {
              */
             space: "RGB" | "GRAY";
             /**
-             * @description The ICC profile's own description as the stored PNG's `iCCP` chunk names it (printable ASCII, at most 79 characters), or `sRGB` for an image stored tagged sRGB.
+             * @description The ICC profile's own description as the stored PNG's `iCCP` chunk names it (printable ASCII, at most 79 characters), `sRGB` for an image stored tagged sRGB, or `BT.2100 PQ` / `BT.2100 HLG` for an HDR image.
              * @example Display P3
              */
             profile: string;
             /** @description Whether the stored PNG carries the uploaded ICC profile (true) or an sRGB tag (false). */
             embedded: boolean;
+            /**
+             * @description Present for an HDR image: its transfer function, BT.2100 PQ or HLG. The stored PNG is 16-bit with a `cICP` chunk (PNG's third edition) that says so; derived images are tone-mapped to SDR sRGB (see GET /images/{id}).
+             * @example pq
+             * @enum {string}
+             */
+            hdr?: "pq" | "hlg";
         };
         ImageSummary: {
             id: components["schemas"]["ImageID"];
