@@ -199,6 +199,24 @@ func (e Gravity) Valid() bool {
 	}
 }
 
+// Defines values for HDRMode.
+const (
+	Keep HDRMode = "keep"
+	Sdr  HDRMode = "sdr"
+)
+
+// Valid indicates whether the value is a known member of the HDRMode enum.
+func (e HDRMode) Valid() bool {
+	switch e {
+	case Keep:
+		return true
+	case Sdr:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -320,6 +338,9 @@ type Gravity string
 
 // GridSize defines model for GridSize.
 type GridSize = int
+
+// HDRMode Tone-map an HDR source to SDR, or keep it HDR.
+type HDRMode string
 
 // Health defines model for Health.
 type Health struct {
@@ -449,6 +470,9 @@ type Grayscale = bool
 // H defines model for H.
 type H = int
 
+// HDR Tone-map an HDR source to SDR, or keep it HDR.
+type HDR = HDRMode
+
 // Height defines model for Height.
 type Height = PixelSize
 
@@ -570,6 +594,9 @@ type GetImageParams struct {
 	// Depth Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way.
 	Depth *Depth `form:"depth,omitempty" json:"depth,omitempty"`
 
+	// Hdr What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way.
+	Hdr *HDR `form:"hdr,omitempty" json:"hdr,omitempty"`
+
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
 
@@ -641,6 +668,9 @@ type HeadImageParams struct {
 
 	// Depth Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way.
 	Depth *Depth `form:"depth,omitempty" json:"depth,omitempty"`
+
+	// Hdr What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way.
+	Hdr *HDR `form:"hdr,omitempty" json:"hdr,omitempty"`
 
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
@@ -1618,6 +1648,18 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Hdr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hdr", *params.Hdr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Dpr != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
@@ -1862,6 +1904,18 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Depth != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "depth", *params.Depth, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Hdr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hdr", *params.Hdr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5395,6 +5449,19 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "hdr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hdr", r.URL.Query(), &params.Hdr, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "hdr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hdr", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "dpr" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
@@ -5667,6 +5734,19 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "depth"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "depth", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "hdr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hdr", r.URL.Query(), &params.Hdr, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "hdr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hdr", Err: err})
 		}
 		return
 	}
@@ -8140,156 +8220,159 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tkts4kuCrIHQbYWmGUlH15fqIiY1qf5Rrz/bU2tXjnW35hhAJSZgiATYAlkru88W9w/2YR9j/9wgz",
-	"b3JPcpGZIEVKlErlmXZ7dqd/tFUUCCQSifzO1E+dWGe5VkI52zn7qTMTPBEGP17EscjdO66mAv9OhI2N",
-	"zJ3UqnPW+W7hBDP4JeNGMCvMnUhY993LZ+x0OAzZn/9jeDg46A06QceIHwtpRNI5c6YQQcfGM5FxmFOo",
-	"Iuuc/dAZL5ywnY9Bxy1y0TnrWGekmnY+fw46z3g8E8+0ckan62DAt1JNWSKNiJ28E7YCYcj+/B9Hg/0H",
-	"IGhZUCsnlHst1NTN2jdumZ4wNxPs+u0lczPu2OWLG2aFSmwDAyeD4weWn2iTcdc560jljg87QSeTSmaA",
-	"lGGFDKmcmApTBw5PZR22m5k/E4DFBUwbFiFq2a/2rPwkIjafCcWUVoLFukgTNharR3b4AMQ5d04YWO1/",
-	"0NTdH8L+6cdf9+mf/zka/aq3R5//qdN2oC9u+HQd9PfOaDVlQjnpFszxaYliI3IjYDscRq6g9+RBCquB",
-	"O+oAWLz/qf/x16NOO3CvuXVvdCInEiZbBfIDYA+AkhmfCjbnllmnjUgCxi3jir26ubnuJ9yJNTgfokNx",
-	"z7M8BWg+wHT7R+ytvmP74f4xC0/OwvAsDNnlm5t2oHXMCcI2giAICeQnln3/7vWOJFkY2TdiIoxQsWhZ",
-	"+HPQybnhmXCeY3yXFmYdhkteWCu5YuO0MHSq0jIrpxkPmFRMFy4vHMvlvUjtOQuZtEihAKWECX4shFl0",
-	"go7iGawP03TqACdiwovUdc7CYAl8ootxClBn/N5fqDCsXa+w2o8qsnF1u1J4P4dZ25aOy+/ry/+TEZPO",
-	"Wee/7S056R59a/eqCf3sLYz0mU6LTFUcZWpkMmDPaUssioVMu/ZH47qq14s2oSSGmXeF6dLI5L38JBCm",
-	"5yJvZXLSWcZZPONKibSELRFG3pWkNGAXbHjcH0vHrC5MDLTVGADnaIRFsk4YVwmbG+mcUIw7NjxmY1ij",
-	"OzwO/Ny44945O2Hc3lo20YadDNiFYifNRaT1T4R0M2HYnC824SXB3e2KGMIFYiVvoePn4k7GguiUGbhw",
-	"5ywrUifzVArLonmEm4xmEevCjnKjkyJ2iAZdqEQkvQH7IN1MFw5HA3eeRUw6xDMIUqUdSLON28k3EP5w",
-	"K+EftkqVGtm/lG59u6/0vMbqMiGQIqJ59Jc/AdRjfR+QNBlrN0MVYCrvhDobqSjWynGpIjaBI5bKykTA",
-	"Nm+FyEFYw7Tc5iJ2hMeARbG+EwZeSFM7UtIhKmOjc4uj4dtJqudAOtHU8DvpFlHAIhgfMeuMcPFMWOY0",
-	"k24wUhsQOJFuZ2oApCByUpmvY+eNNEYbNtNGfoLdpumCdaNZ1AvYnTBOxv7JXdSDc0YcdaPZHQzgEycM",
-	"Mxok2ubDnsC6OwMLgxFag2+vgvtbJdgEvoKrzBXjSmZenk6MzljYIwnGrJNpCmpNwJzhygJZwe31x4AX",
-	"bsn0meWLJU1LF6yzibUFpV0B4OL67WXvjIk7YRYeyPrSMKOFh3O+CNhcutnyUSJSvrBIK6nWOeg0ygFj",
-	"omlybh0OTuGDtOxwf/+82iSBN+OWaZWWK4dwHJUsDjccDSK5fjZ1IQP/tQqauh53STTcLrFzblzJcwlK",
-	"1DGjiXS/8RcFrpLdRDr+gjxCItB4D9jCxjxtIaLnRucIE4jBwrDuOxEP2NPwlKVFxnvnjKf5jAOeb0Xu",
-	"tgDnF2hlZROeWlGhbKx1KrhCyF61kDWpDjMhpzMHugQpEazrZAYsOclN5JkuHXI0i4hG5zJxM8LiGjva",
-	"BPms/chPhqf7D+rtrxDEnXewEQSaZteDvYbJKll/NSk12/cSNLo1YC5qCuw5OwgPmawTIVwVpUtplTAL",
-	"szTNh4PB0GvkCD1Zk0vwryb9EoQ+wbDdFLuavNVKvOEubtFRXlSmAipPsc5BDCN9plIox2Y6XbHHEL79",
-	"rfDBgn1a8SHYNhhhF3kOlIbfRkR2DTQS95khS5WWgTkEIgIsjwo761AfbYWaQHkAYFj96nk7yymtA5nQ",
-	"/Xj/6qK/f3QMiAUZ7m0IMHelYjNx32CTndPJyXESngxPTg7jp8nx0SnfnwjOw/joiCfh8IgfjCeHk+F4",
-	"fxyOT/b342R4lBzHw6NxOAlDHp6UO8s5qmt+XzLZaqdsI/xyr7hv5YTJdVqZSG0XSzYG7bxM4y1Y7A2/",
-	"X0fw73haCJYYPldLAVbaEk8siaeSqXpOSJKUO/7EMs9qepu4QsbvO60WXKULrut8b6R6PKATaR6AlLjg",
-	"ZkilejSk12D+t7DOCwaTJswKEpalzlDXT1BuorogzJ0wTyzTuTDcaTNSiZhIBVct6vfRxeAsaGe2iGeg",
-	"70RuVmTjCOyQkYrmv9k/Oh4VYbh/PFt+XArkAbtyTAmRAItkkZXTaMBuWkAaKVSTCb3SoWZrSD+2TM/V",
-	"OdMKVBSEl+C3cqrQbrcBA2DwO6+1eMBB8S0UDBQJgysjLBhXy531YXTUC0bKzcQCIQVtHuCEzRa24Cka",
-	"W4W6VXquELdsClMfhuFmjZqm72zwuPzA+5/C/ulH/+8f+h9/CoOD4ed238sGfgq667jyNgbeo/UbpMU+",
-	"XJ1o5VmEWPKP+raYTOR9tOrm2u8FTAymg/LVsD8M9w+iAeu+1SPlWRu7wwsxE0acsfdzPp0Kw76/YnP0",
-	"nVmhEjhCPEpSX0edG7Ng0o2ULtyoE6BqamdguICCOc1ALkllneBJqeHlMnaFEYPeEsmrHH4X9v4O7IkW",
-	"9D1LdXw7l1Z4iwNUcMUSMTVCbNQzDE22Kx/0axMY8xYnBzxtejhQJ4tindqIOa0DZvTc/uVP8IBlhXVM",
-	"/FjwFF8gXgCv43FsAXr+hV6Q97LFI/lWiEQkpcnRcpW9/btkLyjUOd5XqaYjdSsWZ/h1oXKeJCJhY27F",
-	"8WFhUvbqzcWz/vtXF/tHxwErVFJe9luxCDymRgrkYQD39J8jIqWlEYZ7b5hi2jhYYUFXl6tkpIh84cXv",
-	"373uCxVrAKJ7qZ9YFhUmHfyOEPoCv4n8lRipaA/1Abv3k0w+/3PF5Sr+F4b0cQ4fowGLcjVNcN+wUFSC",
-	"OlKXmuU8vgW1J5pKNyvGg1hnezCc/gfvRCzjt2DjiGzAXtzz2KULppUYKZuLNJVqCjY16EWWsMD97kHB",
-	"g2+5WqDfhInUCtaNzgFbI5Xx1NuQwsY8F/AyE1nuFiwi+On/UY8lmrwvA3a9IjyAb46UERYovO6p8rBE",
-	"xAEjxlOtRECcFd2XG3mmldONDPOi/+9LXnl4sIFT0rG1+RKzjPetALIAYphIJV15gWzAUi4TBqa60fN+",
-	"xv+oTUOP+yEMhsF+cBAcBkfBcfA0OAlOg2EYDIfBcD8YHgTDw2B49BHeyFOdiMpaa9sl3dWtGpx0IrM7",
-	"qQHozbqi4Yfh6THaW/7vpcHFjeELGGzdAvVSmBf+/rDR8CI7cBfLce4tR2+qbTYdK3TC1W5FzfyvMCQ/",
-	"AMC7bmcTp8RhX2RFfobztLlWlujvO568I3UD/oopOgUfeZ6nksISe7nR41Rkv/6jJQV8x2XpLVq0Jc5F",
-	"y1ZXl2VgtJFNdXF9dc6iRDgu04hZvrDAqo0YdNAU50k594aACXeFxZAeCXqu7FwYFATnqKdt2hwb62Qx",
-	"UpIAohgcWcmvXlw89wa0atrMp4MDMElhuScWtNIKnFJgoqvLA+X3wh0oHpngygKf8bv6XvE7LlM+bvPe",
-	"XFhagh2FBySV0KhjMVcA7BgwyuOZSMAYrck0CcqlZuPCLs5HypkF41MulfdiRu+EM4v+BfwRDdhbjShg",
-	"Xdhvj1hgLaRcG9wSARSxVgmqsnMuAaIJwOfMAnk8LtpQ4sLB/oPhv623iaxDVBBjKZR777ThpIJ+TUou",
-	"3QKwW2nZpEhT2ujh6fAENgrW/3kZHKhFHZGc0QZVPH1hjDZfE3Q0FsQ9MD8QNVymhRHnXkTCzaPEAKma",
-	"Bliqpwj3W+0ow6Ak16+JclqZEWkyU6RgTxWOjgI0kyalHQ2OBk97JdgvdaGSrwnxW13zwCGDk3T213yR",
-	"ap7caP2am69PuCULxisvLUsBCNRjG1oxR2Sj8UrfSWdHKhOZNgs2LpKpcMCFUJ1bx/vwsOdZnBc0NzIT",
-	"unC/6Ga5oRCHTfV8fcdLRwhoBWKkwBDPpOrDu314FJVRIM6mhseC5cJInfQoTMotiwu3RMVIeVyc9gbs",
-	"ZolYSjiJnmmlRAygnrE41VaQAo4fLenhcTXE4/J7xQuH0SvxVUn5AoPAAmUpXDgONp1MWHThweG0j+8E",
-	"NxTnWBAejp8eAUkQv6+JlA8fPvThXaEcAI13YPdsn8+EirrU/KU4/5ocDlYEMVz+DEbOtbkdqR8LUWB4",
-	"DC8UXiDruCF3hFQs6vdxSN/RfYlY1wi0M22qnQ1GqsiBefg/MUpZpjaBjtO4n71ztiL5R6op+v8ORP33",
-	"Kjc6FtbCUaOH+GufNyHYS0XOyNNGxg8bF65GAyTgz5gzhYrRltMGrrExRe4CogNvsmxkt5z9y/WLSzhP",
-	"HG5jruxIlQRT58rwhDKaZtqC+I41Gtak/jqwznEKogk/R4PfzWc6FZ5YKhZjizxHr8QbkUh+g2fyy0oo",
-	"wC6iPgOIGJAJCVRyC4PS7fHSIoiOQQP4XJIc5UiWYWzcTZJI+MzTawPzOQk2kjeRm7BdU0pbzYFUS9Ja",
-	"DZGfLf8SCbu8ehmwi+u3l3Rw/ukHMb5m/kLLKl5DSWk4uOakxPB1gJccA+gBS6TNteUpyo1xKhSc/tLj",
-	"VIutd4JOXtvcT52kILz9IbPtrts85QugwebaimUyTaUlRtA0mw/DeiLXWmJkS0A9oJC8bSTS7dfzXvbb",
-	"XoJ92fbMl4yrBSNfANr4VboCbKfMUgOmdSfMasrAA6H/JQf7oQQ7aKCxBGyZDqvHfxSx66xkqFUx886d",
-	"NDKROM9qbpkuDEMVm3Uz7vJUu1SOn1h6Zs+ZK8xYw2YutZ6m4olFLlvm5S4nzvg04+hOmAijNNBByi0+",
-	"iuWdH4STdQKM8bdk8wYeoEdelptlykFpERN5eycHhi2Q9EXCrp49Y7nRE5mKMhOhMkGqIOYTy+SzZ9cs",
-	"nhXqNqDowsQLwPMaN/RKCpjsy0vl+BSj3+8uv8Oxr56/8+O7390M9odhyK7/FS7nq9eXveZl9Plyc/J9",
-	"Xz27jgbseT1bhoQDT+dg5sda3Ql06jqNy9GF9MvrAFfWCtOelOhnPM9FMmAX7Nmb3//3GjNYnwfZTpm5",
-	"6mZGF9NZGYCqsKcNe/nby3cXB6c0XrqaAyMXBthkwVMmkZ3TpsYpj29ZrqVyDLi1UBbJurfOOEQ2Fkmy",
-	"IcsWXdzNM2MxKN3+PrYedxc0gp6XZ7hPx6esizSFAKwmlQSdWdKinZTMeUIzVed7hiiiSIAwbFIo1KgD",
-	"tnbsXkuvBc2bZ8/96RMBsi6RpJtJkzBB96LnY39ACFafN5OqiExqpw4n+/75O9p11wqB3qu6F79xrfMf",
-	"QVlLp52P9Sg+Pl27sh677a6yGvqfEPXU/Vc+a6xx7yK4eOXGFXA/IKxubqQiNnXx/tnVVcC4Y5m2jj09",
-	"ZfGMGx47YWwvYBFsMSrPpqZANy4mpb4vzyVie8s/X72+jNYOt5nQ8FxalFvXB20osTmPNyDE8ykc0cqt",
-	"MM8O0FbuvX4u7y6/6wSdy3cXv2+eDD1fjwPURQkBtTyvYHnD2gRJLfG3TCI9DrZmAdcAPQmGxx/bJGqV",
-	"SVpKJp8KWtvj8gnGlDpBZyLTtFVaLFMvy+mA+dTm8n/OOkHnDv69a52mkWtXASaUw9UruMoHShtyjusC",
-	"/xXcuk7QmQv8B7/1j/Czf46j/XP8jM/bwfGRx2be4OHJ0dPj7e5/9PKmdGxb5WeT05LruF5uo2/ba20a",
-	"9ERvtdFOZTs9Aghe15S3afRLlfpz0IkrfeGhLPsC8RMbAerwTpUblMxSelLrGdTckdXcdveFa6tegauP",
-	"iVyUqLnKfCNy1QzaJpxVmYHbj14mOyc9BR3r6WtL6dKSKzc2v0sdUtApTNosWil3+zfIBNu1/iTwYayH",
-	"TP8mWWNSWRn/WqZTAr784S6piPa58QZQLt3fNAuuHgrGWqXJx5+OD9uiwB6G15Iib4+4iVXUtfrwIFG9",
-	"L7KMGwytroZalbhvyc265tZiElVcGKsNiVvM5RD3juV8Cmr2GLUsrZYp2rkXxNs5E8G98VhKYB+HlRrn",
-	"2I0RfIv3cefSrZY74a/ADrS/mk9ZE8+CGxKH6xY15QOwsXBzIRSLRZoykLnGa7OYdVhXhpaTjWUq4a9W",
-	"cbqMTtdBwdj7sgKmTBnYgsKNIeELxdAVdHj0lHknVRXgIqy0eEXw+zYxxB2bo7mE5Y4+yRIrpdBTRU6X",
-	"mZ6DRj+R915BXKc+ZR1X7VqotEzHcWHw8M98ESXOXkvwjf6t7+Mp/ask8k4OOxdmpEpDq7vMpfbKfWkH",
-	"4sXlbC7StO9TbLQSvQH710I7gfU7ONSIXBuHPt0Sdedr0UAGh2vRvFvA5E5r8iav692VIrMufV/d3FyX",
-	"QfJYJ8hGqvM/Oj2tHT/6l9YJwEnXGjdndqaNY5bYSpW15ykB5mk9Iefdnauzff/uilVXk/QFmQjlML+p",
-	"deovvNX4bbmtCnlBSZttV7ueQ7isqfQXMgxOw2B4Egb7T8NW5f93InbaINer5YQ8hgfXnFu7VVUGVPq4",
-	"c65fXd3aMeUlWMkNf1xKOBLhz5sRvkvy1M+e7L0DEMZnhu56UncbktxeriS1acNUkaZk0bNMWosZg7i7",
-	"Lm0PfTY5N0K53q5ZcDDnMhHuY7AtWw3GUvyQglJbstfqht7mBLZKs929uqd+9T3q1q84MFERF0a6xXuY",
-	"hfA7xmDrRdGaWKYqP8atWFgq8gThVIs4kT+z3+e57MOgaMAoeZY5XYUZtWGJSIUT58wInpDQz4txKuMB",
-	"u6hC2o6jp7J0vcJ0I+X4rbAUObYMCxa5WqAfMtU6H/P4FpP0AlaoVFjLnE4TypOdSyt8HhKiDf1/uN0l",
-	"ic6cyymAJNVElyEqHiOXKPPc1TTprIWYMO2VojVkV15cX/mdDNgLDHgsA0vI6o1whVG1N0jo2pHaD0OP",
-	"yCoJheL4Zd6PAI7p/YeKiXseO4z9O6Fcn7pVRIORomUFlqdKy6JNMbYyI/7w6CkgqHzR57qVOkBTTVhV",
-	"JvRcBQ2lYITeYT1hw//3v//PcP8EpF2/UEb49iBLVx7rRhf9f2e8/4mF/VPWZwP2B/a/oh7FI0dKiTno",
-	"FCUaPeToQPSqT4SpaSQ/faI9BjIo0JTq6UiBZlEHmcW8sMISPaQyFsqK2iG/ubrxei8RhT3b29O5UFR6",
-	"PtBmuudf2sukq+kMRB5B504YS5QxHISDEEbA+zyXnbPOwSAcHJCNN8NrtzdDb84n+DxtrXChOABSxkym",
-	"otQOYqBxTzjnpDIVWP6sNEtELlQiVIxF8RX1XSWds86lcN6BtJLFuR+GWyKzj4vI+hU2BGRL6OHSpPJO",
-	"DBo8qXP2w8egY0sDrvMamI2w9nwDDnwlTFnwAleaTy1wwEw43vkIc3vPxEYkX5FDPdaZaASKnlhMPtEm",
-	"EYZ1xwsmk96AoWEbgRUbESPCPPUcb3LN3HWaTQUJy4lOUz2HC6wVWL1o5Fb8zU8lMTBPVjBwQxyTcUpx",
-	"ZxNRJRlFqcwkvACiA0jdK+WZNmKkaC0i7+bRv5bW0U47za4dP7Qp0+h5pyWc9jxrUy4xArShLQEWQtdL",
-	"ox9Kb24DxqOo0rvFndSFrXwFrf0w8BhWs6zLjj5kDW7Kum/tWvPxZ7wwSz9Oy53BCLovoydCxsS/Q1q/",
-	"bdoKzr1abvbnoHO0yyvNZFJ86+Dht+oZVNuvc+Vw9ZsJyvvAwZ4sXS3+DvuL+/Fz0Mm1dW1pRD5Boaxe",
-	"9fk1ZEZRIjJXi1Ki/ipipbi8WeSiR9V0fnQ0kamI2ESKFCuzOIuouQc3bg80vj5ovejIyii85/N24OqC",
-	"QkPswJVZPgFTIIiWTyk36gzDgV2QVtj3IMAcnWCkMK3jgxhfB+y7N9cBu7l6+RKF2sXvrl5SVBgTU4SX",
-	"da9eXD2r0kd8TWC9vpEJhRF+jK5VqhA7HB4FzHLMs7K6N2AXaqTac0swpWSnXJLBSAFCtJFVmybKPaId",
-	"wWS4ne6Lf7t6WQZocV/a4EZGqiuNdgGTmTS9SvmQPtNeJITxltj+Mng/UvgJg58RRQSiHvBbjIZjJlRb",
-	"LLwK4QM8I6UNHVB7JB+zCWrda2qBfDoVzGx9TKgW1jk4DZ9Y9uLFzUukFpIEnrU8sSwX/Ba1omEQhiGL",
-	"k73sz/83gGn2wwP/J5wOTDqfSSd6mIePZz5SIAiBcivwu0qz1DeMCkBjiHkmDEejzqeXVllIdPR4Rzji",
-	"hfLDyuJwaTEiDuqX1Z4Ose8GVTQuo/RuLuMye9nXM8iElEmyMr2NUFOGh2CnOWEowWG/rEFtSrXv8TUK",
-	"R5EFJKz7TieLFebs73+TJ1dm3FgqjtJj3Z/SwgKakzQdGJsD5VWMeZdVGxlCMGWLIfd5NRXy888tojap",
-	"dI0jnwOppMAPF556loULvm/ESgJv2Q6ubX0/bA/HrDQ62za+Gocg74fDnx8T76s44lfd2xcoAoeEjgdF",
-	"+jI/HF86efillQR9eG24g/qwWsWA7x3tAmNLgim8vL+/y8trycBfUUmCd57ustJ6cdKKgtX03vzw8XND",
-	"4/q+5KvEgNBYbIh0YOpUfcxLkdPnSWKEtSDBkjZ1bGlUYXCbGF4q2orPn+Pz1TSgmpRZ9oxDRQlzwcEU",
-	"G6lCYR485gRhHW4s2kQArbAUAQ0OeLgJouRLtegvvDyHD79UFRb9Yrr6dlIixGH3rKUC366tt9rZZZew",
-	"9kr6JoEEZTtZVDxQ3yMFt2p+QU/PEByMpAEbDZpNdAIWNRr6RFQUH611IYpY9yA8BHug0WqCdffDY+9x",
-	"i8omO9jADaZ59eLi+YC9BzWYp2Un3NLop3R4nxW6H4a9s5U0c1C6Udfx1cVLn19pOCxVD4CI5h9QHamc",
-	"Km2EHSnfZAhzylbaWzCvHVj07X0gryFGr7CSGRthRROJzTNqDfWo8QN+l8o8CkYqqhp2YZ+NtDDUuTDJ",
-	"DSzcTEyEAzGC/GVlIYmeq2Ckmo3bKFonMq6cjO2AXWGPoeog0Rtjl7ZT2ftxpGRSZaXHXGklY542CIkU",
-	"UWnIcUNaeVmxT85rVPJTMXFMFy5giS6rh50wZeKmyC0zhaJagYm8x/oLNN+MsPKTGKnueEH46wXUWEME",
-	"DFAWsApfAXY8HTQ6Q6IxAEvgJN6nQR1Qm40BtWpNDY59aRAm6rdwytIilMYjDdh94nkeUsK2lhXUfYJX",
-	"7tJm64uRqrWboF431EAGbS70xFYDyI/r+8cctDHuS+FKrr3ij2pjYMshex86n4MHB73aZRC2eHx4WNUe",
-	"7+GhZSOUHdbGjo07Le7b5e0wGBvw7rI4NjDcYaBvibrDwHynhd/L6S7DfMunXRCOnXF2GFi2a9tp6LLr",
-	"3E7Dm231dnAWVtz+sRZpqwFWEzYr9geVOfeXPdy3GRaNfu9l4/V+rfP6tpcbXdprTb53snzqQvtB86fe",
-	"oNubd8c/G3qbvaeaPTlXCsQOsEL8G0F/6eesWmptfbneU/7rnt1Bm4r+FsSxH3bOGklIsc6xjo+ym9zq",
-	"GRz6Nom1M/h7oeIvskUOvnY9ZRmlb3SkY/WGdKDxtTSlG6kySOfbJqHiIG2Vr6HNeicXwXKOemuC5c5m",
-	"4StLH21PHRKLePCFWkMKdEIcf/V6VfrxBseNs2wsFnolwCFUW4eENcbzV1z/z0sHytfceLNnNNUdz/id",
-	"2FrpnGFaCDZX4Pd90qL7NDaibh3fQNDrZsWyrRcurfo+umRdJAG2Ps/hA9kWCRkX+GTFvjAi6bWb4XDA",
-	"bemsZHcK32iN27Z6BTqBptFWb2KJWapEQAGWrlMvClX2/1lrcEThETJcy+a4I9WtejFaDQgg07c0jffD",
-	"Y0DX4fB4sJbpQskfYqQAYZt/juXMp4U16QuYzAK7jqA1RRGXKuqR8UQA77pVel61k28aL6/EMuzwD+vl",
-	"H9bLf37rZZ1l++tf65OGDVErnvEtmiVNJrKjZPSDvzHN+L+a7ltv27dUfh/5zuEXvHP8+Hd2CUCtvHP0",
-	"BTg42hUHu+oqq3rAE7sU8mXGWplasyFR51HCsKqQ+rgSU9orM3FbQwlV1Jmi4bWOAF518AnETaAbSUKD",
-	"jf7IK1j5l4qllzCWWRtfHqb6u4g4NYjvYvWXykok/O0pLRPOyNhuJ7CqlRsNLpNDr43OhJuJwjIn7h0T",
-	"97m2WOHiM8JGquvzgFk4CAeHvbNlR/ZxPSHcxzJ80RLKzZQ7oeLFSM2kdXpqeGYDn9VG3UR5ggazVhQy",
-	"azTpCnxYJJ4J63XaMpO1WtSH2sq+CSL39ji2hC4jKz4y/sSOlJ6rsld3v+8xgQFiLBlb1H/6sUxxT6V1",
-	"QglT9jkfqS7u7be5UG88LmGl6SeZ98omQ7JKaGaH4eGGeIF/++HbCQezl6dcrtzLndypfpeD2j36mpZw",
-	"SW5NzHJFbb8r5HZXz6O3PZW6Rrb+taCkaCRj7xxtzaD2OeyDcp/bmXKi4wL73Ddy7f7l/W/fBlQGrHVq",
-	"WbfWTp9nmn4VLPNdT+ZcOXyjlU0DIV1cX8H3fy2jbsmqWt+VX2+5Mak8cNvtfmpEvNoRxYO9Bc0LnqVb",
-	"0VwBUvOFYBtFDoyCEjPLEB4208O6UkrWo8wEy+ZGO+GrSzdh+PcXb14/DsMl6PVk8JVa2hKbB4Ow2kit",
-	"gPLxRwFQPv4oVro+AXr8zxO2Hw6mtG0u1aj3LKp3daTKJU61SxRa5YlvYk9hWUw2Himb8TTFMpdSrcEj",
-	"wwqjeCbiW5FUPXE4m4g5873TGJ/qM3YUHoxUWSDBHbbjtd73YQS3JXPO+ILl3Pri3pXOkyPlW09S9HZZ",
-	"b1G6fWeFsyzBXyk5woKMevc6ZsSksMKOFAK9vvZcpim6XhCAMfqKRTrBjNRcmEqwKT1S+Css4yK+BbFG",
-	"tdLaVM7i2AgsmeWp7QUAZzxbtvvGxjobJMg7OMVfpvoFl8asY0Amc4ZPJjKueyl/qc6j/tyQ1jAdusoh",
-	"xx/imMh7XxqqJnLq+9QN1tqrYyo8HdWgpht+vR7JjlHaKRCe0nPWBXLF4vME69S02db1fL3D6Upv87++",
-	"vSm3tz9fe9Mt7A8oT9bLqITyQmJZLAZnV2AuZDv7u8Pa7j/IsvPPdhWAGs3iZi2Lrn/7/oY1ZohIEygs",
-	"llzhj3EcxDKbMmti/ENEg5G68OzuMAhPj33/iPOKB3QjVaRp1CsbS+APb6CCDsthmQaVJZR3HeOGcNaw",
-	"yzPqmUt1Bo0ksqZTnronV5lGlVRVVbL6WpIZKrsHG5XYWpX8o53H/nc/dnLlzncah79JvMM4+tmJXVzX",
-	"VF+/29JlFf+DY99ItdMwfr+Tz3OlRv9xPtWvnd5Bl0lgvMVlPP9lnHxfHK3vNq5H75uM3n9xAP5Lwsrf",
-	"gKvlnfAp36R1Emv2pf3eKKRfWMLkQE937PrtZU04EFl+SaCxIQnaIo31RMOg9I/UIo5Mqjgt8Me5toQe",
-	"R2r54yoboodse/AwYFavxAary/hwfPAfjP4/J6N/fCTsZ2DcXy2Q9Q++/zcKCn07AZ46/90xwlNj9u2l",
-	"2CRRLCty4IzDIDw8CY6ello7yRFqJVSWwZZSRU9GKsJ+N9Ff/hRRe6aoau1NSn41Tdknrt7Rp43/EjhN",
-	"Dry5PPTLzf2WlldfVJr5VTXGb1Qv+nsqMfyWdDhVZMLIuNTitGEZd0be76S80QrmrtRLqPnNHgo/P3it",
-	"go47viQxbqu+FMsfYqXZ29t5kCqVyrHhZnHm47YBBjZ82Zev2UHnaKNbRG0JHwhsXwJmkbHw/sUzRn12",
-	"qvDWiie4Nis6PD5//Pz/AwAA//8=",
+	"7H3vduO4seer4GjvOS0llCzZstt/Ts49nv5j+253j6/bk765o94QIiEJMQlwANCyZrb37DvshzxCvu8j",
+	"JG+yT7KnqkCKlChZ7mR6OruTDxm3RAIFoFB/f1X6qRXpNNNKKGdbpz+1ZoLHwuCf51EkMnfD1VTgv2Nh",
+	"IyMzJ7Vqnba+WTjBDH7JuBHMCnMvYta+ef2CnQwGffbXvwyGvYNOrxW0jPghl0bErVNnchG0bDQTKYcx",
+	"hcrT1un3rfHCCdv6GLTcIhOt05Z1Rqpp69OnoPWCRzPxQitndLJOBnwr1ZTF0ojIyXthSxIG7K9/Oezt",
+	"P0JBw4RaOaHcG6Gmbta8cMv0hLmZYNfvLpibcccuXt0yK1Rsaztw3Dt6ZPqJNil3rdOWVO5o2ApaqVQy",
+	"hU0ZlJshlRNTYarE4ams03Y782cCtLiAacNC3Fr2mz0rfxQhm8+EYkorwSKdJzEbi9UjGz5CccadEwZm",
+	"+280dPv7fvfk42+79J//Phr9prNHf/9Lq+lAX93y6Trp753RasqEctItmOPTYouNyIyA5XB4cmV7jx/l",
+	"sAq5oxaQxbs/dj/+dtRqJu4Nt+6tjuVEwmCrRH6A3QOiZMqngs25ZdZpI+KAccu4Ype3t9fdmDuxRudj",
+	"fCgeeJolQM0HGG7/kL3T92y/v3/E+sen/f5pv88u3t42E60jThQ2MQRRSCQ/s+y7mzc7smRuZNeIiTBC",
+	"RaJh4k9BK+OGp8J5ifFNkpt1Gi54bq3kio2T3NCpSsusnKY8YFIxnbssdyyTDyKxZ6zPpEUOBSolDPBD",
+	"LsyiFbQUT2F+GKZVJTgWE54nrnXaD5bExzofJ0B1yh/8her3K9erX65H5em4vF0JvJ/BqE1TR8X31en/",
+	"xYhJ67T1X/aWknSPvrV75YB+9AZB+kIneapKiTI1Mu6xl7QkFkZCJm37g3Ft1emEm7YkgpF3penCyPi9",
+	"/FEgTS9F1ijkpLOMs2jGlRJJQVssjLwvWKnHztngqDuWjlmdmwh4q/YAnKMRFtk6ZlzFbG6kc0Ix7tjg",
+	"iI1hjvbgKPBj44o7Z+yYcXtn2UQbdtxj54od1yeR1n8ipJsJw+Z8sWlfYlzdrhtDe4G7kjXw8UtxLyNB",
+	"fMoMXLgzluaJk1kihWXhPMRFhrOQtWFFmdFxHjncBp2rWMSdHvsg3UznDp8G6TwLmXS4z6BIlXagzTYu",
+	"J9vA+IOtjD9s1CoVtn8t3fpyL/W8IupSIZAjwnn4tz8D1WP9EJA2GWs3QxNgKu+FOh2pMNLKcalCNoEj",
+	"lsrKWMAy74TIQFnDsNxmInK0jwELI30vDLyQJHakpMOtjIzOLD4N304SPQfWCaeG30u3CAMWwvMhs84I",
+	"F82EZU4z6XojtWEDJ9LtzA2wKbg5iczWd+etNEYbNtNG/girTZIFa4ezsBOwe2GcjPwn92EHzhn3qB3O",
+	"7uEBPnHCMKNBo20+7AnMuzOx8DBSa/DtVXK/VYJN4Cu4ylwxrmTq9enE6JT1O6TBmHUyScCsCZgzXFlg",
+	"K7i9/hjwwi2FPrN8seRp6YJ1MbE2obQrBJxfv7vonDJxL8zCE1mdGka08OGcLwI2l262/CgWCV9Y5JVE",
+	"6wxsGuVAMNEwGbcOH07gD2nZcH//rFwkkTfjlmmVFDP34ThKXdzfcDS4ydWzqSoZ+F+joqnacRfEw80a",
+	"O+PGFTKXqEQbM5xI9zt/UeAq2U2s4y/IEzQCPe8JW9iIJw1M9NLoDGkCNZgb1r4RUY8975+wJE9554zx",
+	"JJtx2Oc7kbktxPkJGkXZhCdWlFs21joRXCFllw1sTabDTMjpzIEtQUYEazuZgkiOMxN6oUuHHM5C4tG5",
+	"jN2MdnFNHG2ifNZ85MeDk/1H7fbLlzdN5iR3G2/M5csbr/NY+5vb3v6g32fX/w7C5PLNRcCsECx8gQfR",
+	"m8Um7DA703N7ykIbG6+BCp3KnFaim/LMghR2mr2HsW8uvjljIWyBZyf48vLljZcEXreDh7O8dIUODqOr",
+	"F9dhgEo6ljbDa4hMClTAKKi535draDIO4NvHdfgsNjsz8uXLm7c6JsvmEpliZ57ZOD0NsysF1zBYaV1d",
+	"TQpf4r0EG3qNmPOKy3DGDvpDJqvXHoST0oV9EDMLo9QdtoPewPtASD3570vyrybdgoQu0bDd+b2avNNK",
+	"vOUuarAKX5XOGZqrkc7A8EGJkEihHJvpZMUDRvr2t9IHE3Zpxsdo2+D2nmcZ3G38NqSLXttGkvczVGLS",
+	"MnBA4R6Br1fuzjrVh1upJlIeIRhmv3rZLOQLf0zGJJHeX5539w+PYGPBavJeG1w/qdhMPNQUU+tkcnwU",
+	"948Hx8fD6Hl8dHjC9yeC8350eMjj/uCQH4wnw8lgvD/uj4/396N4cBgfRYPDcX/S7/P+cbGyjKOB7Ncl",
+	"462e4TbGL9aK61ZOmEwnpVPadLFk7aGdp6m9BZO95Q/rG/x7nuSCxYbP1VJ6Fd7bM0sGQaHGvJgkScwd",
+	"f2aZF+6dTVIh5Q+tRp+5tL7Xrey3Uj2d0Ik0j1BKemczpVI9mdJrI6xoEJ3nDAaNmRVknhRWWtUidIVO",
+	"w4CgeWaZzoThTpuRisVEKrhqYbeLQR1nwR62eTQDnRO6WZ6OQ1AqIxXOf7d/eDTK+/39o9nyz6UJ1GNX",
+	"jikhYhCRLLRyGvbYbQNJI4WOCW2vdOhLGPJILNNzdca0AqMQ6fVKTE4VRkpswIAY/M7biZ5wUKO5ggdF",
+	"zODKCAvu7HJlXXg67AQj5WZigZSC/wR0wmJzm/MElWSu7pSeK9xbNoWhh/3+Zh+Ghm9tiHF9z7s/9rsn",
+	"H/1//9j9+FM/OBh8ao52bZCn4C2My/hu4GOIv0Ne7MLVCVc+C3GX/Eddm08m8iFcDSzudwImetNe8Wq/",
+	"O+jvH4Q91n6nR8qLNnaPF2ImjDhl7+d8OhWGfXfF5hittELFcIR4lOQwjFq3ZsGkGymdu1ErQGcAjRAO",
+	"Jv00Bb0klXWCx4VNncnI5Ub0OstNXpXwu4j3G/DgGrbvRaKju7m0wvt44PQoFoupEWKjnWFosF3loJ+b",
+	"yJg3hJXg03pMCa3gMNKJDZnTOmBGz+3f/gwfsDS3jokfcp7gCyQL4HU8ji1Ezz8z7vReNsSA3wkRi7hw",
+	"8hquso84LMULKnWO91Wq6UjdicUpfp2rjMexiNmYW3E0zE3CLt+ev+i+vzzfPzwKWK7i4rLfiUXgd2qk",
+	"QB8GcE//NSRWWrq9uPaa86uNgxkWdHW5ikeK2Bde/O7mTVeoSAMR7QsNRnNukt7vaUNf4TehvxIjFe6h",
+	"PWD3fpLxp38tpVwp//p9+nMOf4Y9FmZqGuO6YaKwIHWkLjTLeHQHZk84lW6Wj3uRTvfgcfo/eCdkKb8D",
+	"r1KkPfbqgUcuWTCtxEjZTCSJVFN2LwzYRZZ2gfvVg4EH33K1wEgVE4kVrB2ewW6NVMoT77ULG/FMwMtM",
+	"pJlbsJDop/8POyzWFO/qsesV5QFyc6SMsMDh1digpyUkCRgynmglApKsGDDeKDOtnG4UmOfd/1zKyuHB",
+	"BklJx9YUvU1T3rUC2AKYYSKVdMUFsgFLuIyZzh1ctm7K/6RNzY77vh8Mgv3gIBgGh8FR8Dw4Dk6CQT8Y",
+	"DILBfjA4CAbDYHD4Ed7IEvBsCv+4aZV0V7dacNKJ1O5kBmD88IoeH/ZPjtDD9f9eurjcGL6Ah61boF0K",
+	"48K/P2x0vMjz3sVXn3tf3btqm531cjvhajduzfzvcN0/AMG7LmeTpMTHPsuL/ATnaTOtLPHfNzy+IXMD",
+	"/hVRPhD+5FmWSEoE7WVGjxOR/vZPlgzwHaelt2jShswiTVteXZaC00Y+1fn11RkLY+G4TEJm+cKCqDai",
+	"10JXnMfF2BtSVNzlFpOopOi5snNhUBGcoZ22aXFsrOPFSEkiiLKe5CVfvjp/6R1oVfeZT3oH4JLCdM8s",
+	"WKUlOYXCxOCiJ8qvhTswPFLBlQU541f1neL3XCZ83BQvO7c0BTvsH5BWQqeORVwBsWPYUR7NRAzOaEWn",
+	"STAuNRvndnE2Us4sGJ9yqXzcOLwRziy65/CPsMfeadwC1ob1dkgEVpL4lYcbcq4i0ipGU3bOJVA0Afqc",
+	"WaCMx0lrRly/t/9ownXrbSLvEA3ESArl3jttOJmgX5KTi7AArFZaNsmThBY6PBkcw0LB+z8r0jGVPC+y",
+	"M/qgiievjNHmS5KOzoJ4AOEHqobLJDfizKtIuHkExZCq7oAleop0v9OOMB0Fu37JLaeZGbEmM3kC/lTu",
+	"6CjAMqlz2mHvsPe8U5D9Wucq/pIUv9OVCBwKOElnf80XiebxrdZvuPnyjFuIYLzy0rIEiEA7tmYVc9xs",
+	"dF7pO+nsSKUi1WbBxnk8FQ6kEJpz6/s+GHa8iPOK5lamQufuF10sNxQ9tomer694GQgBq0CMFDjiqVRd",
+	"eLcLH4VF3o2zqeGRYJkwUscdSkxzy6LcLbdipPxenHR67Ha5sQTxCV9opUQEpJ6yKNFWkAGOf1qyw6Py",
+	"Eb+X3ymeO8wXii/KyueYdheoS+HCcfDpZMzCc08Op3V8I7ihzNKC9uHo+SGwBMn7ikr58OFDF94VygHR",
+	"eAd2x1d9oq2oas1fSvKv6eFgRRHD5U/hybk2dyP1Qy5yTEjihcILZB03FI6QioXdLj7SdXRfQtY2Av1M",
+	"m2hng5HKMxAe/p+YFy7AZGDj1O5n54ytaP6Rqqv+fwJV/53KjI6EtXDUGCH+0udNG+y1ImcUaSPnh41z",
+	"V+EBUvCnzJlcRejLaQPX2Jg8cwHxgXdZNopbzv7t+tUFnCc+biOu7EgVDFOVyvAJYchm2oL6jjQ61mT+",
+	"OvDOcQjiCT9GTd7NZzoRnllKEWPzLMOoxFsRS36LZ/LLaijYXdz6FChiwCakUCksDEa335cGRXQEFsCn",
+	"guUIlVoAB3A1cSzhb55cGxjPSfCRvItcp+2aQISVAFIFFrcKSjhd/kvE7OLqdcDOr99d0MH5Tz+I8TXz",
+	"F1qW+RqCAZ6XWdMKqiHAS46QhQCTptryBPXGOBEKTn8ZcaqgGVpBK6ss7qdWnNO+/TG1zaHbLOEL4MH6",
+	"3IqlMkmkJUFQd5uH/Sp0bg2K2gBhCAgEYWvQxf0q0mi/6SVYl23GGqVcLRjFAtDHLwEimFz2uEAQWvfC",
+	"rII0HgFbLCXY9wXZQW0bC8KWAGQ9/pOIXGsFE1iiFFr30shY4jiraD6dG4YmNmun3GWJdokcP7P0mT1j",
+	"LjdjDYu50HqaiGcWpWyBhF4OnPJpyjGcMBFGaeCDhFv8KJL3/iEcrBUgqqIBPx14gp54WW6XII/CIyb2",
+	"9kEOTFsg64uYXb14wTKjJzIRBfajdEHKJOYzy+SLF9csmuXqLqDswsQrwLOKNPRGCrjsy0vl+BSz34hY",
+	"8NAIen4dGdGpX0aPYphT7PvqxXXYYy+rQARSDjyZg5sfaXUvMKjrNE5HF9JPrwOcWSsEmhGiIhNxj52z",
+	"F2//8F8rwmB9HBQ7BVbYzYzOp7MiAVXunjbs9bcXN+cHJ/S8dJUARiYMiMmcJ0yiOKdFjRMe3bFMS+UY",
+	"SGuhLLJ1Z11wiHQs4ngDrhlD3PUzYxEY3f4+Nh53GyyCjtdnuE7Hp6yNPIUErMJ4AoRzrM1fCOcJjVSe",
+	"7yluEWUChGGTXKFFHbC1Y/dWeiVpXj977k+fGJC1iSXdTJqYCboXHZ/7A0aw+qyOVyE2qZx6FUbD2lYI",
+	"jF5Vo/i1a539AMZaMm19rGbx8dO1K+t3tzlUVtn+Z8Q91fiVx+nV7l0IF69YuALpB4zVzoxUJKbO37+4",
+	"ugoYdyzV1rHnJyyaccMjJ4ztBCyEJYbF2VQM6NrFpGKD5bmEbG/5z8s3F+Ha4dYBDS8JRcSuD5q2xGY8",
+	"2rAhXk7hE43SCvFMsG3F2qvncnPxTStoXdyc/6F+MvT5eh6gqkqIqOV5Bcsb1qRIKlDrArZ7FGzFXVcI",
+	"PQ4GRx+bNGqJ3S00kwffVta4/ARzSq2gNZFJ0qgtlmDXYjgQPpWx/D9nraB1D/+9bxymhm4sCRPK4ewl",
+	"XcUHShsKjusc/yu4da2gNRf4H/zWf4R/+8/xaf85/o2fN5PjM491pObw+PD50fbwPwL3EFJWW4pFTNoK",
+	"L3rZsILdIzGBt+NOiMxj7KosSIPBl43EXwqeEN9sVeB1UU+x62qFlb5rLq+qMTS91cS8pfP2BCJ41VTf",
+	"5lIsbfpPQSsqDZbHCityPKDICLDHdyrWITRNEcqtgua5I7e9SfgI11SwBLIHkWSEzV2V/iHFinpNA85K",
+	"aOJ23pPxzqiroGU9g2+pVluqhdridyk9C1q5Sep1SsVq/wFQtF1LjgKfR3ss9lBna0S1FQm4JZ4T9ssf",
+	"7pKLaJ0bbwCB+f6hMLxqLhrL0yYffzoaNqWhPQ1vJKX+nnATy7Rv+cejTPU+T1NuMLe7mutV4qEBHHbN",
+	"rUUUV5Qbqw3pewSTiAfHMj4FO3+MZp5WS1R+5i2B7ZKJ6N54LAWxT9uViuTYTRB8jfdx52q9hjvhr8AO",
+	"vL8K6KzYB4Ib0sfrLj0BEthYuLkQikUiSRgofePNaYQ9VlXhcrCxTCT8q1ElLtPjVVIw+b8seiowC1u2",
+	"cGNO+lwxjEUND58zHyUrM2y0Kw1hGfx+A8h/jv4aVrh6lCcWx2GojKI+Mz0HW2EiH7yFus59yjqums1g",
+	"aZmOotzg4Z/6ulkcvYIwDv+j6xM63as49FEWOxdmpApPr70Ec3vvonBE8eJyNhdJ0vUYH61Ep8f+PddO",
+	"YMkWPmpEpo3DoHKxdWdr6UgGh2vRv1xQSYKmcPa64V8aMuva9/L29rrI0kc6RjFSnv/hyUnl+DHAtc4A",
+	"TrrGxD2zM20csyRWStig5wQYp/GEnI+3ro723c0VK68m2QsyFsohwKpx6M+81fhtsaxy84KCN5uudhXE",
+	"uCyj9ReyH5z0g8FxP9h/3m/0Pn4vIqcNSr0KKOUpMrgSXdutkDagatedwYZVc2tHzE2wAk5/GiYdmfDn",
+	"haTvgt762dHmOxBhPDR115O634Cye72CqtOGqTxJKKTAUmktQhZxdW1aHgaNMm6Ecp1dYXgw5hKJ9zHY",
+	"BpeDZymBSVmxLfC5qqe5GUFXWra7lxdVr77fuvUrDkJURLmRbvEeRqH9HWO29zxvRLapMpByJxaW6npB",
+	"OVVSXhRQ7XZ5JrvwUNhjhN5lTpd5Tm1YLBLhxBkzgsek9LN8nMiox87LnLrjGCotYr8w3Eg5ficspa4t",
+	"wxpVrhYYCE20zsY8ukOUYMBylQhrmdNJTEDdubTCA6Fw2zAAictdsujMuYwyWFJNdJEj4xFKiQJor6Zx",
+	"ay3HhbhbSheRX3l+feVX0mOvMOOyzGyhqDfC5UZV3iCla0dqv9/3G1miYAhIUACPBEhMH8BUTDzwyCH4",
+	"wAnlutSgJOyNFE0rsCJZWhZuSvIVkPzh4XPYoOJFD7YrbIC6mbBqTOi5CmpGwQjD03rCBv/nf/6vwf4x",
+	"aLturozwHWGWsUTWDs+7/8l490fW756wLuuxP7L/EXYoITpSSszBpii20VOOEUxv+oSIjSP96ZH+mEmh",
+	"TFeipyMFlkWVZBbx3ApL/JDISCgrKof89urW273EFPZ0b09nQlH0pqfNdM+/tJdKV7EZiD2C1r0wljhj",
+	"0Ov3+vAEvM8z2TptHfT6vQPy8WZ47fZmGM35Ef6eNpbYUCICOWMmE1FYBxHwuGecMzKZcqx4V5rFIhMq",
+	"FirCGsqS+67i1mnrQjgfQFqBke73+1tSw09LCfsZNmSEC+rh0iTyXvRqMql1+v3HoGULB671BoSNsPZs",
+	"wx74Upyi4gauNJ9akICpcLz1Ecb2kYmNm3xFEf1Ip6KWqXpmEf2iTSwMa48XTMadHkPHNgQvNiRBhED5",
+	"DG9yxd11mk0FKcuJThI9hwusFXi96OSW8s0PJREZQF4wSEN8JuWEsWcTUaKcwkSmEl4A1QGs7o3yVBsx",
+	"UjQXsXf96N9I62ilrXqjlu+bjGkM/dMUTnuZtQnMjARt6ESBte/VavjH8NVNxPgtKu1ucS91bstYQWML",
+	"FDyGVZh30cSJvMFNsP/GRkUff8YLs4zjNNwZTOH7OnBiZEQeDmn+pmFLOvcq4PBPQetwl1fqaFZ86+Dx",
+	"t6oQru3XuQy4+sUExX3g4E8WoRZ/h/3F/fgpaGXauiYck0dIFOWzHuBDbhQhoblaFBr1NyEr1OXtIhMd",
+	"KufzT4cTmYiQTaRIsDSMs5D6uXDj9sDi64LVi4GslPKLHjgEVxcMGhIHroAZBUyBIlp+SuCsU8xHtkFb",
+	"YauLAEFCwUghruSDGF8H7Ju31wG7vXr9GpXa+e+vXlNaGpExwuu6y1dXL0r8ii9KrBZYMqEQYoDpvdIU",
+	"YsPBYcAsR6CX1Z0eO1cj1QxuQUzLTmCW3kjBhmgjy85cBH6iFcFguJz2q/+4el1kiHFd2uBCRqotjXYB",
+	"k6k0ndL4kB7qL2La8QZwwRI9MFL4V7vSCyHsgLzFdDxCsZqS8SWGAOgZKW3ogJqhBAhnqDQsqiAJ6FQQ",
+	"WvuUXDHMc3DSf2bZq1e3r5FbSBN40fLMskzwO7SKBkG/32dRvJf+9X8HMMx+/8D/E04HBp3PpBMdLATA",
+	"Mx8pUITAuSX5baVZ4nuEBWAxRDwVhqNT5/GtJQyKjh7vCKfmDwhQK6rTpcWUPJhfVns+xFYrVFK5hAm4",
+	"uYwK+LQvqJAxGZPkZXofoWIMD8BPc8IQwmK/KIKta7Xv8DVKR5EHJKz7RseLFeHs739dJpdu3Fgqjtpj",
+	"PZ7SIALqg9QDGJsz9WWSe5dZaxAlGLLBkfu0isX89HOrqE0mXe3I58AqCcjDheeeZeWEb1yxgiAuOgA2",
+	"ze8f28NnVnrbbXu+fA5J3u8Pfv6deF/mEb/o2j7DEBjSdjyq0pcAdXzp+PGXVioE4LXBDubDahkFvne4",
+	"C40NCFd4eX9/l5fX0Mhf0EiCd57vMtN6ddSKgVWP3nz/8VPN4vqukKskgNBZrKl0EOpU/swLldPlcWyE",
+	"taDB4iZzbOlUYXKbBF4imqrfX+LnqzikipZZdgJCQwnB6OCKjVSuEIiPoCQsBI5EkwqgGZYqoCYBh5so",
+	"ij/Xiv7MyzN8/KWysukXs9W3sxJtHDZMWxrwzdZ6o59dNIZrLuWvM0hQdBBGwwPtPTJwy+4b9OkpkoOZ",
+	"NBCjQb2LT8DCWkehkKryw7U2SCFrH/SH4A/Uel2w9n7/yEfcwqLLD/bsg2EuX52/7LH3YAbzpGh+XDj9",
+	"hMf3sNT9fr9zuoJzB6MbbR1f3ryM+RWOw9L0AIpo/B4Vssqp0kbYkfJdjhDUttJfg3nrwGJs7wNFDTF7",
+	"haXU2PssnEjs3lHpoUidJ/C7RGZhMFJh2aMNG30kuaFmlXFmYOI6MhIOxAiPdvKVLHqugpGq9+qjbJ1I",
+	"uXIysj12hU2OyoPEaIxd+k5F27CRknEJi4+40kpGPKkxEhmi0lDghqzyomUABa/RyE/ExDGdu4DFuihf",
+	"dsIUyFGRWWZyRcUKE/mABSDovhlh5Y9ipNrjBe1fJ6DOHiJgsGUBK/crwCa3vVozUHQGYAocxMc0qOlt",
+	"vRekVo3Y5MjXJmGlQIOkLDxCaQrMmbQ+7h4TJ2zrmUHtL3gZLq333hipSr8LarZDHWzQ58JIbPkAxXF9",
+	"A5uDJsF9IVwhtVfiUU0CbPnI3ofWp+DRhy53eQi7ej7+WNkR8fFHi04sO8yNTTp3mtx3SNzhYey5vMvk",
+	"2LNyhwd9F9wd9vvlzU7jZTvR915Od3nMt6ba5Vywg88ODxZt5XZ6dNkdb6fH6+3/dogplkrhqY5ro59W",
+	"0UkrbgqVY3eX3f23+R+1XwIoWvJ3Kz35t71c699faf++k4NU1e2PeknV1u3eCzz62ba33iOr3q11pZDt",
+	"ACvZv5LtL8KhZeuvrS9Xf23gy57dQZMl/w60tn/sjNWwSpHOsN6QQFBu9QyGvp1j5Qz+Wbj4s1yWgy9d",
+	"91kk82ud81i1cR4Yhg3N80aqyOX59k5oX0hbwjq0We84I1jG0byNsSzbLHwF7JPdriGJiEdfqDTOwFjF",
+	"0Revq6Wf9XDcOMvGYqFX8iBCNXVyWBM8f8f1/7SMs3zJhdfbBlN99Izfi60V2SmiR7AJBH/okrHdpWdD",
+	"6iryFeTGblcc4GqB1WqIpE1OSBxgU/wM/iAXJCYfBD9ZcUOMiDvN3joccBPqldxT4RvCcdtU1kAnUPft",
+	"qs02EcxKDBRgiT31zFBFn6K1RkyURSH/tmjiO1Ltsmek1bAB5CEXHvR+/wi2azg46q0BYggjIkYKNmzz",
+	"D/WcevRYnb9AyCywOwo6XZSYKZMjKY+xoudO6Xn5QwN1H+dSLLMTvzo5vzo5vzo53slZl+xeSlTavmF/",
+	"11K0fI3eS13W7KhA/cNfmQH9/5uJXO1CuLSRn/jO8DPeOXr6O7uks1beOfyMPTjcdQ92NWlWzYVndmkL",
+	"FPi3AqizAfbzJJ1Z1lt9XMlQ7RW43sbERJnDptx6pcGBtzA8HLlOdA1y1NsY3byCmX+pzHxBY4EB+fyk",
+	"1z9F/qrGfOerP3VXbMI/ntNS4YyM7HYGKzvT0cMF1PTa6FS4mcgtc+LBMfGQaYv1Mh5fNlJtjypm/V6/",
+	"N+ycLhvMj6vwcp8Z8SVQqDcT7oSKFiM1k9bpqeGpDTxGjpqj8hj9aq0oAVfrORb4JEs0E9abvgUutpzU",
+	"J+6KNhAi8247drgu8jQ+z/7MjpSeq6L1eLfrdwLTzViAtqj+dmgBmE+kdUIJU7RtH6k2ru3bTKi3fi9h",
+	"pumPMusUPZNkCY9mw/5wQ/bBv/347YSD2csSLlfu5U5RV7/KXuUefUmHuWC3+s5yRV3My81tr55HZzsw",
+	"u8K2/rWg4GhkYx9DbcRje0R8r1jndqEc6yjHtv015N6/vf/2Hf3gkNM6saxd+XUAnmr6WbnUN3GZc+Xw",
+	"jUYxDYx0fn0F3/+9groBo7W+Kj/fcmFSeeK2hweor/JqgxdP9pZtXvA02brNJSGVkAl2heQgKAjmWSQE",
+	"sTcgVqkS9I9wDpbNjXbC16pu2uE/nL9987QdLkivQstXKnOL3Tzo9cuFVMoxn34UQOXTj2KliRVsj/99",
+	"y+bDQYDc5sKPagumapNKqoPiVAlFiVoe+578lORF6PJI2ZQnCRbNFGYNHhnWK0UzEd2JuGzxw9lEzJlv",
+	"Bcf4VJ+yw/7BSBXlFtxhd2HrQyRGcFsI55QvWMatLxVeaaQ5Ur6TJuWCl9UbRXR4ljvLYvzRlUMs76g2",
+	"42NGTHIr7Egh0etzz2WSYIQGCRhjSFkkE8S3ZsKUik3pkcIflRnn0R2oNaq81qaMKUdGYAEuT2wnADqj",
+	"2bJ7OfYJ2qBBbuAUf5laGpwaMcywmcwZPpnIqBrM/KUaqfpzQ15DcHWJSMffFZnIB19oqiZy6tvu9da6",
+	"xSOwno6qV7ENv1zLZ8cIxAqMp/SctYFdsZQ9xqo3bbY1cV9v2LrSqv3v79bK7d3P1611i/gDzpPVoiyh",
+	"vJJYlp7B2eWIrGwWf/dYKf5HWfQR2m4CUN9cXKxl4fW3729ZbQT/04O5xQIu/G2Rg0imU2ZNhP8QYW+k",
+	"zr24Gwb9kyPfjeKslAHtUOVJEnaKNhX4OyJooMN0WPRBRQ7FXcf0Ipw1rPKUWgBT1UINklaP3VMz6BK3",
+	"VGpVVULf1yBraOwebDRiKzX3T44x+58x2SniO9/pOfxR6x2eo1/R2CXiStX6u01d9AR49Nm3Uu30GH/Y",
+	"Kea5UvH/tJjql0aB0GUSmJZxKc9+mSDfZyf127Xr0fkqk/yfnaf/nOzzVxBquREeQE5WJ4lm3yjAO4X0",
+	"g1EINfR8x67fXVSUA7Hl5+Qja5qgKSFZhS0GRXykkphkUkVJjr81tiVDOVLL34rZkGRk23OMAbN6JYVY",
+	"XsbH04i/Cvr/NwX90zNhP4Pg/mKJrF/l/j8oKfT1JHiq8nfHDE9F2DcXdpNGsSzPQDIOgv7wODh8Xljt",
+	"pEeoMVFRVFtoFT0ZqRC754R/+3NIzZ7CslM5GfnlMEXXuWp/oCb5S+TUJfDmYtPPd/cbGmh9VqHnF7UY",
+	"v1K76J+pYPFrsuFUngojo8KK04al3Bn5sJPxRjOY+8IuoVY6e6j8/MNr9Xjc8SWLcVt2uVj+riyN3twc",
+	"hEypRI4NN4tTn7cNMLHhi8h8BRAGR2u9JypT+ERg8xQwioyEjy+eMuraU6a3ViLBlVEx4PHp46f/GwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

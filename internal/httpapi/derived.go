@@ -45,6 +45,7 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 		p.Frame, p.OneFrame = *q.Frame, true
 	}
 	p.Depth8 = deref(q.Depth, gen.N16) == gen.N8
+	p.KeepHDR = deref(q.Hdr, gen.Sdr) == gen.Keep
 	return p, ok
 }
 

@@ -142,7 +142,8 @@ func TestAVIFRefusalsSayWhy(t *testing.T) {
 }
 
 // TestHDRUpload: a PQ AVIF's upload and /info say HDR, pq, through the
-// contract harness; its derived image is an SDR PNG.
+// contract harness; its derived image is an SDR PNG, or with hdr=keep a
+// 16-bit one with cICP.
 func TestHDRUpload(t *testing.T) {
 	colourtest.Need(t, []string{"avifenc"})
 	dir := t.TempDir()
@@ -167,5 +168,9 @@ func TestHDRUpload(t *testing.T) {
 	resp, body = do(t, c, newRequest(t, http.MethodGet, srv.URL+im.Url+"?w=16", "", ""))
 	if resp.StatusCode != 200 || bytes.Contains(body[:100], []byte("cICP")) {
 		t.Errorf("derived: %d, cICP in it: %v", resp.StatusCode, bytes.Contains(body[:100], []byte("cICP")))
+	}
+	resp, body = do(t, c, newRequest(t, http.MethodGet, srv.URL+im.Url+"?w=16&hdr=keep", "", ""))
+	if resp.StatusCode != 200 || !bytes.Contains(body[:100], []byte("cICP")) || body[24] != 16 {
+		t.Errorf("derived with hdr=keep: %d, not a 16-bit PNG with cICP", resp.StatusCode)
 	}
 }

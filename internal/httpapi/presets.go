@@ -94,7 +94,7 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 // hasTransform reports whether q sets any transform parameter itself.
 func hasTransform(q gen.GetImageParams) bool {
 	return q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
-		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil
+		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil || q.Hdr != nil
 }
 
 // withPreset fills q's unset transform parameters from preset p.

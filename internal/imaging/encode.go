@@ -135,6 +135,16 @@ func EncodePNGSRGB(img image.Image) (*bytes.Buffer, error) {
 	return encodePooled(img, pngenc.Meta{SRGB: true})
 }
 
+// EncodePNGHDR is EncodePNG for a derived image kept HDR: tagged with h's
+// cICP (and cLLI), as the stored original is.
+func EncodePNGHDR(img image.Image, h colour.HDR) (*bytes.Buffer, error) {
+	p, err := colour.HDRProfile(h)
+	if err != nil {
+		return nil, err
+	}
+	return encodePooled(img, originalMeta(p))
+}
+
 // EncodeBytes is the most memory encoding a w×h image of bpp bytes a pixel
 // as PNG allocates: the output, which for noisy pixels is about as large as
 // the raw rows, in a buffer that grows by doubling (so up to twice that,

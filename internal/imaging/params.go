@@ -57,6 +57,10 @@ type Params struct {
 	// Depth8 makes a 16-bit source's derived image at 8 bits; without
 	// it, it is made and written at 16.
 	Depth8 bool
+	// KeepHDR keeps an HDR source's derived image HDR (16 bits, the
+	// source's cICP) instead of tone-mapping it to SDR sRGB; it changes
+	// nothing of an SDR source's.
+	KeepHDR bool
 }
 
 // Canonical returns p with what cannot change the result set to its
@@ -81,7 +85,7 @@ func (p Params) Canonical() Params {
 // Identity reports whether p leaves an image as it is.
 func (p Params) Identity() bool {
 	c := p.Canonical()
-	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8
+	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -104,6 +108,9 @@ func (p Params) String() string {
 	}
 	if c.Depth8 {
 		b.WriteString(",depth=8")
+	}
+	if c.KeepHDR {
+		b.WriteString(",hdr=keep")
 	}
 	return b.String()
 }

@@ -375,7 +375,9 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 // take (renderBytes) are free.
 func (l *Library) render(ctx context.Context, id string, src source, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	g := l.d.opts.Renders
-	if src.deep && !p.Depth8 && src.frames <= 1 {
+	// 16-bit sources give 16-bit derived images, and an HDR one kept HDR
+	// is 16-bit whatever depth asks.
+	if src.deep && (!p.Depth8 || p.KeepHDR) && src.frames <= 1 {
 		t, err := g.Admit(ctx, deepBytes(src, plan))
 		if err != nil {
 			return nil, err
@@ -565,6 +567,15 @@ func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, 
 	}
 	m := imaging.ToRGBA16(d.Image)
 	d.Image = nil
+	var hdr *colour.HDR
+	if d.Profile != nil {
+		hdr = d.Profile.HDR()
+	}
+	if hdr != nil && p.KeepHDR {
+		toSRGB = nil // kept as it is, and tagged with its cICP below
+	} else {
+		hdr = nil
+	}
 	if toSRGB != nil {
 		toSRGB.ApplyRGBA16(m.Pix)
 	}
@@ -573,7 +584,12 @@ func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, 
 		return nil, err
 	}
 	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
-	buf, err := imaging.EncodePNGSRGB(out.RGBA64())
+	var buf *bytes.Buffer
+	if hdr != nil {
+		buf, err = imaging.EncodePNGHDR(out.RGBA64(), *hdr)
+	} else {
+		buf, err = imaging.EncodePNGSRGB(out.RGBA64())
+	}
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding a derived image: %w", err)

@@ -79,6 +79,30 @@ func testHDR(t *testing.T, transfer string, code byte, nits func(float64) float6
 	if i := bytes.Index(orig.Bytes(), []byte("cICP")); i < 0 || !bytes.Equal(orig.Bytes()[i+4:i+8], []byte{9, code, 0, 1}) || orig.Bytes()[24] != 16 {
 		t.Fatalf("the stored original has no cICP 9/%d/0/1 at 16 bits", code)
 	}
+	// Kept HDR (hdr=keep), even when 8 bits are asked for: 16 bits, the
+	// source's cICP, its codes as they were.
+	for _, depth8 := range []bool{false, true} {
+		kept, err := lib.Derive(t.Context(), im.ID, imaging.Params{W: w, FlipH: true, KeepHDR: true, Depth8: depth8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(kept, []byte("cICP"))
+		if kept[24] != 16 || i < 0 || !bytes.Equal(kept[i+4:i+8], []byte{9, code, 0, 1}) || bytes.Contains(kept[:200], []byte("sRGB")) {
+			t.Errorf("hdr=keep (depth8 %v): depth %d, cICP at %d; want 16 bits with cICP 9/%d/0/1 and no sRGB", depth8, kept[24], i, code)
+		}
+		km, err := png.Decode(bytes.NewReader(kept))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for x := range w {
+			r, _, _, _ := km.At(w-1-x, h/2).RGBA()
+			want := float64(x) / (w - 1) * 65535
+			if d := math.Abs(float64(r) - want); d > 65535.0/1023 {
+				t.Errorf("hdr=keep: column %d is %d, the source's code %.0f", x, r, want)
+				break
+			}
+		}
+	}
 	// Derived images, full size (mirrored): at 16 bits, as 16-bit sources
 	// give, and at 8.
 	for _, depth8 := range []bool{false, true} {

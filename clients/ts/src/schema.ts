@@ -281,6 +281,12 @@ export interface components {
          */
         Depth: 8 | 16;
         /**
+         * @description Tone-map an HDR source to SDR, or keep it HDR.
+         * @default sdr
+         * @enum {string}
+         */
+        HDRMode: "sdr" | "keep";
+        /**
          * @default contain
          * @enum {string}
          */
@@ -647,6 +653,8 @@ export interface components {
         Blur: number;
         /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
         Depth: components["schemas"]["Depth"];
+        /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
+        HDR: components["schemas"]["HDRMode"];
         /**
          * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
          * @example 0
@@ -1024,6 +1032,8 @@ export interface operations {
                 frame?: components["parameters"]["Frame"];
                 /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
                 depth?: components["parameters"]["Depth"];
+                /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
+                hdr?: components["parameters"]["HDR"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
@@ -1212,6 +1222,8 @@ export interface operations {
                 frame?: components["parameters"]["Frame"];
                 /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
                 depth?: components["parameters"]["Depth"];
+                /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
+                hdr?: components["parameters"]["HDR"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
                 /**
