@@ -3,6 +3,7 @@ package imaging
 import (
 	"image"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 
@@ -40,33 +41,21 @@ func webpRGB(m image.Image) image.Image {
 	switch m := m.(type) {
 	case *image.YCbCr:
 		out := image.NewRGBA(image.Rect(0, 0, m.Rect.Dx(), m.Rect.Dy()))
-		limitedToRGB(m, out.Pix, out.Stride, nil, 0)
+		bt601Limited.toRGB(m, out.Pix, out.Stride, nil, 0)
 		return out
 	case *image.NYCbCrA:
 		out := image.NewNRGBA(image.Rect(0, 0, m.Rect.Dx(), m.Rect.Dy()))
-		limitedToRGB(&m.YCbCr, out.Pix, out.Stride, m.A, m.AStride)
+		bt601Limited.toRGB(&m.YCbCr, out.Pix, out.Stride, m.A, m.AStride)
 		return out
 	}
 	return m
 }
 
-// BT.601 limited range to R'G'B', in 16.16 fixed point:
-// R = 1.164(Y-16) + 1.596(Cr-128), G = 1.164(Y-16) - 0.392(Cb-128) -
-// 0.813(Cr-128), B = 1.164(Y-16) + 2.017(Cb-128). The chroma terms take
-// chroma in 1/16 (the upsampler's sum), hence the extra 4 bits.
-const (
-	kY  = 76309 // 255/219 × 65536
-	kRV = 104597
-	kGU = 25675
-	kGV = 53279
-	kBU = 132201
-)
-
-// limitedToRGB writes m's pixels, converted, as 4-byte pixels into pix
+// toRGB writes m's pixels, converted by k, as 4-byte pixels into pix
 // (rows stride apart), with alpha from a (rows aStride apart) or opaque.
 // 4:2:0 chroma is upsampled 9:3:3:1 from the four nearest samples (other
 // subsamplings take the nearest); rows run on every core.
-func limitedToRGB(m *image.YCbCr, pix []byte, stride int, a []byte, aStride int) {
+func (k yuvMatrix) toRGB(m *image.YCbCr, pix []byte, stride int, a []byte, aStride int) {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	fancy := m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == image.Point{}
 	cw, ch := (w+1)/2, (h+1)/2
@@ -104,11 +93,11 @@ func limitedToRGB(m *image.YCbCr, pix []byte, stride int, a []byte, aStride int)
 					i := m.COffset(x+m.Rect.Min.X, y+m.Rect.Min.Y)
 					cb, cr = int32(m.Cb[i])*16, int32(m.Cr[i])*16
 				}
-				yy := (int32(yRow[x]) - 16) * kY
+				yy := (int32(yRow[x]) - k.yOff) * k.y
 				u, v := cb-128*16, cr-128*16
-				r := yy + (kRV*v)>>4
-				g := yy - (kGU*u)>>4 - (kGV*v)>>4
-				b := yy + (kBU*u)>>4
+				r := yy + (k.rv*v)>>4
+				g := yy - (k.gu*u)>>4 - (k.gv*v)>>4
+				b := yy + (k.bu*u)>>4
 				px := out[4*x : 4*x+4 : 4*x+4]
 				px[0], px[1], px[2] = clip16(r), clip16(g), clip16(b)
 				px[3] = 255
@@ -125,6 +114,31 @@ func clip16(v int32) uint8 {
 	v = (v + 1<<15) >> 16
 	return uint8(min(max(v, 0), 255))
 }
+
+// yuvMatrix converts Y'CbCr to R'G'B' in 16.16 fixed point: R = y(Y-yOff)
+// + rv(Cr-128), G = y(Y-yOff) - gu(Cb-128) - gv(Cr-128), B = y(Y-yOff) +
+// bu(Cb-128).
+type yuvMatrix struct{ y, yOff, rv, gu, gv, bu int32 }
+
+// newYUVMatrix is the conversion of ITU-T H.273's matrix with luma
+// weights kr and kb, in limited range (Y' 16-235, chroma 16-240) or full.
+func newYUVMatrix(kr, kb float64, full bool) yuvMatrix {
+	ys, cs, off := 255.0/219, 255.0/224, int32(16)
+	if full {
+		ys, cs, off = 1, 1, 0
+	}
+	kg := 1 - kr - kb
+	f := func(v float64) int32 { return int32(math.Round(v * 65536)) }
+	return yuvMatrix{
+		y: f(ys), yOff: off,
+		rv: f(2 * (1 - kr) * cs),
+		gu: f(2 * kb * (1 - kb) / kg * cs), gv: f(2 * kr * (1 - kr) / kg * cs),
+		bu: f(2 * (1 - kb) * cs),
+	}
+}
+
+// bt601Limited is WebP's (VP8's) conversion.
+var bt601Limited = newYUVMatrix(0.299, 0.114, false)
 
 // bands runs f over bands of h rows, one a core.
 func bands(h int, f func(y0, y1 int)) {
