@@ -365,7 +365,10 @@ export interface components {
              * @description Bytes of the stored PNG.
              */
             size: number;
-            /** @description The ETag that `GET /images/{id}` sends. */
+            /**
+             * @description The ETag that `GET /images/{id}` sends.
+             * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+             */
             etag: string;
             /**
              * Format: date-time
