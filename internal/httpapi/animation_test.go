@@ -56,20 +56,11 @@ func testGIF(t *testing.T) []byte {
 func TestAnimationInChromium(t *testing.T) {
 	ctx, base := browse(t)
 	gifBytes := testGIF(t)
-	resp, err := http.Post(base+"/images", "image/gif", bytes.NewReader(gifBytes))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var im gen.Image
-	json.NewDecoder(resp.Body).Decode(&im)
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("upload: %d", resp.StatusCode)
-	}
+	im := postImage(t, base, "image/gif", gifBytes)
 	if a := im.Animation; a == nil || a.Frames != 4 || a.DurationMs != 1000 || a.Loops != 3 || im.Width != 40 || im.Height != 30 {
 		t.Fatalf("upload says %dx%d, animation %+v; want 40×30, 4 frames, 1000 ms, 3 plays", im.Width, im.Height, im.Animation)
 	}
-	resp, err = http.Get(base + im.Url + "/info")
+	resp, err := http.Get(base + im.Url + "/info")
 	if err != nil {
 		t.Fatal(err)
 	}

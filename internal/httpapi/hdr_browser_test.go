@@ -1,16 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"image"
-	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/pngd/pngd/gen"
-	"github.com/pngd/pngd/internal/colour/colourtest"
 )
 
 // TestHDRInChromium: Chromium's WebCodecs ImageDecoder decodes a stored
@@ -18,26 +9,9 @@ import (
 // and so a derived image kept HDR (hdr=keep); the default derived image
 // decodes as sRGB (BT.709 primaries, IEC 61966-2-1).
 func TestHDRInChromium(t *testing.T) {
-	colourtest.Need(t, []string{"avifenc"})
+	data := pqAVIF(t)
 	ctx, base := browse(t)
-	dir := t.TempDir()
-	src := image.NewNRGBA64(image.Rect(0, 0, 32, 8))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i * 7)
-	}
-	os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", src), 0o644)
-	colourtest.Run(t, dir, "avifenc", "-l", "-d", "10", "--cicp", "9/16/0", "--ignore-icc", "in.png", "pq.avif")
-	data, _ := os.ReadFile(filepath.Join(dir, "pq.avif"))
-	resp, err := http.Post(base+"/images", "image/avif", bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var im gen.Image
-	json.NewDecoder(resp.Body).Decode(&im)
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("upload: %d", resp.StatusCode)
-	}
+	im := postImage(t, base, "image/avif", data)
 	type space struct {
 		Primaries, Transfer string
 		Error               string

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/colour/colourtest"
 	"github.com/pngd/pngd/internal/library"
@@ -145,17 +146,7 @@ func TestAVIFRefusalsSayWhy(t *testing.T) {
 // contract harness; its derived image is an SDR PNG, or with hdr=keep a
 // 16-bit one with cICP.
 func TestHDRUpload(t *testing.T) {
-	colourtest.Need(t, []string{"avifenc"})
-	dir := t.TempDir()
-	src := image.NewNRGBA64(image.Rect(0, 0, 32, 8))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i * 7)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	colourtest.Run(t, dir, "avifenc", "-l", "-d", "10", "--cicp", "9/16/0", "--ignore-icc", "in.png", "pq.avif")
-	data, _ := os.ReadFile(filepath.Join(dir, "pq.avif"))
+	data := pqAVIF(t)
 	srv, c := newTestServer(t, Config{})
 	im := upload(t, c, srv.URL, "image/avif", data, 201)
 	if im.Colour == nil || im.Colour.Hdr == nil || *im.Colour.Hdr != "pq" || im.Colour.Profile != "BT.2100 PQ" {
@@ -173,4 +164,43 @@ func TestHDRUpload(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(body[:100], []byte("cICP")) || body[24] != 16 {
 		t.Errorf("derived with hdr=keep: %d, not a 16-bit PNG with cICP", resp.StatusCode)
 	}
+}
+
+// pqAVIF is a 32×8 BT.2100 PQ AVIF, lossless at 10 bits, that avifenc
+// makes from 16-bit noise.
+func pqAVIF(t *testing.T) []byte {
+	t.Helper()
+	colourtest.Need(t, []string{"avifenc"})
+	dir := t.TempDir()
+	src := image.NewNRGBA64(image.Rect(0, 0, 32, 8))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 7)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.png"), encodeAs(t, "png", src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	colourtest.Run(t, dir, "avifenc", "-l", "-d", "10", "--cicp", "9/16/0", "--ignore-icc", "in.png", "pq.avif")
+	data, err := os.ReadFile(filepath.Join(dir, "pq.avif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// postImage uploads data to the pngd at base with a plain HTTP client (a
+// browser test's server, whose harness checks the answer), which must
+// store it anew.
+func postImage(t *testing.T, base, contentType string, data []byte) gen.Image {
+	t.Helper()
+	resp, err := http.Post(base+"/images", contentType, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var im gen.Image
+	json.NewDecoder(resp.Body).Decode(&im)
+	if resp.StatusCode != 201 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	return im
 }

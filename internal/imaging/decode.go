@@ -168,7 +168,7 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		return d, err
 	}
 	f := h.Format
-	if f == PNG {
+	if f == PNG && h.repair > 0 { // ReadHeader found damaged ancillary chunks
 		data, d.Dropped = withoutDamagedAncillary(data)
 	}
 	// The x/image decoders have panicked on hostile input before; a panic

@@ -21,6 +21,29 @@ func needTools(t *testing.T, tools ...string) {
 	colourtest.Need(t, tools)
 }
 
+// decodeWithReference decodes dir's encoded file with lim, and the PNG a
+// reference decoder wrote of it beside it.
+func decodeWithReference(t *testing.T, dir, encoded, reference string, lim Limits) (Decoded, image.Image) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, encoded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refData, err := os.ReadFile(filepath.Join(dir, reference))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := png.Decode(bytes.NewReader(refData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(data, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, ref
+}
+
 // heifTestPNG is a w×h picture whose corners differ, so that every
 // orientation is told apart.
 func heifTestPNG(t *testing.T, dir string, w, h int) {
@@ -58,16 +81,7 @@ func TestAVIF(t *testing.T) {
 			}
 			colourtest.Run(t, dir, "avifenc", append(args, "in.png", "out.avif")...)
 			colourtest.Run(t, dir, "convert", "out.avif", "ref.png")
-			data, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
-			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
-			ref, err := png.Decode(bytes.NewReader(refData))
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, ref := decodeWithReference(t, dir, "out.avif", "ref.png", Limits{MaxPixels: 1 << 20})
 			if d.Format != AVIF {
 				t.Errorf("format %q", d.Format)
 			}
@@ -263,16 +277,7 @@ func TestAVIFCleanAperture(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			colourtest.Run(t, dir, "avifenc", append(append([]string{"-l", "-y", "444"}, c.args...), "in.png", "out.avif")...)
 			colourtest.Run(t, dir, "convert", "out.avif", "ref.png")
-			data, _ := os.ReadFile(filepath.Join(dir, "out.avif"))
-			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
-			ref, err := png.Decode(bytes.NewReader(refData))
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, ref := decodeWithReference(t, dir, "out.avif", "ref.png", Limits{MaxPixels: 1 << 20})
 			if got := d.Image.Bounds().Size(); got != c.want || got != ref.Bounds().Size() {
 				t.Fatalf("decoded %v, want %v (libheif shows %v)", got, c.want, ref.Bounds().Size())
 			}

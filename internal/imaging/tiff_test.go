@@ -3,7 +3,6 @@ package imaging
 import (
 	"bytes"
 	"errors"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,16 +44,7 @@ func TestTIFFLayouts(t *testing.T) {
 			colourtest.Run(t, dir, "convert", append(append([]string{"src.png"}, c.args...), "out.tif")...)
 			colourtest.Run(t, dir, "tiff2rgba", "out.tif", "ref.tif")
 			colourtest.Run(t, dir, "convert", "ref.tif", "-alpha", "off", "ref.png")
-			data, _ := os.ReadFile(filepath.Join(dir, "out.tif"))
-			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
-			ref, err := png.Decode(bytes.NewReader(refData))
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, ref := decodeWithReference(t, dir, "out.tif", "ref.png", Limits{MaxPixels: 1 << 20})
 			if d.Image.Bounds().Size() != ref.Bounds().Size() {
 				t.Fatalf("decoded %v, libtiff %v", d.Image.Bounds().Size(), ref.Bounds().Size())
 			}

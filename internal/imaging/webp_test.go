@@ -38,16 +38,7 @@ func TestLossyWebPAgainstDwebp(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "in.png"), buf.Bytes(), 0o644)
 			colourtest.Run(t, dir, "cwebp", "-quiet", "-q", "80", "-exact", "in.png", "-o", "out.webp")
 			colourtest.Run(t, dir, "dwebp", "-quiet", "out.webp", "-o", "ref.png")
-			data, _ := os.ReadFile(filepath.Join(dir, "out.webp"))
-			refData, _ := os.ReadFile(filepath.Join(dir, "ref.png"))
-			ref, err := png.Decode(bytes.NewReader(refData))
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := Decode(data, Limits{MaxPixels: 1 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, ref := decodeWithReference(t, dir, "out.webp", "ref.png", Limits{MaxPixels: 1 << 20})
 			got := Normalize(d.Image)
 			q, maxDiff := colourtest.PSNR(opaque(got), opaque(ref))
 			t.Logf("against dwebp: %.1f dB, largest difference %d", q, maxDiff)
