@@ -189,8 +189,8 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return Header{}, &CorruptError{f, fmt.Errorf("declared size %d×%d", cfg.Width, cfg.Height)}
 	}
-	if f == AVIF {
-		if err := unsupportedMatrix(data); err != nil {
+	if f == AVIF || f == HEIC {
+		if err := unsupportedMatrix(f, data); err != nil {
 			return Header{}, &CorruptError{f, err}
 		}
 	}

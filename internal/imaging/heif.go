@@ -7,20 +7,21 @@ import (
 	"image"
 	"image/draw"
 	"io"
+	"strings"
 
 	"github.com/gen2brain/avif"
-	"github.com/gen2brain/heic"
 
 	"github.com/pngd/pngd/internal/colour"
 )
 
 // AVIF and HEIC are decoded by libavif (with dav1d) and libheif (with
-// libde265) compiled to WebAssembly and run by wazero, in
-// github.com/gen2brain/avif and github.com/gen2brain/heic. pngd is built
-// with their nodynamic tag (the Makefile and .ci/run set it), so they never
-// load a system libavif or libheif: the same bytes decode the same way on
-// every machine. A build without the tag may load one; Decoders says which
-// are in use, pngd logs it at start, and make test checks it is WebAssembly.
+// libde265) compiled to WebAssembly and run by wazero, from
+// github.com/gen2brain/avif and github.com/gen2brain/heic (whose module
+// pngd runs itself: heic.go). pngd is built with avif's nodynamic tag (the
+// Makefile and .ci/run set it), so it never loads a system libavif: the
+// same bytes decode the same way on every machine. A build without the tag
+// may load one; Decoders says which are in use, pngd logs it at start, and
+// make test checks it is WebAssembly.
 // HEIC is decoded only when the operator asks for it (Limits.HEIC, pngd
 // -heic): see the README's assessment.
 
@@ -59,7 +60,7 @@ func sniffHEIF(data []byte) (Format, bool) {
 
 func init() {
 	codecs[AVIF] = codec{avif.DecodeConfig, avif.Decode}
-	codecs[HEIC] = codec{heic.DecodeConfig, heic.Decode}
+	codecs[HEIC] = codec{heicConfig, decodeHEIC}
 }
 
 // nclxProfile is an ICC profile for an nclx colour description that is
@@ -121,8 +122,10 @@ type heifProps struct {
 	// nclx is a colr box's colour primaries, transfer characteristics
 	// and matrix coefficients (ITU-T H.273), when the file describes its
 	// colour so rather than by an ICC profile.
-	nclx   *[3]uint16
-	rotate int // anticlockwise quarter turns
+	nclx *[3]uint16
+	// fullRange is the nclx box's full-range flag.
+	fullRange bool
+	rotate    int // anticlockwise quarter turns
 	// mirror is imir's mode: -1 none, 0 top and bottom swap, 1 left
 	// and right swap (as libheif, libavif and browsers read it; the
 	// first edition of HEIF called the field an axis, ambiguously).
@@ -159,6 +162,7 @@ func readHEIFProps(data []byte) heifProps {
 				if len(body) >= 10 {
 					be := binary.BigEndian
 					p.nclx = &[3]uint16{be.Uint16(body[4:]), be.Uint16(body[6:]), be.Uint16(body[8:])}
+					p.fullRange = len(body) >= 11 && body[10]&0x80 != 0
 				}
 			case "clli":
 				if len(body) >= 2 {
@@ -247,9 +251,6 @@ func Decoders() (avifDecoder, heicDecoder string) {
 	if avif.Dynamic() == nil {
 		avifDecoder = "the system's libavif (built without -tags nodynamic)"
 	}
-	if heic.Dynamic() == nil {
-		heicDecoder = "the system's libheif (built without -tags nodynamic)"
-	}
 	return avifDecoder, heicDecoder
 }
 
@@ -258,7 +259,7 @@ func Decoders() (avifDecoder, heicDecoder string) {
 func WarmDecoders(heicToo bool) {
 	avif.InitDecoder()
 	if heicToo {
-		heic.Init()
+		_, _ = loadHEIC()
 	}
 }
 
@@ -333,27 +334,48 @@ func crop(m image.Image, r image.Rectangle) image.Image {
 	return d
 }
 
-// UnsupportedMatrixError means an AVIF whose colour description names a
-// matrix libavif cannot convert to RGB: BT.2020's constant-luminance
-// matrix (10), SMPTE ST 2085 (11), chromaticity-derived constant
-// luminance (13) and ICtCp (14).
-type UnsupportedMatrixError struct{ Matrix uint16 }
+// UnsupportedMatrixError means an AVIF or HEIC whose colour description
+// names a matrix its decoder cannot convert to RGB: for both, BT.2020's
+// constant-luminance matrix (10), SMPTE ST 2085 (11), chromaticity-derived
+// constant luminance (13) and ICtCp (14); for HEIC, whose planes pngd
+// converts itself (heic.go), also chromaticity-derived non-constant
+// luminance (12) and the values H.273 reserves.
+type UnsupportedMatrixError struct {
+	Format Format
+	Matrix uint16
+}
 
 var matrixNames = map[uint16]string{
-	10: "BT.2020 constant luminance", 11: "SMPTE ST 2085", 13: "chromaticity-derived constant luminance", 14: "ICtCp",
+	10: "BT.2020 constant luminance", 11: "SMPTE ST 2085", 12: "chromaticity-derived non-constant luminance",
+	13: "chromaticity-derived constant luminance", 14: "ICtCp",
 }
 
 func (e *UnsupportedMatrixError) Error() string {
-	return fmt.Sprintf("the AVIF's colour is coded with the %s matrix (matrix_coefficients %d), which pngd's AVIF decoder cannot convert to RGB", matrixNames[e.Matrix], e.Matrix)
+	name := strings.ToUpper(string(e.Format))
+	what := "a matrix ITU-T H.273 reserves"
+	if n, ok := matrixNames[e.Matrix]; ok {
+		what = "the " + n + " matrix"
+	}
+	return fmt.Sprintf("the %s's colour is coded with %s (matrix_coefficients %d), which pngd's %s decoder cannot convert to RGB", name, what, e.Matrix, name)
 }
 
-// unsupportedMatrix refuses an AVIF whose nclx names a matrix libavif
-// cannot convert, from its header, before any decoding.
-func unsupportedMatrix(data []byte) error {
-	if p := readHEIFProps(data); p.nclx != nil {
-		if _, bad := matrixNames[p.nclx[2]]; bad {
-			return &UnsupportedMatrixError{p.nclx[2]}
+// unsupportedMatrix refuses an AVIF or HEIC whose nclx names a matrix its
+// decoder cannot convert, from its header, before any decoding.
+func unsupportedMatrix(f Format, data []byte) error {
+	p := readHEIFProps(data)
+	if p.nclx == nil {
+		return nil
+	}
+	if f == HEIC {
+		if p.nclx[2] == 0 {
+			return nil // identity: G, B, R planes
 		}
+		_, err := heifMatrix(p)
+		return err
+	}
+	switch m := p.nclx[2]; m {
+	case 10, 11, 13, 14:
+		return &UnsupportedMatrixError{f, m}
 	}
 	return nil
 }

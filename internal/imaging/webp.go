@@ -41,11 +41,11 @@ func webpRGB(m image.Image) image.Image {
 	switch m := m.(type) {
 	case *image.YCbCr:
 		out := image.NewRGBA(image.Rect(0, 0, m.Rect.Dx(), m.Rect.Dy()))
-		bt601Limited.toRGB(m, out.Pix, out.Stride, nil, 0)
+		bt601Limited.toRGB(m, true, out.Pix, out.Stride, nil, 0)
 		return out
 	case *image.NYCbCrA:
 		out := image.NewNRGBA(image.Rect(0, 0, m.Rect.Dx(), m.Rect.Dy()))
-		bt601Limited.toRGB(&m.YCbCr, out.Pix, out.Stride, m.A, m.AStride)
+		bt601Limited.toRGB(&m.YCbCr, true, out.Pix, out.Stride, m.A, m.AStride)
 		return out
 	}
 	return m
@@ -53,11 +53,12 @@ func webpRGB(m image.Image) image.Image {
 
 // toRGB writes m's pixels, converted by k, as 4-byte pixels into pix
 // (rows stride apart), with alpha from a (rows aStride apart) or opaque.
-// 4:2:0 chroma is upsampled 9:3:3:1 from the four nearest samples (other
-// subsamplings take the nearest); rows run on every core.
-func (k yuvMatrix) toRGB(m *image.YCbCr, pix []byte, stride int, a []byte, aStride int) {
+// With fancy, 4:2:0 chroma is upsampled 9:3:3:1 from the four nearest
+// samples, as dwebp does; otherwise, and for other subsamplings, each
+// pixel takes the nearest sample, as libheif does. Rows run on every core.
+func (k yuvMatrix) toRGB(m *image.YCbCr, fancy bool, pix []byte, stride int, a []byte, aStride int) {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	fancy := m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == image.Point{}
+	fancy = fancy && m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == image.Point{}
 	cw, ch := (w+1)/2, (h+1)/2
 	bands(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
