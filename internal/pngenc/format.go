@@ -31,7 +31,38 @@ type format struct {
 
 func (f format) rowBytes(width int) int {
 	channels := map[uint8]int{ctGray: 1, ctRGB: 3, ctPaletted: 1, ctGrayAlpha: 2, ctRGBA: 4}[f.colorType]
-	return width * channels * int(f.depth) / 8
+	return (width*channels*int(f.depth) + 7) / 8
+}
+
+// packed writes a paletted format of at most 16 colours at the smallest
+// depth that holds its indices, 1, 2 or 4 bits, the leftmost pixel in the
+// high bits (PNG §7.2): a half to an eighth of the bytes to filter and
+// deflate.
+func packed(f format, w int) format {
+	n := len(f.palette)
+	if f.colorType != ctPaletted || f.depth != 8 || n > 16 {
+		return f
+	}
+	f.depth = 4
+	if n <= 4 {
+		f.depth = 2
+	}
+	if n <= 2 {
+		f.depth = 1
+	}
+	depth, rows := int(f.depth), f.rows
+	f.rows = func() func([]byte, int) {
+		row, idx := rows(), make([]byte, w)
+		per := 8 / depth
+		return func(dst []byte, y int) {
+			row(idx, y)
+			clear(dst)
+			for x, v := range idx {
+				dst[x/per] |= v << (8 - depth*(x%per+1))
+			}
+		}
+	}
+	return f
 }
 
 // analyze picks the smallest lossless colour type for m: one pass over the
@@ -39,6 +70,11 @@ func (f format) rowBytes(width int) int {
 // have. With colour set, grey types are not chosen: an RGB ICC profile
 // may only describe a colour PNG (PNG §11.3.3.3).
 func analyze(m image.Image, workers int, colour bool) format {
+	return packed(analyzeDepth8(m, workers, colour), m.Bounds().Dx())
+}
+
+// analyzeDepth8 is analyze before small palettes are packed.
+func analyzeDepth8(m image.Image, workers int, colour bool) format {
 	b := m.Bounds()
 	w := b.Dx()
 	switch m := m.(type) {

@@ -2,7 +2,10 @@ package pngenc
 
 import (
 	"bytes"
+	"fmt"
 	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,4 +95,47 @@ func crop(m image.Image, r image.Rectangle) image.Image {
 		}
 	}
 	return out
+}
+
+// TestPackedPalettes: images of 2 to 17 colours, of every width from 1 to
+// 9 (rows that end mid-byte), are written at 1, 2, 4 or 8 bits, and read
+// back exactly by image/png and without complaint by pngcheck.
+func TestPackedPalettes(t *testing.T) {
+	if _, err := exec.LookPath("pngcheck"); err != nil {
+		t.Fatal("pngcheck is not installed: apt-get install pngcheck")
+	}
+	dir := t.TempDir()
+	for _, c := range []struct{ colours, depth int }{{2, 1}, {3, 2}, {4, 2}, {5, 4}, {16, 4}, {17, 8}} {
+		for w := 1; w <= 9; w++ {
+			pal := make(color.Palette, c.colours)
+			for i := range pal {
+				pal[i] = color.NRGBA{uint8(i * 15), uint8(255 - i*13), 77, uint8(255 - i%2*100)}
+			}
+			m := image.NewPaletted(image.Rect(0, 0, w, 5), pal)
+			for i := range m.Pix {
+				m.Pix[i] = uint8((i*7 + i/3) % c.colours)
+			}
+			var buf bytes.Buffer
+			if err := Encode(&buf, m); err != nil {
+				t.Fatal(err)
+			}
+			if got := int(buf.Bytes()[24]); got != c.depth {
+				t.Errorf("%d colours: depth %d, want %d", c.colours, got, c.depth)
+			}
+			back, err := png.Decode(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatalf("%d colours, width %d: %v", c.colours, w, err)
+			}
+			for y := range 5 {
+				for x := range w {
+					if g, want := color.NRGBAModel.Convert(back.At(x, y)), color.NRGBAModel.Convert(m.At(x, y)); g != want {
+						t.Fatalf("%d colours, width %d, (%d,%d): %v, want %v", c.colours, w, x, y, g, want)
+					}
+				}
+			}
+			out := filepath.Join(dir, fmt.Sprintf("p%d-w%d.png", c.colours, w))
+			os.WriteFile(out, buf.Bytes(), 0o644)
+			pngcheck(t, out)
+		}
+	}
 }
