@@ -457,8 +457,14 @@ type VectorImageRequest struct {
 // Blur defines model for Blur.
 type Blur = float64
 
+// Colors defines model for Colors.
+type Colors = int
+
 // Cols defines model for Cols.
 type Cols = GridSize
+
+// Dither defines model for Dither.
+type Dither = float64
 
 // Dpr defines model for Dpr.
 type Dpr = float64
@@ -490,11 +496,17 @@ type IfRange = string
 // Max defines model for Max.
 type Max = float64
 
+// MaxBytes defines model for MaxBytes.
+type MaxBytes = int64
+
 // Min defines model for Min.
 type Min = float64
 
 // Preset defines model for Preset.
 type Preset = string
+
+// Quality defines model for Quality.
+type Quality = int
 
 // Range defines model for Range.
 type Range = string
@@ -599,6 +611,18 @@ type GetImageParams struct {
 	// Hdr What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way.
 	Hdr *HDR `form:"hdr,omitempty" json:"hdr,omitempty"`
 
+	// Colors A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use.
+	Colors *Colors `form:"colors,omitempty" json:"colors,omitempty"`
+
+	// Quality The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency.
+	Quality *Quality `form:"quality,omitempty" json:"quality,omitempty"`
+
+	// Dither The strength of the palette's error diffusion, 0 (none) to 1 (the default): serpentine Floyd–Steinberg, full in smooth areas so that gradients do not band, none across strong edges and in busy texture, and none at all when the palette is within 50 dB of the picture. Only with `colors`, `quality` or `max_bytes`.
+	Dither *Dither `form:"dither,omitempty" json:"dither,omitempty"`
+
+	// MaxBytes The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail.
+	MaxBytes *MaxBytes `form:"max_bytes,omitempty" json:"max_bytes,omitempty"`
+
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
 
@@ -673,6 +697,18 @@ type HeadImageParams struct {
 
 	// Hdr What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way.
 	Hdr *HDR `form:"hdr,omitempty" json:"hdr,omitempty"`
+
+	// Colors A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use.
+	Colors *Colors `form:"colors,omitempty" json:"colors,omitempty"`
+
+	// Quality The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency.
+	Quality *Quality `form:"quality,omitempty" json:"quality,omitempty"`
+
+	// Dither The strength of the palette's error diffusion, 0 (none) to 1 (the default): serpentine Floyd–Steinberg, full in smooth areas so that gradients do not band, none across strong edges and in busy texture, and none at all when the palette is within 50 dB of the picture. Only with `colors`, `quality` or `max_bytes`.
+	Dither *Dither `form:"dither,omitempty" json:"dither,omitempty"`
+
+	// MaxBytes The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail.
+	MaxBytes *MaxBytes `form:"max_bytes,omitempty" json:"max_bytes,omitempty"`
 
 	// Dpr Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing.
 	Dpr *Dpr `form:"dpr,omitempty" json:"dpr,omitempty"`
@@ -909,11 +945,12 @@ type ClientInterface interface {
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
 	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-	// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+	// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
+	// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
 	// with the same HTTP semantics. Its strong ETag comes from the source's
 	// id and the canonical parameters, so their order, and defaults given
 	// or left out, do not matter. The steps run in a fixed order: resize
-	// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+	// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
 	// of the output, after rotation. Derived images are cached, and become
 	// unreachable when their source is deleted.
 	//
@@ -1119,11 +1156,12 @@ func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...Requ
 // `Range`, as RFC 9110 §14.2 requires.
 //
 // With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
+// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
 // with the same HTTP semantics. Its strong ETag comes from the source's
 // id and the canonical parameters, so their order, and defaults given
 // or left out, do not matter. The steps run in a fixed order: resize
-// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
 // of the output, after rotation. Derived images are cached, and become
 // unreachable when their source is deleted.
 //
@@ -1662,6 +1700,54 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Colors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "colors", *params.Colors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Quality != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quality", *params.Quality, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dither != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dither", *params.Dither, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MaxBytes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max_bytes", *params.MaxBytes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Dpr != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dpr", *params.Dpr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
@@ -1918,6 +2004,54 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Hdr != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hdr", *params.Hdr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Colors != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "colors", *params.Colors, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Quality != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quality", *params.Quality, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dither != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dither", *params.Dither, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MaxBytes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max_bytes", *params.MaxBytes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2646,11 +2780,12 @@ type ClientWithResponsesInterface interface {
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
 	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-	// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+	// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
+	// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
 	// with the same HTTP semantics. Its strong ETag comes from the source's
 	// id and the canonical parameters, so their order, and defaults given
 	// or left out, do not matter. The steps run in a fixed order: resize
-	// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+	// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
 	// of the output, after rotation. Derived images are cached, and become
 	// unreachable when their source is deleted.
 	//
@@ -3894,11 +4029,12 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id Im
 // `Range`, as RFC 9110 §14.2 requires.
 //
 // With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-// `grayscale`, `blur` or `dpr`, a derived image: a resource of its own,
+// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
+// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
 // with the same HTTP semantics. Its strong ETag comes from the source's
 // id and the canonical parameters, so their order, and defaults given
 // or left out, do not matter. The steps run in a fixed order: resize
-// (by `fit`), rotate, flip, grayscale, blur. `w` and `h` are the size
+// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
 // of the output, after rotation. Derived images are cached, and become
 // unreachable when their source is deleted.
 //
@@ -5464,6 +5600,58 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "colors" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "colors", r.URL.Query(), &params.Colors, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "colors"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "colors", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "quality" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quality", r.URL.Query(), &params.Quality, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "quality"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "quality", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dither" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dither", r.URL.Query(), &params.Dither, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dither"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dither", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "max_bytes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "max_bytes", r.URL.Query(), &params.MaxBytes, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "max_bytes"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "max_bytes", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "dpr" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "dpr", r.URL.Query(), &params.Dpr, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
@@ -5749,6 +5937,58 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "hdr"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hdr", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "colors" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "colors", r.URL.Query(), &params.Colors, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "colors"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "colors", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "quality" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quality", r.URL.Query(), &params.Quality, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "quality"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "quality", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dither" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dither", r.URL.Query(), &params.Dither, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dither"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dither", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "max_bytes" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "max_bytes", r.URL.Query(), &params.MaxBytes, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "max_bytes"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "max_bytes", Err: err})
 		}
 		return
 	}
@@ -8222,159 +8462,171 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3vcuM4kuerIHQbUdIOJUu27PKfmNhw1x/be1XVXpd7amdbdUOIhCSMSYANgJbVfXVx73Af5hH2+z3C",
-	"zJvck1xkJkiREiXL1dPVNXfdH7pkCQQSQCKRf36Z/KkV6TTTSihnW6c/tWaCx8Lgx/MoEpm74Woq8O9Y",
-	"2MjIzEmtWqetbxZOMIM/Mm4Es8Lci5i1b16/YCeDQZ/99T8Hw95Bp9cKWkb8kEsj4tapM7kIWjaaiZRD",
-	"n0Llaev0+9Z44YRtfQxabpGJ1mnLOiPVtPXpU9B6waOZeKGVMzpZJwN+lWrKYmlE5OS9sCUJA/bX/zzs",
-	"7T9CQcOAWjmh3Buhpm7WPHHL9IS5mWDX7y6Ym3HHLl7dMitUbGsrcNw7emT4iTYpd63TllTuaNgKWqlU",
-	"MoVFGZSLIZUTU2GqxOGurNN2O/N7ArS4gGnDQlxa9s97Vv4oQjafCcWUVoJFOk9iNharWzZ8hOKMOycM",
-	"jPbfqOv29/3uycffdemf/z4a/XNnjz7/U6tpQ1/d8uk66e+d0WrKhHLSLZjj02KJjciMgOlwaLmyvMeP",
-	"cliF3FELyOLdH7sffzdqNRP3hlv3VsdyIqGzVSI/wOoBUTLlU8Hm3DLrtBFxwLhlXLHL29vrbsydWKPz",
-	"MT4UDzzNEqDmA3S3f8je6Xu2398/Yv3j037/tN9nF29vm4nWEScKmxiCKCSSn1n23c2bHVkyN7JrxEQY",
-	"oSLRMPCnoJVxw1PhvMT4JsnNOg0XPLdWcsXGSW5oV6VlVk5THjCpmM5dljuWyQeR2DPWZ9IihwKVEjr4",
-	"IRdm0QpaiqcwPnTTqhIciwnPE9c67QdL4mOdjxOgOuUP/kD1+5Xj1S/no/J0XJ6uBJ7PoNemoaPi9+rw",
-	"/2TEpHXa+i97S0m6R7/avbJD33uDIH2hkzxVpUSZGhn32EuaEgsjIZO2/cG4tup0wk1LEkHPu9J0YWT8",
-	"Xv4okKaXImsUctJZxlk040qJpKAtFkbeF6zUY+dscNQdS8eszk0EvFVrAPtohEW2jhlXMZsb6ZxQjDs2",
-	"OGJjGKM9OAp83zjjzhk7ZtzeWTbRhh332Llix/VBpPXfCOlmwrA5X2xalxhnt+vC0FrgqmQNfPxS3MtI",
-	"EJ8yAwfujKV54mSWSGFZOA9xkuEsZG2YUWZ0nEcOl0HnKhZxp8c+SDfTucPWIJ1nIZMO1xkuUqUd3GYb",
-	"p5NtYPzBVsYfNt4qFbZ/Ld36dC/1vCLqUiGQI8J5+Le/ANVj/RDQbTLWboYqwFTeC3U6UmGkleNShWwC",
-	"WyyVlbGAad4JkcFlDd1ym4nI0ToGLIz0vTDwQJLYkZIOlzIyOrPYGn6dJHoOrBNODb+XbhEGLIT2IbPO",
-	"CBfNhGVOM+l6I7VhASfS7cwNsCi4OInM1lfnrTRGGzbTRv4Is02SBWuHs7ATsHthnIz8N/dhB/YZ16gd",
-	"zu6hAZ84YZjRcKNt3uwJjLszsdAYqTX49Cq53yrBJvATHGWuGFcy9ffpxOiU9Tt0gzHrZJKAWhMwZ7iy",
-	"wFZwev024IFbCn1m+WLJ09IF62JibUBpVwg4v3530Tll4l6YhSeyOjT0aOHLOV8EbC7dbPlVLBK+sMgr",
-	"idYZ6DTKgWCibjJuHTZO4IO0bLi/f1ZOksibccu0SoqR+7Ad5V3c37A1uMjVvaleMvBf40VT1eMuiIeb",
-	"b+yMG1fIXKISdcxwIt3v/UGBo2Q3sY4/IE+4Eai9J2xhI540MNFLozOkCa7B3LD2jYh67Hn/hCV5yjtn",
-	"jCfZjMM634nMbSHOD9AoyiY8saJcsrHWieAKKbtsYGtSHWZCTmcOdAlSIljbyRREcpyZ0Atd2uRwFhKP",
-	"zmXsZrSKa+JoE+Wz5i0/HpzsP6q3X768aVInudt4Yi5f3vg7j7W/ue3tD/p9dv1vIEwu31wEzArBwhe4",
-	"Eb1ZbMIOszM9t6cstLHxN1BxpzKnleimPLMghZ1m76Hvm4tvzlgIS+DZCX68fHnjJYG/28HCWR664g4O",
-	"o6sX12GAl3QsbYbHEJkUqIBe8OZ+X86hSTmAXx+/w2ex2ZmRL1/evNUxaTaXyBQ788zG4ambXSm4hs5K",
-	"7epqUtgS7yXo0GvEnFdMhjN20B8yWT32IJyULvSDmFnopW6wHfQG3gZC6sl+X5J/NekWJHSJhu3G79Xk",
-	"nVbiLXdRg1b4qjTOUF2NdAaKD0qERArl2EwnKxYw0re/lT4YsEsjPkbbBrP3PMvgbOOvIR302jKSvJ/h",
-	"JSYtAwMUzhHYeuXqrFN9uJVqIuURgmH0q5fNQr6wx2RMEun95Xl3//AIFha0Jm+1wfGTis3EQ+1iap1M",
-	"jo/i/vHg+HgYPY+PDk/4/kRw3o8OD3ncHxzyg/FkOBmM98f98fH+fhQPDuOjaHA47k/6fd4/LmaWcVSQ",
-	"/bxkvNUy3Mb4xVxx3soJk+mkNEqbDpasNdp5mNpTMNhb/rC+wH/gSS5YbPhcLaVXYb09s6QQFNeYF5Mk",
-	"ibnjzyzzwr2zSSqk/KHVaDOX2ve6lv1WqqcTOpHmEUrp3tlMqVRPpvTaCCsaROc5g05jZgWpJ4WWVtUI",
-	"XXGnoUPQPLNMZ8Jwp81IxWIiFRy1sNtFp46zoA/bPJrBnRO6WZ6OQ7hURiqc/37/8GiU9/v7R7Plx6UK",
-	"1GNXjikhYhCRLLRyGvbYbQNJI4WGCS2vdGhLGLJILNNzdca0AqUQ6fWXmJwq9JTYgAEx+JvXEz3hcI3m",
-	"ChqKmMGRERbM2eXMutA67AQj5WZigZSC/QR0wmRzm/MEL8lc3Sk9V7i2bApdD/v9zTYMdd/a4OP6nnd/",
-	"7HdPPvp//9T9+FM/OBh8avZ2bZCnYC2MS/9u4H2Iv0de7MLRCVe+C3GV/Fddm08m8iFcdSzudwImetNe",
-	"8Wi/O+jvH4Q91n6nR8qLNnaPB2ImjDhl7+d8OhWGfXfF5uittELFsIW4lWQwjFq3ZsGkGymdu1ErQGMA",
-	"lRAOKv00hXtJKusEjwudOpORy43odZaLvCrhdxHvN2DBNSzfi0RHd3NphbfxwOhRLBZTI8RGPcNQZ7vK",
-	"QT82kTFvcCvBt3WfEmrBYaQTGzKndcCMntu//QW+YGluHRM/5DzBB0gWwOO4HVuInn+m3+m9bPABvxMi",
-	"FnFh5DUcZe9xWIoXvNQ5nleppiN1Jxan+HOuMh7HImZjbsXRMDcJu3x7/qL7/vJ8//AoYLmKi8N+JxaB",
-	"X6mRgvswgHP6LyGx0tLsxbnXjF9tHIywoKPLVTxSxL7w4Hc3b7pCRRqIaF9oUJpzk/T+QAv6Cn8J/ZEY",
-	"qXAP9QG795OMP/1LKeVK+dfv08c5fAx7LMzUNMZ5w0BhQepIXWiW8egO1J5wKt0sH/cine5Bc/ofPBOy",
-	"lN+BVSnSHnv1wCOXLJhWYqRsJpJEqim7Fwb0IkurwP3sQcGDX7laoKeKicQK1g7PYLVGKuWJt9qFjXgm",
-	"4GEm0swtWEj00//DDos1+bt67Hrl8gC5OVJGWODwqm/Q0xKSBAwZT7QSAUlWdBhvlJlWTjcKzPPufyxl",
-	"5fBgg6SkbWvy3qYp71oBbAHMMJFKuuIA2YAlXMZM5w4OWzflf9ampsd93w8GwX5wEAyDw+AoeB4cByfB",
-	"oB8MBsFgPxgcBINhMDj8CE9kCVg2hX3cNEs6q1s1OOlEandSA9B/eEXNh/2TI7Rw/d9LE5cbwxfQ2LoF",
-	"6qXQL/z9YaPhRZb3Lrb63Nvq3lTbbKyXywlHu3Fp5j/DdP8ABO86nU2SEpt9lhX5CfbTZlpZ4r9veHxD",
-	"6gb8FVE8ED7yLEskBYL2MqPHiUh/92dLCviOw9JTNGhDZJGGLY8uS8FoI5vq/PrqjIWxcFwmIbN8YUFU",
-	"G9FroSnO46LvDSEq7nKLQVS66Lmyc2HwIjhDPW3T5NhYx4uRkkQQRT3JSr58df7SG9CqbjOf9A7AJIXh",
-	"nlnQSktyigsTnYueKD8X7kDxSAVXFuSMn9V3it9zmfBxk7/s3NIQ7LB/QLcSGnUs4gqIHcOK8mgmYjBG",
-	"K3eaBOVSs3FuF2cj5cyC8SmXyvuNwxvhzKJ7Dn+EPfZO4xKwNsy3QyKwEsSvNG6IuYpIqxhV2TmXQNEE",
-	"6HNmgTIeB60pcf3e/qMB162niaxDVBAjKZR777ThpIJ+SU4u3AIwW2nZJE8SmujwZHAMEwXr/6wIx1Ti",
-	"vMjOaIMqnrwyRpsvSToaC+IBhB9cNVwmuRFn/oqEk0dQDKnqBliip0j3O+0I01Gw65dcchqZEWsykydg",
-	"T+WOtgI0kzqnHfYOe887Bdmvda7iL0nxO13xwKGAk7T313yRaB7fav2Gmy/PuIUIxiMvLUuACNRja1ox",
-	"x8VG45V+k86OVCpSbRZsnMdT4UAKoTq3vu6DYceLOH/R3MpU6Nz9qpPlhrzHNtHz9RkvHSGgFYiRAkM8",
-	"laoLz3bhq7CIu3E2NTwSLBNG6rhDgWluWZS75VKMlF+Lk06P3S4XliA+4QutlIiA1FMWJdoKUsDxoyU9",
-	"PCqb+LX8TvHcYbxQfFFWPsewu8C7FA4cB5tOxiw89+Rwmsc3ghuKLC1oHY6eHwJLkLyvXCkfPnzowrNC",
-	"OSAaz8Du+KpPtBTVW/PXkvxr93CwchHD4U+h5Vybu5H6IRc5BiTxQOEBso4bckdIxcJuF5t0HZ2XkLWN",
-	"QDvTJtrZYKTyDISH/xPjwgWYDHSc2vnsnLGVm3+k6lf/P8BV/53KjI6EtbDV6CH+0vtNC+xvRc7I00bG",
-	"DxvnrsIDdMGfMmdyFaEtpw0cY2PyzAXEB95k2ShuOfvX61cXsJ/Y3EZc2ZEqGKYqleEbwpDNtIXrO9Jo",
-	"WJP668A6xy6IJ3wfNXk3n+lEeGYpRYzNswy9Em9FLPkt7smve0PB6uLSp0ARAzahC5XcwqB0+3VpuIiO",
-	"QAP4VLAcoVIL4ADOJo4lfObJtYH+nAQbyZvIddquCURYcSBVYHGroITT5V8iZhdXrwN2fv3ugjbOf/tB",
-	"jK+ZP9CyjNcQDPC8jJpWUA0BHnKELAQYNNWWJ3hvjBOhYPeXHqcKmqEVtLLK5H5qxTmt259S2+y6zRK+",
-	"AB6sj61YKpNEWhIEdbN52K9C59agqA0QhoBAELYGXdyvIo32mx6CedlmrFHK1YKRLwBt/BIggsFljwsE",
-	"oXUvzCpI4xGwxVKCfV+QHdSWsSBsCUDW4z+LyLVWMIElSqF1L42MJfaziubTuWGoYrN2yl2WaJfI8TNL",
-	"39kz5nIz1jCZC62niXhmUcoWSOhlxymfphzdCRNhlAY+SLjFryJ57xthZ60AURUN+OnAE/TEw3K7BHkU",
-	"FjGxt3dyYNgCWV/E7OrFC5YZPZGJKLAfpQlSBjGfWSZfvLhm0SxXdwFFFyb+AjyrSEOvpIDJvjxUjk8x",
-	"+o2IBQ+NoPbryIhO/TB6FMOcfN9XL67DHntZBSLQ5cCTOZj5kVb3Ap26TuNwdCD98DrAkbVCoBkhKjIR",
-	"99g5e/H2j/+1IgzW+0GxU2CF3czofDorAlDl6mnDXn97cXN+cELtpas4MDJhQEzmPGESxTlNapzw6I5l",
-	"WirHQFoLZZGtO+uCQ6RjEccbcM3o4q7vGYtA6fbnsXG726ARdPx9hvN0fMrayFNIwCqMJ0A4x9r4hXCe",
-	"UE/l/p7iElEkQBg2yRVq1AFb23avpVeC5vW95373iQFZm1jSzaSJmaBz0fGxP2AEq8/qeBVik8quV2E0",
-	"rG2FQO9V1YtfO9bZD6CsJdPWx2oUH79dO7J+dZtdZZXlf0bcU/VfeZxe7dyFcPCKiSuQfsBY7cxIRWLq",
-	"/P2Lq6uAccdSbR17fsKiGTc8csLYTsBCmGJY7E1Fga4dTEo2WO5LyPaWf16+uQjXNrcOaHhJKCJ2fdC0",
-	"JDbj0YYF8XIKWzRKK8QzwbIVc6/uy83FN62gdXFz/sf6ztD363GA6lVCRC33K1iesKaLpAK1LmC7R8FW",
-	"3HWF0ONgcPSx6UYtsbvFzeTBt5U5Lr/BmFIraE1kkjTeFkuwa9EdCJ9KX/7PWSto3cO/943d1NCNJWFC",
-	"ORy9pKv4QmlDznGd47+CW9cKWnOB/+Cv/iv87L/H1v57/IzfN5PjI491pObw+PD50Xb3PwL3EFJWm4pF",
-	"TNoKL3rZsILdIzGBp+NOiMxj7KosSJ3Bj43EXwqeEN9svcDrop5819UMK33XnF5VY2h6qol5S+PtCUTw",
-	"qqq+zaRY6vSfglZUKiyPJVbkuEGREaCP75SsQ2iawpVbBc1zR2Z7k/ARrilhCWQPIskIm7sq/UPyFdWF",
-	"3Ohn47ZGrSYKZyXWcTszy3hnGFfQsv7EbEl/W94ztdXcJZctaOUmqSc+Fcv3d8C27ZrDFPjA3GPOjPo5",
-	"QZhcEdFbAkRhvTy3LNmS5rnxSBE68O+K66sGtzHfbfLxp6NhU1zb0/BGUizxCUe7jCOXHx5lqvd5mnKD",
-	"weLV4LESDw1os2tuLcLCotxYbUiBQHSKeHAs41MwHMaoN2q1hPlnXrXYLuqI7o3bUhD7tFWpiKLdJMvX",
-	"eB53Tv9rOBP+COzA+6sI0YrCIbihC37dR0AIBzYWbi6EYpFIEgZahPH6OeIoq3frsrOxTCT81XjHLuPt",
-	"VVIQTbDMoipAEFuWcGOQ+1wxdG4ND58z73YrQ3a0Kg1+Hvx9Q9bAHA1ATJn1sFHMtkPfG7mRZnoOysdE",
-	"PniVd537lHVcNevV0jIdRbnBzT/1ibjYewWyHP5710eIuldx6N02di7MSBWmY3uJDvfmSmHZ4sHlbC6S",
-	"pOtBQ1qJTo/9W66dwBwwbGpEpo1DL3WxdGdr8U0Gm2vRYF1QjoMm//i6JVFqRuvX+eXt7XUR9o90jGKk",
-	"3P/Dk5PK9qPHbJ0BnHSNSABmZ9o4ZkmslDhEzwnQT+MOOe/AXe3tu5srVh5NUkBkLJRDxFZj1595qvHX",
-	"Ylrl4gUFbzYd7SoqcpmX6w9kPzjpB4PjfrD/vN9ozvxBRE4blHoVlMtTZHDFXbdbZm5A6bM7oxer6taO",
-	"IJ5gBe3+NJA7MuEvi3HfBQ72i8PXdyDCeKzrrjt1vwG293oFpqcNU3mSkI+CpdJaxEDi7No0PfRCZdwI",
-	"5Tq74vqgzyW072OwDX8HbSkiSmG2LXi8qum6GZJXara75ytVj75fuvUjDkJURLmRbvEeeqH1HWP4+Dxv",
-	"hMqp0jNzJxaWEoXhcqrE0MhD2+3yTHahUdhjBAdmTpeBU21YLBLhxBkzgsd06Wf5OJFRj52XQXrH0fda",
-	"OJOhu5Fy/E5YioVbhkmvXC3Qs5ponY15dIeww4DlKhHWMqeTmJC/c2mFR1bhsqFHE6e7ZNGZcxmFxKSa",
-	"6CLoxiOUEgVyX03j1lrQDIG8FH8iQ/X8+srPpMdeYQhnGSpDUW+Ey42qPEGXrh2p/X7fL2QJqyFkQoFk",
-	"EiAxvUdUMfHAI4doBieU61LFk7A3UjSswBRnaVm4KWpYYPyHh89hgYoHPXqv0AHqasKqMqHnKqgpBSP0",
-	"d+sJG/yf//m/BvvHcNt1c2WELzGzdE6ydnje/Q/Guz+yfveEdVmP/Yn9j7BDEdaRUmIOOkWxjJ5ydIl6",
-	"1SdEsB3dnz51AEMzFDpL9HSkQLOokswinlthiR8SGQllRWWT317der2XmMKe7u3pTChyB/W0me75h/ZS",
-	"6So6A7FH0LoXxhJnDHr9Xh9awPM8k63T1kGv3zsgG2+Gx25vhu6hH+HztDFnhyIbyBkzmYhCO4iAxz3j",
-	"nJHKlGMKvdIsFplQsVARJmWW3HcVt05bF8J5j9QKLnW/398Sa35ajNmPsCHEXFAPhyaR96JXk0mt0+8/",
-	"Bi1bGHCtNyBshLVnG9bA5/YUKTxwpPnUggRMheOtj9C390xsXOQrChFEOhW10Nczi3AabWJhWHu8YDLu",
-	"9BgatiFYsSEJIkTeZ3iSK+au02wq6LKc6CTRczjAWoHVi0ZuKd98VxKhBmQFgzTENikn0D6biBI2FSYy",
-	"lfAAXB3A6l4pT7URI0VjEXvXt/6NtI5m2qpXfvm+SZnGWAIN4bSXWZvQ0UjQhtIWmExfTa9/DLDdRIxf",
-	"olLvFvdS57b0FTTWVMFtWMWNF1WhyBrclEfQWPno4y94YJZ+nIYzg5gAn1hOjIxQxiGN39RtSedeBW3+",
-	"KWgd7vJIHR6LTx08/lQVE7b9OJceXD+ZoDgPHOzJwtXiz7A/uB8/Ba1MW9cEjPKQiyIf1yOGyIwiaDVX",
-	"i+JG/eeQFdfl7SITHcoP9K3DiUxEyCZSJJhrxllIBWK4cXug8XVB60VHVkoBS49EgqMLCg2JA1fglgKm",
-	"4CJafktor1MMcLbhtsLaGQGijoKRQqDKBzG+Dtg3b68Ddnv1+jVeaud/uHpNcW6E2gh/112+unpRAmJ8",
-	"lmM1Y5MJhZgFjBeWqhAbDg4DZjkix6zu9Ni5GqlmtAyCZHZCx/RGChZEG1mW+iI0Fc0IOsPptF/9+9Xr",
-	"IuSM89IGJzJSbWm0C5hMpemUyof0uQMiphVvQCss4QgjhZ/aleIKYQfkLcb3EdvVFN0vQQlAz0hpQxvU",
-	"jE1AfESlAlIFmkC7gljdpwSfYZyDk/4zy169un2N3EI3gRctzyzLBL9DrWgQ9Pt9FsV76V//dwDd7PcP",
-	"/J+wO9DpfCad6GBmAe75SMFFCJxbkt9WmiW+6FgAGkPEU2E4GnUeMFviqmjr8YxwqiaBiLci3V1ajPGD",
-	"+mW150Os3UI5mkvcgZvLqMBj+wwNGZMySVamtxEqyvAA7DQnDEE29ous2vqt9h0+RvEtsoCEdd/oeLEi",
-	"nP35r8vk0owbS8Xx9lj3pzSIgHondQfG5tB/GTXfZdQa5gm6bDDkPq2COz/90lfUJpWutuVzYJUE5OHC",
-	"c88yFcNXwliBJBclBZvG9832sM1Ksbxt7ct2SPJ+f/DLr8T7MjD5Ref2GYrAkJbj0St9iXjHh44ff2gl",
-	"5QAeG+ygPqzmZeBzh7vQ2ACZhYf393d5eA3e/AWVJHjm+S4jradbrShYde/N9x8/1TSu7wq5SgIIjcXa",
-	"lQ5CnfKpeXHldHkcG2Et3GBxkzq2NKowWk4CLxFN6fQv8ftVYFPlllmWFkJFCdHtYIqNVK4Q2Y8oJ8ws",
-	"jkTTFUAjLK+AmgQcbqIo/lwt+jMPz/Dxh8pUqV9NV9/OSrRwWIFtqcA3a+uNdnZRaa65NkCdQYKiJDEq",
-	"HqjvkYJblvOgb0+RHIykgRgN6mWBAhbWShSFlOYfrtVVCln7oD8Ee6BWPIO19/tH3uMWFmWDsAggdHP5",
-	"6vxlj70HNZgnRTXlwugngL/Hue73+53TFeA8KN2o6/h86aXPrzAclqoHUET99ygzVk6VNsKOlC+bhCi5",
-	"lYIdzGsHFn17H8hriNErzM3GYmrhRGI5kEpRRiplgb8lMguDkQrLom9YOSTJDVW/jDMDA9ehlrAhRnj4",
-	"lE+N0XMVjFS9+B9F60TKlZOR7bErrJpUbiR6Y+zSdirqkI2UjEucfcSVVjLiSY2RSBGVhhw3pJUXNQjI",
-	"eY1KfiImjuncBSzWRT60E6aAoorMMpMryn6YyAfMKEHzzQgrfxQj1R4vaP06AZUKEQGDJQtYuV4BVs3t",
-	"1aqLojEAQ2An3qdBVXTrxSW1agQ7Rz7ZCVMPGiRlYRFKU4DYpPV+95g4YVsRDqqnwUt3ab2Yx0hVCmhQ",
-	"9R4qiYM2F3piywbkx/UVcQ6aBPeFcIXUXvFHNQmwZZO9D61PwaONLndphGVCH29Wllh8vGlR2mWHsbHq",
-	"506D+5KLOzTGIs67DI5FMHdo6Mvq7rDeL2926i/bib73crpLM1/rapd9wZJAOzQs6tTt1HRZbm+n5vV6",
-	"gjv4FMtL4amGa6OdVrmTVswUyu/uLl8XsM3+qL1aoKjx360U+d/2cO2FAJV68jsZSNW7/VErqVoL3luB",
-	"R7/Y8taLbtXLv65kxh1gavxXsvyFO7SsJbb14errC77s3h00afLv4Nb2zc5YDasU6QwTGAkE5Vb3YOjr",
-	"Q1b24B+Fiz/LZDn40omkRTC/VoqPVSvxgWLYUI1vpIpYnq8XhfqFtCWsQ5v1EjaCZRzV2xjzvM3Cp9Q+",
-	"2ewakoh49IFKJQ70VRx98URdek+I48ZZNhYLvRIHEaqpNMSa4PkZx//T0s/yJSder0NMCdczfi+2pnin",
-	"iB7BqhL8oUvKdpfahlSm5CuIjd2uGMDVjK1VF0mbjJA4wCr7GXwgEyQmGwS/WTFDjIg7zdY6bHAT6pXM",
-	"U+ErzHHblCdBO1C37arVOxHMSgwUYM4+FeFQReGjtcpOFEUh+7aoCjxS7bIIpdWwAGQhFxb0fv8Ilms4",
-	"OOqtAWIIIyJGChZs85t/Tj16rM5fIGQWWG4FjS4KzJTBkZTHmCJ0p/S8fHNB3ca5FMvoxG9Gzm9Gzm9G",
-	"jjdy1iW7lxKVOnJYMLYULV+j9VKXNTteoL7xV6ZA//+mIlfLGi515Cc+M/yMZ46e/swu4ayVZw4/Yw0O",
-	"d12DXVWaVXXhmV3qAgX+rQDqbID9POnOLPOtPq5EqPYKXG9jYKKMYVNsvVIxwWsYHo5cJ7oGOept9G5e",
-	"wci/VmS+oLHAgHx+0OsfIn5VY77z1XfnFYvw9+e0VDgjI7udwcpSd9S4gJpeG50KNxO5ZU48OCYeMm0x",
-	"X8bjy0aq7VHFrN/r94ad02XF+nEVXu4jIz4FCu/NhDuhosVIzaR1emp4agOPkaNqqzxGu1orCsDVipgF",
-	"PsgSzYT1qm+Biy0H9YG7oq6EyLzZjiWziziNj7M/syOl56qoZd7t+pXAcDMmoC2qLyMtAPOJtE4oYYo6",
-	"8CPVxrl9mwn11q8ljDT9UWadogiTLOHRbNgfbog++KcfP52wMXtZwuXKudzJ6+pn2aucoy9pMBfsVl9Z",
-	"rqgserm47dX96GwHZlfY1j8WFByNbOx9qI14bI+I7xXz3C6UYx3l+B6AGnLvX99/+47eYOS0TixrV143",
-	"wFNN76lLfVWYOVcOn2gU08BI59dX8PvPFdQNGK31WfnxlhOTyhO33T1AhZpXK8Z4srcs84KnydZlLgmp",
-	"uEywzCQHQUEwzyIgiMUGMUuVoH+Ec7BsbrQTPld10wr/8fztm6etcEF6FVq+kplbrOZBr19OpJKO+fSt",
-	"ACqfvhUrVbFgefwLM5s3BwFymxM/qjWdqlUvKQ+KUyYUBWp57Iv8U5AXocsjZVOeJJg0U6g1uGWYrxTN",
-	"RHQn4rJmEGcTMWe+thzjU33KDvsHI1WkW3CH5Yqtd5EYwW0hnFO+YBm3PlV4pTLnSPnSnBQLXmZvFN7h",
-	"We4si/EtLoeY3lGt7seMmORW2JFCotfHnsskQQ8NEjBGl7JIJohvzYQpLzalRwrfUjPOozu41ijzWpvS",
-	"pxwZgQm4PLGdAOiMZsty6Fh4aMMNcgO7+Ovk0uDQiGGGxWTO8MlERlVn5q9VmdXvG/IagqtLRDq+qGQi",
-	"H3yiqZrIqa/j11srP4/AetqqXkU3/HI1pB0jECswntJz1gZ2xVT2GLPetNlWFX69AuxK7fefX/6V27tf",
-	"rvzrFvEHnCerSVlC+UtimXoGe5cjsrJZ/N1jpvifZFGYaLsKQIV4cbKWhdffvr9ltR78uwxziwlc+LKS",
-	"g0imU2ZNhH+IsDdS517cDYP+yZGvRnFWyoB2qPIkCTtFmQp8MQkq6DAcJn1QkkNx1jG8CHsNszylmsKU",
-	"tVCDpNV991RdusQtlbeqKqHva5A1VHYPNiqxlZz7J/uY/XtRdvL4zndqh2/J3qEdvZZjF48rZevvNnRR",
-	"E+DRtm+l2qkZf9jJ57mS8f80n+qXRoHQYRIYlnEpz34dJ99nB/XbtePR+SqD/J8dp/+c6PNX4Gq5ER5A",
-	"TloniWZfKMAbhfQGKoQaer5j1+8uKpcDseXnxCNrN0FTQLIKWwwK/0glMMmkipIcX162JUI5UsuXz2wI",
-	"MrLtMcaAWb0SQiwP4+NhxN8E/f+bgv7pkbBfQHB/sUDWb3L/7xQU+noCPFX5u2OEpyLsmxO76UaxLM9A",
-	"Mg6C/vA4OHxeaO10j1BhoiKptrhV9GSkQqyeE/7tLyEVewrL0uek5JfdFFXnqvWBmuQvkVOXwJuTTT/f",
-	"3G8ooPVZiZ5fVGP8SvWif6SExa9Jh1N5KoyMCi1OG5ZyZ+TDTsobjWDuC72ESuns4eXnG6/l43HHlyzG",
-	"bVnlYvmiWuq9uTgIqVKJHBtuFqc+bhtgYMMnkfkMIHSO1mpPVIbwgcDmIaAXGQnvXzxlVLWnDG+teIIr",
-	"vaLD49PHT/83AAD//w==",
+	"7H3vcttIkuerVPA2wuQMSJHUH8tSTGzI/2Tt2W6NpB7vbNM3KAJFskZAFbqqIIru88W+w36YR9jv9wgz",
+	"b7JPcpGZBRAgQYryTLs9t9Mf2hQJFLKqsvLvLxM/tSKdZloJ5Wzr5KfWTPBYGPx4FkUic1dcTQX+HQsb",
+	"GZk5qVXrpPV84QQz+CPjRjArzJ2IWfvq9Qv2bDDosz//5+Cgt9/ptYKWET/m0oi4deJMLoKWjWYi5TCm",
+	"UHnaOvmhNV44YVsfg5ZbZKJ10rLOSDVtff4ctF7waCZeaOWMTtbJgF+lmrJYGhE5eSdsScKA/fk/D3vD",
+	"ByhoeKBWTij3VqipmzVP3DI9YW4m2OX7c+Zm3LHzVzfMChXb2goc944eePxEm5S71klLKnd00ApaqVQy",
+	"hUUZlIshlRNTYarE4a6s03Yz83sCtLiAacNCXFr2qz0rP4mQzWdCMaWVYJHOk5iNxeqWHTxAccadEwae",
+	"9r9o6PYP/e6zj7/u0j//ezT6VWePPv9Tq2lDX93w6Trp185oNWVCOekWzPFpscRGZEbAdDhcubK8xw9y",
+	"WIXcUQvI4t1P3Y+/HrWaiXvLrXunYzmRMNgqkR9g9YAomfKpYHNumXXaiDhg3DKu2Jubm8tuzJ1Yo/Mh",
+	"PhT3PM0SoOYDDDc8ZO/1HRv2h0esf3zS75/0++z83U0z0TriRGETQxCFRPITy76/ersjS+ZGdo2YCCNU",
+	"JBoe/DloZdzwVDgvMZ4nuVmn4Zzn1kqu2DjJDe2qtMzKacoDJhXTuctyxzJ5LxJ7yvpMWuRQoFLCAD/m",
+	"wixaQUvxFJ4Pw7SqBMdiwvPEtU76wZL4WOfjBKhO+b0/UP1+5Xj1y/moPB2XpyuB+zMYtenRUfF79fH/",
+	"ZMSkddL6H3tLSbpHv9q9csBy9AZResYyngjnBCwOdyzV1tEipVwtGDw0N5a1eXFdDHInYHPpZix0V++v",
+	"QzbRhvEkm/HOCZtwwyZiLgyjAwq/ZTPt9NTwbGYDeAZnNuVJwhJtbY9laho/sUzPFfsx58rJT8KwaKa1",
+	"FRb5vULDHTeSq0h0x9yKmKUihr2NcseMmEglYjZesNtuKriyHcZVzGLpZsJYZkVCMjpZsLYVgoX0S9jp",
+	"sTNVnCmYlNIs1Wb5WDfjilYk0qmwbMyjWybueeR67AOuwo85T6RbhAGSiytY3CwdS/mC5RY5qjxnw8Oj",
+	"YPMm29oWlzyEN5U8NNwgopOGTX6hkzxVpeKYGhn32EviXBZGQiZt+6NxbdXphJs4P4KRd2W9cyPja/lJ",
+	"IE0vRdaoy6SzjLNoxpUSSUFbLIy8KyRGj52xwVF3LB2zOjcRiJDaBXBcjbC4qjHu99xI54QCNhscsTE8",
+	"oz04CvzYOOPOKTtm3N4Scx7j/h/XHyKt/0Ygk7A5X2xalxhnt+vC0FrgquDIm6SmQQOgWBR/9J5YJozR",
+	"hsVyMsmt1CpgfdYGedVhTrMBa1eneQJ2UQZKTQn2OtGL+L/+/T+unZBqLMw0YJM8SUAG2lRrNwNDClSK",
+	"JptiangsgXQWa6a0Y2Ou4oC0N4+MtqB9SGvGaIapGMYa53bBnLh3uREBfkl3OAYHfl6osELmSItnTip2",
+	"2Gfx83K+MoIBeuw7lSy8qKGTEQbL44YWRsrv/4CSZiPj0jlvFtqD7UL7IZH9MmvYwJfiTkaCVAozoBtP",
+	"WZonTmaJFJaF8xDXJZyFtF2Z0XEeOWRlnatYxB0SLDp3eDVMcxaCKIGzAoutNKzZdOOMsy+a7kGjAViZ",
+	"7mvp1qf7Rs8rVkkqBJ7qcB7+5U9A9VjfB7TvY89kbCrvhDoZqTDSynGpQjaBYyqVlbGAad4KkYFdDcNy",
+	"m4nI0ToGwAV3wsANSWJHSjpcysjojFQF/DpJ9BwYLpwafkdiOYTrQzxWLpqBWtFMut5IbVjAiXQ7n2hY",
+	"FFycRGbrq/NO4oGdaSM/wWwTUD/hLOwE7E4YJyP/zV3YgX3GNWqHszu4gE+cMMxoMD43b/YEnrszsXAx",
+	"Umvw7lVyv1OCTeAntAYU40qm3vSdGJ2yfoeMTWadTBKyBJzhygJbgQT224BCc2mfMcsXS56WLlgX9WsP",
+	"lHaFgLPL9+edEybuhFl4IquPhhEtfDnnC2+elF/FIuELklGJ1hm4H8qBcqFhMo42j2AJfJCWHQyHp+Uk",
+	"ibwZt0yDNKJb+jV13t+wNbjIjbp80Mf/GgVMVZ+fEw83q4mMG1eITKISRXc4ke43/qDAUbKbWMcfkEdo",
+	"dbreE7awEU8amOil0VnFcGPtKxH12NP+M5bkKe+ckq0I63wrMreFOP+ARlE24YkV5ZKNtU4EV0jZmwa2",
+	"Jit/JuR05kBNkb3P2k6CRRfGGdqBaM3hJoczb8zNZexmtIpr4mgT5bPmLT8ePBs+6GK/eXnV5Plxt/HE",
+	"vHl55e0W1n5+0xsO+n12+VsQJm/engcMTd0XuBG9WWzCDrMzPbcnLLSxCesGA3NaiW7KM7RbnWbXMPbV",
+	"+fNTFsISeHaCH9+8vPKSwNtnl+/PK4eusKPC6OLFZRigoRVLm+ExRCYFKmAUtL6uyzk0GXjw68N22Cw2",
+	"OzPym5dX73RM1ukbZIqdeWbj42mYXSm4hMFKC/liUrj91xLc3XUvreLdn7L9/gGT1WMPwglsNLIPYmZh",
+	"lHpsZb838OEKpJ5CbUvyLybdgoQu0bA9TnUxea+VeMdd1GDZvyrjKOhyRDqThSuXgE3JZjpZCVYhfcOt",
+	"9MEDu/TEh2jbEKE6yzI42/hrSAe9towk72eoxKRlr274FM7RW25duTrrVB9upZpIeYBgePrFy2YhX4RO",
+	"ZEwS6frNWXd4eAQLC1aTD7DA8ZOKzcR9TTG1nk2Oj+L+8eD4+CB6Gh8dPuPDieC8Hx0e8rg/OOT748nB",
+	"ZDAejvvj4+EwigeH8VE0OBz3J/0+7x8XM8s4Ojl+XjLeGsTZxvjFXHHeygmT6aSMHzUdLFm7aOfH1O6C",
+	"h73j9+sL/Due5ILFhs/VUnoVgZYnlgyCQo15MUmSmDv+xDIv3DubpELK71uN4a3S+l63st/xewzzNrPD",
+	"WFgStpmaxiziiqX8VsDerwdv0C86wTBLIqwFZpcOje2AicSKmivm7Yha9KKdZ6AGCt+rQ6KbBsgVOVYi",
+	"JvOe/gKzfY7BXZBHE7khRmKEhZVMcwuOodXMCB7NGF5OQWJ0cPyjDobDqkWX8iSBVbDyk6Ab+TjBJSBl",
+	"5rhMaqfgkEytDRtE7mNre2B8abc93X96MDgeHjyoyt9J9XiGm0jzAMfRQzdznFSP5rhLI6xwTbFBGDRm",
+	"VpCZWVjbVcveFbYJ5mDME8t0Jgx32oxU7GNy7bDbxTi6s+DX2Dyage0QulmejjF8OFLh/DfDw6NR3u8P",
+	"j2bLj0tTtscuHFNCxKDqWGjlNOyxmwaSRgodTFpe6dAnNORZYpTxlGkFxj3S640ROVUYnLYBA2LwN2/v",
+	"e8LhHOQKLhQxA9EnrLPVmXXh6rATjJSbiQVSCn4w0AmTzW3OEzR2cnWr9Fzh2rIpDH3Q72/2RWn41oa0",
+	"wg+8+6nfffbR//uH7sef+sH+4HNzguG3dAibJctEzOFUFfJggwzwkmN4eNRh85m2YmmncccSAQJz2Ge/",
+	"Zv3ePvvLnyrRmvg5u7x+f8XQkURvq5BLWokTdtRn7VFrJqezUStg+8csft4J2DF+iy5f8dPBAfxUCoqS",
+	"YJQEwpbuZaHTweQsHnXKwDzmyRy+jLWwFKMqWMSWfIF2KB2+dtj1Jmm3mEunx2DFcDrS4u0kS40oIz1x",
+	"cYp9gNM/inyfeT2XM8MEzoJOWJJHQkWLmgQ72iC+PEEbfcwH/csNltJ3SqD2oIRe4BN5v0Hp1AWlGK58",
+	"F+K58V91bT6ZyPtwNbs37ARM9Ka94tZ+d9Af7oc91n6vR8pPlt2hiATNcsKu53w6FYZ9f+G1ihUqhkON",
+	"h5tCAaPWjVkw6UZK5w4YBJYZ3QsOzvo0BYtTKusEj1cDjJ3lsVu13XYx3K60465h+V4kOrqdSyt89EYr",
+	"0E6xmBohNnoQhgbb1cLxzyYy5g3WAnxbj/h/KAKpNmRO64AZPbd/+RN8QapYAD/hDaQd4Hbcji1Ez78w",
+	"K3AtGxKx74WIRVwo+wbhHiyPjhfgM4pHyamSajpSt2Jxgj/nKuNxLGI25lYcHeQmYW/enb3oXr85Gx4e",
+	"of1SiP9bsQj8So0UWLoBSO5/DomVlgEtnHstrKWNo5wTCnOu4pEi9oUbv7962xUq0kBE+1yDO5ybpPc7",
+	"WtBX+Evoj8RIhXsoC+zeTzL+/M+l3is1Yr9PH+fwMeyxEA1AmDc8KCxIHalzEInRLciVcCrdLB/3Ip3u",
+	"weX0P7gnJLPRzUTaY6/ueeSSBcjhkbKZSBKwve6EAY+nkFt+9uC6wa9cLchEQ3XQDk9htUYq5YmPxwkb",
+	"8QxzAEykmVuwkOin/4cdFL9g6PXY5Yo5AZp0pIywwOHVzI2nJSSdGDKeaCUC0rWYtd2oRa2cblShZ91/",
+	"W2rPg/0NupO2rSm3lqa8awWwBTDDRCrpigNkA5ZwGTOdOzhs3ZT/UZuaZP+hHwyCYbAfHASHwVHwNDgO",
+	"ngWDfjAYBINhMNgPBgfB4PAj3JElOhZl5KtplnRWt/pm0onU7mQYotV7QZcf9J9R7tH/vbR4uTF8ARdb",
+	"t0CPE8aFvz9sDKlQTG2XKNzcuws+CLM5DPdwYnX+VwTlPgDBu05nk6TEy74oPvQZ9tNmWlniv+c8viID",
+	"FP6KCJQDH3mWJZLQGHuZ0eNEpL/+oyXXesfH0l300AZ4Dz22PLos5S6akcd5dnlxykLyvkJmwcCagxLv",
+	"tTDIxuNi7A0ZT+5yi0gmUvRc2bkwqAhO0XLfNDk21vFipCQRRNAjin+9eXX20ofGVD0a9qy33xt2evC4",
+	"Jxb8lJKcQmFi2sAT5efCHWbzBVcW5Iyf1feK33GZgAfa4EBZegQ77O+TVsJwDbjtmFItjNaYaVPVaRLc",
+	"DY3J1NORcmbB+JSDi48ZofBKOLPonsEfYY+917gErA3z7ZAIrCDpKhc3AJ9EpFWMzs2cS6BoAvQ5s0AZ",
+	"jw+tGXH93vBB1NPW00RxHzQQIymUu3bacDJBvyYnF84BzFZaSoXjRA+eDY5hooPeYee0jEMswVbIzhhd",
+	"Ujx5ZYw2X5N0dB/FPQg/UDVcJrkRp5W4B+Ehpaq75ImeIt3vtSNgZcGuX3PJ6cmMWJOZPAEPO3e0FWCZ",
+	"1DntsHfYe9opyH6tcxV/TYrf64pvhgJO0t5f8kWieXyj9Vtuvj7jFiIYj7y0LAEiTAFSKiUIx8XGcAb9",
+	"Jp0dqVSk2izYOI+nwmHwEMy59XUfHHS8iPOK5kamQufuF50sN5QXsomer894GRoDq0CMVDvsdlOpunBv",
+	"F74Ki4w6Z1PDI8EyYaSOCSYGBzzK3XIpRsqvxTPv7PuFJZxt+EIrJSIg9YRFibaCDHD8aMkOj8pL/Fp+",
+	"r3juEAkgviornyEoitBtcOA4+HQyZuGZJ4fTPJ4LbihnvKB1OHp6CCxB8r6iUj58+NCFe4VyQDSegd1B",
+	"zp9pKapa85eS/Gt6OFhRxHD4EQw41+Z2pH7MRY5QAzxQeICs48YVIKaw28VLuo7OS8jaRqCfaRPtbDBS",
+	"eQbCw/+JiI8C0Q02Tu18dk7ZiuYfqbrq/ztQ9d+rzOhIWAtbjbmfr73ftMBeK3JGsVdyftg4dxUeIAV/",
+	"wpzJVYS+nDZwjI3JMxcQH3iXZaO45exfLl+dw37i5Tbiyo5UwTBVqcxL0ClGUWMR6XiZPXHgneMQxBN+",
+	"jJq8m890IjyzlCLG5lmGUYl3Ipb8Bvfkl9VQsLq49IjWZcAmpFApUQBGt1+XBkV0BBbA54LlqDSkgATh",
+	"bOJYwmeeXBoYz0nwkbyLXKftkpD8lQBSBZu+Cjc6Wf4lYnZ+8TpgZ5fvz2nj/LcfxPiS+QMty0wsYfHP",
+	"SjxEBa8U4CFHMFKAcAhteYJ6Y5wIBbu/jDhVcEqtoJVVJvdTK85p3f6Q2ubQbZbwBfBg/dmKpTJJpCVB",
+	"UHebD/pV/PpaPUhD8DggeJOt1Q/U0mLDpptgXrYZRYg5S4oFoI9fQr8QNuLB+SC07oRZhV89EOZeSrAf",
+	"CrKD2jIWhC2rgPT4jyJyrRVgfok/at1JI2OJ46xirXVuGJrYrJ1ylyXaJXL8xNJ39pS53Iw1TOZc62ki",
+	"nliUskU50nLglE9TjuGEiTBKAx8k3OJXkbzzF+FgrQDxUg1FTIEn6JGH5WYJ3yo8YmJvH+TARBayvojZ",
+	"xYsXLDN6IhNRoLpKF6SEJzyxTL54ccmiWa5uA8ouTLwCPK1IQ2+kgMu+PFSOTxHXglgkD3qi69cxT536",
+	"YfT4JA8ivnhxGfbYyyrEiJSDzwlFWt0JDOo6jY+jA+kfrwN8slYIISWsVCbiHjtjL979/n9WhMH6OCh2",
+	"ioIdNzM6n86KlGS5etqw19+dX53tP6PrpasEMDJhQEzmPGESxTlNapzw6JZlWirHQFoLZZGtO+uCQ6Rj",
+	"EccbioswxF3fMxaB0e3PY+N2t8Ei6Hh9hvN0fMrayFNIwCpAL0Cg1trzC+E8oZHK/T3BJaJMgDBskiu0",
+	"qAO2tu3eSq/AYep7z/3uEwOyNrGkm0kTM0HnwuMbMN5j9WkdiUZsUtn1KkCOSkrOX92wahS/dqyzH8FY",
+	"S6atj1V8Dn67dmT96jaHyirL78tmqvErj8CtnbsQDl4xcQXSDxirnRmpSEydXb+4uAhKBMnTZyyaccMj",
+	"J4ztBCyEKYbF3lQM6NrBpIq/5b6EbG/555u35+Ha5tahSi8JH8gu95uWxGY82rAgXk7hFY3SCpGKsGzF",
+	"3Kv7cnX+vBW0zq/Ofl/fGfp+PQ9QVSVE1HK/guUJa1IklUKYApB/FGytiqkQehwMjj42adQSlV9oJg+r",
+	"r8xx+Q3mlFpBayKTpFFbLGHsxXAgfCpj+T9nraB1B//eNQ5Twy2XhAnl8OklXcUXShsKjusc/xXculbQ",
+	"mgv8B3/1X+Fn/z1e7b/Hz/h9Mzk+81jPjx8cHz492h7+R0gugkVrU7GINl3hRS8bVlC5JCbwdNwKkXn0",
+	"bJUFaTD4sZH4N4InxDdbFXhd1FPsulrmrG+ba5xrDE13NTFv6bw9ggheNdW3uRRLm/5z0IpKg+Wh6sYc",
+	"NygyAuzxnSpmCV9VhHKr5TDckdveJHyEa6oaBtmDGFFC3a9K/5BiRXUhN/qrEZmjVhOFsxLFvJ2ZZbwz",
+	"QDNoWX9ittSgL/VMbTV3KSgPWrlJ6tXHxfL9DVCruxYSBz4x91Awo35OEABbZPSW0G9YL88tS7akeW48",
+	"UoT7/ZsidqvJbSw6n3z86eigKa/taXgrKZf4iKNd5pHLDw8y1XWeptxgsng1eazEfQP+8JJbi0DBKDdW",
+	"GzIgEJ0i7h3L+BQchzHajVotC3gyb1psF3VE98ZtKYh93KpURNFukuVbPI871+A3nAl/BHbg/VXsd8Xg",
+	"ENyQgl+PERDCgY2FmwuhWCSShIEVYbx9jsjaqm5dDjaWiYS/GnXsMt9eJYUqrsv6yAIEsWUJNya5zxTD",
+	"4NbB4VPmw25lyo5WpSHOg79vqAeaowOIFbgeSIy10Bh7ozDSTM/B+JjIe2/yrnOfso6rZrtaWqajKDe4",
+	"+ScetY2jV4oRwn/t+gxR9yIOfdjGzoUZqcJ1bC/rPry7Uni2eHA5m4sk6XrQkFai02O/zbUTWN2JlxqR",
+	"aeMwSl0s3elafpPB5lp0WBdUvaQpPr7uSZSW0bo6f3Nzc1mk/SMdoxgp9//w2bPK9mPEbJ0BnHSNSABm",
+	"Z9o4ZkmslDhEzwkwTuMOOR/AXR3t+6sLVh5NMkBkLJRDxFbj0F94qvHXYlrl4gUFbzYd7Soqctkcwx/I",
+	"fvCsHwyO+8Hwab/RnfmdiJw2KPUqKJfHyOBKuG639hgBNTfYGb1YNbd2BPEEK3UsjytfQSb8eatXdoGD",
+	"/ewFDTsQYTzWddedutsA23u9AtPThqk8SShGwVJpLWIgcXZtmh5GoTJuhHKdXXF9MOYS2vcx2Ia/g2sp",
+	"I0ppti14vKrruhmSV1q2u1ciVo++X7r1Iw5CVES5kW5xDaPQ+o4xfXyWN0LlVBmZuRULSy0AQDlVcmgU",
+	"oe12eSa7cFHYYwQHZk6XiVNtWCwS4cQpM4LHpPSzfJzIqMfOyiS94xh7LYLJMNxIOX4rLOXCLVUhcLXA",
+	"yGqidYZtXbRKFgHLFZYlOJ3EhPydSys8sgqXDSOaON0li86cyyglJtVEF0k3HqGUKGo51DRurSXNEMhL",
+	"+SdyVM8uL/xMeuwVpnCWqTIU9Ua43KjKHaR07UgN+32/kCWsJvRtOJZwXY+v5ora2CCawQnlutR2LOyN",
+	"FD2Wuo1Iy8JNWcMC439w+BQWqLjRo/cKG6BuJqwaE3qugppRMMJ4t56wwX/9+38Mhseg7bq5MsL3eVsG",
+	"J1k7POv+G+PdT6zffca6rMf+wP5P2KEM60gpMQebolhGTzmGRL3pEyLYjvSnLx3A1AylzhI9HSmwLKok",
+	"s4jnVljih0RGQllR2eR3Fzfe7iWmsCd7ezoTisJBPW2me/6mvVS6is1A7BG07oSxxBmDXr/Xhyvgfp7J",
+	"1klrv9fv7ZOPN8NjtzfD8NAn+DxtrOKizAZyxkwmorAOIuBxzzinZDLlWECjNItFJlRclKGU3HcRt05a",
+	"58L5iNQKLnXY72/JNT8ux+yfsCHFXFAPhyaRd6JXk0mtkx8+Bi1bOHCttyBssPineQ18tVdR1AVHmk8t",
+	"SMBUON76CGP7yMTGRb6gFEGkU1FLfT2xCKfRJhaGtccLJuNOj6FjG4IXG5IgQuR9hie54u46zaaClOVE",
+	"J4mewwHWCrxedHJL+eaHkgg1IC8YpCFek3IC7fuuXAgjCBOZSrgBVAewujfKU23ESNGziL3rW/9WWkcz",
+	"bdXbr/3QZExjLoEe4bSXWZvQ0UjQhqY1WMZUbZzxEGC7iRi/RKXdLe6kzm0ZK2jseIXbsIobL1ozkje4",
+	"qY6gsf3gx5/xwCzjOA1nBjEBvmUEMTJCGQ/o+U3DlnTuVdDmn4PW4S631OGxeNf+w3dVMWHbj3MZwfWT",
+	"CYrzgL3lilCLP8P+4H78HLQybV0TMMpDLopKe48YIjeKoNVcLQqN+quQFeryZpGJDlWM+qvDiUxEyCZS",
+	"JFhrxllIBYHcuD2w+Lpg9WIgK6WEpUciwdEFg2ZZHYlUBEyBIlp+S2ivE0xwtkFbYVecAFFHwUghUOWD",
+	"GF8G7Pm7y4DdXLx+jUrt7HcXrynPjVAb4XXdm1cXL0pAjK97rdbwMqEQs4D5wtIUYgeDw4BZjsgxq7GD",
+	"3kg1o2UQJLMTOqY3UrAg2siy3yahqWhGMBhOp/3qXy9eFylnnJc2OJGRakujXcBkKk2nND6krx0QMa14",
+	"A1phCUcYKfzUrrRNCTsgbzG/j9iupux+CUoAekZKG9qgZmwC4iMq/ekq0ATaFcTqPib5DM/Zf9Z/Ytmr",
+	"VzevkVtIE3jR8sSyTPBbtIoGQb/fZ1G8l/75/wYwzLC/7/+E3YFB5zPpRAcrC3DPRwoUIXBuSX5baZb4",
+	"zp8BWAwRT4Xh6NR5wGyJq6KtxzPCqU8MIt6KRhbSYo4fzC9sPgd8iF2ZqEZziTtwcxkVeGxfoSFjMibJ",
+	"y/Q+QsUYHoCf5oQhyMawqLOua7Xv8TbKb5EHJKx7ruPFinD2578uk0s3biwVR+2xHk9pEAH1QeoBjM2p",
+	"/zJrvstTa5gnGLLBkfu8Cu78/HOrqE0mXW3L58AqCcjDheeeZSmG73GzAkku+vo2Pd9ftofXrHSs3XZ9",
+	"eR2SPOwPfv6VuC4Tk191bl9gCBzQcjyo0peId7zp+OGbVkoO4LbBDubDal0G3ne4C40NkFm4eTjc5eY1",
+	"ePNXNJLgnqe7PGm93GrFwKpHb374+LlmcX1fyFUSQOgs1lQ6CHWqp+aFyunyODbCWtBgcZM5tnSqMFtO",
+	"Ai8RTeX0L/H7VWBTRcssm4ahoYTodnDFRipXywYxWFkciSYVQE9YqoCaBDzYRFH8pVb0Fx6eg4dvKkul",
+	"fjFbfTsr0cJhb8WlAd9srTf62UUPyebeAHUGCYr3AqDhgfYeGbhlgxf69gTJwUwaiNGg3vArYGGt+VhI",
+	"Zf7hWse0kLX3+wfgD9SaZ7D2sH9U9MsuGoJhe08Y5s2rs5c9dg1mME+KVxoUTj8B/D3Oddjvd05WgPNg",
+	"dKOt4+ullzG/wnFYmh5AEY3fo8pYOVXaCDtSviEaouRWGnYwbx1YjO19oKghZq+wNhvbJIYTie1AKu1W",
+	"qZUF/pbILAxGKizbOWLnkCQ3+CtsHXzAJso4YIw/rDf7hTF8x+6g2vUXQYdxBt/yOmATttUID8LyBTZ6",
+	"roKRqjcHpZyfSLlyMrI9duFslR181+/SAyv6FI6UjEu0fsSVVjLiSY0dyZyVhsI/ZNsXnQwoBI6uQiIm",
+	"juncBUWr5RSDCgWgVWSWmVxRDcVE3mNdCjqBRlj5SYxUe7ygXegE1HBEBAwWPmDlqgfYAD8omuX0am2I",
+	"0beAZ+FoPkRCnfHrXWi1asROR752CisZGgRv4WBKU2DipPVh/JgYa1tPD2rPwcvoa703yEhV+nFQeyjq",
+	"uYQuHAZ2ywsoLOxbLu036YFz4QolsBLeapKHy0v2PrQ+Bw9e9GaXi7Cf8MOXlb1YH7606BSzw7OxPfBO",
+	"D/e9WXe4GF/MsMvDsVvuDhf6Huo7rPfLq10u869G2OHKon/WLkRS1/Edriz7/e0yarbTkNdyustlvu/b",
+	"LiyEzZB2uLDovbnTpcsWojtdXu+RukM0tVSHj3XZGz3UijZecdCosr27fFvRNs+r9maj4hVD3co7hrbd",
+	"XHsfUeV1Nju5hlWr5kH/sPoqGu//Hv1sy1tvN1Zvab1SE7iPTQG+keUvAsFlF7WtN1ffnvR1926/yYd5",
+	"D5aGv+yU1VBakc6wdJPgX251Dw58z9vKHvy9cPEXOWv7X7uEtoAx1NpSsmpXSjBmGzpTjlSRxfSdstAU",
+	"krYEtGiz3rxHsIyjYR9jhbtZ+GLiRzucByQiHryh0oMEozRHX71EmV5T5rhxlo3FQq9kgIRqaoqxJnj+",
+	"iuP/eRlh+poTr/dWp1LzGb8TW4vbU8TNYD8Nft8lv6BL14bUoOUbyArerLj+1Vq11eBQmxynOMA3h2Tw",
+	"gdymmPwm/GbFdTIi7jTHKWCDm/C+5JgL31uP26YKEdqBuj9a7WSLMF5ioAC7FVD7EVW0fFrraUX5I/Ls",
+	"i07nI9Uu229aDQtAsYEidjDsH8FyHQyOemtQIELHiJHCZssbXzx44nFzdf4CIbPARjPoH1JKqkwLpTzG",
+	"4qhbpefl21jq7tgbsczL/MMf+4c/9g9/7O/PH1tXQl6gVZr9YVffUgp+i45WXSzuqOv9xd+Yrf/fzZqv",
+	"9p5cmvOPvOfgC+45evw9u+QcV+45/II1ONx1DXa1vlYtmyd2abYUIMUCTbUBm/Uo9V4WxX1cSSPuFeDr",
+	"xuxRCTQgAESlrYU3hjxmvE50DRfW2xgzvoAn/1LwiYLGAqjz5ZnJv4skY435zlbfMlwswt+e01LhjIzs",
+	"dgYr+xHSxQUe+NLoVLiZyC2+IJOJ+0xbLGryIMCRanvoN+v3+r2DzsnyRRPjag2ATzz5OjXUmwl3QkWL",
+	"kZpJi+/aTW3ggYzUEpfHGALQyr+kttppLvA5rGgmrLfSC/By+VBbf6mCyHyEAfuaF2kwD4Z4YkdKz1XR",
+	"cL7b9SuBmACsElxUX9teVDUk0jqhhCma9Y9UG+f2XSbUO7+W8KTpJ5l1ik5ZssSws4P+wYacjr/74dMJ",
+	"G7OXJVyunMudAsR+lr3KOfqavn3BbvWV5Yp615eL217dj8529HyFbf1tQcHRyMY+3NsImvdlC71intuF",
+	"cqyjHF/WUINX/sv1d+/pBXJO68SyduWdEDzV9JrQ1LfumXPl8I5GMQ2MdHZ5Ab//tYK6AUi3Piv/vOXE",
+	"pPLEbY9kUDft1bY+nuwty7zgabJ1mUtCKtEd7AXKQVAQFrdIs2JHSCwlJnwmgVEsmxvthC8o3rTCvz97",
+	"9/ZxK1yQXsX/r5RPF6u53+uXE6nUzD5+K4DKx2/FSusyWB7/zunmzUEU4+bqnGrjrWprUipW41SuRulv",
+	"Hvs3MVDqHPHlI0WvUgeJUpg1uGX0erCZiG5FXDZ24mwi5sw3AGR8qk/YYX9/pIqaGO6wp7T10RwjuC2E",
+	"c8oXLOPW13OvtE8dKd8/lTLsyxKbIpA9y/FF0nN1yg6xBqfagpEZMcmtsCOFRK8/ey6TBINJSMAYo98i",
+	"mSAIOROmVGxKjxS+XGqcR7eg1qg8Xpsy/B0ZgVXSPLGdAOiMZsue9dgdaoMGuYJd/GUKnvDRCDSHxWTO",
+	"8MlERtW46y/VPtfvG/IaIuDLsgF8m8xE3vtqYDWRU99ssbf2jgCsfqCt6lVsw6/X6NsxQhoD4yk9Z21g",
+	"V+w3EGNpojbbWvevt+ldadD/1/fo5fb25+vRu0X8AefJauWcUF5JLOsDYe9yhL82i787LOf/gyy6R203",
+	"AahbMk7WsvDyu+sbVhvBv0o2t1hlh2+U2Y9kOmXWRPiHCHsjdebF3UHQf3bkW4acljKgHao8ScJO0UsE",
+	"3x6DBjo8DitzqBKlOOuYCYW9hlmeUONnKi2p4QbraQZqAV7Cwkqtqsr6hDVcIRq7+xuN2EpjhEeHw/3L",
+	"a3YKTs/tjkHana6jd6fsEhymlgq7xoepccPDwVypdoz57hTzXGnL8LiY6tcGrNBhEphBcinPfpkg3xfj",
+	"D9q149H5JvEIXwwp+JJE+TcQarkSHuVPVieJZt/NwTuF9JowBHB6vmOX788ryoHY8ktSpzVN0JQ7rYJB",
+	"gyI+UsmhMqmiJMc3zG1Jpo7U8g1BG/KhbHs6NGBWr2Q7y8P4cMbzH4L+/09B//hM2M8guL9aIusfcv9v",
+	"lBT6dhI8Vfm7Y4anIuybq+9Jo1hGbxkeBP2D4+DwaWG1kx6h7lFF5XOhVfRkpEJscRT+5U8hdeQKy/70",
+	"ZOSXwxStAatNnJrkL5FTl8CbK4K/3N1v6HL2RdW4X9Vi/Ebtor+nqtJvyYZTeSqMjAorThuWcmfk/U7G",
+	"Gz3B3BV2CfU72kPl5y9eK5rkji9ZjNuyFcnybcI0enMHFzKlEjk23CxOfN42wMSGr/TzBVYYHK01CKk8",
+	"wicCmx8Bo8hI+PjiCaPWSmV6ayUSXBkVAx6fP37+fwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

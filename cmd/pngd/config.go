@@ -47,6 +47,7 @@ type Config struct {
 	DerivedStoreBytes int64
 	PresetsFile       string
 	PresetsOnly       bool
+	DerivedQuality    int
 	MaxJPEGScans      int
 	MaxFrames         int
 	MaxFramePixels    int64
@@ -166,6 +167,9 @@ func (c Config) Validate() error {
 	if c.MaxFramePixels <= 0 {
 		errs = append(errs, fmt.Errorf("max-frame-pixels must be positive, got %d", c.MaxFramePixels))
 	}
+	if c.DerivedQuality < 0 || c.DerivedQuality > 100 {
+		errs = append(errs, fmt.Errorf("derived-quality must be 0 (lossless) to 100, got %d", c.DerivedQuality))
+	}
 	if c.MaxJPEGScans <= 0 {
 		errs = append(errs, fmt.Errorf("max-jpeg-scans must be positive, got %d", c.MaxJPEGScans))
 	}
@@ -258,6 +262,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.Var(byteSize{&c.DerivedStoreBytes}, "derived-store-bytes", "bytes derived images and pyramid levels may take in the store; the least recently used are deleted beyond it (per node on S3: add a lifecycle rule for derived/) (0: no bound)")
 	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
+	fs.IntVar(&c.DerivedQuality, "derived-quality", c.DerivedQuality, "quality (1-99) of every derived image that asks for no colors, quality or max_bytes itself: a palette PNG of the fewest colours within 20 + 0.3×quality dB of lossless; ?quality=100 asks for lossless (0: lossless)")
 	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
 	fs.BoolVar(&c.HEIC, "heic", c.HEIC, "decode HEIC uploads (iPhone photos) with libheif and libde265 (LGPL, in WebAssembly); off by default because HEVC is patent-encumbered: read the README's HEIC section before you turn it on")
 	fs.IntVar(&c.MaxFrames, "max-frames", c.MaxFrames, "most frames an uploaded animation (GIF, APNG, WebP) may have, counted before decoding; more get 422")

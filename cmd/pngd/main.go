@@ -221,6 +221,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Library:              lib,
 		Presets:              presets,
 		PresetsOnly:          cfg.PresetsOnly,
+		DerivedQuality:       cfg.DerivedQuality % 100, // 100 is lossless, as 0
 		MaxUploadBytes:       cfg.MaxUploadBytes,
 		MaxSourcePixels:      cfg.MaxSourcePixels,
 		MaxConcurrentUploads: cfg.MaxUploads,

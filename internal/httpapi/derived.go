@@ -46,7 +46,24 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 	}
 	p.Depth8 = deref(q.Depth, gen.N16) == gen.N8
 	p.KeepHDR = deref(q.Hdr, gen.Sdr) == gen.Keep
+	p.Palette.Colors = deref(q.Colors, 0)
+	if q.Quality != nil {
+		p.Palette.Quality, p.Palette.HasQuality = *q.Quality, true
+	}
+	if q.Dither != nil {
+		p.Palette.Dither, p.Palette.DitherSet = *q.Dither, true
+	}
+	p.Palette.MaxBytes = deref(q.MaxBytes, 0)
 	return p, ok
+}
+
+// withDefaultQuality gives p the server's -derived-quality when it is a
+// derived image that asks for no palette step of its own.
+func (s *Server) withDefaultQuality(p imaging.Params, q gen.GetImageParams) imaging.Params {
+	if s.cfg.DerivedQuality > 0 && q.Colors == nil && q.Quality == nil && q.MaxBytes == nil && !p.KeepHDR {
+		p.Palette.Quality, p.Palette.HasQuality = s.cfg.DerivedQuality, true
+	}
+	return p
 }
 
 // getDerived serves the image derived from a stored one by p: a resource of
@@ -61,6 +78,7 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
 		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame, params.Depth = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+		params.Hdr, params.Colors, params.Quality, params.Dither, params.MaxBytes = nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
 	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {
@@ -74,6 +92,10 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 		}
 	}
 
+	if p.KeepHDR && p.Palette.On() {
+		return gen.GetImage400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badRequest(
+			"query parameters \"hdr\" and \"colors\", \"quality\" or \"max_bytes\": an HDR image is kept at 16 bits with its cICP, and a palette holds 8-bit sRGB; ask for one or the other")}, nil
+	}
 	// The source must exist now, wherever its derived images are cached.
 	im, err := s.lib.Stat(ctx, req.Id)
 	if errors.Is(err, library.ErrNotFound) {
@@ -92,8 +114,9 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 	var tooLarge *imaging.OutputTooLargeError
 	var frame *library.FrameError
 	var animation *library.AnimationTooLargeError
+	var budget *imaging.ByteBudgetError
 	switch {
-	case errors.As(err, &tooLarge), errors.As(err, &frame), errors.As(err, &animation):
+	case errors.As(err, &tooLarge), errors.As(err, &frame), errors.As(err, &animation), errors.As(err, &budget):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, err.Error())), nil
 	case admit.IsTooLarge(err):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/color/palette"
 	"image/draw"
 	"image/gif"
@@ -96,6 +97,11 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 		}
 		optional("depth", rapid.SampledFrom([]string{"8", "16"}), "7", "32", "x")
 		frame, hasFrame := optional("frame", rapid.SampledFrom([]string{"0", "1", "2", "3", "1000000"}), "-1", "x", "1000001", "1.5")
+		colors, hasColors := optional("colors", rapid.SampledFrom([]string{"2", "16", "255", "256"}), "1", "257", "x")
+		quality, hasQuality := optional("quality", rapid.SampledFrom([]string{"0", "50", "99", "100"}), "-1", "101", "x")
+		optional("dither", rapid.SampledFrom([]string{"0", "0.5", "1"}), "1.5", "-0.1", "NaN")
+		budget, hasBudget := optional("max_bytes", rapid.SampledFrom([]string{"1", "100000000"}), "0", "-5", "x")
+		_ = quality
 
 		req := newRequest(t, http.MethodGet, imageURL+"?"+q.Encode(), "", "")
 		want, wantStatus := image0, 400
@@ -132,7 +138,7 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 				ow, oh = oh, ow
 			}
 			n, _ := strconv.Atoi(frame)
-			if ow*oh > maxPixels || (hasFrame && n >= frames) {
+			if ow*oh > maxPixels || (hasFrame && n >= frames) || (hasBudget && budget == "1") {
 				wantStatus = 422
 			} else {
 				wantStatus, want = 200, [2]int{int(ow), int(oh)}
@@ -155,6 +161,23 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 			}
 			if got := img.Bounds().Size(); got.X != want[0] || got.Y != want[1] {
 				rt.Fatalf("?%s: %v, want %dx%d", q.Encode(), got, want[0], want[1])
+			}
+			// colors alone is always at most that many colours: a palette
+			// for a still; an animation's frames may each have their own
+			// (the first frame is checked).
+			if hasColors && !hasQuality && !hasBudget {
+				n, _ := strconv.Atoi(colors)
+				seen := map[color.Color]bool{}
+				b := img.Bounds()
+				for y := b.Min.Y; y < b.Max.Y; y++ {
+					for x := b.Min.X; x < b.Max.X; x++ {
+						seen[color.NRGBAModel.Convert(img.At(x, y))] = true
+					}
+				}
+				_, paletted := img.(*image.Paletted)
+				if len(seen) > n || (!paletted && (frames == 1 || hasFrame)) {
+					rt.Fatalf("?%s: %T of %d colours, want at most %d", q.Encode(), img, len(seen), n)
+				}
 			}
 		}
 	}

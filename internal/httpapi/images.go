@@ -242,7 +242,7 @@ func (s *Server) GetImage(ctx context.Context, req gen.GetImageRequestObject) (g
 		req.Params = q
 	}
 	if p, ok := transform(q); ok {
-		return s.getDerived(ctx, req, p, presetOnly)
+		return s.getDerived(ctx, req, s.withDefaultQuality(p, q), presetOnly)
 	}
 	if !isHead(ctx) && q.Range == nil && q.IfNoneMatch == nil && q.IfModifiedSince == nil {
 		return s.getWholeImage(ctx, req.Id)

@@ -70,7 +70,7 @@ func newPresets(doc *openapi3.T, defs map[string]string) (presets, error) {
 }
 
 // transformParams are GetImage's query parameters that change the image.
-var transformParams = []string{"w", "h", "fit", "gravity", "rotate", "flip", "grayscale", "blur", "dpr"}
+var transformParams = []string{"w", "h", "fit", "gravity", "rotate", "flip", "grayscale", "blur", "dpr", "colors", "quality", "dither", "max_bytes"}
 
 // bindTransform binds the transform parameters of q as the generated
 // handler binds a request's.
@@ -83,6 +83,8 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 		bind("w", "integer", &p.W), bind("h", "integer", &p.H), bind("fit", "string", &p.Fit),
 		bind("gravity", "string", &p.Gravity), bind("rotate", "integer", &p.Rotate), bind("flip", "string", &p.Flip),
 		bind("grayscale", "boolean", &p.Grayscale), bind("blur", "number", &p.Blur), bind("dpr", "number", &p.Dpr),
+		bind("colors", "integer", &p.Colors), bind("quality", "integer", &p.Quality), bind("dither", "number", &p.Dither),
+		bind("max_bytes", "integer", &p.MaxBytes),
 	} {
 		if err != nil {
 			return p, err
@@ -94,7 +96,8 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 // hasTransform reports whether q sets any transform parameter itself.
 func hasTransform(q gen.GetImageParams) bool {
 	return q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
-		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil || q.Hdr != nil
+		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil || q.Hdr != nil ||
+		q.Colors != nil || q.Quality != nil || q.Dither != nil || q.MaxBytes != nil
 }
 
 // withPreset fills q's unset transform parameters from preset p.
@@ -108,6 +111,12 @@ func withPreset(q, p gen.GetImageParams) gen.GetImageParams {
 	fill(&q.Grayscale, p.Grayscale)
 	fill(&q.Blur, p.Blur)
 	fill(&q.Dpr, p.Dpr)
+	// A preset's palette comes whole, or not at all when the request
+	// chose its own.
+	if q.Colors == nil && q.Quality == nil && q.MaxBytes == nil {
+		q.Colors, q.Quality, q.MaxBytes = p.Colors, p.Quality, p.MaxBytes
+	}
+	fill(&q.Dither, p.Dither)
 	return q
 }
 

@@ -111,6 +111,10 @@ type Config struct {
 	// PresetsOnly serves unsigned requests presets only: other transform
 	// parameters need a valid sig (and so a SigningKey), or get 403.
 	PresetsOnly bool
+	// DerivedQuality, 1 to 99, is the quality every derived image gets
+	// that asks for no colors, quality or max_bytes of its own (a
+	// palette; see the spec's quality); 0 leaves them lossless.
+	DerivedQuality int
 	// Requests, when set, tracks the requests in flight, so that the
 	// caller can log those a shutdown cuts short (Requests.Abandon).
 	Requests *Requests

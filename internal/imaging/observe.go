@@ -6,7 +6,8 @@ import (
 )
 
 // Observer hears how long each step took: stage is "decode" (format the
-// input's), "resample" (format "rgba") or "encode" (format "png"). It must
+// input's), "resample" (format "rgba"), "encode" or "palette" (the
+// quantizer and its encodings; format "png"). It must
 // be quick and safe for concurrent use: metrics.
 type Observer func(stage, format string, took time.Duration)
 

@@ -61,6 +61,57 @@ type Params struct {
 	// source's cICP) instead of tone-mapping it to SDR sRGB; it changes
 	// nothing of an SDR source's.
 	KeepHDR bool
+	// Palette asks for a paletted output (palette.go); the zero value is
+	// lossless.
+	Palette Palette
+}
+
+// Palette is a derived image's palette step: with any of Colors,
+// HasQuality or MaxBytes set, the output is a paletted PNG.
+type Palette struct {
+	// Colors is the most colours, 2 to 256; 0 is unset (256).
+	Colors int
+	// Quality (0 to 99) asks for the fewest colours whose output is at
+	// least QualityPSNR(Quality) from the lossless one; HasQuality says
+	// it is set. 100 and more mean lossless.
+	Quality    int
+	HasQuality bool
+	// Dither is the error diffusion's strength, 0 to 1; DitherSet says
+	// it was given (else 1).
+	Dither    float64
+	DitherSet bool
+	// MaxBytes, above 0, asks for the best PNG of at most that many
+	// bytes.
+	MaxBytes int64
+}
+
+// On reports whether the palette step runs.
+func (q Palette) On() bool {
+	return q.Colors > 0 || (q.HasQuality && q.Quality < 100) || q.MaxBytes > 0
+}
+
+// QualityPSNR is the PSNR, in dB, that quality q (0 to 100) asks for:
+// 20 + 0.3q, so 60 ("high") is 38 dB and 80 ("very high") 44.
+func QualityPSNR(q int) float64 { return 20 + 0.3*float64(q) }
+
+func (q Palette) canonical() Palette {
+	if !q.On() {
+		return Palette{}
+	}
+	if q.Colors <= 0 || q.Colors > 256 {
+		q.Colors = 256
+	}
+	q.Colors = max(q.Colors, 2)
+	if !q.HasQuality || q.Quality >= 100 {
+		q.Quality, q.HasQuality = 0, false
+	}
+	q.Quality = max(q.Quality, 0)
+	if !q.DitherSet || math.IsNaN(q.Dither) {
+		q.Dither = 1
+	}
+	q.Dither, q.DitherSet = min(max(q.Dither, 0), 1), true
+	q.MaxBytes = max(q.MaxBytes, 0)
+	return q
 }
 
 // Canonical returns p with what cannot change the result set to its
@@ -79,13 +130,14 @@ func (p Params) Canonical() Params {
 	if !p.OneFrame {
 		p.Frame = 0
 	}
+	p.Palette = p.Palette.canonical()
 	return p
 }
 
 // Identity reports whether p leaves an image as it is.
 func (p Params) Identity() bool {
 	c := p.Canonical()
-	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR
+	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR && !c.Palette.On()
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -111,6 +163,16 @@ func (p Params) String() string {
 	}
 	if c.KeepHDR {
 		b.WriteString(",hdr=keep")
+	}
+	if q := c.Palette; q.On() {
+		fmt.Fprintf(&b, ",colors=%d", q.Colors)
+		if q.HasQuality {
+			fmt.Fprintf(&b, ",quality=%d", q.Quality)
+		}
+		fmt.Fprintf(&b, ",dither=%s", strconv.FormatFloat(q.Dither, 'g', -1, 64))
+		if q.MaxBytes > 0 {
+			fmt.Fprintf(&b, ",max_bytes=%d", q.MaxBytes)
+		}
 	}
 	return b.String()
 }

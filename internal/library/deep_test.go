@@ -95,7 +95,7 @@ func TestDeepBytesBoundsAllocation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := deepBytes(s, plan)
+		want := deepBytes(s, plan, imaging.Params{})
 		got := allocated(t, func() error { _, err := lib.Derive(t.Context(), p.ID, params); return err })
 		t.Logf("%-40s allocated %6.1f MiB, promised %6.1f MiB (%.0f%%)", params.String(), float64(got)/(1<<20), float64(want)/(1<<20), 100*float64(got)/float64(want))
 		if got > want {

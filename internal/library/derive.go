@@ -25,7 +25,6 @@ import (
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
-	"github.com/pngd/pngd/internal/pngenc"
 	"github.com/pngd/pngd/internal/store"
 )
 
@@ -378,7 +377,7 @@ func (l *Library) render(ctx context.Context, id string, src source, plan imagin
 	// 16-bit sources give 16-bit derived images, and an HDR one kept HDR
 	// is 16-bit whatever depth asks.
 	if src.deep && (!p.Depth8 || p.KeepHDR) && src.frames <= 1 {
-		t, err := g.Admit(ctx, deepBytes(src, plan))
+		t, err := g.Admit(ctx, deepBytes(src, plan, p))
 		if err != nil {
 			return nil, err
 		}
@@ -396,7 +395,7 @@ func (l *Library) render(ctx context.Context, id string, src source, plan imagin
 		return l.renderAnimation(ctx, id, plan, p)
 	}
 	k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
-	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan))
+	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan)+imaging.PaletteBytes(plan.Out, p.Palette))
 	if err != nil {
 		return nil, err
 	}
@@ -440,14 +439,29 @@ func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, 
 	if err != nil {
 		return nil, err
 	}
-	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"))
-	buf, err := imaging.EncodePNGSRGB(m)
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("encoding a derived image: %w", err)
+	return encodeDerived(ctx, m, p)
+}
+
+// encodeDerived writes a derived still image, tagged sRGB: lossless, or
+// through the palette step when p asks for one.
+func encodeDerived(ctx context.Context, m image.Image, p imaging.Params) ([]byte, error) {
+	lossless := func() ([]byte, error) {
+		_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"))
+		buf, err := imaging.EncodePNGSRGB(m)
+		tracing.End(span, err)
+		if err != nil {
+			return nil, fmt.Errorf("encoding a derived image: %w", err)
+		}
+		defer imaging.ReleaseBuffer(buf)
+		return bytes.Clone(buf.Bytes()), nil
 	}
-	defer imaging.ReleaseBuffer(buf)
-	return bytes.Clone(buf.Bytes()), nil
+	if !p.Palette.On() {
+		return lossless()
+	}
+	_, span := tracing.Start(ctx, "palette", attribute.Int("pngd.colors", p.Palette.Colors))
+	png, err := imaging.EncodePalette(ctx, m, p.Palette, lossless)
+	tracing.End(span, err)
+	return png, err
 }
 
 // FrameError means frame=N of an image with fewer frames.
@@ -483,6 +497,11 @@ func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
 	n := src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y) + plan.Bytes(plan.Crop.Size())
 	if !p.OneFrame {
 		n += 3 * 4 * int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y)
+		if p.Palette.On() { // a paletted copy of every frame, each way, and the two encodings
+			n += 4*int64(src.frames)*int64(plan.Out.X)*int64(plan.Out.Y) + imaging.PaletteBytes(plan.Out, p.Palette)
+		}
+	} else {
+		n += imaging.PaletteBytes(plan.Out, p.Palette)
 	}
 	return n
 }
@@ -518,31 +537,22 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 		if err != nil {
 			return nil, err
 		}
-		buf, err := imaging.EncodePNGSRGB(m)
-		if err != nil {
-			return nil, fmt.Errorf("encoding a derived image: %w", err)
-		}
-		defer imaging.ReleaseBuffer(buf)
-		return bytes.Clone(buf.Bytes()), nil
+		return encodeDerived(ctx, m, p)
 	}
-	out := &pngenc.Animation{Width: plan.Out.X, Height: plan.Out.Y, Loops: d.Anim.Loops}
-	var prev *image.RGBA
-	for _, f := range d.Anim.Frames {
-		m, err := frame(comp.Next())
-		if err != nil {
+	frames := make([]*image.RGBA, len(d.Anim.Frames))
+	for i := range frames {
+		if frames[i], err = frame(comp.Next()); err != nil {
 			return nil, err
 		}
-		// Each frame replaces the canvas where it differs from the one
-		// before: the same pixels, in fewer bytes.
-		part := image.Image(m)
-		if prev != nil {
-			part = m.SubImage(imaging.Changed(prev, m))
-		}
-		out.Frames = append(out.Frames, pngenc.Frame{Image: part, DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
-		prev = m
 	}
-	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(out.Frames)))
-	png, err := imaging.EncodeAnimationSRGB(out)
+	if p.Palette.On() {
+		_, span := tracing.Start(ctx, "palette", attribute.Int("pngd.colors", p.Palette.Colors), attribute.Int("pngd.frames", len(frames)))
+		png, err := imaging.EncodePaletteAnimation(ctx, d.Anim, frames, p.Palette)
+		tracing.End(span, err)
+		return png, err
+	}
+	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(frames)))
+	png, err := imaging.EncodeAnimationSRGB(imaging.DerivedAnimation(d.Anim, frames))
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("encoding a derived animation: %w", err)
@@ -553,8 +563,8 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 // deepBytes is the most memory a 16-bit derive takes: the original decoded
 // (decodeBytes), its 16-bit working copy, and the steps after it at twice
 // the 8-bit cost (Plan.Bytes).
-func deepBytes(src source, plan imaging.Plan) int64 {
-	return src.decodeBytes() + 8*int64(src.size.X)*int64(src.size.Y) + 2*plan.Bytes(plan.Crop.Size())
+func deepBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
+	return src.decodeBytes() + 8*int64(src.size.X)*int64(src.size.Y) + 2*plan.Bytes(plan.Crop.Size()) + imaging.PaletteBytes(plan.Out, p.Palette)
 }
 
 // renderDeep derives from a 16-bit original at 16 bits: decoded whole (no
@@ -582,6 +592,9 @@ func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, 
 	out, err := imaging.Transform16(ctx, m, plan.Crop, plan, p)
 	if err != nil {
 		return nil, err
+	}
+	if hdr == nil && p.Palette.On() { // quantized from its 16 bits
+		return encodeDerived(ctx, out.RGBA64(), p)
 	}
 	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
 	var buf *bytes.Buffer

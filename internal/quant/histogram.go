@@ -19,9 +19,8 @@ type bin struct {
 // Histogram is an image's colours, gathered once: palettes of any size,
 // and remappings to them, are made from it.
 type Histogram struct {
-	src    image.Image
-	read   rowReader
-	bins   []bin // the visible colours; transparent pixels are counted apart
+	srcs   []image.Image // one, or an animation's frames
+	bins   []bin         // the visible colours; transparent pixels are counted apart
 	clear  float64
 	pixels int
 	opaque bool
@@ -55,50 +54,64 @@ func (h *Histogram) bin(p pixel) int32 { return h.index[cellOf(p, h.shift)] }
 func visible(p pixel) bool { return p[3] >= 0.5 }
 
 // NewHistogram gathers m's colours. It reads m once, row by row.
-func NewHistogram(m image.Image) *Histogram {
-	b := m.Bounds()
-	h := &Histogram{src: m, read: reader(m), pixels: b.Dx() * b.Dy(), opaque: true, index: map[uint32]int32{}}
-	row := make([]pixel, b.Dx())
+func NewHistogram(m image.Image) *Histogram { return NewHistogramFrames([]image.Image{m}) }
+
+// NewHistogramFrames gathers the colours of several images, an
+// animation's frames, for one palette for them all (RemapFrames).
+func NewHistogramFrames(ms []image.Image) *Histogram {
+	h := &Histogram{srcs: ms, opaque: true, index: map[uint32]int32{}}
 	last, lastBin := uint32(0), int32(-1)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		h.read(row, y)
-		for _, p := range row {
-			if p[3] < 254.5 {
-				h.opaque = false
-			}
-			if !visible(p) {
-				h.clear++
-				continue
-			}
-			k := cellOf(p, h.shift)
-			i := lastBin
-			if k != last || i < 0 {
-				var ok bool
-				if i, ok = h.index[k]; !ok {
-					if len(h.bins) == maxBins {
-						h.coarsen()
-						k = cellOf(p, h.shift)
-					}
-					if i, ok = h.index[k]; !ok {
-						i = int32(len(h.bins))
-						h.index[k] = i
-						h.bins = append(h.bins, bin{})
-					}
-				}
-				last, lastBin = k, i
-			}
-			bn := &h.bins[i]
-			bn.w++
-			for c := range 4 {
-				bn.s[c] += float64(p[c])
-			}
-			bn.q += float64(p[0])*float64(p[0]) + float64(p[1])*float64(p[1]) + float64(p[2])*float64(p[2]) + float64(p[3])*float64(p[3])
+	for _, m := range ms {
+		b := m.Bounds()
+		h.pixels += b.Dx() * b.Dy()
+		read, row := reader(m), make([]pixel, b.Dx())
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			read(row, y)
+			last, lastBin = h.add(row, last, lastBin)
 		}
 	}
 	for i := range h.bins {
 		h.bins[i].mean = h.bins[i].meanOf()
 	}
 	return h
+}
+
+// add counts a row of pixels; last and lastBin are the cell and bin of
+// the pixel before, which a run of one colour reuses.
+func (h *Histogram) add(row []pixel, last uint32, lastBin int32) (uint32, int32) {
+	for _, p := range row {
+		if p[3] < 254.5 {
+			h.opaque = false
+		}
+		if !visible(p) {
+			h.clear++
+			continue
+		}
+		k := cellOf(p, h.shift)
+		i := lastBin
+		if k != last || i < 0 {
+			var ok bool
+			if i, ok = h.index[k]; !ok {
+				if len(h.bins) == maxBins {
+					h.coarsen()
+					k = cellOf(p, h.shift)
+				}
+				if i, ok = h.index[k]; !ok {
+					i = int32(len(h.bins))
+					h.index[k] = i
+					h.bins = append(h.bins, bin{})
+				}
+			}
+			last, lastBin = k, i
+		}
+		bn := &h.bins[i]
+		bn.w++
+		for c := range 4 {
+			bn.s[c] += float64(p[c])
+		}
+		bn.q += float64(p[0])*float64(p[0]) + float64(p[1])*float64(p[1]) + float64(p[2])*float64(p[2]) + float64(p[3])*float64(p[3])
+	}
+	return last, lastBin
 }
 
 func (bn *bin) meanOf() pixel {

@@ -34,6 +34,9 @@ type Options struct {
 // Result is a quantized image and how near its source it is.
 type Result struct {
 	Image *image.Paletted
+	// Frames are every image of a histogram of several
+	// (NewHistogramFrames), Image the first, all with one palette.
+	Frames []*image.Paletted
 	// PSNR is 10·log10(255²/MSE), the mean squared error taken over the
 	// premultiplied colour channels, and alpha when the image has
 	// translucency; +Inf for an exact result.
@@ -88,8 +91,8 @@ func (h *Histogram) Remap(n int, dither float64) Result {
 	if h.lastMSE < noDither {
 		dither = 0
 	}
-	m, mse := h.remap(pal, assign, dither)
-	return Result{Image: m, PSNR: PSNR(mse)}
+	ms, mse := h.remap(pal, assign, dither)
+	return Result{Image: ms[0], Frames: ms, PSNR: PSNR(mse)}
 }
 
 // noDither is the undithered error per channel below which Remap does not
@@ -152,7 +155,8 @@ func (d Ditherer) Draw(dst draw.Image, r image.Rectangle, src image.Image, sp im
 		j, _ := near.find(h.bins[k].mean, 0)
 		assign[k] = int32(j)
 	}
-	m, _ := h.remap(pal, assign, d.Strength)
+	ms, _ := h.remap(pal, assign, d.Strength)
+	m := ms[0]
 	for y := range sr.Dy() {
 		copy(pd.Pix[pd.PixOffset(r.Min.X, r.Min.Y+y):], m.Pix[y*m.Stride:y*m.Stride+sr.Dx()])
 	}

@@ -33,15 +33,43 @@ const bandRows = 128
 // paletted image and the mean squared error per channel against the
 // source. The image is cut into bands of about bandRows rows, each
 // dithered on its own, so the result is the same on any number of cores.
-func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) (*image.Paletted, float64) {
-	b := h.src.Bounds()
-	w, ht := b.Dx(), b.Dy()
+func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) ([]*image.Paletted, float64) {
 	cp := make(color.Palette, len(pal))
 	for i, p := range pal {
 		cp[i] = toNRGBA(p)
 	}
-	out := image.NewPaletted(image.Rect(0, 0, w, ht), cp)
 	near := newNearest(pal)
+	outs := make([]*image.Paletted, len(h.srcs))
+	total := 0.0
+	for i, m := range h.srcs {
+		var sse float64
+		outs[i], sse = h.remapOne(m, cp, near, assign, strength)
+		total += sse
+	}
+	return outs, total / (float64(h.pixels) * h.channels())
+}
+
+// remapOne is remap for one image: its paletted form and its summed
+// squared error.
+func (h *Histogram) remapOne(m image.Image, cp color.Palette, near *nearest, assign []int32, strength float64) (*image.Paletted, float64) {
+	pal := near.pal
+	// Opaque pixels map to opaque entries only, when the palette has
+	// some: a photograph's edge must not turn see-through.
+	var solid *nearest
+	var solidAt []int
+	var solidPal []pixel
+	for i, p := range pal {
+		if p[3] >= 254.5 {
+			solidPal, solidAt = append(solidPal, p), append(solidAt, i)
+		}
+	}
+	if len(solidPal) > 0 && len(solidPal) < len(pal) {
+		solid = newNearest(solidPal)
+	}
+	b := m.Bounds()
+	w, ht := b.Dx(), b.Dy()
+	read := reader(m)
+	out := image.NewPaletted(image.Rect(0, 0, w, ht), cp)
 	clearAt, _ := near.find(pixel{}, 0) // where transparent pixels go
 	bands := (ht + bandRows - 1) / bandRows
 	sums := make([]float64, bands)
@@ -50,16 +78,16 @@ func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) (*image
 		rows := [3][]pixel{make([]pixel, w), make([]pixel, w), make([]pixel, w)}
 		errCur, errNext := make([]pixel, w+2), make([]pixel, w+2)
 		weight := make([]float32, w)
-		h.read(rows[1], b.Min.Y+lo)
+		read(rows[1], b.Min.Y+lo)
 		if lo > 0 {
-			h.read(rows[0], b.Min.Y+lo-1)
+			read(rows[0], b.Min.Y+lo-1)
 		} else {
 			copy(rows[0], rows[1])
 		}
 		var sum float64
 		for y := lo; y < hi; y++ {
 			if y+1 < ht {
-				h.read(rows[2], b.Min.Y+y+1)
+				read(rows[2], b.Min.Y+y+1)
 			} else {
 				copy(rows[2], rows[1])
 			}
@@ -84,15 +112,23 @@ func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) (*image
 					g = int(assign[bi])
 				}
 				t := src
+				opaque := src[3] >= 254.5
 				if s > 0 {
 					e := errCur[x+1]
 					k := weight[x]
 					for ch := range 4 {
 						t[ch] += e[ch] * k
 					}
+					if opaque { // an opaque pixel stays opaque: no error in its alpha
+						t[3] = 255
+					}
 					t = valid(t)
 				}
 				i, _ := near.find(t, g)
+				if opaque && pal[i][3] < 254.5 && solid != nil {
+					j, _ := solid.find(t, 0)
+					i = solidAt[j]
+				}
 				dst[x] = uint8(i)
 				sum += float64(src.dist(pal[i]))
 				if s > 0 {
@@ -133,7 +169,7 @@ func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) (*image
 	for _, v := range sums {
 		total += v
 	}
-	return out, total / (float64(w*ht) * h.channels())
+	return out, total
 }
 
 // edges writes each pixel's dithering weight: strength s, less where the
