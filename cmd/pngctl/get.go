@@ -21,10 +21,35 @@ var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // transformFlags are get's image parameters, set only when given.
 type transformFlags struct {
-	w, h, rotate                        int
+	w, h, rotate, colors, quality       int
 	fit, gravity, flip, preset, sigFlag string
 	grayscale                           bool
-	blur, dpr                           float64
+	blur, dpr, dither                   float64
+	maxBytes                            byteCount
+}
+
+// byteCount is a -max-bytes value: a number of bytes, or with a unit
+// (50KB, 1.5MiB).
+type byteCount int64
+
+func (b *byteCount) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteCount) Set(s string) error {
+	units := []struct {
+		suffix string
+		n      float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || v < 1 || v*u.n > 1<<30 {
+				break
+			}
+			*b = byteCount(v * u.n)
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a size from 1 byte to 1 GiB (as 50000, 50KB or 1.5MiB)", s)
 }
 
 func (t *transformFlags) register(fs *flag.FlagSet) {
@@ -38,6 +63,10 @@ func (t *transformFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&t.grayscale, "grayscale", false, "drop the colour")
 	fs.Float64Var(&t.blur, "blur", 0, "Gaussian blur sigma, in output pixels")
 	fs.Float64Var(&t.dpr, "dpr", 0, "device pixel ratio, multiplying -width and -height")
+	fs.IntVar(&t.colors, "colors", 0, "a palette PNG of at most this many colours, 2 to 256")
+	fs.IntVar(&t.quality, "quality", 0, "the fewest palette colours within 20 + 0.3×quality dB of lossless (60: 38 dB); 100: lossless")
+	fs.Float64Var(&t.dither, "dither", 0, "the palette's dithering, 0 to 1 (default 1)")
+	fs.Var(&t.maxBytes, "max-bytes", "the best PNG in at most this many bytes (50000, 50KB)")
 	fs.StringVar(&t.preset, "preset", "", "a preset the server defines")
 	fs.StringVar(&t.sigFlag, "sig", "", "a signature made elsewhere (pngctl signs itself when it has -signing-key)")
 }
@@ -97,6 +126,15 @@ func (t *transformFlags) params(fs *flag.FlagSet) gen.GetImageParams {
 			p.Blur = &t.blur
 		case "dpr":
 			p.Dpr = &t.dpr
+		case "colors":
+			p.Colors = &t.colors
+		case "quality":
+			p.Quality = &t.quality
+		case "dither":
+			p.Dither = &t.dither
+		case "max-bytes":
+			v := int64(t.maxBytes)
+			p.MaxBytes = &v
 		case "preset":
 			p.Preset = &t.preset
 		case "sig":

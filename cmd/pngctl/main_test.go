@@ -216,6 +216,24 @@ func TestSession(t *testing.T) {
 				t.Errorf("get -w 40 -grayscale: %d wide", got)
 			}
 
+			// A palette: at most -colors, or within -max-bytes.
+			pal := filepath.Join(t.TempDir(), "pal.png")
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "60", "-colors", "8", "-dither", "0.5", "-o", pal); code != 0 {
+				t.Fatalf("get -colors 8: exit %d: %s", code, errOut)
+			}
+			if m, ok := decodePNG(t, pal).(*image.Paletted); !ok || len(m.Palette) > 8 {
+				t.Errorf("get -colors 8: %T", decodePNG(t, pal))
+			}
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-max-bytes", "2KB", "-o", pal); code != 0 {
+				t.Fatalf("get -max-bytes 2KB: exit %d: %s", code, errOut)
+			}
+			if st, _ := os.Stat(pal); st.Size() > 2000 {
+				t.Errorf("get -max-bytes 2KB: %d bytes", st.Size())
+			}
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-max-bytes", "10", "-o", pal); code != exitRefused || !strings.Contains(errOut, "smallest") {
+				t.Errorf("get -max-bytes 10: exit %d, %s", code, errOut)
+			}
+
 			// rm, then the image is gone: exit 3 with pngd's title and detail.
 			if code, out, errOut := pngctl(t, srv.URL, "", "rm", ids["c.PNG"]); code != 0 || !strings.Contains(out, "deleted") {
 				t.Fatalf("rm: exit %d: %s%s", code, out, errOut)

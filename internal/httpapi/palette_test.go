@@ -211,6 +211,25 @@ func TestPalette(t *testing.T) {
 		checkPNGTools(t, body)
 	})
 
+	t.Run("heatmap", func(t *testing.T) {
+		// A heatmap is a palette image from /vector_image on; stored and
+		// derived it stays one, and colors=256 keeps it exact.
+		_, heat := get("/vector_image?values=1,5,2,8,3,9,4,7,6&rows=3&cols=3&width=90&height=90", 200)
+		if _, ok := decodePNG(t, heat).(*image.Paletted); !ok {
+			t.Fatalf("/vector_image: %T", decodePNG(t, heat))
+		}
+		im := upload(t, c, srv.URL, "image/png", heat, 201)
+		_, plain := get(im.Url+"?w=45", 200)
+		_, pal := get(im.Url+"?w=45&colors=256", 200)
+		a, b := decodePNG(t, plain), decodePNG(t, pal)
+		if _, ok := a.(*image.Paletted); !ok {
+			t.Errorf("derived heatmap: %T", a)
+		}
+		if p, _ := colourtest.PSNR(a, b); !math.IsInf(p, 1) {
+			t.Errorf("colors=256 of a heatmap: %.1f dB from lossless, want exact", p)
+		}
+	})
+
 	t.Run("16-bit", func(t *testing.T) {
 		deep := image.NewNRGBA64(image.Rect(0, 0, 64, 48))
 		for y := range 48 {

@@ -659,22 +659,13 @@ export interface components {
         Depth: components["schemas"]["Depth"];
         /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
         HDR: components["schemas"]["HDRMode"];
-        /**
-         * @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use.
-         * @example 256
-         */
+        /** @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use. */
         Colors: number;
-        /**
-         * @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency.
-         * @example 60
-         */
+        /** @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency. */
         Quality: number;
         /** @description The strength of the palette's error diffusion, 0 (none) to 1 (the default): serpentine Floyd–Steinberg, full in smooth areas so that gradients do not band, none across strong edges and in busy texture, and none at all when the palette is within 50 dB of the picture. Only with `colors`, `quality` or `max_bytes`. */
         Dither: number;
-        /**
-         * @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail.
-         * @example 50000
-         */
+        /** @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail. */
         MaxBytes: number;
         /**
          * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
@@ -1055,22 +1046,13 @@ export interface operations {
                 depth?: components["parameters"]["Depth"];
                 /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
                 hdr?: components["parameters"]["HDR"];
-                /**
-                 * @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use.
-                 * @example 256
-                 */
+                /** @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use. */
                 colors?: components["parameters"]["Colors"];
-                /**
-                 * @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency.
-                 * @example 60
-                 */
+                /** @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency. */
                 quality?: components["parameters"]["Quality"];
                 /** @description The strength of the palette's error diffusion, 0 (none) to 1 (the default): serpentine Floyd–Steinberg, full in smooth areas so that gradients do not band, none across strong edges and in busy texture, and none at all when the palette is within 50 dB of the picture. Only with `colors`, `quality` or `max_bytes`. */
                 dither?: components["parameters"]["Dither"];
-                /**
-                 * @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail.
-                 * @example 50000
-                 */
+                /** @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail. */
                 max_bytes?: components["parameters"]["MaxBytes"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];
@@ -1262,22 +1244,13 @@ export interface operations {
                 depth?: components["parameters"]["Depth"];
                 /** @description What the derived image of an HDR source (BT.2100 PQ or HLG, see `Colour.hdr`) shows: `sdr` (the default) tone-maps it to SDR sRGB; `keep` keeps it HDR, as a 16-bit PNG with the source's `cICP`, for displays that show HDR. An SDR source's derived image is SDR either way. */
                 hdr?: components["parameters"]["HDR"];
-                /**
-                 * @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use.
-                 * @example 256
-                 */
+                /** @description A palette of at most this many colours (a paletted PNG, with `tRNS` for alpha): far fewer bytes for photographs, at a small loss. pngd's own quantizer chooses the colours (a variance-based median cut refined by k-means) and dithers selectively (see `dither`). An image with no more colours than this comes back exact. With `quality`, the most colours it may use. */
                 colors?: components["parameters"]["Colors"];
-                /**
-                 * @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency.
-                 * @example 60
-                 */
+                /** @description The fewest palette colours (up to `colors`, else 256) whose image is at least 20 + 0.3 × `quality` dB PSNR from the lossless one: 60 ("high", 38 dB), 80 ("very high", 44 dB). When no palette reaches it, the image stays lossless; 100 always does, and overrides a server's default (`-derived-quality`). The PSNR is over the premultiplied colour channels, and alpha when the image has any translucency. */
                 quality?: components["parameters"]["Quality"];
                 /** @description The strength of the palette's error diffusion, 0 (none) to 1 (the default): serpentine Floyd–Steinberg, full in smooth areas so that gradients do not band, none across strong edges and in busy texture, and none at all when the palette is within 50 dB of the picture. Only with `colors`, `quality` or `max_bytes`. */
                 dither?: components["parameters"]["Dither"];
-                /**
-                 * @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail.
-                 * @example 50000
-                 */
+                /** @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail. */
                 max_bytes?: components["parameters"]["MaxBytes"];
                 /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
                 dpr?: components["parameters"]["Dpr"];

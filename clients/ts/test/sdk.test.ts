@@ -72,6 +72,13 @@ test("the image library, operation by operation", async () => {
   assert.equal(stored.size, first.image.size);
   await expectPNG(await pngd.image(id, { w: 32, h: 32, fit: "cover", gravity: "north" }), 32, 32);
   await expectPNG(await pngd.image(id, { h: 24, rotate: 90, grayscale: true }), 18, 24);
+  // A palette: colour type 3 in IHDR, within a byte budget.
+  const pal = await pngd.image(id, { w: 32, colors: 8, dither: 0.5 });
+  await expectPNG(pal, 32, 24);
+  assert.equal(new Uint8Array(await pal.arrayBuffer())[25], 3);
+  const small = await pngd.image(id, { max_bytes: 1500 });
+  assert.ok(small.size <= 1500);
+  await expectProblem(pngd.image(id, { max_bytes: 10 }), 422, /smallest/);
   const part = await pngd.imageRange(id, 0, 7);
   assert.equal(part.size, 8);
   const head = await pngd.head(id);
