@@ -10,6 +10,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.3
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.111.0
 	github.com/aws/smithy-go v1.28.1
+	github.com/bbrks/go-blurhash v1.2.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gen2brain/avif v0.4.4
 	github.com/gen2brain/heic v0.4.5
@@ -26,6 +27,7 @@ require (
 	github.com/swaggest/swgui v1.8.5
 	github.com/tetratelabs/wazero v1.9.0
 	github.com/vbauerster/mpb/v8 v8.16.2
+	go.n16f.net/thumbhash v1.1.0
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.47.0

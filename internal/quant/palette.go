@@ -200,3 +200,29 @@ func (h *Histogram) binError(pal []pixel, assign []int32) float64 {
 	}
 	return sse / (float64(h.pixels) * h.channels())
 }
+
+// Dominant is the image's at most n most used colours, most used first,
+// from a palette of n (transparent pixels left out): for a page to show
+// before the image arrives.
+func (h *Histogram) Dominant(n int) []color.NRGBA {
+	if len(h.bins) == 0 {
+		return nil
+	}
+	pal, assign := h.palette(n)
+	weight := make([]float64, len(pal))
+	for k, bn := range h.bins {
+		weight[assign[k]] += bn.w
+	}
+	order := make([]int, 0, len(pal))
+	for i := range pal {
+		if weight[i] > 0 && visible(pal[i]) {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(weight[b], weight[a]) })
+	out := make([]color.NRGBA, len(order))
+	for j, i := range order {
+		out[j] = toNRGBA(pal[i])
+	}
+	return out
+}
