@@ -184,7 +184,7 @@ func TestSession(t *testing.T) {
 
 			// info, with the flag after the id.
 			code, out, _ = pngctl(t, srv.URL, "", "info", ids["b.png"], "-json")
-			if code != 0 || !strings.Contains(out, `"width": 64`) {
+			if code != 0 || !strings.Contains(out, `"width": 64`) || !strings.Contains(out, `"blurhash": "`) {
 				t.Fatalf("info: exit %d:\n%s", code, out)
 			}
 

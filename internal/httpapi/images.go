@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,10 @@ func imageJSON(im library.Image) gen.Image {
 			hdr := gen.ColourHdr(c.HDR)
 			out.Colour.Hdr = &hdr
 		}
+	}
+	if p := im.Placeholder; p != nil {
+		thumb, _ := base64.StdEncoding.DecodeString(p.ThumbHash) // the spec's format: byte, which the JSON encoder writes back as base64
+		out.Placeholder = &gen.Placeholder{Blurhash: p.BlurHash, Thumbhash: thumb, Average: p.Average, Dominant: p.Dominant, Palette: p.Palette, DataUrl: p.DataURL}
 	}
 	return out
 }

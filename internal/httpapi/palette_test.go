@@ -187,6 +187,17 @@ func TestPalette(t *testing.T) {
 		}
 	})
 
+	t.Run("placeholders", func(t *testing.T) {
+		if photo.Placeholder == nil || !strings.HasPrefix(photo.Placeholder.DataUrl, "data:image/png;base64,") || len(photo.Placeholder.Thumbhash) == 0 {
+			t.Fatalf("upload: placeholder %+v", photo.Placeholder)
+		}
+		resp, body := do(t, c, newRequest(t, http.MethodGet, srv.URL+photo.Url+"/info", "", ""))
+		var info struct{ Placeholder map[string]any }
+		if err := json.Unmarshal(body, &info); resp.StatusCode != 200 || err != nil || info.Placeholder["blurhash"] != photo.Placeholder.Blurhash {
+			t.Errorf("/info: %d %v %s", resp.StatusCode, err, body)
+		}
+	})
+
 	t.Run("head", func(t *testing.T) {
 		_, body := get(photo.Url+"?w=120&colors=32", 200)
 		resp, _ := do(t, c, newRequest(t, http.MethodHead, srv.URL+photo.Url+"?w=120&colors=32", "", ""))

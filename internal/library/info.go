@@ -11,6 +11,7 @@ import (
 
 	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/pngenc"
+	"github.com/pngd/pngd/internal/store"
 )
 
 // What Info tells of a stored image is in the stored PNG's first chunks,
@@ -59,6 +60,15 @@ func (l *Library) Info(ctx context.Context, id string) (Image, error) {
 		if h.im.Animation.Duration, err = l.playTime(ctx, id); err != nil {
 			return Image{}, err
 		}
+	}
+	if h.im.Placeholder, err = l.placeholder(ctx, id); err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrUnavailable) {
+			return Image{}, err
+		}
+		// Busy, or an image whose placeholders cannot be made: described
+		// without them, and tried again next time.
+		l.d.opts.Logger.WarnContext(ctx, "an image's placeholders were not made", "id", id, "err", err)
+		h.im.Placeholder = nil
 	}
 	return h.im, nil
 }

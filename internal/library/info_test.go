@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/gif"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,10 +17,11 @@ import (
 	"github.com/pngd/pngd/internal/store"
 )
 
-// countingStore counts the bytes OpenRange is asked for.
+// countingStore counts the bytes OpenRange is asked for, of the stored
+// PNGs (asked) and of the objects beside them (aside: placeholders).
 type countingStore struct {
 	*store.Store
-	asked atomic.Int64
+	asked, aside atomic.Int64
 }
 
 func (c *countingStore) OpenRange(ctx context.Context, key string, offset, length int64) (*store.Reader, error) {
@@ -28,7 +30,11 @@ func (c *countingStore) OpenRange(ctx context.Context, key string, offset, lengt
 		if length < 0 {
 			length = r.Size() - offset
 		}
-		c.asked.Add(length)
+		if strings.HasPrefix(key, derivedPrefix) {
+			c.aside.Add(length)
+		} else {
+			c.asked.Add(length)
+		}
 	}
 	return r, err
 }
@@ -36,6 +42,7 @@ func (c *countingStore) OpenRange(ctx context.Context, key string, offset, lengt
 // TestInfoIsASmallRead: /info of any stored image reads only its first
 // headBytes, an animation of 200 frames and a profile included: what it
 // tells is in IHDR, acTL, plAY and iCCP's name, which pngd writes first.
+// Its placeholders are one small object more, as the upload made them.
 func TestInfoIsASmallRead(t *testing.T) {
 	_, st := openLibrary(t)
 	cs := &countingStore{Store: st}
@@ -75,6 +82,10 @@ func TestInfoIsASmallRead(t *testing.T) {
 			if asked := cs.asked.Load(); asked > headBytes {
 				t.Errorf("Info read %d bytes of a %d-byte PNG; want at most %d", asked, im.Size, headBytes)
 			}
+			if aside := cs.aside.Load(); aside > 4096 || info.Placeholder == nil || info.Placeholder.ThumbHash != im.Placeholder.ThumbHash {
+				t.Errorf("Info read %d bytes beside the PNG; placeholders %+v, upload's %+v", aside, info.Placeholder, im.Placeholder)
+			}
+			cs.aside.Store(0)
 			if *info.Colour != c.colour || *im.Colour != c.colour {
 				t.Errorf("colour: Info %+v, upload %+v; want %+v", *info.Colour, *im.Colour, c.colour)
 			}

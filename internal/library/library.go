@@ -19,6 +19,7 @@ import (
 
 	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
+	"github.com/pngd/pngd/internal/placeholder"
 	"github.com/pngd/pngd/internal/pngenc"
 	"github.com/pngd/pngd/internal/store"
 )
@@ -58,6 +59,9 @@ type Image struct {
 	// Animation describes an animated image (an APNG), set by Prepare
 	// and Info; nil for a still image.
 	Animation *Animation
+	// Placeholder is what a page shows before the image arrives, set by
+	// Prepare and Info (nil when Info could not make it).
+	Placeholder *placeholder.Placeholder
 }
 
 // Animation describes a stored APNG.
@@ -162,13 +166,14 @@ func (p *Prepared) Bytes() int64 {
 
 // PyramidBytes is the memory Prepare takes, beyond decoding and encoding
 // the original (imaging.Header.PrepareBytes), to make the pyramid of a w×h
-// upload: an RGBA copy, the halvings, and encoding the largest.
+// upload (an RGBA copy, the halvings, and encoding the largest) and its
+// placeholders.
 func PyramidBytes(w, h int) int64 {
 	px := int64(w) * int64(h)
 	if min(w, h) < 2*imaging.MinLevelSide {
-		return 0
+		return placeholder.Bytes + 4*px // the placeholders, from a copy of the image
 	}
-	return 4*px + 4*px/3 + imaging.EncodeBytes((w+1)/2, (h+1)/2, 4)
+	return 4*px + 4*px/3 + imaging.EncodeBytes((w+1)/2, (h+1)/2, 4) + placeholder.Bytes
 }
 
 // Prepare decodes data in any format imaging.Decode reads and encodes it as
@@ -225,7 +230,19 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 		return nil, err
 	}
 	if d.Anim != nil {
-		return p, nil // animations have no pyramid: each frame is derived from the original
+		// Animations have no pyramid: each frame is derived from the
+		// original. The placeholders come from the first frame.
+		first := imaging.ToRGBA(d.Image)
+		if first == d.Image {
+			first = imaging.ToRGBA(first.SubImage(first.Rect)) // a copy: the frame is d.Anim's
+		}
+		if toSRGB != nil {
+			toSRGB.ApplyRGBA(first)
+		}
+		if p.Placeholder, err = placeholderOf(ctx, first); err != nil {
+			return nil, err
+		}
+		return p, nil
 	}
 	pctx, span := tracing.Start(ctx, "pyramid")
 	defer span.End()
@@ -235,6 +252,13 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	}
 	levels, err := imaging.Levels(pctx, full)
 	if err != nil {
+		return nil, err
+	}
+	smallest := full
+	if len(levels) > 0 {
+		smallest = levels[len(levels)-1]
+	}
+	if p.Placeholder, err = placeholderOf(pctx, smallest); err != nil {
 		return nil, err
 	}
 	for _, m := range levels {
@@ -256,6 +280,9 @@ func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 	o, created, err := l.store.Put(ctx, key(p.ID), p.png, "image/png")
 	if err != nil {
 		return Image{}, false, err
+	}
+	if p.Placeholder != nil {
+		l.storePlaceholder(ctx, p.ID, p.Placeholder)
 	}
 	if created {
 		for i, data := range p.levels {

@@ -383,7 +383,33 @@ export interface components {
             url: string;
             colour?: components["schemas"]["Colour"];
             animation?: components["schemas"]["Animation"];
+            placeholder?: components["schemas"]["Placeholder"];
         };
+        /** @description What a page can show before the image arrives, made once from the smallest version of the image pngd keeps and stored with it. The upload's answer and `GET /images/{id}/info` carry it (an image stored before pngd made placeholders gets them on its first `/info`). */
+        Placeholder: {
+            /**
+             * @description A BlurHash of 4×3 components (ignoring alpha, as BlurHash does), for the `blurhash` npm package's `decode` and its ports.
+             * @example LkJta?35rw9}mGbGf7agEkI[xW${
+             */
+            blurhash: string;
+            /**
+             * Format: byte
+             * @description A ThumbHash, in standard base64 (with alpha), for `thumbHashToDataURL` and its ports.
+             * @example 3wkKJZZgZIiCd4dlmXiHiDGBAMdn
+             */
+            thumbhash: string;
+            average: components["schemas"]["HexColour"];
+            dominant: components["schemas"]["HexColour"];
+            /** @description Up to 8 colours that stand for the image, the most used first (pngd's quantizer); empty for a fully transparent image. */
+            palette: components["schemas"]["HexColour"][];
+            /** @description A PNG of at most 32 pixels a side, blurred, as a `data:` URL: a CSS background, or Next.js's `blurDataURL`. */
+            data_url: string;
+        };
+        /**
+         * @description A colour as CSS writes it, `#rrggbb`, with `aa` (alpha) when not opaque.
+         * @example #4a7fb0
+         */
+        HexColour: string;
         /** @description Present when the stored image is an animation: an animated GIF, APNG or animated WebP upload is stored as an APNG with every frame, its delay, disposal and blending, and the loop count. */
         Animation: {
             /** @example 24 */
