@@ -175,3 +175,47 @@ func BenchmarkColour(b *testing.B) {
 		derive("from-level", false, func(i int) imaging.Params { return imaging.Params{W: 300 + i} })
 	}
 }
+
+// BenchmarkDeriveColdPalette is BenchmarkDeriveCold for a 512-px
+// thumbnail, lossless and with quality=60 (a palette), side by side: the
+// palette's cost end to end (compare the two lines' ns/op). Warm is the
+// same output asked for again, from the cache.
+func BenchmarkDeriveColdPalette(b *testing.B) {
+	lib, _ := openLibrary(b)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := lib.Save(b.Context(), p); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		palette imaging.Palette
+	}{{"lossless", imaging.Palette{}}, {"quality=60", imaging.Palette{Quality: 60, HasQuality: true}}} {
+		b.Run("cold/"+c.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 512, H: 400 + i, Fit: imaging.Cover, Palette: c.palette}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("warm/"+c.name, func(b *testing.B) {
+			q := imaging.Params{W: 512, Palette: c.palette}
+			if _, err := lib.Derive(b.Context(), p.ID, q); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := lib.Derive(b.Context(), p.ID, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
