@@ -1,7 +1,6 @@
 package quant
 
 import (
-	"cmp"
 	"math"
 	"slices"
 )
@@ -23,19 +22,22 @@ type neighbour struct {
 
 func newNearest(pal []pixel) *nearest {
 	n := &nearest{pal: pal, order: make([][]neighbour, len(pal))}
+	keys := make([]uint64, 0, len(pal))
 	for i, p := range pal {
-		o := make([]neighbour, 0, len(pal)-1)
+		// Sorted by distance, then by index, as one integer: a
+		// non-negative float's bits order as the float does.
+		keys = keys[:0]
 		for j, q := range pal {
 			if j != i {
-				o = append(o, neighbour{float32(math.Sqrt(float64(p.dist(q)))), int32(j)})
+				d := float32(math.Sqrt(float64(p.dist(q))))
+				keys = append(keys, uint64(math.Float32bits(d))<<32|uint64(j))
 			}
 		}
-		slices.SortFunc(o, func(a, b neighbour) int {
-			if c := cmp.Compare(a.d, b.d); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.i, b.i)
-		})
+		slices.Sort(keys)
+		o := make([]neighbour, len(keys))
+		for k, v := range keys {
+			o[k] = neighbour{math.Float32frombits(uint32(v >> 32)), int32(uint32(v))}
+		}
 		n.order[i] = o
 	}
 	return n

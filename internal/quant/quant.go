@@ -67,14 +67,27 @@ func (h *Histogram) Quantize(o Options) (Result, bool) {
 	if h.clear > 0 {
 		n++
 	}
+	// Dithering moves each pixel off its nearest entry: the palette's own
+	// error must beat the target by a margin for the output to meet it.
+	margin := 0.0
+	if o.Dither > 0 {
+		margin = 0.5
+	}
 	for {
 		n = min(max(n, 2), most)
-		r := h.Remap(n, o.Dither)
-		if r.PSNR >= o.MinPSNR {
-			return r, true
-		}
-		if n == most {
-			return r, false
+		// The palette's undithered error is known from the bins without
+		// a pixel read: when it misses, dithering would too.
+		pal, assign := h.palette(n)
+		if PSNR(h.lastMSE) >= o.MinPSNR+margin || (n == most && PSNR(h.lastMSE) >= o.MinPSNR) {
+			r := h.remapWith(pal, assign, o.Dither)
+			if r.PSNR >= o.MinPSNR {
+				return r, true
+			}
+			if n == most {
+				return r, false
+			}
+		} else if n == most {
+			return h.remapWith(pal, assign, o.Dither), false
 		}
 		n = n + n/4 + 1
 	}
@@ -88,6 +101,11 @@ func (h *Histogram) Quantize(o Options) (Result, bool) {
 // add noise, and bytes.
 func (h *Histogram) Remap(n int, dither float64) Result {
 	pal, assign := h.palette(n)
+	return h.remapWith(pal, assign, dither)
+}
+
+// remapWith is Remap with the palette made (h.lastMSE its error).
+func (h *Histogram) remapWith(pal []pixel, assign []int32, dither float64) Result {
 	if h.lastMSE < noDither {
 		dither = 0
 	}
