@@ -75,6 +75,19 @@ func (s *Server) withDefaultQuality(p imaging.Params, q gen.GetImageParams) imag
 // to unsigned requests, unless p restates the defaults (the original, which
 // is public) or came from a preset alone (presetOnly).
 func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, p imaging.Params, presetOnly bool) (gen.GetImageResponseObject, error) {
+	if p.OneFrame && p.Frame == 0 {
+		// A still's only frame is the still itself.
+		still, err := s.lib.Still(ctx, req.Id)
+		if errors.Is(err, library.ErrNotFound) {
+			return gen.GetImage404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(req.Id)}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if still {
+			p.OneFrame = false
+		}
+	}
 	if p.Identity() { // the original itself, public: no signature needed
 		params := req.Params
 		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame, params.Depth = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil

@@ -232,6 +232,16 @@ func levelKey(id string, k int) string {
 	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".png"
 }
 
+// Still reports whether the stored image is a still (not an animation),
+// from its header. Errors: ErrNotFound, store.ErrUnavailable.
+func (l *Library) Still(ctx context.Context, id string) (bool, error) {
+	if !validID(id) {
+		return false, ErrNotFound
+	}
+	src, err := l.source(ctx, id)
+	return src.frames <= 1, err
+}
+
 // Renders counts the derived images rendered (not found in the cache or
 // the store) since the library was made.
 func (l *Library) Renders() int64 { return l.d.renders.Load() }

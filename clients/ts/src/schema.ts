@@ -658,10 +658,7 @@ export interface components {
          *     ]
          */
         Values: number[];
-        /**
-         * @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
-         * @example 256
-         */
+        /** @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio. */
         W: number;
         /** @description Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio. */
         H: number;
@@ -693,10 +690,7 @@ export interface components {
         Dither: number;
         /** @description The best PNG pngd can make in at most this many bytes: lossless if it fits, else the palette of the most colours (up to `colors`) that fits, undithered when dithering would not fit. With `quality`, the result must also reach it. When nothing fits, 422, with the smallest size reachable in the detail. */
         MaxBytes: number;
-        /**
-         * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
-         * @example 0
-         */
+        /** @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0, and `frame=0` of it is the image itself. */
         Frame: number;
         /** @description Device pixel ratio; multiplies `w` and `h` (the product is rounded). Without `w` or `h` it changes nothing. */
         Dpr: number;
@@ -859,6 +853,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "values": [
+                 *         0,
+                 *         1,
+                 *         2,
+                 *         null,
+                 *         4,
+                 *         5,
+                 *         6,
+                 *         7,
+                 *         8
+                 *       ],
+                 *       "rows": 3,
+                 *       "cols": 3,
+                 *       "width": 256,
+                 *       "height": 256,
+                 *       "colormap": "viridis",
+                 *       "interpolation": "nearest"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VectorImageRequest"];
             };
         };
@@ -1040,10 +1055,7 @@ export interface operations {
     getImage: {
         parameters: {
             query?: {
-                /**
-                 * @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
-                 * @example 256
-                 */
+                /** @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio. */
                 w?: components["parameters"]["W"];
                 /** @description Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio. */
                 h?: components["parameters"]["H"];
@@ -1063,10 +1075,7 @@ export interface operations {
                 grayscale?: components["parameters"]["Grayscale"];
                 /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
                 blur?: components["parameters"]["Blur"];
-                /**
-                 * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
-                 * @example 0
-                 */
+                /** @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0, and `frame=0` of it is the image itself. */
                 frame?: components["parameters"]["Frame"];
                 /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
                 depth?: components["parameters"]["Depth"];
@@ -1238,10 +1247,7 @@ export interface operations {
     headImage: {
         parameters: {
             query?: {
-                /**
-                 * @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio.
-                 * @example 256
-                 */
+                /** @description Output width in pixels (times `dpr`). With only `w`, the height keeps the aspect ratio. */
                 w?: components["parameters"]["W"];
                 /** @description Output height in pixels (times `dpr`). With only `h`, the width keeps the aspect ratio. */
                 h?: components["parameters"]["H"];
@@ -1261,10 +1267,7 @@ export interface operations {
                 grayscale?: components["parameters"]["Grayscale"];
                 /** @description Gaussian blur of this sigma, in output pixels; 0 is none. */
                 blur?: components["parameters"]["Blur"];
-                /**
-                 * @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0.
-                 * @example 0
-                 */
+                /** @description One frame of an animation (from 0), as a still PNG, transformed as the other parameters say. Without it, the derived image of an animation is an animation (APNG): every frame transformed the same way, with the same delays and loop count. A frame past the last is 422; a still image has only frame 0, and `frame=0` of it is the image itself. */
                 frame?: components["parameters"]["Frame"];
                 /** @description Bits a channel of the derived image. A 16-bit source's derived image is resampled and written at 16 bits (16, the default); 8 asks for 8. An 8-bit source's is 8-bit either way. */
                 depth?: components["parameters"]["Depth"];
