@@ -17,7 +17,7 @@ TEST_FUZZTIME ?= 20000x
 MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO := .bin/minio
 
-.PHONY: help generate build run test corpus attack fuzz bench loadtest lint tidy-check speclint dredd
+.PHONY: help generate build run deps install test test-build corpus attack fuzz bench loadtest lint tidy-check speclint dredd
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,13 +30,27 @@ build: ## build bin/pngd and bin/pngctl
 	$(GO) build -o $(BIN) ./cmd/pngd
 	$(GO) build -o bin/pngctl ./cmd/pngctl
 
+install: ## go install pngd and pngctl into GOBIN (default: GOPATH/bin), and say whether that folder is on PATH
+	$(GO) install ./cmd/pngd ./cmd/pngctl
+	@dir=$$($(GO) env GOBIN); dir=$${dir:-$$($(GO) env GOPATH)/bin}; \
+	  echo "installed pngd and pngctl in $$dir"; \
+	  case ":$$PATH:" in *":$$dir:"*) ;; *) echo "$$dir is not on PATH: export PATH=\"$$dir:\$$PATH\"";; esac
+
 run: build ## serve on 127.0.0.1:8080, Swagger UI at /docs/ (ARGS="-addr 127.0.0.1:9000" to change)
 	./$(BIN) $(ARGS)
 
-test: $(MINIO) corpus ## every test (contract suite on disk and MinIO, browser, run(), pngcheck and ImageMagick on the encoder's corpus), the TypeScript SDK against a live pngd (clients/ts/test.sh), then each fuzz test for TEST_FUZZTIME
+deps: ## check, in under a second, the Debian packages the tests and benchmarks use; as root, install what is missing (.ci/deps)
+	.ci/deps
+
+test: deps ## every test (contract suite on disk and MinIO, browser, run(), pngcheck and ImageMagick on the encoder's corpus), the TypeScript SDK against a live pngd (clients/ts/test.sh), then each fuzz test for TEST_FUZZTIME
+	@# MinIO's build (minutes, once), the corpus and the tests' own build, side by side
+	$(MAKE) --no-print-directory -j3 $(MINIO) corpus test-build
 	$(GO) test -count=1 $(TESTFLAGS) ./...
 	clients/ts/test.sh
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+test-build: ## compile every package's tests without running them (make test overlaps it with MinIO's build)
+	$(GO) test -count=1 -run '^$$' ./... >/dev/null
 
 corpus: ## make the PNG encoder's corpus in bin/corpus (needs Debian's python3-skimage, gnome-backgrounds, imagemagick)
 	internal/pngenc/mkcorpus.sh bin/corpus
@@ -57,7 +71,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantize$$' -fuzztime $(FUZZTIME) ./internal/quant/
 
-bench: corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
+bench: deps corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx (790 KB and 38 KB), upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm; then a 10-minute soak on MinIO with a 30 s outage (internal/loadtest/soak.sh)
