@@ -239,7 +239,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs := flag.NewFlagSet("pngd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a mistake is returned, and printed once by main
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (host:port; port 0 picks a free one)")
-	fs.Var(byteSize{&c.MaxBodyBytes}, "max-body-bytes", "largest request body accepted; larger ones get 413")
+	fs.Var(byteSize{&c.MaxBodyBytes}, "max-body-bytes", "largest request body other than an upload (POST /vector_image's JSON); larger ones get 413. Uploads obey -max-upload-bytes")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "garbage collector target, as Go's GOGC (0: GOGC if set, else 300; -1 turns GC off)")
 	fs.IntVar(&c.MaxRenders, "max-concurrent-renders", c.MaxRenders, "renders in progress at once, bounding memory; others wait (0: one per CPU)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time allowed to read request headers")

@@ -33,7 +33,8 @@ import (
 
 // Config is what the HTTP layer needs from the process.
 type Config struct {
-	// MaxBodyBytes caps every request body; larger ones get 413.
+	// MaxBodyBytes caps every request body but an upload's (MaxUploadBytes);
+	// larger ones get 413.
 	MaxBodyBytes int64
 	// MaxConcurrentRenders caps CPU-heavy work in progress (rendering,
 	// decoding, resampling, encoding); others wait their turn. Zero means
