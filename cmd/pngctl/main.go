@@ -68,12 +68,13 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	tty    bool // stderr is a terminal: progress bars are drawn there
+	outTTY bool // stdout is a terminal too: lines printed during bars go above them
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: term.IsTerminal(int(os.Stderr.Fd()))}
+	e := env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: term.IsTerminal(int(os.Stderr.Fd())), outTTY: term.IsTerminal(int(os.Stdout.Fd()))}
 	os.Exit(run(ctx, os.Args[1:], e))
 }
 

@@ -551,3 +551,69 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// lineWriter signals each line written to it.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil {
+			w.buf.WriteString(line) // not whole yet
+			return len(p), nil
+		}
+		w.lines <- line
+	}
+}
+
+// TestUploadLinesAsFilesFinish: upload prints each file's line when that
+// file is done, not when the last one is: the second file's upload is held
+// by the server until the first file's line has been printed.
+func TestUploadLinesAsFilesFinish(t *testing.T) {
+	srv := startPngd(t, "file://"+filepath.ToSlash(t.TempDir()), false)
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	release := make(chan struct{})
+	var posts atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && posts.Add(1) == 2 {
+			select {
+			case <-release:
+			case <-time.After(20 * time.Second):
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	dir := t.TempDir()
+	picture(t, filepath.Join(dir, "a.png"), 40, 30, 1)
+	picture(t, filepath.Join(dir, "b.png"), 40, 30, 2)
+	out := &lineWriter{lines: make(chan string, 8)}
+	vars := map[string]string{"PNGD_URL": front.URL, "PNGD_API_KEY": testKey, "XDG_CACHE_HOME": t.TempDir()}
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"upload", "-j", "1", dir}, env{getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(""), stdout: out, stderr: io.Discard})
+	}()
+	select {
+	case line := <-out.lines:
+		if !strings.Contains(line, "created") || !strings.Contains(line, "a.png") {
+			t.Errorf("first line %q", line)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("no line while the second file was held: lines wait for the last file")
+	}
+	close(release)
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if line := <-out.lines; !strings.Contains(line, "b.png") {
+		t.Errorf("second line %q", line)
+	}
+}

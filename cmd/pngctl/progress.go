@@ -4,6 +4,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -45,16 +46,27 @@ func (p *progress) file(name string, size, done int64) (wrap func(io.Reader) io.
 	if p == nil {
 		return func(r io.Reader) io.Reader { return r }, func(bool) {}
 	}
+	// Once the last byte is sent the server decodes and stores the file:
+	// the bar says so until its answer comes, instead of a stopped ETA.
+	sent := new(atomic.Bool)
+	eta := decor.EwmaETA(decor.ET_STYLE_MMSS, 30)
 	bar := p.p.AddBar(size, mpb.BarWidth(30),
 		mpb.BarRemoveOnComplete(),
 		mpb.PrependDecorators(decor.Name(short(name), decor.WC{C: decor.DindentRight | decor.DextraSpace, W: 24}), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" "), decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30), decor.Name(" ETA "), decor.EwmaETA(decor.ET_STYLE_MMSS, 30)),
+		mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" "), decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30),
+			decor.Any(func(st decor.Statistics) string {
+				if sent.Load() {
+					return " processing"
+				}
+				s, _ := eta.Decor(st)
+				return " ETA " + s
+			})),
 	)
 	if done > 0 {
 		bar.SetCurrent(done)
 		p.total.IncrInt64(done)
 	}
-	wrap = func(r io.Reader) io.Reader { return &counted{r: r, bar: bar, total: p.total} }
+	wrap = func(r io.Reader) io.Reader { return &counted{r: r, bar: bar, total: p.total, sent: sent} }
 	finish = func(ok bool) {
 		if !ok {
 			bar.Abort(true) // the total then ends short of 100%
@@ -73,6 +85,7 @@ type counted struct {
 	r          io.Reader
 	bar, total *mpb.Bar
 	last       time.Time
+	sent       *atomic.Bool // set at the body's end
 }
 
 func (c *counted) Read(b []byte) (int, error) {
@@ -85,6 +98,9 @@ func (c *counted) Read(b []byte) (int, error) {
 		c.bar.EwmaIncrBy(n, now.Sub(c.last))
 		c.last = now
 		c.total.IncrBy(n)
+	}
+	if err == io.EOF {
+		c.sent.Store(true)
 	}
 	return n, err
 }

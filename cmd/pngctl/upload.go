@@ -70,12 +70,34 @@ func runUpload(ctx context.Context, g *globals, args []string) error {
 	}
 	bars := newProgress(g, len(files), total)
 	results := make([]uploadResult, len(files))
+	// Each file's line as it finishes: above the bars when they are drawn
+	// on the terminal stdout shares, else on stdout.
+	var out io.Writer = g.env.stdout
+	if bars != nil && g.env.outTTY {
+		out = bars.p
+	}
+	var mu sync.Mutex
+	report := func(r uploadResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.code != exitOK:
+			if bars != nil {
+				fmt.Fprintf(bars.p, "pngctl upload: %s: %s\n", r.File, r.Error)
+			} else {
+				fmt.Fprintf(g.env.stderr, "pngctl upload: %s: %s\n", r.File, r.Error)
+			}
+		case !g.json:
+			fmt.Fprintf(out, "%s  %-7s  %s\n", r.ID, r.Status, r.File)
+		}
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(*jobs, len(files)) {
 		wg.Go(func() {
 			for i := range work {
 				results[i] = uploadOne(ctx, c, known, bars, files[i], *force)
+				report(results[i])
 			}
 		})
 	}
@@ -90,19 +112,10 @@ func runUpload(ctx context.Context, g *globals, args []string) error {
 	worst := exitOK
 	for _, r := range results {
 		worst = max(worst, r.code)
-		if r.code != exitOK {
-			fmt.Fprintf(g.env.stderr, "pngctl upload: %s: %s\n", r.File, r.Error)
-		}
 	}
 	if g.json {
 		if err := g.printJSON(results); err != nil {
 			return err
-		}
-	} else {
-		for _, r := range results {
-			if r.code == exitOK {
-				fmt.Fprintf(g.env.stdout, "%s  %-7s  %s\n", r.ID, r.Status, r.File)
-			}
 		}
 	}
 	if worst != exitOK {
