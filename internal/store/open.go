@@ -47,6 +47,12 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if os.Getenv("AWS_EC2_METADATA_DISABLED") == "" {
 			os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 		}
+		// The SDK's retries, bounded: two attempts, not three with
+		// backoff, so that a store that refuses connections is known
+		// down in about a second (breaker.go answers the rest at once).
+		if os.Getenv("AWS_MAX_ATTEMPTS") == "" {
+			os.Setenv("AWS_MAX_ATTEMPTS", "2")
+		}
 		if q.Has("endpoint") && !q.Has("use_path_style") && !q.Has("s3ForcePathStyle") {
 			q.Set("use_path_style", "true")
 			u.RawQuery = q.Encode()

@@ -102,9 +102,10 @@ type Object struct {
 
 // Store is a bucket of objects. It is safe for concurrent use.
 type Store struct {
-	bucket *blob.Bucket
-	name   string // the URL, without credentials, for logs
-	dir    string // on local disk, the directory; "" on S3
+	bucket  *blob.Bucket
+	name    string // the URL, without credentials, for logs
+	dir     string // on local disk, the directory; "" on S3
+	breaker breaker
 }
 
 // Name says where the objects are kept.
@@ -126,11 +127,18 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	case !errors.Is(err, ErrNotFound):
 		return Object{}, false, err
 	}
-	err = s.write(ctx, key, data, contentType)
-	if err != nil && gcerrors.Code(err) != gcerrors.FailedPrecondition {
-		return Object{}, false, classify("writing "+key, err)
+	var raw error
+	err = s.guard(ctx, writeTimeout, func(ctx context.Context) error {
+		raw = s.write(ctx, key, data, contentType)
+		if raw != nil && gcerrors.Code(raw) != gcerrors.FailedPrecondition {
+			return classify("writing "+key, raw)
+		}
+		return nil
+	})
+	if err != nil {
+		return Object{}, false, err
 	}
-	created = err == nil
+	created = raw == nil
 	// The store sets the time; read it back.
 	o, err = s.Stat(ctx, key)
 	return o, created, err
@@ -170,9 +178,15 @@ func (s *Store) Stat(ctx context.Context, key string) (Object, error) {
 		}
 		return Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 	}
-	a, err := s.bucket.Attributes(ctx, key)
+	var a *blob.Attributes
+	err := s.guard(ctx, callTimeout, func(ctx context.Context) (err error) {
+		if a, err = s.bucket.Attributes(ctx, key); err != nil {
+			return classify("reading "+key, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return Object{}, classify("reading "+key, err)
+		return Object{}, err
 	}
 	return Object{Key: key, Size: a.Size, ModTime: a.ModTime}, nil
 }
@@ -225,12 +239,21 @@ func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64)
 		tracing.End(span, err)
 		return r, err
 	}
-	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
+	// The breaker, but not a deadline: the body streams under ctx, as
+	// long as the client takes to read it.
+	done, err := s.breaker.enter(time.Now())
 	if err != nil {
-		err = classify("opening "+key, err)
 		tracing.End(span, err)
 		return nil, err
 	}
+	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
+	if err != nil {
+		err = classify("opening "+key, err)
+		done(err)
+		tracing.End(span, err)
+		return nil, err
+	}
+	done(nil)
 	tracing.End(span, nil)
 	var body io.Reader
 	if !r.As(&body) { // only fileblob exposes its io.Reader
@@ -319,10 +342,12 @@ func (s *Store) Delete(ctx context.Context, key string) (err error) {
 	if _, err := s.Stat(ctx, key); err != nil {
 		return err // S3 deletes a missing key without complaint; pngd reports it
 	}
-	if err := s.bucket.Delete(ctx, key); err != nil {
-		return classify("deleting "+key, err)
-	}
-	return nil
+	return s.guard(ctx, callTimeout, func(ctx context.Context) error {
+		if err := s.bucket.Delete(ctx, key); err != nil {
+			return classify("deleting "+key, err)
+		}
+		return nil
+	})
 }
 
 // RemoveEmptyDir removes the directory that holds prefix's objects on
@@ -346,21 +371,28 @@ func (s *Store) List(ctx context.Context, prefix string, cursor []byte, limit in
 	if cursor == nil {
 		cursor = blob.FirstPageToken
 	}
-	page, next, err := s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
-	// On local disk a listing stats each file it walks, and fails when one
-	// is deleted meanwhile (the derived-store quota evicts while others
-	// list): the same page again no longer has it.
-	for try := 0; try < 3 && gcerrors.Code(err) == gcerrors.NotFound; try++ {
+	var page []*blob.ListObject
+	err = s.guard(ctx, callTimeout, func(ctx context.Context) (err error) {
 		page, next, err = s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
-	}
-	if errors.Is(err, io.EOF) {
-		return nil, nil, nil
-	}
-	if gcerrors.Code(err) == gcerrors.InvalidArgument {
-		return nil, nil, fmt.Errorf("%w: %w", ErrBadCursor, err)
-	}
+		// On local disk a listing stats each file it walks, and fails
+		// when one is deleted meanwhile (the derived-store quota evicts
+		// while others list): the same page again no longer has it.
+		for try := 0; try < 3 && gcerrors.Code(err) == gcerrors.NotFound; try++ {
+			page, next, err = s.bucket.ListPage(ctx, cursor, limit, &blob.ListOptions{Prefix: prefix})
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			page, next = nil, nil
+			return nil
+		case gcerrors.Code(err) == gcerrors.InvalidArgument:
+			return fmt.Errorf("%w: %w", ErrBadCursor, err)
+		case err != nil:
+			return classify("listing "+prefix, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, nil, classify("listing "+prefix, err)
+		return nil, nil, err
 	}
 	for _, o := range page {
 		if !o.IsDir {
@@ -374,7 +406,10 @@ func (s *Store) List(ctx context.Context, prefix string, cursor []byte, limit in
 }
 
 // Ping reports whether the store can be reached. Errors: ErrUnavailable.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	if s.dir == "" {
+		defer func() { s.noteProbe(err) }()
+	}
 	ok, err := s.bucket.IsAccessible(ctx)
 	if err != nil {
 		return classify("reaching the store", err)
@@ -396,6 +431,9 @@ const probeKey = "images/.probe-"
 func (s *Store) Probe(ctx context.Context) (err error) {
 	ctx, span := tracing.Start(ctx, "store.probe")
 	defer func() { tracing.End(span, err) }()
+	if s.dir == "" {
+		defer func() { s.noteProbe(err) }()
+	}
 	var b [12]byte
 	rand.Read(b[:])
 	key := probeKey + hex.EncodeToString(b[:])
@@ -403,9 +441,9 @@ func (s *Store) Probe(ctx context.Context) (err error) {
 	if err := s.write(ctx, key, data, "text/plain"); err != nil {
 		return classify("writing a probe", err)
 	}
-	got, err := s.ReadAll(ctx, key)
+	got, err := s.bucket.ReadAll(ctx, key) // past the breaker: the probe is how it closes
 	if err != nil {
-		return err
+		return classify("reading the probe back", err)
 	}
 	if !bytes.Equal(got, data) {
 		return fmt.Errorf("%w: reading the probe back gave other bytes", ErrUnavailable)
