@@ -25,3 +25,13 @@ cat "$tmp/example.out"
 for want in "stored " "thumbnail { width: 160, height: 160 }" "stored PNG " "422 the derived image would be"; do
   grep -qF "$want" "$tmp/example.out" || { echo "the quickstart's output lacks: $want"; exit 1; }
 done
+
+# Installed into another project from a packed tarball, as the README says,
+# it imports and answers.
+(cd "$here" && npm pack --silent --pack-destination "$tmp" >/dev/null)
+mkdir -p "$tmp/app" && cd "$tmp/app"
+echo '{"name": "app", "private": true, "type": "module"}' >package.json
+npm install --no-audit --no-fund --loglevel=error "$tmp"/pngd-client-*.tgz
+echo 'import { Pngd } from "@pngd/client"; const p = new Pngd({ baseUrl: process.env.PNGD_URL }); const r = await p.health(); console.log("installed client:", JSON.stringify(r));' >check.mjs
+node check.mjs | tee "$tmp/app.out"
+grep -q "installed client:" "$tmp/app.out" || { echo "the packed SDK does not run in another project"; exit 1; }
