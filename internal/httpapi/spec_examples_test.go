@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/pngd/pngd/api"
+	"github.com/pngd/pngd/gen"
 )
 
 // TestSpecExamplesAsSwaggerUISends sends every operation as Swagger UI's
@@ -166,5 +167,26 @@ func TestFrameZeroOfAStill(t *testing.T) {
 	resp, body := getDerived(t, c, srv.URL, anim.Url+"?frame=0", 200, image.Point{})
 	if resp.Header.Get("ETag") == anim.Etag || bytes.Contains(body, []byte("acTL")) {
 		t.Errorf("frame=0 of an animation: ETag %s, APNG %v", resp.Header.Get("ETag"), bytes.Contains(body, []byte("acTL")))
+	}
+}
+
+// TestOpenAPIYAMLForClients: /openapi.yaml is declared as text (a string,
+// binary), as TypeScript generators type it, and the Go client still reads
+// the document as a map.
+func TestOpenAPIYAMLForClients(t *testing.T) {
+	srv, _ := newTestServer(t, Config{})
+	c, err := gen.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetOpenAPIYAMLWithResponse(t.Context())
+	if err != nil || r.YAML200 == nil {
+		t.Fatalf("%v, %v", err, r)
+	}
+	if v := (*r.YAML200)["openapi"]; v != "3.0.3" && !strings.HasPrefix(fmt.Sprint(v), "3.") {
+		t.Errorf("openapi: %v", v)
+	}
+	if !bytes.Equal(r.Body, api.Spec) {
+		t.Error("the body is not the spec byte for byte")
 	}
 }
