@@ -26,6 +26,10 @@ const unreachable = {
   507: 'needs a full disk (the Go suite: TestStoreFailures "full")',
   408: 'needs a body slower than -min-body-rate; Dredd sends bodies at once (the Go suite: TestSlowBodyGets408)',
 };
+// Statuses that need another server configuration than Dredd's.
+const otherServer = {
+  'GET /metrics 404': 'needs a server with -metrics-addr, which serves the metrics on that listener instead (the Go suite: TestMetricsElsewhere)',
+};
 
 let stored; // {id, etag} of the image the GET, HEAD and info transactions read
 let spare;  // the id the DELETE 204 transaction deletes
@@ -156,6 +160,7 @@ const plan = {
   'GET /readyz 200': () => {},
   'GET /openapi.yaml 200': () => {},
   'GET /openapi.json 200': () => {},
+  'GET /metrics 200': () => {},
 };
 
 hooks.beforeEach((tx, done) => {
@@ -168,7 +173,7 @@ hooks.beforeEach((tx, done) => {
   const setup = plan[key];
   if (!setup) {
     tx.skip = true;
-    hooks.log(`skip ${key}: ${unreachable[tx.expected.statusCode] ?? 'no way to cause it from outside'}`);
+    hooks.log(`skip ${key}: ${otherServer[key] ?? unreachable[tx.expected.statusCode] ?? 'no way to cause it from outside'}`);
     return done();
   }
   // Dredd fills every declared header parameter, even with an empty value

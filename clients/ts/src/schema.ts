@@ -1467,7 +1467,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/plain; version=0.0.4; charset=utf-8": string;
                 };
             };
             /** @description The metrics are served on another listener (`--metrics-addr`). */
