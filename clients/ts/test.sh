@@ -17,9 +17,9 @@ export PNGD_API_KEY=ts-sdk-test-key-0123456789
 start_pngd -api-keys "$PNGD_API_KEY"
 node --test dist/test/
 
-# The README's example is examples/quickstart.ts, word for word, and runs.
-awk '/^## Use from TypeScript/ {on=1} on && /^```ts$/ {code=1; next} code && /^```$/ {exit} code' "$root/README.md" >"$tmp/readme.ts"
-diff -u examples/quickstart.ts "$tmp/readme.ts" || { echo "README.md's TypeScript example differs from clients/ts/examples/quickstart.ts"; exit 1; }
+# docs/typescript.md's example is examples/quickstart.ts, word for word, and runs.
+awk '/^## Use from TypeScript/ {on=1} on && /^```ts$/ {code=1; next} code && /^```$/ {exit} code' "$root/docs/typescript.md" >"$tmp/readme.ts"
+diff -u examples/quickstart.ts "$tmp/readme.ts" || { echo "docs/typescript.md's TypeScript example differs from clients/ts/examples/quickstart.ts"; exit 1; }
 (cd "$tmp" && node "$here/dist/examples/quickstart.js") >"$tmp/example.out"
 cat "$tmp/example.out"
 for want in "stored " "thumbnail { width: 160, height: 160 }" "stored PNG " "422 the derived image would be"; do

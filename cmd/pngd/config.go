@@ -264,7 +264,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
 	fs.IntVar(&c.DerivedQuality, "derived-quality", c.DerivedQuality, "quality (1-99) of every derived image that asks for no colors, quality or max_bytes itself: a palette PNG of the fewest colours within 20 + 0.3×quality dB of lossless; ?quality=100 asks for lossless (0: lossless)")
 	fs.IntVar(&c.MaxJPEGScans, "max-jpeg-scans", c.MaxJPEGScans, "most scans a JPEG may have, counted before decoding; more get 422")
-	fs.BoolVar(&c.HEIC, "heic", c.HEIC, "decode HEIC uploads (iPhone photos) with libheif and libde265 (LGPL, in WebAssembly); off by default because HEVC is patent-encumbered: read the README's HEIC section before you turn it on")
+	fs.BoolVar(&c.HEIC, "heic", c.HEIC, "decode HEIC uploads (iPhone photos) with libheif and libde265 (LGPL, in WebAssembly); off by default because HEVC is patent-encumbered: read docs/formats.md's HEIC section before you turn it on")
 	fs.IntVar(&c.MaxFrames, "max-frames", c.MaxFrames, "most frames an uploaded animation (GIF, APNG, WebP) may have, counted before decoding; more get 422")
 	fs.Int64Var(&c.MaxFramePixels, "max-frame-pixels", c.MaxFramePixels, "most frames × pixels an animation may have: an upload's frames × canvas, a derived animation's frames × output; more get 422")
 	fs.Var(byteSize{&c.MinBodyRate}, "min-body-rate", "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")

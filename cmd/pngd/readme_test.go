@@ -4,20 +4,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
-// readmeBlock returns the first ```sh block after heading in README.md.
-func readmeBlock(t *testing.T, heading string) string {
+// readmeBlock returns the first ```sh block after heading in file (a path
+// from the repository's root: README.md, docs/api.md).
+func readmeBlock(t *testing.T, file, heading string) string {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, after, ok := strings.Cut(string(readme), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no %q", heading)
+		t.Fatalf("%s has no %q", file, heading)
 	}
 	_, block, ok := strings.Cut(after, "```sh\n")
 	if !ok {
@@ -27,10 +30,11 @@ func readmeBlock(t *testing.T, heading string) string {
 	return block
 }
 
-// TestReadmeCurlExamples runs the README's curl block, as written, in an
-// empty directory against a fresh pngd (only its address changed), and
-// checks that every "#=> text" comment appears in the output, in order,
-// each on or after the line of the one before.
+// TestReadmeCurlExamples runs the curl blocks of the README and of
+// docs/api.md, as written, each in an empty directory against a fresh pngd
+// (only its address changed), and checks that every "#=> text" comment
+// appears in the output, in order, each on or after the line of the one
+// before.
 func TestReadmeCurlExamples(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -38,31 +42,133 @@ func TestReadmeCurlExamples(t *testing.T) {
 		}
 		t.Skip("curl is not installed")
 	}
-	p := startProcess(t, nil, "-storage", "file://"+filepath.ToSlash(t.TempDir()))
-	block := readmeBlock(t, "## The API with curl")
-	script := strings.ReplaceAll(block, "http://127.0.0.1:8080", p.base)
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = t.TempDir()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the README's curl block failed: %v\n%s", err, out)
+	for _, c := range []struct{ file, heading string }{
+		{"README.md", "## In one example each"},
+		{"docs/api.md", "## The API with curl"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			p := startProcess(t, nil, "-storage", "file://"+filepath.ToSlash(t.TempDir()))
+			block := readmeBlock(t, c.file, c.heading)
+			script := strings.ReplaceAll(block, "http://127.0.0.1:8080", p.base)
+			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+			cmd.Dir = t.TempDir()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s's curl block failed: %v\n%s", c.file, err, out)
+			}
+			lines := strings.Split(string(out), "\n")
+			at := 0
+			for _, l := range strings.Split(block, "\n") {
+				want, ok := strings.CutPrefix(l, "#=> ")
+				if !ok {
+					continue
+				}
+				found := false
+				for ; at < len(lines); at++ {
+					if strings.Contains(lines[at], want) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					t.Fatalf("%s promises %q, which the output lacks (after the earlier promises):\n%s", c.file, want, out)
+				}
+			}
+		})
 	}
-	lines := strings.Split(string(out), "\n")
-	at := 0
-	for _, l := range strings.Split(block, "\n") {
-		want, ok := strings.CutPrefix(l, "#=> ")
-		if !ok {
-			continue
+}
+
+// TestDocsLinks: the README is at most 200 lines, and every relative link
+// in it and in docs/ names a file that exists and, with #anchor, a heading
+// of that file (GitHub's anchors: lower case, punctuation dropped, spaces
+// as hyphens). Code blocks are not read for links.
+func TestDocsLinks(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n > 200 {
+		t.Errorf("README.md has %d lines; at most 200 (the rest belongs in docs/)", n)
+	}
+	pages, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if len(pages) == 0 {
+		t.Fatal("no docs/*.md")
+	}
+	files := append([]string{filepath.Join(root, "README.md")}, pages...)
+	anchors := map[string]map[string]bool{}
+	anchorsOf := func(path string) map[string]bool {
+		if a, ok := anchors[path]; ok {
+			return a
 		}
-		found := false
-		for ; at < len(lines); at++ {
-			if strings.Contains(lines[at], want) {
-				found = true
-				break
+		a := map[string]bool{}
+		data, _ := os.ReadFile(path)
+		for _, l := range proseLines(string(data)) {
+			if h, ok := strings.CutPrefix(strings.TrimLeft(l, "#"), " "); ok && strings.HasPrefix(l, "#") {
+				a[slug(h)] = true
 			}
 		}
-		if !found {
-			t.Fatalf("the README promises %q, which the output lacks (after the earlier promises):\n%s", want, out)
+		anchors[path] = a
+		return a
+	}
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	checked := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range proseLines(string(data)) {
+			for _, m := range link.FindAllStringSubmatch(l, -1) {
+				target := m[1]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				path, anchor, _ := strings.Cut(target, "#")
+				dest := f
+				if path != "" {
+					dest = filepath.Join(filepath.Dir(f), filepath.FromSlash(path))
+					if _, err := os.Stat(dest); err != nil {
+						t.Errorf("%s: link to %s: no such file", f, target)
+						continue
+					}
+				}
+				if anchor != "" && strings.HasSuffix(dest, ".md") && !anchorsOf(dest)[anchor] {
+					t.Errorf("%s: link to %s: no such heading", f, target)
+				}
+				checked++
+			}
 		}
 	}
+	t.Logf("%d links checked in %d files", checked, len(files))
+}
+
+// proseLines are a markdown file's lines outside fenced code blocks.
+func proseLines(s string) []string {
+	var out []string
+	code := false
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "```") {
+			code = !code
+			continue
+		}
+		if !code {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// slug is GitHub's anchor for a heading.
+func slug(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -276,7 +276,7 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		// Go image is copied from, in a memory that grows by copying
 		// itself. Measured: a 12 MP AVIF's decode peaks at 1.16 GB of
 		// resident memory above the process's baseline, 97 bytes a
-		// pixel (GOGC=20; README, "AVIF and HEIC").
+		// pixel (GOGC=20; docs/formats.md, "AVIF and HEIC").
 		h.scratch = 24 * h.planes
 	}
 	return h, nil

@@ -23,7 +23,7 @@ import (
 // may load one; Decoders says which are in use, pngd logs it at start, and
 // make test checks it is WebAssembly.
 // HEIC is decoded only when the operator asks for it (Limits.HEIC, pngd
-// -heic): see the README's assessment.
+// -heic): see docs/formats.md's assessment.
 
 // ErrHEICDisabled means a HEIC upload to a server that does not decode
 // HEIC.

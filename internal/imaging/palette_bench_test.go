@@ -28,7 +28,7 @@ import (
 
 // The palette step side by side with pngquant 2.17 (Debian's), on the same
 // files, on this machine: `make bench` runs BenchmarkPaletteVsPngquant
-// once and logs the tables the README quotes (README, "Palettes").
+// once and logs the tables docs/derived.md quotes ("Palettes and placeholders").
 // pngquant runs as its users run it: `pngquant 256` (speed 4, Floyd–
 // Steinberg dithering, its default), and `--nofs` beside pngd's dither=0.
 

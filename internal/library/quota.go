@@ -27,7 +27,7 @@ import (
 //
 // On a store shared by several nodes each node counts what it has seen
 // (listed at start, written, or read since), so the bound holds per node;
-// a bucket lifecycle rule bounds the rest (README, "Limits").
+// a bucket lifecycle rule bounds the rest (docs/limits.md).
 type quota struct {
 	limit int64 // <= 0: no limit
 	now   func() time.Time

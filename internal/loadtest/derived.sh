@@ -6,7 +6,7 @@
 # hits, in memory or in the store), against imaginary (Go + libvips) doing
 # the same fit to PNG from the same JPEG. wrk -t2 -c8; rounds alternate
 # which server goes first. imaginary is not built here: set IMAGINARY to
-# its binary (see the README for how to build it).
+# its binary (see docs/performance.md for how to build it).
 #
 # Warm: one derived image asked for again and again (cache hits) against
 # GET of a stored original of about the same size: the same bytes stored
@@ -129,7 +129,7 @@ if [ -n "$IMAGINARY" ]; then
        printf "fresh, first derive of a new upload: pngd at %.2fx imaginary'"'"'s speed, median of %d sets (min %.2fx, max %.2fx); target >= 0.5x\n", r[int((n + 1) / 2)], n, r[1], r[n] }' "$work/fresh/times"
   echo "pngd peak RSS $(peak)"
 else
-  echo "cold: IMAGINARY is not set; skipping the comparison (see the README)"
+  echo "cold: IMAGINARY is not set; skipping the comparison (see docs/performance.md)"
 fi
 
 # Warm: cache hits against a stored original of about the same size.

@@ -14,7 +14,7 @@ import (
 // The error carried on is also damped (by decay), and capped (maxError),
 // so that it does not build up into streaks or spill from a gradient into
 // a flat area. The figures were chosen by measurement on the encoder's
-// corpus against pngquant's output (README, "Palettes").
+// corpus against pngquant's output (docs/derived.md, "Palettes and placeholders").
 var (
 	edgeLow  float32 = 2   // at or below: full strength
 	edgeHigh float32 = 16  // at or above: none
