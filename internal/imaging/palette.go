@@ -207,20 +207,28 @@ func encodePaletted(m *image.Paletted) ([]byte, error) {
 // delays and loops, tagged sRGB, each frame after the first only where
 // its indices or palette differ from the one before.
 func encodePalettedAnimation(src *pngenc.Animation, frames []*image.Paletted) ([]byte, error) {
-	a := pngenc.Animation{Width: frames[0].Rect.Dx(), Height: frames[0].Rect.Dy(), Loops: src.Loops}
-	for i, m := range frames {
-		part := image.Image(m)
-		if i > 0 {
-			part = m.SubImage(changedIndices(frames[i-1], m))
+	a := animationFrom(src, frames[0].Rect.Size(), len(frames), func(i int) image.Image {
+		if i == 0 {
+			return frames[0]
 		}
-		f := src.Frames[i]
-		a.Frames = append(a.Frames, pngenc.Frame{Image: part, DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
-	}
+		return frames[i].SubImage(changedIndices(frames[i-1], frames[i]))
+	})
 	var buf bytes.Buffer
-	if err := storedEncoder.EncodeAnimation(&buf, a, pngenc.Meta{SRGB: true}); err != nil {
+	if err := storedEncoder.EncodeAnimation(&buf, *a, pngenc.Meta{SRGB: true}); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// animationFrom is an animation of n frames of size, with src's delays and
+// loops, frame i being part(i).
+func animationFrom(src *pngenc.Animation, size image.Point, n int, part func(i int) image.Image) *pngenc.Animation {
+	a := &pngenc.Animation{Width: size.X, Height: size.Y, Loops: src.Loops}
+	for i := range n {
+		f := src.Frames[i]
+		a.Frames = append(a.Frames, pngenc.Frame{Image: part(i), DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
+	}
+	return a
 }
 
 // changedIndices is the smallest rectangle outside which b shows what a
@@ -249,14 +257,10 @@ func changedIndices(a, b *image.Paletted) image.Rectangle {
 // delays and loops they keep), as pngenc writes them: each frame after
 // the first only where it differs from the one before.
 func DerivedAnimation(src *pngenc.Animation, frames []*image.RGBA) *pngenc.Animation {
-	out := &pngenc.Animation{Width: frames[0].Rect.Dx(), Height: frames[0].Rect.Dy(), Loops: src.Loops}
-	for i, m := range frames {
-		part := image.Image(m)
-		if i > 0 {
-			part = m.SubImage(Changed(frames[i-1], m))
+	return animationFrom(src, frames[0].Rect.Size(), len(frames), func(i int) image.Image {
+		if i == 0 {
+			return frames[0]
 		}
-		f := src.Frames[i]
-		out.Frames = append(out.Frames, pngenc.Frame{Image: part, DelayNum: f.DelayNum, DelayDen: f.DelayDen, Blend: pngenc.BlendSource})
-	}
-	return out
+		return frames[i].SubImage(Changed(frames[i-1], frames[i]))
+	})
 }

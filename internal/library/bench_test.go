@@ -61,17 +61,7 @@ func BenchmarkPrepare(b *testing.B) {
 // the result is written to the store, as in a server.
 func BenchmarkDeriveCold(b *testing.B) {
 	lib, _ := openLibrary(b)
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
-		b.Fatal(err)
-	}
-	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := lib.Save(b.Context(), p); err != nil {
-		b.Fatal(err)
-	}
+	p := storedPhoto(b, lib)
 	if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 100}); err != nil { // builds the pyramid
 		b.Fatal(err)
 	}
@@ -182,17 +172,7 @@ func BenchmarkColour(b *testing.B) {
 // same output asked for again, from the cache.
 func BenchmarkDeriveColdPalette(b *testing.B) {
 	lib, _ := openLibrary(b)
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
-		b.Fatal(err)
-	}
-	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := lib.Save(b.Context(), p); err != nil {
-		b.Fatal(err)
-	}
+	p := storedPhoto(b, lib)
 	for _, c := range []struct {
 		name    string
 		palette imaging.Palette
@@ -218,4 +198,21 @@ func BenchmarkDeriveColdPalette(b *testing.B) {
 			}
 		})
 	}
+}
+
+// storedPhoto stores a 2048² photo-like JPEG in lib, pyramid levels and
+// all, as an upload does.
+func storedPhoto(b *testing.B, lib *Library) *Prepared {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, photoLike(2048, 2048), &jpeg.Options{Quality: 80}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{MaxPixels: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := lib.Save(b.Context(), p); err != nil {
+		b.Fatal(err)
+	}
+	return p
 }
