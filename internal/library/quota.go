@@ -38,6 +38,11 @@ type quota struct {
 	// total counts the objects and the writes reserved, until they end.
 	total   int64
 	evicted int64
+	// pending counts the objects reservations are deleting, inflight the
+	// reserved writes not yet ended; wake is closed (and replaced) when
+	// either falls, for a reservation waiting for room.
+	pending, inflight int
+	wake              chan struct{}
 }
 
 type quotaEntry struct {
@@ -48,7 +53,7 @@ type quotaEntry struct {
 }
 
 func newQuota(limit int64, now func() time.Time, log *slog.Logger) *quota {
-	return &quota{limit: limit, now: now, log: log, objects: map[string]quotaEntry{}}
+	return &quota{limit: limit, now: now, log: log, objects: map[string]quotaEntry{}, wake: make(chan struct{})}
 }
 
 // scan counts the derived objects already in the store, oldest first.
@@ -86,22 +91,52 @@ func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
 	if size > q.limit {
 		return false
 	}
-	q.mu.Lock()
+	// A pyramid level is evicted only when no derived image can go
+	// instead: while other reservations are deleting derived images or
+	// writing new ones (which will be evictable), this one waits for them
+	// (at most levelWait) rather than take a level.
+	wait := time.NewTimer(levelWait)
+	defer wait.Stop()
+	waited := false
 	var victims []string
-	if q.total+size > q.limit {
-		var freed int64
-		victims, freed = q.claim(q.total + size - q.limit/10*9)
-		if q.total-freed+size > q.limit {
-			for _, k := range victims {
-				e := q.objects[k]
-				e.claimed = false
-				q.objects[k] = e
+	for {
+		q.mu.Lock()
+		victims = nil
+		if q.total+size > q.limit {
+			var freed int64
+			var levels bool
+			victims, freed, levels = q.claim(q.total + size - q.limit/10*9)
+			unclaim := func() {
+				for _, k := range victims {
+					e := q.objects[k]
+					e.claimed = false
+					q.objects[k] = e
+				}
 			}
-			q.mu.Unlock()
-			return false
+			if levels && !waited && (q.pending > 0 || q.inflight > 0) {
+				unclaim()
+				wake := q.wake
+				q.mu.Unlock()
+				select {
+				case <-wake:
+				case <-wait.C:
+					waited = true
+				case <-ctx.Done():
+					return false
+				}
+				continue
+			}
+			if q.total-freed+size > q.limit {
+				unclaim()
+				q.mu.Unlock()
+				return false
+			}
 		}
+		break
 	}
 	q.total += size
+	q.inflight++
+	q.pending += len(victims)
 	q.mu.Unlock()
 	ok := true
 	for _, k := range victims {
@@ -117,6 +152,8 @@ func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
 			delete(q.objects, k)
 			q.evicted++
 		}
+		q.pending--
+		q.signal()
 		q.mu.Unlock()
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			q.log.Warn("a derived image over the store quota was not evicted", "key", k, "err", err)
@@ -128,10 +165,20 @@ func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
 	return ok
 }
 
+// levelWait is the longest a reservation waits for other reservations'
+// deletions and writes before it evicts a pyramid level.
+const levelWait = 2 * time.Second
+
+// signal wakes the reservations waiting for room. q.mu is held.
+func (q *quota) signal() {
+	close(q.wake)
+	q.wake = make(chan struct{})
+}
+
 // claim marks the least recently used objects, derived images before
-// pyramid levels, until they add up to need bytes, and returns them and
-// their bytes. q.mu is held.
-func (q *quota) claim(need int64) ([]string, int64) {
+// pyramid levels, until they add up to need bytes, and returns them, their
+// bytes, and whether a level is among them. q.mu is held.
+func (q *quota) claim(need int64) ([]string, int64, bool) {
 	type victim struct {
 		key   string
 		level bool
@@ -154,6 +201,7 @@ func (q *quota) claim(need int64) ([]string, int64) {
 	})
 	var keys []string
 	var freed int64
+	levels := false
 	for _, v := range all {
 		if freed >= need {
 			break
@@ -163,8 +211,9 @@ func (q *quota) claim(need int64) ([]string, int64) {
 		q.objects[v.key] = e
 		keys = append(keys, v.key)
 		freed += e.size
+		levels = levels || v.level
 	}
-	return keys, freed
+	return keys, freed, levels
 }
 
 // isLevel reports whether a derived key is a pyramid level's.
@@ -178,6 +227,9 @@ func (q *quota) stored(key string, size int64) {
 	defer q.mu.Unlock()
 	if q.limit <= 0 {
 		q.total += size
+	} else {
+		q.inflight--
+		q.signal()
 	}
 	if old, ok := q.objects[key]; ok {
 		q.total -= old.size // written again: counted once
@@ -192,6 +244,8 @@ func (q *quota) release(size int64) {
 	}
 	q.mu.Lock()
 	q.total -= size
+	q.inflight--
+	q.signal()
 	q.mu.Unlock()
 }
 
