@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pngd/pngd/gen"
+	"github.com/pngd/pngd/internal/bytesize"
 	"github.com/pngd/pngd/sign"
 )
 
@@ -28,28 +29,22 @@ type transformFlags struct {
 	maxBytes                            byteCount
 }
 
-// byteCount is a -max-bytes value: a number of bytes, or with a unit
-// (50KB, 1.5MiB).
+// byteCount is a -max-bytes value: a number of bytes, or one with a unit
+// (50KB, 1.5MiB), from 1 byte to 1 GiB as the spec allows.
 type byteCount int64
 
-func (b *byteCount) String() string { return strconv.FormatInt(int64(*b), 10) }
+func (b *byteCount) String() string { return bytesize.Format(int64(*b)) }
 
 func (b *byteCount) Set(s string) error {
-	units := []struct {
-		suffix string
-		n      float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}, {"", 1}}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-			if err != nil || v < 1 || v*u.n > 1<<30 {
-				break
-			}
-			*b = byteCount(v * u.n)
-			return nil
-		}
+	v, err := bytesize.Parse(s)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%q is not a size from 1 byte to 1 GiB (as 50000, 50KB or 1.5MiB)", s)
+	if v < 1 || v > 1<<30 {
+		return fmt.Errorf("%q is not a size from 1 byte to 1 GiB", s)
+	}
+	*b = byteCount(v)
+	return nil
 }
 
 func (t *transformFlags) register(fs *flag.FlagSet) {

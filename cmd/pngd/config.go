@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pngd/pngd/internal/bytesize"
 	"github.com/pngd/pngd/internal/imaging"
 	"io"
-	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -239,7 +238,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs := flag.NewFlagSet("pngd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a mistake is returned, and printed once by main
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (host:port; port 0 picks a free one)")
-	fs.Var(byteSize{&c.MaxBodyBytes}, "max-body-bytes", "largest request body other than an upload (POST /vector_image's JSON); larger ones get 413. Uploads obey -max-upload-bytes")
+	fs.Var(bytesize.Flag{P: &c.MaxBodyBytes}, "max-body-bytes", "largest request body other than an upload (POST /vector_image's JSON); larger ones get 413. Uploads obey -max-upload-bytes")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "garbage collector target, as Go's GOGC (0: GOGC if set, else 300; -1 turns GC off)")
 	fs.IntVar(&c.MaxRenders, "max-concurrent-renders", c.MaxRenders, "renders in progress at once, bounding memory; others wait (0: one per CPU)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time allowed to read request headers")
@@ -249,17 +248,17 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.Storage, "storage", c.Storage, "where images are stored: file://DIR (file://./data is relative) or s3://BUCKET?endpoint=URL&region=R (AWS_* credentials)")
-	fs.Var(byteSize{&c.MaxUploadBytes}, "max-upload-bytes", "largest image upload accepted; larger ones get 413")
+	fs.Var(bytesize.Flag{P: &c.MaxUploadBytes}, "max-upload-bytes", "largest image upload accepted; larger ones get 413")
 	fs.Int64Var(&c.MaxSourcePixels, "max-source-pixels", c.MaxSourcePixels, "most pixels (width×height) an uploaded image may have, checked before decoding; more get 422")
 	fs.IntVar(&c.MaxUploads, "max-concurrent-uploads", c.MaxUploads, "uploads being read at once, bounding the memory they hold; others wait (0: 4)")
 	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "comma-separated keys that may upload and delete (Authorization: Bearer KEY); reads stay public")
 	fs.BoolVar(&c.AllowAnonymousWrites, "allow-anonymous-writes", c.AllowAnonymousWrites, "without -api-keys, take writes from anyone even on a non-loopback address")
-	fs.Var(byteSize{&c.CacheBytes}, "cache-bytes", "memory for derived images and decoded pyramid levels, in bytes")
+	fs.Var(bytesize.Flag{P: &c.CacheBytes}, "cache-bytes", "memory for derived images and decoded pyramid levels, in bytes")
 	fs.Int64Var(&c.MaxOutputPixels, "max-output-pixels", c.MaxOutputPixels, "most pixels (width×height) a derived image may have; more get 422")
 	fs.IntVar(&c.MaxQueuedRenders, "max-queued-renders", c.MaxQueuedRenders, "renders waiting for a slot at once; more get 503 (0: 64 per slot)")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", c.QueueTimeout, "how long a render waits for a slot before its request gets 503 with Retry-After")
-	fs.Var(byteSize{&c.MemoryBudget}, "memory-budget", "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; nine tenths of it is Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
-	fs.Var(byteSize{&c.DerivedStoreBytes}, "derived-store-bytes", "bytes derived images and pyramid levels may take in the store; the least recently used are deleted beyond it (per node on S3: add a lifecycle rule for derived/) (0: no bound)")
+	fs.Var(bytesize.Flag{P: &c.MemoryBudget}, "memory-budget", "bytes the whole process may use: cache-bytes, a 64 MiB baseline, and work in flight (bodies, decoding, rendering, encoding), which waits or is refused beyond it; nine tenths of it is Go's soft memory limit (default: 1 GiB or 3/4 of the cgroup's or machine's memory, the smaller)")
+	fs.Var(bytesize.Flag{P: &c.DerivedStoreBytes}, "derived-store-bytes", "bytes derived images and pyramid levels may take in the store; the least recently used are deleted beyond it (per node on S3: add a lifecycle rule for derived/) (0: no bound)")
 	fs.StringVar(&c.PresetsFile, "presets", c.PresetsFile, `JSON file of named transforms, {"thumb": "w=256&h=256&fit=cover"}, asked for as ?preset=thumb without a sig`)
 	fs.BoolVar(&c.PresetsOnly, "presets-only", c.PresetsOnly, "serve unsigned requests only presets: other transform parameters need a sig (and -signing-key)")
 	fs.IntVar(&c.DerivedQuality, "derived-quality", c.DerivedQuality, "quality (1-99) of every derived image that asks for no colors, quality or max_bytes itself: a palette PNG of the fewest colours within 20 + 0.3×quality dB of lossless; ?quality=100 asks for lossless (0: lossless)")
@@ -267,7 +266,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (C
 	fs.BoolVar(&c.HEIC, "heic", c.HEIC, "decode HEIC uploads (iPhone photos) with libheif and libde265 (LGPL, in WebAssembly); off by default because HEVC is patent-encumbered: read docs/formats.md's HEIC section before you turn it on")
 	fs.IntVar(&c.MaxFrames, "max-frames", c.MaxFrames, "most frames an uploaded animation (GIF, APNG, WebP) may have, counted before decoding; more get 422")
 	fs.Int64Var(&c.MaxFramePixels, "max-frame-pixels", c.MaxFramePixels, "most frames × pixels an animation may have: an upload's frames × canvas, a derived animation's frames × output; more get 422")
-	fs.Var(byteSize{&c.MinBodyRate}, "min-body-rate", "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
+	fs.Var(bytesize.Flag{P: &c.MinBodyRate}, "min-body-rate", "slowest a request body may arrive, in bytes a second on average after -body-grace; slower ones get 408 (0: no minimum)")
 	fs.DurationVar(&c.BodyGrace, "body-grace", c.BodyGrace, "how long a request body may take before -min-body-rate applies")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", c.DrainDelay, "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them, before the listener closes")
 	fs.StringVar(&c.AccessLog, "access-log", c.AccessLog, "a log line per request: on (buffered, written out every 200 ms and at exit) or off")
@@ -322,54 +321,4 @@ func (c Config) presets() (map[string]string, error) {
 		return nil, fmt.Errorf("presets: %s is not a JSON object of name → query string: %w", c.PresetsFile, err)
 	}
 	return defs, nil
-}
-
-// byteSize is a flag of a count of bytes: a plain number, or one with a
-// unit, decimal (kB, MB, GB, TB) or binary (KiB, MiB, GiB, TiB), as in
-// 512MiB or 1.5GB.
-type byteSize struct{ p *int64 }
-
-var byteUnits = map[string]float64{
-	"": 1, "b": 1,
-	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
-	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
-}
-
-var byteSizeSyntax = regexp.MustCompile(`^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$`)
-
-// String is the size in the largest binary unit that divides it.
-func (b byteSize) String() string {
-	if b.p == nil {
-		return "0"
-	}
-	v := *b.p
-	for _, u := range []struct {
-		name string
-		n    int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if v != 0 && v%u.n == 0 {
-			return strconv.FormatInt(v/u.n, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(v, 10)
-}
-
-func (b byteSize) Set(s string) error {
-	m := byteSizeSyntax.FindStringSubmatch(s)
-	if m == nil {
-		return fmt.Errorf("%q is not a size: a number of bytes, or one with a unit (512MiB, 1GiB, 64MB)", s)
-	}
-	unit, ok := byteUnits[strings.ToLower(m[2])]
-	if !ok {
-		return fmt.Errorf("%q: unknown unit %q (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)", s, m[2])
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil || v*unit > math.MaxInt64 || v*unit < math.MinInt64 {
-		return fmt.Errorf("%q is out of range", s)
-	}
-	if v*unit != math.Trunc(v*unit) {
-		return fmt.Errorf("%q is not a whole number of bytes", s)
-	}
-	*b.p = int64(v * unit)
-	return nil
 }

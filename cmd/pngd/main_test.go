@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pngd/pngd/internal/bytesize"
 	"github.com/pngd/pngd/internal/contract"
 )
 
@@ -294,7 +295,7 @@ func TestByteSizes(t *testing.T) {
 		{"lots", 0, false},
 	} {
 		var v int64
-		err := byteSize{&v}.Set(c.in)
+		err := bytesize.Flag{P: &v}.Set(c.in)
 		if (err == nil) != c.ok || c.ok && v != c.want {
 			t.Errorf("%q: %d, %v; want %d (ok %v)", c.in, v, err, c.want, c.ok)
 		}
@@ -308,7 +309,7 @@ func TestByteSizes(t *testing.T) {
 	if err != nil || cfg.MemoryBudget != 512<<20 || cfg.CacheBytes != 64<<20 || cfg.MaxUploadBytes != 10_000_000 {
 		t.Errorf("parseConfig: %v; budget %d, cache %d, upload %d", err, cfg.MemoryBudget, cfg.CacheBytes, cfg.MaxUploadBytes)
 	}
-	if s := (byteSize{&cfg.MemoryBudget}).String(); s != "512MiB" {
+	if s := (bytesize.Flag{P: &cfg.MemoryBudget}).String(); s != "512MiB" {
 		t.Errorf("String = %q", s)
 	}
 }

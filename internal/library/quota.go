@@ -95,8 +95,7 @@ func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
 	// instead: while other reservations are deleting derived images or
 	// writing new ones (which will be evictable), this one waits for them
 	// (at most levelWait) rather than take a level.
-	wait := time.NewTimer(levelWait)
-	defer wait.Stop()
+	var wait <-chan time.Time // made on the first wait only
 	waited := false
 	var victims []string
 	for {
@@ -117,9 +116,14 @@ func (q *quota) reserve(ctx context.Context, s Store, size int64) bool {
 				unclaim()
 				wake := q.wake
 				q.mu.Unlock()
+				if wait == nil {
+					t := time.NewTimer(levelWait)
+					defer t.Stop()
+					wait = t.C
+				}
 				select {
 				case <-wake:
-				case <-wait.C:
+				case <-wait:
 					waited = true
 				case <-ctx.Done():
 					return false

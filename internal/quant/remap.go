@@ -39,20 +39,6 @@ func (h *Histogram) remap(pal []pixel, assign []int32, strength float64) ([]*ima
 		cp[i] = toNRGBA(p)
 	}
 	near := newNearest(pal)
-	outs := make([]*image.Paletted, len(h.srcs))
-	total := 0.0
-	for i, m := range h.srcs {
-		var sse float64
-		outs[i], sse = h.remapOne(m, cp, near, assign, strength)
-		total += sse
-	}
-	return outs, total / (float64(h.pixels) * h.channels())
-}
-
-// remapOne is remap for one image: its paletted form and its summed
-// squared error.
-func (h *Histogram) remapOne(m image.Image, cp color.Palette, near *nearest, assign []int32, strength float64) (*image.Paletted, float64) {
-	pal := near.pal
 	// Opaque pixels map to opaque entries only, when the palette has
 	// some: a photograph's edge must not turn see-through.
 	var solid *nearest
@@ -66,6 +52,21 @@ func (h *Histogram) remapOne(m image.Image, cp color.Palette, near *nearest, ass
 	if len(solidPal) > 0 && len(solidPal) < len(pal) {
 		solid = newNearest(solidPal)
 	}
+	outs := make([]*image.Paletted, len(h.srcs))
+	total := 0.0
+	for i, m := range h.srcs {
+		var sse float64
+		outs[i], sse = h.remapOne(m, cp, near, solid, solidAt, assign, strength)
+		total += sse
+	}
+	return outs, total / (float64(h.pixels) * h.channels())
+}
+
+// remapOne is remap for one image: its paletted form and its summed
+// squared error. solid, when not nil, searches the opaque entries only
+// (solidAt maps its indices to pal's).
+func (h *Histogram) remapOne(m image.Image, cp color.Palette, near, solid *nearest, solidAt []int, assign []int32, strength float64) (*image.Paletted, float64) {
+	pal := near.pal
 	b := m.Bounds()
 	w, ht := b.Dx(), b.Dy()
 	read := reader(m)
