@@ -10,9 +10,10 @@ import (
 	"unicode"
 )
 
-// readmeBlock returns the first ```sh block after heading in file (a path
-// from the repository's root: README.md, docs/api.md).
-func readmeBlock(t *testing.T, file, heading string) string {
+// readmeBlocks returns the ```sh blocks of the section under heading in
+// file (a path from the repository's root: README.md, docs/api.md), up to
+// the next heading of its level.
+func readmeBlocks(t *testing.T, file, heading string) []string {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join("..", "..", file))
 	if err != nil {
@@ -22,19 +23,32 @@ func readmeBlock(t *testing.T, file, heading string) string {
 	if !ok {
 		t.Fatalf("%s has no %q", file, heading)
 	}
-	_, block, ok := strings.Cut(after, "```sh\n")
-	if !ok {
+	level := heading[:strings.Index(heading, " ")+1]
+	if i := strings.Index(after, "\n"+level); i >= 0 {
+		after = after[:i]
+	}
+	var blocks []string
+	for {
+		_, rest, ok := strings.Cut(after, "```sh\n")
+		if !ok {
+			break
+		}
+		block, rest, _ := strings.Cut(rest, "```\n")
+		blocks = append(blocks, block)
+		after = rest
+	}
+	if len(blocks) == 0 {
 		t.Fatalf("no sh block after %q", heading)
 	}
-	block, _, _ = strings.Cut(block, "```\n")
-	return block
+	return blocks
 }
 
-// TestReadmeCurlExamples runs the curl blocks of the README and of
-// docs/api.md, as written, each in an empty directory against a fresh pngd
-// (only its address changed), and checks that every "#=> text" comment
-// appears in the output, in order, each on or after the line of the one
-// before.
+// TestReadmeCurlExamples runs the shell blocks of the README's examples
+// (curl, then pngctl, which uses what the curl block made) and docs/api.md's
+// curl block, as written, each section in an empty directory against a
+// fresh pngd (only its address, and bin/pngctl's path, changed), and
+// checks that every "#=> text" comment appears in the output, in order,
+// each on or after the line of the one before.
 func TestReadmeCurlExamples(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -42,19 +56,32 @@ func TestReadmeCurlExamples(t *testing.T) {
 		}
 		t.Skip("curl is not installed")
 	}
-	for _, c := range []struct{ file, heading string }{
-		{"README.md", "## In one example each"},
-		{"docs/api.md", "## The API with curl"},
+	pngctl := filepath.Join(t.TempDir(), "pngctl")
+	if out, err := exec.Command("go", "build", "-o", pngctl, "github.com/pngd/pngd/cmd/pngctl").CombinedOutput(); err != nil {
+		t.Fatalf("building pngctl: %v: %s", err, out)
+	}
+	for _, c := range []struct {
+		file, heading string
+		blocks        int // how many of the section's blocks, in order
+	}{
+		{"README.md", "## In one example each", 2}, // curl, then pngctl
+		{"docs/api.md", "## The API with curl", 1},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			p := startProcess(t, nil, "-storage", "file://"+filepath.ToSlash(t.TempDir()))
-			block := readmeBlock(t, c.file, c.heading)
+			blocks := readmeBlocks(t, c.file, c.heading)
+			if len(blocks) < c.blocks {
+				t.Fatalf("%s: %d sh blocks under %q, want %d", c.file, len(blocks), c.heading, c.blocks)
+			}
+			block := strings.Join(blocks[:c.blocks], "")
 			script := strings.ReplaceAll(block, "http://127.0.0.1:8080", p.base)
+			script = strings.ReplaceAll(script, "bin/pngctl ", pngctl+" ")
 			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), "PNGD_URL="+p.base, "XDG_CACHE_HOME="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			if err != nil {
-				t.Fatalf("%s's curl block failed: %v\n%s", c.file, err, out)
+				t.Fatalf("%s's shell blocks failed: %v\n%s", c.file, err, out)
 			}
 			lines := strings.Split(string(out), "\n")
 			at := 0
