@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -84,11 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// pngd's live heap is small and bounded (renders are capped), while each
 	// request leaves ~200 KB of garbage: collecting at 300% instead of Go's
 	// 100% costs a little memory and gains ~10% throughput (make loadtest).
-	switch {
-	case cfg.GCPercent != 0:
+	if cfg.GCPercent > 0 {
 		debug.SetGCPercent(cfg.GCPercent)
-	case getenv("GOGC") == "":
-		debug.SetGCPercent(300)
+	} else {
+		debug.SetGCPercent(-1) // off: the soft memory limit below still collects
 	}
 	// The soft limit is nine tenths of the memory budget: the cache, the
 	// baseline and the work admitted live within it, and garbage beyond it
@@ -143,14 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	// One gate admits every CPU-heavy job: vector renders, uploads'
 	// decoding, derived images.
-	maxRenders := cfg.MaxRenders
-	if maxRenders == 0 {
-		maxRenders = runtime.GOMAXPROCS(0)
-	}
-	maxQueued := cfg.MaxQueuedRenders
-	if maxQueued == 0 {
-		maxQueued = 64 * maxRenders
-	}
+	maxRenders, maxQueued := cfg.MaxRenders, cfg.MaxQueuedRenders
 	memory := admit.NewBudget(cfg.WorkBytes(), maxQueued, cfg.QueueTimeout)
 	renders := admit.New(maxRenders, maxQueued, cfg.QueueTimeout).WithMemory(memory)
 	var signingKey []byte

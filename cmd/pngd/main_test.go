@@ -321,3 +321,55 @@ func TestVersion(t *testing.T) {
 		t.Errorf("pngd -version: %q, %v", out.String(), err)
 	}
 }
+
+// TestZeroIsOffOrRefused holds every numeric flag to one meaning of 0: it
+// turns off what the flag names, and its help says "0: off" (or "0 or
+// off"), or it is refused with an error that names the flag. No flag takes
+// 0 to mean its default.
+func TestZeroIsOffOrRefused(t *testing.T) {
+	var help bytes.Buffer
+	if _, err := parseConfig([]string{"-h"}, func(string) string { return "" }, &help); err == nil {
+		t.Fatal("-h returned no ErrHelp")
+	}
+	// Each flag's help is the indented line after its name.
+	usage := map[string]string{}
+	lines := strings.Split(help.String(), "\n")
+	for i, l := range lines {
+		if name, ok := strings.CutPrefix(l, "  -"); ok && i+1 < len(lines) {
+			usage[strings.Fields(name)[0]] = lines[i+1]
+		}
+	}
+	numeric := 0
+	for name, text := range usage {
+		if name == "addr" || name == "storage" || name == "api-keys" || name == "signing-key" || name == "presets" ||
+			name == "metrics-addr" || name == "log-format" || name == "access-log" {
+			continue // strings, where 0 is not a value
+		}
+		if strings.Contains(help.String(), "  -"+name+" (PNGD_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+`, default "false")`) {
+			continue // booleans
+		}
+		numeric++
+		_, err := parseConfig([]string{"-" + name, "0"}, func(string) string { return "" }, io.Discard)
+		says := strings.Contains(text, "0: off") || strings.Contains(text, "0 or off")
+		switch {
+		case err == nil && !says:
+			t.Errorf("-%s 0 is accepted, but its help does not say that 0 turns it off: %s", name, text)
+		case err != nil && says:
+			t.Errorf("-%s 0 is refused (%v), but its help says 0 turns it off", name, err)
+		case err != nil && !strings.Contains(err.Error(), name):
+			t.Errorf("-%s 0 is refused without naming the flag: %v", name, err)
+		}
+	}
+	if numeric < 20 {
+		t.Errorf("checked %d numeric flags; the help lists more", numeric)
+	}
+	// An unset queue follows the render slots; a set one stays as set.
+	c, err := parseConfig([]string{"-max-concurrent-renders", "3"}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.MaxQueuedRenders != 3*queuePerRender {
+		t.Errorf("-max-concurrent-renders 3: queue %d, err %v; want %d", c.MaxQueuedRenders, err, 3*queuePerRender)
+	}
+	c, err = parseConfig([]string{"-max-concurrent-renders", "3"}, func(k string) string { return map[string]string{"PNGD_MAX_QUEUED_RENDERS": "7", "GOGC": "off"}[k] }, io.Discard)
+	if err != nil || c.MaxQueuedRenders != 7 || c.GCPercent != 0 {
+		t.Errorf("PNGD_MAX_QUEUED_RENDERS=7 GOGC=off: queue %d, gc %d, err %v; want 7 and off", c.MaxQueuedRenders, c.GCPercent, err)
+	}
+}
