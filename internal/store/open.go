@@ -37,6 +37,11 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	var dir string
 	switch u.Scheme {
 	case "file":
+		// A # or ? in the path would end it, and the store would silently
+		// be another directory: refuse, and say how to write them.
+		if strings.ContainsAny(rawURL, "#?") {
+			return nil, &refusal{"a file:// path with # or ? in it must write them as %23 and %3F", fmt.Errorf("storage URL %q has a query or fragment", rawURL)}
+		}
 		b, dir, err = openDir(u)
 	case "s3":
 		// The AWS SDK's last resort for credentials is the EC2 metadata

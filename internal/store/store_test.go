@@ -353,3 +353,27 @@ func TestFullDisk(t *testing.T) {
 		t.Errorf("after a failed Put the store lists %v (%v), want nothing", objs, err)
 	}
 }
+
+// TestFilePathWithHash: a # or ? in a file:// path would end the path, and
+// the store would silently be another directory (a test's temporary folder
+// named "…_#_…" shared one across runs that way); Open refuses, and the
+// escaped form opens the directory named.
+func TestFilePathWithHash(t *testing.T) {
+	dir := t.TempDir()
+	for _, raw := range []string{"file://" + dir + "/a#b", "file://" + dir + "/a?b", "file://" + dir + "/a#"} {
+		if st, err := store.Open(context.Background(), raw); err == nil || !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "%23") {
+			if st != nil {
+				st.Close()
+			}
+			t.Errorf("store.Open(%s) = %v, want a refusal that says how to write it", raw, err)
+		}
+	}
+	st, err := store.Open(context.Background(), "file://"+dir+"/a%23b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := os.Stat(filepath.Join(dir, "a#b")); err != nil {
+		t.Errorf("file://…/a%%23b did not open the folder a#b: %v", err)
+	}
+}
