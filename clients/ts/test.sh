@@ -20,15 +20,20 @@ node --test dist/test/
 # docs/typescript.md's example is examples/quickstart.ts, word for word, and runs.
 awk '/^## Use from TypeScript/ {on=1} on && /^```ts$/ {code=1; next} code && /^```$/ {exit} code' "$root/docs/typescript.md" >"$tmp/readme.ts"
 diff -u examples/quickstart.ts "$tmp/readme.ts" || { echo "docs/typescript.md's TypeScript example differs from clients/ts/examples/quickstart.ts"; exit 1; }
-(cd "$tmp" && node "$here/dist/examples/quickstart.js") >"$tmp/example.out"
+# docs/typescript.md's shell block, run as written from the repository's
+# root: npm ci, the build, the quickstart (against $PNGD_URL), npm pack.
+awk '/^```sh$/ {code=1; next} code && /^```$/ {exit} code' "$root/docs/typescript.md" >"$tmp/block.sh"
+grep -q "npm run quickstart" "$tmp/block.sh" || { echo "docs/typescript.md's shell block does not run the quickstart"; exit 1; }
+(cd "$root" && bash -euo pipefail "$tmp/block.sh") >"$tmp/example.out"
 cat "$tmp/example.out"
 for want in "stored " "thumbnail { width: 160, height: 160 }" "stored PNG " "422 the derived image would be"; do
   grep -qF "$want" "$tmp/example.out" || { echo "the quickstart's output lacks: $want"; exit 1; }
 done
 
-# Installed into another project from a packed tarball, as the README says,
-# it imports and answers.
-(cd "$here" && npm pack --silent --pack-destination "$tmp" >/dev/null)
+# Installed into another project from the packed tarball, as that block
+# says, it imports and answers.
+tgz=$(ls "$here"/pngd-client-*.tgz)
+mv "$tgz" "$tmp/"
 mkdir -p "$tmp/app" && cd "$tmp/app"
 echo '{"name": "app", "private": true, "type": "module"}' >package.json
 npm install --no-audit --no-fund --loglevel=error "$tmp"/pngd-client-*.tgz

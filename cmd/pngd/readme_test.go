@@ -2,108 +2,12 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 )
-
-// readmeBlocks returns the ```sh blocks of the section under heading in
-// file (a path from the repository's root: README.md, docs/api.md), up to
-// the next heading of its level.
-func readmeBlocks(t *testing.T, file, heading string) []string {
-	t.Helper()
-	readme, err := os.ReadFile(filepath.Join("..", "..", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(readme), "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("%s has no %q", file, heading)
-	}
-	level := heading[:strings.Index(heading, " ")+1]
-	if i := strings.Index(after, "\n"+level); i >= 0 {
-		after = after[:i]
-	}
-	var blocks []string
-	for {
-		_, rest, ok := strings.Cut(after, "```sh\n")
-		if !ok {
-			break
-		}
-		block, rest, _ := strings.Cut(rest, "```\n")
-		blocks = append(blocks, block)
-		after = rest
-	}
-	if len(blocks) == 0 {
-		t.Fatalf("no sh block after %q", heading)
-	}
-	return blocks
-}
-
-// TestReadmeCurlExamples runs the shell blocks of the README's examples
-// (curl, then pngctl, which uses what the curl block made) and docs/api.md's
-// curl block, as written, each section in an empty directory against a
-// fresh pngd (only its address, and bin/pngctl's path, changed), and
-// checks that every "#=> text" comment appears in the output, in order,
-// each on or after the line of the one before.
-func TestReadmeCurlExamples(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("curl is not installed")
-		}
-		t.Skip("curl is not installed")
-	}
-	pngctl := filepath.Join(t.TempDir(), "pngctl")
-	if out, err := exec.Command("go", "build", "-o", pngctl, "github.com/pngd/pngd/cmd/pngctl").CombinedOutput(); err != nil {
-		t.Fatalf("building pngctl: %v: %s", err, out)
-	}
-	for _, c := range []struct {
-		file, heading string
-		blocks        int // how many of the section's blocks, in order
-	}{
-		{"README.md", "## In one example each", 2}, // curl, then pngctl
-		{"docs/api.md", "## The API with curl", 1},
-	} {
-		t.Run(c.file, func(t *testing.T) {
-			p := startProcess(t, nil, "-storage", "file://"+filepath.ToSlash(t.TempDir()))
-			blocks := readmeBlocks(t, c.file, c.heading)
-			if len(blocks) < c.blocks {
-				t.Fatalf("%s: %d sh blocks under %q, want %d", c.file, len(blocks), c.heading, c.blocks)
-			}
-			block := strings.Join(blocks[:c.blocks], "")
-			script := strings.ReplaceAll(block, "http://127.0.0.1:8080", p.base)
-			script = strings.ReplaceAll(script, "bin/pngctl ", pngctl+" ")
-			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-			cmd.Dir = t.TempDir()
-			cmd.Env = append(os.Environ(), "PNGD_URL="+p.base, "XDG_CACHE_HOME="+t.TempDir())
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s's shell blocks failed: %v\n%s", c.file, err, out)
-			}
-			lines := strings.Split(string(out), "\n")
-			at := 0
-			for _, l := range strings.Split(block, "\n") {
-				want, ok := strings.CutPrefix(l, "#=> ")
-				if !ok {
-					continue
-				}
-				found := false
-				for ; at < len(lines); at++ {
-					if strings.Contains(lines[at], want) {
-						found = true
-						break
-					}
-				}
-				if !found {
-					t.Fatalf("%s promises %q, which the output lacks (after the earlier promises):\n%s", c.file, want, out)
-				}
-			}
-		})
-	}
-}
 
 // TestDocsLinks: the README is at most 200 lines, and every relative link
 // in it and in docs/ names a file that exists and, with #anchor, a heading
