@@ -315,7 +315,11 @@ var building sync.Mutex
 // pipeline, 5 to 20 milliseconds.
 func (p *Profile) ToSRGB() (*Transform, error) {
 	if p.hdr != nil {
-		key := sha256.Sum256(fmt.Appendf(nil, "hdr %v %g", p.hdr.CICP, p.hdr.PeakNits))
+		var mastered uint32 // the mastering display's peak, which the tone mapping may use
+		if p.hdr.Mastering != nil {
+			mastered = p.hdr.Mastering.MaxLuminance
+		}
+		key := sha256.Sum256(fmt.Appendf(nil, "hdr %v %g %d", p.hdr.CICP, p.hdr.PeakNits, mastered))
 		if t, ok := transforms.GetIfPresent(key); ok {
 			return t, nil
 		}

@@ -17,6 +17,53 @@ type HDR struct {
 	// PeakNits is the content's brightest light (its MaxCLL), 0 when
 	// unknown: then 1,000 cd/m², as BT.2408 assumes for PQ content.
 	PeakNits float64
+	// Mastering is the mastering display's colour volume, nil when the
+	// source does not give it (AVIF's and HEIC's mdcv, PNG's mDCV).
+	Mastering *Mastering
+}
+
+// Mastering is a mastering display's colour volume as SMPTE ST 2086 gives
+// it: the red, green and blue primaries and the white point as x, y
+// chromaticities in units of 0.00002, the largest and smallest luminance
+// in units of 0.0001 cd/m².
+type Mastering struct {
+	Primaries    [3][2]uint16 // red, green, blue
+	White        [2]uint16
+	MaxLuminance uint32
+	MinLuminance uint32
+}
+
+// MasteringFromST2086 reads the 24 bytes that HEIF's mdcv box and PNG's
+// mDCV chunk hold: three primaries, the white point, the largest and
+// smallest luminance. The order of the primaries differs (HEVC's SEI, and
+// so mdcv, recommends green, blue, red; mDCV is red, green, blue), so they
+// are told apart by their chromaticities: red has the largest x, green
+// the largest y of the other two. Nil when b is short or names no
+// luminance.
+func MasteringFromST2086(b []byte) *Mastering {
+	if len(b) < 24 {
+		return nil
+	}
+	u16 := func(i int) uint16 { return uint16(b[i])<<8 | uint16(b[i+1]) }
+	u32 := func(i int) uint32 { return uint32(u16(i))<<16 | uint32(u16(i+2)) }
+	m := &Mastering{White: [2]uint16{u16(12), u16(14)}, MaxLuminance: u32(16), MinLuminance: u32(20)}
+	p := [][2]uint16{{u16(0), u16(2)}, {u16(4), u16(6)}, {u16(8), u16(10)}}
+	red := 0
+	for i := range p {
+		if p[i][0] > p[red][0] {
+			red = i
+		}
+	}
+	m.Primaries[0] = p[red]
+	p = append(p[:red:red], p[red+1:]...)
+	if p[1][1] > p[0][1] {
+		p[0], p[1] = p[1], p[0]
+	}
+	m.Primaries[1], m.Primaries[2] = p[0], p[1]
+	if m.MaxLuminance == 0 {
+		return nil
+	}
+	return m
 }
 
 // HDR transfer characteristics (ITU-T H.273).
@@ -84,6 +131,11 @@ func primaries(c uint8) *[3][2]float64 {
 // outside is clipped, as Transform does for every profile.
 func hdrTransform(h HDR) *Transform {
 	peak := h.PeakNits
+	if peak <= 0 && h.Mastering != nil {
+		// Without the content's peak, the mastering display's, as BT.2390's
+		// tone mapping falls back to.
+		peak = float64(h.Mastering.MaxLuminance) / 10000
+	}
 	if peak <= 0 || h.CICP[1] == TransferHLG {
 		peak = 1000
 	}

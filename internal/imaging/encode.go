@@ -98,6 +98,9 @@ func originalMeta(p *colour.Profile) pngenc.Meta {
 		if h.PeakNits > 0 {
 			m.ContentLight = &[2]uint32{uint32(h.PeakNits * 10000), 0}
 		}
+		if md := h.Mastering; md != nil {
+			m.Mastering = &pngenc.Mastering{Primaries: md.Primaries, White: md.White, MaxLuminance: md.MaxLuminance, MinLuminance: md.MinLuminance}
+		}
 		return m
 	}
 	return pngenc.Meta{ICC: p.Data, ICCName: iccName(p.Description)}

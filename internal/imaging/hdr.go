@@ -20,6 +20,7 @@ func hdrOf(f Format, data []byte) (colour.HDR, bool) {
 		}
 		h.CICP = [4]uint8{uint8(p.nclx[0]), uint8(p.nclx[1]), 0, 1}
 		h.PeakNits = float64(p.maxCLL)
+		h.Mastering = p.mdcv
 	case PNG:
 		found := false
 		walkPNG(data, func(typ string, chunk []byte, ok bool) {
@@ -31,6 +32,8 @@ func hdrOf(f Format, data []byte) (colour.HDR, bool) {
 				found = true
 			case typ == "cLLI" && len(body) == 8:
 				h.PeakNits = float64(binary.BigEndian.Uint32(body)) / 10000
+			case typ == "mDCV" && len(body) == 24:
+				h.Mastering = colour.MasteringFromST2086(body)
 			}
 		})
 		if !found {

@@ -132,6 +132,8 @@ type heifProps struct {
 	mirror int
 	// maxCLL is the clli box's maximum content light level, in cd/m².
 	maxCLL int
+	// mdcv is the mastering display colour volume box, nil without one.
+	mdcv *colour.Mastering
 	// clap is the clean aperture box's eight numbers: width, height,
 	// horizontal and vertical offset, each a numerator and denominator.
 	clap *[8]int32
@@ -168,6 +170,8 @@ func readHEIFProps(data []byte) heifProps {
 				if len(body) >= 2 {
 					p.maxCLL = int(binary.BigEndian.Uint16(body))
 				}
+			case "mdcv":
+				p.mdcv = colour.MasteringFromST2086(body)
 			case "clap":
 				if len(body) >= 32 {
 					var c [8]int32

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/colour/colourtest"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/pngenc"
@@ -188,4 +189,87 @@ func srgbOf(v float64) float64 {
 		return 12.92 * v
 	}
 	return 1.055*math.Pow(v, 1/2.4) - 0.055
+}
+
+// TestHDRMasteringKept: an HDR PNG's mDCV (the mastering display) and cLLI
+// (the content's light) are kept in the stored original, byte for byte, as
+// its cICP is.
+func TestHDRMasteringKept(t *testing.T) {
+	src := image.NewNRGBA64(image.Rect(0, 0, 16, 4))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 7)
+	}
+	for i := 6; i < len(src.Pix); i += 8 {
+		src.Pix[i], src.Pix[i+1] = 0xff, 0xff
+	}
+	meta := pngenc.Meta{
+		CICP: &[4]uint8{9, 16, 0, 1},
+		Mastering: &pngenc.Mastering{ // BT.2020 primaries, D65, 1,000 and 0.005 cd/m²
+			Primaries: [3][2]uint16{{35400, 14600}, {8500, 39850}, {6550, 2300}},
+			White:     [2]uint16{15635, 16450}, MaxLuminance: 10_000_000, MinLuminance: 50,
+		},
+		ContentLight: &[2]uint32{6_000_000, 0},
+	}
+	var buf bytes.Buffer
+	if err := (&pngenc.Encoder{}).EncodeMeta(&buf, src, meta); err != nil {
+		t.Fatal(err)
+	}
+	chunk := func(b []byte, typ string) []byte {
+		for i := 8; i+12 <= len(b); {
+			n := int(binary.BigEndian.Uint32(b[i:]))
+			if string(b[i+4:i+8]) == typ {
+				return b[i+8 : i+8+n]
+			}
+			i += 12 + n
+		}
+		return nil
+	}
+	lib, _ := openLibrary(t)
+	im := stored(t, lib, buf.Bytes())
+	r, err := lib.Open(t.Context(), im.ID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orig bytes.Buffer
+	orig.ReadFrom(r)
+	r.Close()
+	for _, typ := range []string{"cICP", "mDCV", "cLLI"} {
+		if got, want := chunk(orig.Bytes(), typ), chunk(buf.Bytes(), typ); got == nil || !bytes.Equal(got, want) {
+			t.Errorf("the stored original's %s is % x, the upload's % x", typ, got, want)
+		}
+	}
+	kept, err := lib.Derive(t.Context(), im.ID, imaging.Params{W: 8, KeepHDR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := chunk(kept, "mDCV"), chunk(buf.Bytes(), "mDCV"); !bytes.Equal(got, want) {
+		t.Errorf("hdr=keep's mDCV is % x, the upload's % x", got, want)
+	}
+}
+
+// TestMasteringOrder: HEIF's mdcv lists its primaries as HEVC's SEI
+// recommends (green, blue, red), PNG's mDCV as red, green, blue; either way
+// pngd tells them apart by their chromaticities.
+func TestMasteringOrder(t *testing.T) {
+	p3 := [3][2]uint16{{34000, 16000}, {13250, 34500}, {7500, 3000}} // R, G, B
+	body := func(order ...int) []byte {
+		var b []byte
+		for _, i := range order {
+			b = binary.BigEndian.AppendUint16(b, p3[i][0])
+			b = binary.BigEndian.AppendUint16(b, p3[i][1])
+		}
+		b = binary.BigEndian.AppendUint16(b, 15635)
+		b = binary.BigEndian.AppendUint16(b, 16450)
+		b = binary.BigEndian.AppendUint32(b, 10_000_000)
+		return binary.BigEndian.AppendUint32(b, 1)
+	}
+	for _, order := range [][]int{{1, 2, 0}, {0, 1, 2}, {2, 0, 1}} {
+		m := colour.MasteringFromST2086(body(order...))
+		if m == nil || m.Primaries != p3 || m.White != [2]uint16{15635, 16450} || m.MaxLuminance != 10_000_000 || m.MinLuminance != 1 {
+			t.Errorf("order %v: %+v, want primaries %v", order, m, p3)
+		}
+	}
+	if colour.MasteringFromST2086(body(0, 1)) != nil {
+		t.Error("a short mdcv was read")
+	}
 }
