@@ -216,7 +216,11 @@ func (l *Library) putDerived(ctx context.Context, key string, data []byte) error
 	if !l.d.quota.reserve(ctx, l.store, size) {
 		return errQuota
 	}
-	if _, _, err := l.store.Put(ctx, key, data, "image/png"); err != nil {
+	ctype := "image/png"
+	if imaging.IsLevel(data) {
+		ctype = "application/zstd"
+	}
+	if _, _, err := l.store.Put(ctx, key, data, ctype); err != nil {
 		l.d.quota.release(size)
 		return err
 	}
@@ -229,7 +233,10 @@ func derivedKey(id string, p imaging.Params) string {
 }
 
 func levelKey(id string, k int) string {
-	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".png"
+	// .zst: imaging.EncodeLevel's objects. Levels of earlier versions
+	// (level-K.png) are not read: the first derive that needs one builds
+	// the pyramid again, and the quota deletes them in time.
+	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".zst"
 }
 
 // Still reports whether the stored image is a still (not an animation),
@@ -708,7 +715,7 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 		}
 		return m, nil
 	}
-	m, err := l.decode(ctx, levelKey(id, k))
+	m, err := l.decodeLevel(ctx, levelKey(id, k))
 	if err == nil {
 		l.d.quota.used(levelKey(id, k))
 		l.d.cache.Set(ck, cached{img: m})
@@ -743,13 +750,7 @@ func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, e
 	for i, m := range levels {
 		k := i + 1
 		l.d.cache.Set("l/"+id+"/"+strconv.Itoa(k), cached{img: m})
-		buf, err := imaging.EncodePNG(m)
-		if err != nil {
-			return nil, fmt.Errorf("encoding pyramid level %d: %w", k, err)
-		}
-		err = l.putDerived(ctx, levelKey(id, k), buf.Bytes())
-		imaging.ReleaseBuffer(buf)
-		if err != nil {
+		if err := l.putDerived(ctx, levelKey(id, k), imaging.EncodeLevel(m)); err != nil {
 			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
 		}
 	}
@@ -838,4 +839,24 @@ func (l *Library) forget(ctx context.Context, id string) {
 		}
 		token = next
 	}
+}
+
+// decodeLevel reads and decodes the pyramid level at key. Errors:
+// ErrNotFound, store.ErrUnavailable, or a decoding error for a damaged
+// object.
+func (l *Library) decodeLevel(ctx context.Context, key string) (*image.RGBA, error) {
+	data, err := l.readAll(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "level"))
+	m, err := imaging.DecodeLevel(data)
+	tracing.End(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("stored object %s: %w", key, err)
+	}
+	return m, nil
 }

@@ -4,7 +4,6 @@
 package library
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -265,12 +264,7 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 		return nil, err
 	}
 	for _, m := range levels {
-		buf, err := imaging.EncodePNG(m)
-		if err != nil {
-			return nil, fmt.Errorf("encoding a pyramid level: %w", err)
-		}
-		p.levels = append(p.levels, bytes.Clone(buf.Bytes()))
-		imaging.ReleaseBuffer(buf)
+		p.levels = append(p.levels, imaging.EncodeLevel(m))
 	}
 	return p, nil
 }
