@@ -14,6 +14,7 @@ import (
 	_ "unsafe" // go:linkname, for the WebAssembly module below
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	// The module whose WebAssembly build of libheif pngd runs.
@@ -134,7 +135,8 @@ func runHEIC(data []byte, configOnly bool) (*heicPlanes, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
+	// Its memory never moves (linearMemory.go), as AVIF's module's.
+	ctx := experimental.WithMemoryAllocator(context.Background(), linearMemoryAllocator)
 	// Anonymous, so that decodes run side by side; libheif's messages are
 	// for its developers, not pngd's log.
 	cfg := wazero.NewModuleConfig().WithName("").WithStdout(io.Discard).WithStderr(io.Discard)

@@ -9,8 +9,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gen2brain/avif"
-
 	"github.com/pngd/pngd/internal/colour"
 )
 
@@ -59,7 +57,7 @@ func sniffHEIF(data []byte) (Format, bool) {
 }
 
 func init() {
-	codecs[AVIF] = codec{avif.DecodeConfig, avif.Decode}
+	codecs[AVIF] = codec{avifConfig, decodeAVIF}
 	codecs[HEIC] = codec{heicConfig, decodeHEIC}
 }
 
@@ -251,17 +249,13 @@ func (p heifProps) orientation() int {
 // Decoders names the AVIF and HEIC decoders in use: WebAssembly, or a
 // system library loaded at run time by a build without the nodynamic tag.
 func Decoders() (avifDecoder, heicDecoder string) {
-	avifDecoder, heicDecoder = "libavif in WebAssembly", "libheif in WebAssembly"
-	if avif.Dynamic() == nil {
-		avifDecoder = "the system's libavif (built without -tags nodynamic)"
-	}
-	return avifDecoder, heicDecoder
+	return "libavif in WebAssembly", "libheif in WebAssembly"
 }
 
 // WarmDecoders compiles the AVIF decoder's WebAssembly (and HEIC's, when
 // enabled), which otherwise the first upload of each would wait for.
 func WarmDecoders(heicToo bool) {
-	avif.InitDecoder()
+	_, _ = loadAVIF()
 	if heicToo {
 		_, _ = loadHEIC()
 	}
