@@ -1,9 +1,6 @@
 package imaging
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,9 +11,6 @@ import (
 	_ "unsafe" // go:linkname, for the WebAssembly module below
 
 	_ "github.com/gen2brain/avif" // its decodeWasm, below
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // AVIF is decoded by github.com/gen2brain/avif's WebAssembly build of
@@ -36,29 +30,7 @@ import (
 //go:linkname avifWasmGz github.com/gen2brain/avif.decodeWasm
 var avifWasmGz []byte
 
-type avifModule struct {
-	rt wazero.Runtime
-	cm wazero.CompiledModule
-}
-
-var loadAVIF = sync.OnceValues(func() (*avifModule, error) {
-	ctx := context.Background()
-	zr, err := gzip.NewReader(bytes.NewReader(avifWasmGz))
-	if err != nil {
-		return nil, fmt.Errorf("libavif's WebAssembly: %w", err)
-	}
-	wasm, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("libavif's WebAssembly: %w", err)
-	}
-	rt := wazero.NewRuntime(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	cm, err := rt.CompileModule(ctx, wasm)
-	if err != nil {
-		return nil, fmt.Errorf("libavif's WebAssembly: %w", err)
-	}
-	return &avifModule{rt, cm}, nil
-})
+var loadAVIF = sync.OnceValues(func() (*wasmModule, error) { return compileWasm("libavif", avifWasmGz) })
 
 // avifPicture is a decoded AVIF's first picture as the module returns it:
 // RGBA, 8 bits a sample, or 16 little-endian when depth > 8.
@@ -70,40 +42,13 @@ type avifPicture struct {
 // runAVIF decodes data's primary picture (or, with configOnly, its size
 // and depth) in a fresh instance of the module.
 func runAVIF(data []byte, configOnly bool) (*avifPicture, error) {
-	mod, err := loadAVIF()
+	m, decode, in, err := startDecode(loadAVIF, data)
 	if err != nil {
 		return nil, err
 	}
-	allocator, mapping := trackedMemory()
-	ctx := experimental.WithMemoryAllocator(context.Background(), allocator)
-	cfg := wazero.NewModuleConfig().WithName("").WithStdout(io.Discard).WithStderr(io.Discard)
-	m, err := mod.rt.InstantiateModule(ctx, mod.cm, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("libavif's WebAssembly: %w", err)
-	}
-	defer m.Close(ctx)
-	alloc, decode := m.ExportedFunction("malloc"), m.ExportedFunction("decode")
-	if alloc == nil || decode == nil {
-		return nil, errors.New("libavif's WebAssembly exports no malloc or decode")
-	}
-	malloc := func(n int) (uint64, error) {
-		if uint64(n) >= 1<<32 {
-			return 0, errors.New("larger than WebAssembly's memory")
-		}
-		r, err := alloc.Call(ctx, uint64(n))
-		if err != nil || r[0] == 0 {
-			return 0, fmt.Errorf("libavif's WebAssembly: out of memory for %d bytes", n)
-		}
-		return r[0], nil
-	}
-	in, err := malloc(len(data))
-	if err != nil {
-		return nil, err
-	}
-	if !m.Memory().Write(uint32(in), data) {
-		return nil, errors.New("libavif's WebAssembly: the file does not fit its memory")
-	}
-	fields, err := malloc(4*4 + 8) // width, height, depth, frame count; a frame's delay
+	defer m.Close()
+	ctx := m.ctx
+	fields, err := m.malloc(4*4 + 8) // width, height, depth, frame count; a frame's delay
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +81,7 @@ func runAVIF(data []byte, configOnly bool) (*avifPicture, error) {
 		bpp = 8
 	}
 	size := p.w * p.h * bpp
-	out, err := malloc(size)
+	out, err := m.malloc(size)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +109,7 @@ func runAVIF(data []byte, configOnly bool) (*avifPicture, error) {
 				pix[k], pix[k+1] = view[k+1], view[k]
 			}
 		}
-		mapping().release(view[i:j])
+		m.mapping().release(view[i:j])
 	}
 	r := image.Rect(0, 0, p.w, p.h)
 	if p.depth <= 8 {

@@ -322,7 +322,7 @@ func modelBytes(m color.Model) float64 {
 func (h *Header) readJPEG(data []byte) error {
 	type comp struct{ hs, vs int }
 	var comps []comp
-	i := 2 // after SOI
+	i, ok := 2, false // after SOI
 	for i+4 <= len(data) {
 		if data[i] != 0xFF {
 			return errors.New("expected a marker")
@@ -339,11 +339,10 @@ func (h *Header) readJPEG(data []byte) error {
 			i += 2
 			continue
 		}
-		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 || i+2+n > len(data) {
-			return errors.New("a marker segment runs past the end")
+		seg, n, err := markerSegment(data, i)
+		if err != nil {
+			return err
 		}
-		seg := data[i+4 : i+2+n]
 		switch m {
 		case 0xC0, 0xC1, 0xC2:
 			if len(seg) < 6 || len(comps) > 0 {
@@ -360,21 +359,9 @@ func (h *Header) readJPEG(data []byte) error {
 			}
 		case 0xDA: // SOS: skip the scan's entropy-coded data
 			h.Scans++
-			j := i + 2 + n
-			for {
-				k := bytes.IndexByte(data[j:], 0xFF)
-				if k < 0 || j+k+1 >= len(data) {
-					j = len(data)
-					break
-				}
-				j += k
-				if next := data[j+1]; next == 0 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF {
-					j++
-					continue
-				}
-				break
+			if i, ok = scanEnd(data, i+2+n); !ok {
+				i = len(data)
 			}
-			i = j
 			continue
 		}
 		i += 2 + n

@@ -2,8 +2,6 @@ package imaging
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,10 +10,6 @@ import (
 	"io"
 	"sync"
 	_ "unsafe" // go:linkname, for the WebAssembly module below
-
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	// The module whose WebAssembly build of libheif pngd runs.
 	_ "github.com/gen2brain/heic"
@@ -57,29 +51,7 @@ const (
 	heifChroma444 = 3
 )
 
-type heicModule struct {
-	rt wazero.Runtime
-	cm wazero.CompiledModule
-}
-
-var loadHEIC = sync.OnceValues(func() (*heicModule, error) {
-	ctx := context.Background()
-	zr, err := gzip.NewReader(bytes.NewReader(heifWasmGz))
-	if err != nil {
-		return nil, fmt.Errorf("libheif's WebAssembly: %w", err)
-	}
-	wasm, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("libheif's WebAssembly: %w", err)
-	}
-	rt := wazero.NewRuntime(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	cm, err := rt.CompileModule(ctx, wasm)
-	if err != nil {
-		return nil, fmt.Errorf("libheif's WebAssembly: %w", err)
-	}
-	return &heicModule{rt, cm}, nil
-})
+var loadHEIC = sync.OnceValues(func() (*wasmModule, error) { return compileWasm("libheif", heifWasmGz) })
 
 // heicPlanes is a decoded HEIC as libheif returns it.
 type heicPlanes struct {
@@ -131,42 +103,13 @@ func (p *heicPlanes) layout() (ys, cs, ch, size int, err error) {
 // runHEIC decodes data's primary image (its size and format only, when
 // configOnly) in a fresh instance of the module.
 func runHEIC(data []byte, configOnly bool) (*heicPlanes, error) {
-	mod, err := loadHEIC()
+	m, decode, in, err := startDecode(loadHEIC, data)
 	if err != nil {
 		return nil, err
 	}
-	// Its memory never moves (linearMemory.go), as AVIF's module's.
-	ctx := experimental.WithMemoryAllocator(context.Background(), linearMemoryAllocator)
-	// Anonymous, so that decodes run side by side; libheif's messages are
-	// for its developers, not pngd's log.
-	cfg := wazero.NewModuleConfig().WithName("").WithStdout(io.Discard).WithStderr(io.Discard)
-	m, err := mod.rt.InstantiateModule(ctx, mod.cm, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("libheif's WebAssembly: %w", err)
-	}
-	defer m.Close(ctx)
-	alloc, decode := m.ExportedFunction("malloc"), m.ExportedFunction("decode")
-	if alloc == nil || decode == nil {
-		return nil, errors.New("libheif's WebAssembly exports no malloc or decode")
-	}
-	malloc := func(n int) (uint64, error) {
-		if uint64(n) >= 1<<32 {
-			return 0, errors.New("larger than WebAssembly's memory")
-		}
-		r, err := alloc.Call(ctx, uint64(n))
-		if err != nil || r[0] == 0 {
-			return 0, fmt.Errorf("libheif's WebAssembly: out of memory for %d bytes", n)
-		}
-		return r[0], nil
-	}
-	in, err := malloc(len(data))
-	if err != nil {
-		return nil, err
-	}
-	if !m.Memory().Write(uint32(in), data) {
-		return nil, errors.New("libheif's WebAssembly: the file does not fit its memory")
-	}
-	fields, err := malloc(4 * 5) // width, height, colour space, chroma, premultiplied
+	defer m.Close()
+	ctx := m.ctx
+	fields, err := m.malloc(4 * 5) // width, height, colour space, chroma, premultiplied
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +142,7 @@ func runHEIC(data []byte, configOnly bool) (*heicPlanes, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := malloc(size)
+	out, err := m.malloc(size)
 	if err != nil {
 		return nil, err
 	}

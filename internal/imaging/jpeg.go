@@ -135,14 +135,10 @@ func strictJPEG(data []byte) error {
 		case m == 0xD8:
 			return errors.New("a second start marker")
 		}
-		if i+4 > len(data) {
-			return errors.New("a marker segment runs past the end")
+		seg, n, err := markerSegment(data, i)
+		if err != nil {
+			return err
 		}
-		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 || i+2+n > len(data) {
-			return errors.New("a marker segment runs past the end")
-		}
-		seg := data[i+4 : i+2+n]
 		switch m {
 		case 0xC0, 0xC1, 0xC2:
 			if len(comps) > 0 || len(seg) < 6 || seg[0] != 8 {
@@ -233,29 +229,49 @@ func strictJPEG(data []byte) error {
 					return errors.New("bad spectral selection or successive approximation")
 				}
 			}
-			// Skip the entropy-coded data to the next marker.
-			j := i + 2 + n
-			for {
-				k := bytes.IndexByte(data[j:], 0xFF)
-				if k < 0 || j+k+1 >= len(data) {
-					return errors.New("a scan runs past the end")
-				}
-				j += k
-				next := data[j+1]
-				if next == 0 || (next >= 0xD0 && next <= 0xD7) {
-					j += 2
-					continue
-				}
-				// Only a marker that may follow a scan ends it; image/jpeg
-				// refuses the others ("missing 0xff00 sequence").
-				if next != 0xFF && next != 0xC4 && next != 0xDB && next != 0xDD && next != 0xDA && next != 0xD9 && next != 0xFE && (next < 0xE0 || next > 0xEF) {
-					return errors.New("a byte 0xFF in a scan that is neither stuffed nor a marker")
-				}
-				break
+			j, ok := scanEnd(data, i+2+n)
+			if !ok {
+				return errors.New("a scan runs past the end")
+			}
+			// Only a marker that may follow a scan ends it; image/jpeg
+			// refuses the others ("missing 0xff00 sequence").
+			if next := data[j+1]; next != 0xFF && next != 0xC4 && next != 0xDB && next != 0xDD && next != 0xDA && next != 0xD9 && next != 0xFE && (next < 0xE0 || next > 0xEF) {
+				return errors.New("a byte 0xFF in a scan that is neither stuffed nor a marker")
 			}
 			i = j
 			continue
 		}
 		i += 2 + n
 	}
+}
+
+// scanEnd skips a scan's entropy-coded data from j: it returns the index
+// of the 0xFF that begins the next marker, past stuffed bytes (0xFF00) and
+// restart markers, and false when the data ends first.
+func scanEnd(data []byte, j int) (int, bool) {
+	for {
+		k := bytes.IndexByte(data[j:], 0xFF)
+		if k < 0 || j+k+1 >= len(data) {
+			return len(data), false
+		}
+		j += k
+		if next := data[j+1]; next == 0 || (next >= 0xD0 && next <= 0xD7) {
+			j += 2
+			continue
+		}
+		return j, true
+	}
+}
+
+// markerSegment is the payload of the marker segment at data[i] (0xFF,
+// the marker, a two-byte length that counts itself) and that length.
+func markerSegment(data []byte, i int) (seg []byte, n int, err error) {
+	if i+4 > len(data) {
+		return nil, 0, errors.New("a marker segment runs past the end")
+	}
+	n = int(binary.BigEndian.Uint16(data[i+2:]))
+	if n < 2 || i+2+n > len(data) {
+		return nil, 0, errors.New("a marker segment runs past the end")
+	}
+	return data[i+4 : i+2+n], n, nil
 }

@@ -7,22 +7,14 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// linearMemoryAllocator backs a WebAssembly module's memory with an
-// anonymous private mapping of its largest size, reserved but not
-// committed (MAP_NORESERVE): growing it is a new length on the same
-// bytes, never a copy, and the kernel commits a page when the module
-// first touches it. Closing the module unmaps it. Where the mapping
-// fails, wazero's own (growing) memory is used.
-var linearMemoryAllocator experimental.MemoryAllocator = experimental.MemoryAllocatorFunc(func(capacity, max uint64) experimental.LinearMemory {
-	if m := newMappedMemory(max); m != nil {
-		return m
-	}
-	return &goMemory{buf: make([]byte, 0, capacity)}
-})
-
-// trackedMemory is an allocator for one module instance that remembers
-// its mapping, so that the caller can give back pages it has copied out
-// (mappedMemory.release).
+// trackedMemory is an allocator for one WebAssembly module instance: its
+// memory is an anonymous private mapping of its largest size, reserved but
+// not committed (MAP_NORESERVE), so that growing it is a new length on the
+// same bytes, never a copy, and the kernel commits a page when the module
+// first touches it; closing the module unmaps it. Where the mapping fails,
+// a Go slice that grows by copying, as wazero's own memory. The second
+// result is the mapping (nil without one), through which the caller gives
+// back pages it has copied out (mappedMemory.release).
 func trackedMemory() (experimental.MemoryAllocator, func() *mappedMemory) {
 	var mapped *mappedMemory
 	return experimental.MemoryAllocatorFunc(func(capacity, max uint64) experimental.LinearMemory {

@@ -70,13 +70,7 @@ func testHDR(t *testing.T, transfer string, code byte, nits func(float64) float6
 		t.Errorf("Info's colour %+v (%v), the upload's %+v", info.Colour, err, im.Colour)
 	}
 	// The stored original: 16 bits, cICP, the ramp's codes.
-	r, err := lib.Open(t.Context(), im.ID, 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orig bytes.Buffer
-	orig.ReadFrom(r)
-	r.Close()
+	orig := storedOriginal(t, lib, im.ID)
 	if i := bytes.Index(orig.Bytes(), []byte("cICP")); i < 0 || !bytes.Equal(orig.Bytes()[i+4:i+8], []byte{9, code, 0, 1}) || orig.Bytes()[24] != 16 {
 		t.Fatalf("the stored original has no cICP 9/%d/0/1 at 16 bits", code)
 	}
@@ -226,13 +220,7 @@ func TestHDRMasteringKept(t *testing.T) {
 	}
 	lib, _ := openLibrary(t)
 	im := stored(t, lib, buf.Bytes())
-	r, err := lib.Open(t.Context(), im.ID, 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orig bytes.Buffer
-	orig.ReadFrom(r)
-	r.Close()
+	orig := storedOriginal(t, lib, im.ID)
 	for _, typ := range []string{"cICP", "mDCV", "cLLI"} {
 		if got, want := chunk(orig.Bytes(), typ), chunk(buf.Bytes(), typ); got == nil || !bytes.Equal(got, want) {
 			t.Errorf("the stored original's %s is % x, the upload's % x", typ, got, want)
@@ -272,4 +260,19 @@ func TestMasteringOrder(t *testing.T) {
 	if colour.MasteringFromST2086(body(0, 1)) != nil {
 		t.Error("a short mdcv was read")
 	}
+}
+
+// storedOriginal is the stored PNG of image id.
+func storedOriginal(t *testing.T, lib *Library, id string) *bytes.Buffer {
+	t.Helper()
+	r, err := lib.Open(t.Context(), id, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var orig bytes.Buffer
+	if _, err := orig.ReadFrom(r); err != nil {
+		t.Fatal(err)
+	}
+	return &orig
 }
