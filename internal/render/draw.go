@@ -64,10 +64,13 @@ func (p *Plan) normalise() []float32 {
 	if math.IsInf(p.hi-p.lo, 0) {
 		div = 2
 	}
-	scale := 0.0
+	scale, span := 0.0, p.hi/div-p.lo/div
 	if p.hi > p.lo {
-		scale = 1 / (p.hi/div - p.lo/div)
+		scale = 1 / span
 	}
+	// A range so narrow that its reciprocal overflows (subnormal
+	// values) divides instead: t would be 0 × +Inf, NaN, at the low end.
+	divide := math.IsInf(scale, 1)
 	lo := p.lo / div
 	for i := range cells {
 		if i >= len(p.spec.Values) || math.IsNaN(p.spec.Values[i]) {
@@ -75,6 +78,9 @@ func (p *Plan) normalise() []float32 {
 			continue
 		}
 		t := (p.spec.Values[i]/div - lo) * scale
+		if divide {
+			t = (p.spec.Values[i]/div - lo) / span
+		}
 		cells[i] = float32(min(max(t, 0), 1))
 	}
 	return cells

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"image"
 	"math"
 	"testing"
 )
@@ -40,4 +41,33 @@ func FuzzRender(f *testing.F) {
 		}
 		Recycle(img)
 	})
+}
+
+// TestSubnormalRange: values whose range is so narrow that its reciprocal
+// overflows (subnormal numbers, 5e-324 apart) render as any other range:
+// the low value at the colormap's start, the high one at its end. They
+// used to make NaN cells that the renderer took for missing ones and
+// panicked on (found by FuzzRender).
+func TestSubnormalRange(t *testing.T) {
+	for _, bilinear := range []bool{false, true} {
+		s := Spec{Values: []float64{5e-324, 1e-323, 5e-324, 1e-323}, Width: 4, Height: 4, Colormap: Colormaps[0]}
+		if bilinear {
+			s.Interpolation = Bilinear
+		}
+		p, err := NewPlan(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := p.Render(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pal, ok := img.(*image.Paletted)
+		if !ok {
+			t.Fatalf("%T", img)
+		}
+		if lo, hi := pal.ColorIndexAt(0, 0), pal.ColorIndexAt(3, 3); lo == hi {
+			t.Errorf("bilinear %v: the low and the high value have one colour (%d)", bilinear, lo)
+		}
+	}
 }
