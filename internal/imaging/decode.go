@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
@@ -190,7 +191,7 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 			img = d.Anim.Frames[0].Image
 		}
 	} else if f == JPEG && h.simdJPEG {
-		img, d.Fallback, err = decodeJPEG(data)
+		img, d.Fallback, err = decodeJPEG(data, h.Model != color.GrayModel)
 	} else {
 		img, err = codecs[f].decode(bytes.NewReader(data))
 		if f == JPEG && plainCMYK(err) {

@@ -88,12 +88,15 @@ func walkJPEG(data []byte, f func(marker byte, seg []byte)) error {
 // *image.Gray) as image/jpeg would. A file jpegn refuses is decoded by
 // image/jpeg, and fallback says why jpegn refused it. Its output is held
 // to image/jpeg's by FuzzJPEGAgainstStdlib.
-func decodeJPEG(data []byte) (img image.Image, fallback string, err error) {
-	if err := strictJPEG(data); err != nil {
+func decodeJPEG(data []byte, ycc bool) (img image.Image, fallback string, err error) {
+	if strict := strictJPEG(data); strict != nil {
 		img, err := jpeg.Decode(bytes.NewReader(data))
-		return img, "image/jpeg's rules: " + err.Error(), err
+		return img, "image/jpeg's rules: " + strict.Error(), err
 	}
-	img, err = jpegn.Decode(bytes.NewReader(data))
+	// Y'CbCr comes out as RGBA, converted by jpegn's SIMD code (chroma
+	// from the nearest sample, as image/jpeg's planes give it) rather than
+	// by image/draw later; grey stays one byte a pixel.
+	img, err = jpegn.Decode(bytes.NewReader(data), &jpegn.Options{ToRGBA: ycc, UpsampleMethod: jpegn.NearestNeighbor})
 	if err == nil {
 		return img, "", nil
 	}
