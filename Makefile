@@ -64,7 +64,6 @@ attack: ## the attack suite: a real pngd under a 512 MiB budget, each attack's p
 fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seeds also run in `go test`
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/imaging/
-	$(GO) test -run '^$$' -fuzz '^FuzzJPEGAgainstStdlib$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./internal/colour/
 	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/

@@ -112,9 +112,6 @@ func (s *Server) UploadImage(ctx context.Context, req gen.UploadImageRequestObje
 		return nil, err
 	}
 	defer t.Done()
-	if p.DecoderFallback != "" {
-		s.cfg.Logger.InfoContext(ctx, "the upload's JPEG was decoded by image/jpeg, not jpegn", "reason", p.DecoderFallback)
-	}
 	if len(p.Dropped) > 0 {
 		s.cfg.Logger.InfoContext(ctx, "the upload's damaged ancillary chunks were dropped (CRC errors)", "chunks", p.Dropped)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
@@ -148,10 +147,6 @@ type Decoded struct {
 	// Dropped names the ancillary chunks of a PNG dropped for a CRC
 	// error (see png.go), for the log.
 	Dropped []string
-	// Fallback says why a JPEG that jpegn should have decoded was
-	// decoded by image/jpeg instead (jpegn refused it), for the log; ""
-	// when it was not.
-	Fallback string
 	// ProfileErr says why a profile the image carried was not kept: it
 	// did not parse, or it describes another colour space than the
 	// pixels'. The image is then taken as sRGB.
@@ -190,8 +185,6 @@ func Decode(data []byte, lim Limits) (d Decoded, err error) {
 		if err == nil {
 			img = d.Anim.Frames[0].Image
 		}
-	} else if f == JPEG && h.simdJPEG {
-		img, d.Fallback, err = decodeJPEG(data, h.Model != color.GrayModel)
 	} else {
 		img, err = codecs[f].decode(bytes.NewReader(data))
 		if f == JPEG && plainCMYK(err) {

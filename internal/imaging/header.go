@@ -65,9 +65,6 @@ type Header struct {
 	// Progressive is a JPEG's SOF2; Scans counts its SOS markers.
 	Progressive bool
 	Scans       int
-	// simdJPEG says a JPEG is of the layouts pngd decodes with jpegn
-	// (see decodeJPEG): grey, or Y′CbCr in 4:4:4, 4:2:2, 4:2:0 or 4:4:0.
-	simdJPEG bool
 	// planes is the bytes per pixel of the decoded image; scratch the
 	// extra bytes per pixel the decoder holds while it works.
 	planes, scratch float64
@@ -118,9 +115,6 @@ func (h Header) DecodeBytes() int64 {
 	}
 	if h.Format == JPEG {
 		n += out * px // Orient's copy
-		if h.simdJPEG {
-			n += float64(h.size) // jpegn reads its own copy of the file
-		}
 	}
 	return int64(n) + 4<<20 + h.profileBytes() + int64(h.repair) // Huffman tables, inflate and deflate state, row buffers
 }
@@ -385,13 +379,6 @@ func (h *Header) readJPEG(data []byte) error {
 	}
 	if h.Progressive {
 		h.scratch = 4 * planes // one int32 a sample, kept until the last scan
-	}
-	switch {
-	case len(comps) == 1:
-		h.simdJPEG = true
-	case len(comps) == 3 && comps[1] == comp{1, 1} && comps[2] == comp{1, 1}:
-		l := comps[0]
-		h.simdJPEG = (l.hs == 1 || l.hs == 2) && (l.vs == 1 || l.vs == 2)
 	}
 	return nil
 }

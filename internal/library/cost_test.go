@@ -80,7 +80,7 @@ func TestPrepareBytesBoundsAllocation(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "photo.png"), enc(func(b *bytes.Buffer) error { return png.Encode(b, photo) }), 0o644)
 	colourtest.Run(t, dir, "convert", "photo.png", "-compress", "jpeg", "-define", "tiff:tile-geometry=256x256", "photo.tif")
 	cases["tiff jpeg tiles"], _ = os.ReadFile(filepath.Join(dir, "photo.tif"))
-	// Progressive JPEGs, which jpegn decodes keeping every coefficient.
+	// Progressive JPEGs, whose decoder keeps every coefficient.
 	colourtest.Run(t, dir, "convert", "photo.png", "-quality", "90", "-interlace", "Plane", "-sampling-factor", "1x1", "p444.jpg")
 	colourtest.Run(t, dir, "convert", "photo.png", "-quality", "90", "-interlace", "Plane", "-sampling-factor", "2x2", "p420.jpg")
 	cases["jpeg progressive 4:4:4"], _ = os.ReadFile(filepath.Join(dir, "p444.jpg"))

@@ -150,11 +150,8 @@ type Prepared struct {
 	// Dropped names a PNG upload's ancillary chunks dropped for a CRC
 	// error, for the log.
 	Dropped []string
-	// DecoderFallback says why a JPEG went to image/jpeg rather than
-	// jpegn (imaging.Decoded.Fallback), for the log; "" when it did not.
-	DecoderFallback string
-	png             []byte
-	levels          [][]byte // encoded pyramid levels 1, 2, …
+	png     []byte
+	levels  [][]byte // encoded pyramid levels 1, 2, …
 }
 
 // Bytes is what p holds: the PNG and its levels.
@@ -226,7 +223,7 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 			ID: hex.EncodeToString(sum[:]), Width: b.Dx(), Height: b.Dy(), Size: int64(len(out)),
 			Colour: colourOf(d.Profile), Animation: animationOf(d.Anim),
 		},
-		Format: f, png: out, ProfileErr: d.ProfileErr, Dropped: d.Dropped, DecoderFallback: d.Fallback,
+		Format: f, png: out, ProfileErr: d.ProfileErr, Dropped: d.Dropped,
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
