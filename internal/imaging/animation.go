@@ -58,6 +58,12 @@ func scanFrames(f Format, data []byte, w, h int) (frames int, pixels int64, err 
 		rects, err = apngFrames(data)
 	case WebP:
 		rects, err = webpFrames(data)
+	case AVIF:
+		// An image sequence's frames are whole pictures.
+		var n int
+		if n, err = avifFrames(data); err == nil && n > 1 {
+			return n, int64(n) * int64(w) * int64(h), nil
+		}
 	}
 	if err != nil {
 		return 0, 0, err
@@ -288,6 +294,10 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 				out.Dispose = pngenc.DisposeBackground
 			}
 			a.Frames = append(a.Frames, out)
+		}
+	case AVIF:
+		if err := decodeAVIFSequence(data, a); err != nil {
+			return nil, err
 		}
 	}
 	if len(a.Frames) == 0 {

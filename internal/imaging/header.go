@@ -281,6 +281,12 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		if h.planes > 4 {
 			h.scratch = 5 * h.planes
 		}
+		if h.Animated() {
+			// Every frame's RGB in the module, given back as it is
+			// copied out, and one frame's planes at a time
+			// (TestAVIFPeakMemory's sequence).
+			h.scratch = 2*h.planes + 2
+		}
 	case HEIC:
 		// libheif's planes at 8 bits (the module decodes no deeper), the
 		// copy out and the RGBA image: about 10 bytes a pixel measured

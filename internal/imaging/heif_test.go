@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -394,5 +395,63 @@ func TestAVIFUnsupportedMatrix(t *testing.T) {
 	var corrupt *CorruptError
 	if !errors.As(err, &corrupt) || !strings.Contains(corrupt.Detail(), "BT.2020 constant luminance") {
 		t.Errorf("matrix 10: %v, want a detail naming it", err)
+	}
+}
+
+// TestAVIFSequence: an AVIF image sequence (avifenc, lossless, three
+// frames of their own durations) is kept as an animation: every frame, as
+// encoded, each with its duration.
+func TestAVIFSequence(t *testing.T) {
+	colourtest.Need(t, []string{"avifenc"})
+	dir := t.TempDir()
+	var frames []*image.NRGBA
+	for i := range 3 {
+		m := image.NewNRGBA(image.Rect(0, 0, 48, 32))
+		for j := range m.Pix {
+			m.Pix[j] = byte(j*(i+1)) | 3
+			if j%4 == 3 {
+				m.Pix[j] = 255
+			}
+		}
+		frames = append(frames, m)
+		f, _ := os.Create(filepath.Join(dir, fmt.Sprintf("%d.png", i)))
+		png.Encode(f, m)
+		f.Close()
+	}
+	colourtest.Run(t, dir, "avifenc", "-l", "--timescale", "100", "--duration", "10", "0.png", "--duration", "25", "1.png", "--duration", "40", "2.png", "seq.avif")
+	data, err := os.ReadFile(filepath.Join(dir, "seq.avif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHeader(data, Limits{})
+	if err != nil || h.Frames != 3 {
+		t.Fatalf("header: %d frames (%v), want 3", h.Frames, err)
+	}
+	if _, err := ReadHeader(data, Limits{MaxFrames: 2}); err == nil {
+		t.Error("a 3-frame sequence passed a limit of 2 frames")
+	}
+	d, err := Decode(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Anim == nil || len(d.Anim.Frames) != 3 {
+		t.Fatalf("decoded %v, want an animation of 3 frames", d.Anim)
+	}
+	for i, fr := range d.Anim.Frames {
+		if want := []uint16{100, 250, 400}[i]; fr.DelayNum != want || fr.DelayDen != 1000 {
+			t.Errorf("frame %d shows %d/%d s, want %d/1000", i, fr.DelayNum, fr.DelayDen, want)
+		}
+		for y := range 32 {
+			for x := range 48 {
+				r, g, b, _ := fr.Image.At(x, y).RGBA()
+				c := frames[i].NRGBAAt(x, y)
+				if uint8(r>>8) != c.R || uint8(g>>8) != c.G || uint8(b>>8) != c.B {
+					t.Fatalf("frame %d (%d,%d) is %d,%d,%d; the source's %v", i, x, y, r>>8, g>>8, b>>8, c)
+				}
+			}
+		}
+	}
+	if _, err := EncodeOriginalAnimation(d.Anim, d.Profile); err != nil {
+		t.Fatalf("the sequence does not encode as APNG: %v", err)
 	}
 }
