@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/miniotest"
 	"github.com/pngd/pngd/internal/store"
 )
@@ -153,6 +154,18 @@ func checkObjects(t *testing.T, st *store.Store) (complete int, temps []string) 
 						t.Fatal(err)
 					}
 					if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+						t.Errorf("object %s does not decode: %v", o.Key, err)
+					}
+					continue
+				}
+				if strings.HasPrefix(o.Key, "derived/") && strings.HasSuffix(o.Key, ".zst") {
+					// a pyramid level (imaging.EncodeLevel), stored after
+					// its original: it must be whole too
+					data, err := st.ReadAll(context.Background(), o.Key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := imaging.DecodeLevel(data); err != nil {
 						t.Errorf("object %s does not decode: %v", o.Key, err)
 					}
 					continue
