@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"testing"
@@ -215,4 +216,30 @@ func storedPhoto(b *testing.B, lib *Library) *Prepared {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkDeriveAnimation is a derived animation of a stored 48-frame
+// 480×360 GIF (kept as APNG) to about 240 px wide: every frame composed,
+// resampled and encoded, a new width every iteration.
+func BenchmarkDeriveAnimation(b *testing.B) {
+	lib, _ := openLibrary(b)
+	photo := photoLike(480, 360)
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, noisyGIF(photo, 48)); err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := lib.Save(b.Context(), p); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 200 + i%97}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package library
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,8 +14,10 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -504,6 +507,10 @@ func (e *AnimationTooLargeError) Error() string {
 		e.Frames, e.Out.X, e.Out.Y, int64(e.Frames)*int64(e.Out.X)*int64(e.Out.Y), e.Max)
 }
 
+// frameWorkers is how many frames of an animation are transformed at once:
+// one per CPU.
+func frameWorkers() int { return runtime.GOMAXPROCS(0) }
+
 // animationBytes is the most memory deriving from an animation takes: the
 // stored APNG and every frame decoded (at most the canvas each, at the
 // stored depth), the composed canvas and what a DisposePrevious frame
@@ -513,6 +520,7 @@ func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
 	canvas := int64(src.size.X) * int64(src.size.Y)
 	n := src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y) + plan.Bytes(plan.Crop.Size())
 	if !p.OneFrame {
+		n += int64(frameWorkers()) * (4*canvas + plan.Bytes(plan.Crop.Size())) // the frames in flight, each from a copy of the canvas
 		n += 3 * 4 * int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y)
 		if p.Palette.On() { // a paletted copy of every frame, each way, and the two encodings
 			n += 4*int64(src.frames)*int64(plan.Out.X)*int64(plan.Out.Y) + imaging.PaletteBytes(plan.Out, p.Palette)
@@ -556,11 +564,37 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 		}
 		return encodeDerived(ctx, m, p)
 	}
+	// Frames are composed in order (each draws on the one before), and
+	// transformed side by side on up to frameWorkers goroutines, each
+	// from a copy of its canvas in one of frameWorkers buffers, reused
+	// (Transform never returns its source; animationBytes counts them).
 	frames := make([]*image.RGBA, len(d.Anim.Frames))
+	errs := make([]error, len(frames))
+	buffers := make(chan *image.RGBA, frameWorkers())
+	for range cap(buffers) {
+		buffers <- nil // made when first needed
+	}
+	var wg sync.WaitGroup
 	for i := range frames {
-		if frames[i], err = frame(comp.Next()); err != nil {
-			return nil, err
+		buf := <-buffers
+		if ctx.Err() != nil {
+			break
 		}
+		c := comp.Next()
+		if buf == nil {
+			buf = image.NewRGBA(c.Rect)
+		}
+		copy(buf.Pix, c.Pix)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			frames[i], errs[i] = frame(buf)
+			buffers <- buf
+		}()
+	}
+	wg.Wait()
+	if err := cmp.Or(ctx.Err(), errors.Join(errs...)); err != nil {
+		return nil, err
 	}
 	if p.Palette.On() {
 		_, span := tracing.Start(ctx, "palette", attribute.Int("pngd.colors", p.Palette.Colors), attribute.Int("pngd.frames", len(frames)))
