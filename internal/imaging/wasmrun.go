@@ -114,3 +114,19 @@ func startDecode(load func() (*wasmModule, error), data []byte) (m *wasmRun, dec
 	}
 	return m, decode, in, nil
 }
+
+// goMemory is a Go slice that grows by copying, as wazero's own memory.
+type goMemory struct{ buf []byte }
+
+func (m *goMemory) Reallocate(size uint64) []byte {
+	if size <= uint64(cap(m.buf)) {
+		m.buf = m.buf[:size]
+		return m.buf
+	}
+	n := make([]byte, size, size+size/2)
+	copy(n, m.buf)
+	m.buf = n
+	return n
+}
+
+func (m *goMemory) Free() { m.buf = nil }
