@@ -28,7 +28,11 @@ const maxLevelPixels = 1 << 30
 // EncodeLevel is m's pyramid level object.
 func EncodeLevel(m *image.RGBA) []byte {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	out := append([]byte{}, levelMagic...)
+	// One allocation of the most the encoding can take: growing it by
+	// appending would allocate about twice that in all, more than
+	// admission counts (TestPrepareBytesBoundsAllocation).
+	out := make([]byte, 0, len(levelMagic)+8+levelEncoder.MaxEncodedSize(4*w*h))
+	out = append(out, levelMagic...)
 	out = binary.BigEndian.AppendUint32(out, uint32(w))
 	out = binary.BigEndian.AppendUint32(out, uint32(h))
 	if m.Stride == 4*w {
