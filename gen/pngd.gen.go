@@ -120,6 +120,7 @@ const (
 	Contain Fit = "contain"
 	Cover   Fit = "cover"
 	Fill    Fit = "fill"
+	Pad     Fit = "pad"
 )
 
 // Valid indicates whether the value is a known member of the Fit enum.
@@ -130,6 +131,8 @@ func (e Fit) Valid() bool {
 	case Cover:
 		return true
 	case Fill:
+		return true
+	case Pad:
 		return true
 	default:
 		return false
@@ -167,6 +170,7 @@ const (
 	North     Gravity = "north"
 	Northeast Gravity = "northeast"
 	Northwest Gravity = "northwest"
+	Smart     Gravity = "smart"
 	South     Gravity = "south"
 	Southeast Gravity = "southeast"
 	Southwest Gravity = "southwest"
@@ -185,6 +189,8 @@ func (e Gravity) Valid() bool {
 	case Northeast:
 		return true
 	case Northwest:
+		return true
+	case Smart:
 		return true
 	case South:
 		return true
@@ -491,6 +497,9 @@ type VectorImageRequest struct {
 	Width  *PixelSize `json:"width,omitempty"`
 }
 
+// Background defines model for Background.
+type Background = string
+
 // Blur defines model for Blur.
 type Blur = float64
 
@@ -505,6 +514,12 @@ type Dither = float64
 
 // Dpr defines model for Dpr.
 type Dpr = float64
+
+// FX defines model for FX.
+type FX = float64
+
+// FY defines model for FY.
+type FY = float64
 
 // Frame defines model for Frame.
 type Frame = int
@@ -545,6 +560,9 @@ type Preset = string
 // Quality defines model for Quality.
 type Quality = int
 
+// Radius defines model for Radius.
+type Radius = int
+
 // Range defines model for Range.
 type Range = string
 
@@ -553,6 +571,9 @@ type Rows = GridSize
 
 // Sig defines model for Sig.
 type Sig = string
+
+// Trim defines model for Trim.
+type Trim = float64
 
 // Values defines model for Values.
 type Values = []float64
@@ -621,11 +642,49 @@ type GetImageParams struct {
 
 	// Fit How the image meets a `w`×`h` box, when both are given:
 	// `contain` fits inside it keeping the aspect ratio, `cover` fills
-	// it and crops the overflow at `gravity`, `fill` stretches to it.
+	// it and crops the overflow at `gravity` (or around `fx`,`fy`),
+	// `fill` stretches to it, and `pad` fits inside it as `contain`
+	// does, then fills the rest of the box with `background`
+	// (transparent without it), the picture placed at `gravity`. For
+	// example `?w=256&h=256&fit=pad&background=ffffff`.
 	Fit *Fit `form:"fit,omitempty" json:"fit,omitempty"`
 
-	// Gravity The part of the image that `fit=cover` keeps.
+	// Gravity The part of the image that `fit=cover` keeps, or where `fit=pad`
+	// places the picture in the box. `smart` (with `fit=cover` only)
+	// keeps the part that draws the eye: edges, skin tones and saturated
+	// colour, found on a small copy as libvips's attention crop does. For
+	// example `?w=256&h=256&fit=cover&gravity=smart`.
 	Gravity *Gravity `form:"gravity,omitempty" json:"gravity,omitempty"`
+
+	// Fx With `fy`, a focal point for `fit=cover`: the crop keeps it as
+	// near its centre as the box allows, whatever `gravity` says. A
+	// fraction of the stored image's width, from its left edge. For
+	// example `?w=256&h=256&fit=cover&fx=0.3&fy=0.4`. One of `fx` and
+	// `fy` given alone stands with the other at 0.5.
+	Fx *FX `form:"fx,omitempty" json:"fx,omitempty"`
+
+	// Fy With `fx`, a focal point for `fit=cover`; a fraction of the stored image's height, from its top edge.
+	Fy *FY `form:"fy,omitempty" json:"fy,omitempty"`
+
+	// Background A colour, `RRGGBB` or `RRGGBBAA` in hex (sRGB, alpha not
+	// premultiplied), that fills what `fit=pad` adds, and onto which the
+	// output's transparent pixels are flattened. Without it, the padding
+	// is transparent and transparent pixels stay so. For example
+	// `?background=ffffff` flattens a transparent PNG onto white.
+	Background *Background `form:"background,omitempty" json:"background,omitempty"`
+
+	// Trim Cut the stored image's borders of one colour before the other
+	// steps: the colour of its top-left pixel, or transparency when that
+	// pixel is transparent. A pixel is border when no channel (0 to 255)
+	// differs from that colour by more than this threshold; a 3×3 median
+	// first removes lone noisy pixels, as libvips's `find_trim` does. An
+	// image that is all border is kept whole. For example `?trim=10`.
+	Trim *Trim `form:"trim,omitempty" json:"trim,omitempty"`
+
+	// Radius Round the output's corners with this radius in output pixels (at
+	// most half its shorter side), anti-aliased in the alpha channel. For
+	// example `?w=256&h=256&fit=cover&radius=32`.
+	Radius *Radius `form:"radius,omitempty" json:"radius,omitempty"`
 
 	// Rotate Clockwise rotation in degrees.
 	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
@@ -708,11 +767,49 @@ type HeadImageParams struct {
 
 	// Fit How the image meets a `w`×`h` box, when both are given:
 	// `contain` fits inside it keeping the aspect ratio, `cover` fills
-	// it and crops the overflow at `gravity`, `fill` stretches to it.
+	// it and crops the overflow at `gravity` (or around `fx`,`fy`),
+	// `fill` stretches to it, and `pad` fits inside it as `contain`
+	// does, then fills the rest of the box with `background`
+	// (transparent without it), the picture placed at `gravity`. For
+	// example `?w=256&h=256&fit=pad&background=ffffff`.
 	Fit *Fit `form:"fit,omitempty" json:"fit,omitempty"`
 
-	// Gravity The part of the image that `fit=cover` keeps.
+	// Gravity The part of the image that `fit=cover` keeps, or where `fit=pad`
+	// places the picture in the box. `smart` (with `fit=cover` only)
+	// keeps the part that draws the eye: edges, skin tones and saturated
+	// colour, found on a small copy as libvips's attention crop does. For
+	// example `?w=256&h=256&fit=cover&gravity=smart`.
 	Gravity *Gravity `form:"gravity,omitempty" json:"gravity,omitempty"`
+
+	// Fx With `fy`, a focal point for `fit=cover`: the crop keeps it as
+	// near its centre as the box allows, whatever `gravity` says. A
+	// fraction of the stored image's width, from its left edge. For
+	// example `?w=256&h=256&fit=cover&fx=0.3&fy=0.4`. One of `fx` and
+	// `fy` given alone stands with the other at 0.5.
+	Fx *FX `form:"fx,omitempty" json:"fx,omitempty"`
+
+	// Fy With `fx`, a focal point for `fit=cover`; a fraction of the stored image's height, from its top edge.
+	Fy *FY `form:"fy,omitempty" json:"fy,omitempty"`
+
+	// Background A colour, `RRGGBB` or `RRGGBBAA` in hex (sRGB, alpha not
+	// premultiplied), that fills what `fit=pad` adds, and onto which the
+	// output's transparent pixels are flattened. Without it, the padding
+	// is transparent and transparent pixels stay so. For example
+	// `?background=ffffff` flattens a transparent PNG onto white.
+	Background *Background `form:"background,omitempty" json:"background,omitempty"`
+
+	// Trim Cut the stored image's borders of one colour before the other
+	// steps: the colour of its top-left pixel, or transparency when that
+	// pixel is transparent. A pixel is border when no channel (0 to 255)
+	// differs from that colour by more than this threshold; a 3×3 median
+	// first removes lone noisy pixels, as libvips's `find_trim` does. An
+	// image that is all border is kept whole. For example `?trim=10`.
+	Trim *Trim `form:"trim,omitempty" json:"trim,omitempty"`
+
+	// Radius Round the output's corners with this radius in output pixels (at
+	// most half its shorter side), anti-aliased in the alpha channel. For
+	// example `?w=256&h=256&fit=cover&radius=32`.
+	Radius *Radius `form:"radius,omitempty" json:"radius,omitempty"`
 
 	// Rotate Clockwise rotation in degrees.
 	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
@@ -981,15 +1078,18 @@ type ClientInterface interface {
 	// answers only `image/png`, never multipart/byteranges. HEAD ignores
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
-	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-	// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
-	// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
-	// with the same HTTP semantics. Its strong ETag comes from the source's
-	// id and the canonical parameters, so their order, and defaults given
-	// or left out, do not matter. The steps run in a fixed order: resize
-	// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
-	// of the output, after rotation. Derived images are cached, and become
-	// unreachable when their source is deleted.
+	// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
+	// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+	// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
+	// a derived image: a resource of its own, with the same HTTP
+	// semantics. Its strong ETag comes from the source's id and the
+	// canonical parameters, so their order, and defaults given or left
+	// out (or parameters that change nothing, such as `gravity` without
+	// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
+	// order: trim, crop and resize (by `fit`), rotate, flip, pad and
+	// background, radius, grayscale, blur, palette. `w` and `h` are the
+	// size of the output, after rotation. Derived images are cached, and
+	// become unreachable when their source is deleted.
 	//
 	// When the server has a signing key, a request with transform
 	// parameters needs `sig` (see that parameter), or gets 403.
@@ -1192,15 +1292,18 @@ func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...Requ
 // answers only `image/png`, never multipart/byteranges. HEAD ignores
 // `Range`, as RFC 9110 §14.2 requires.
 //
-// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
-// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
-// with the same HTTP semantics. Its strong ETag comes from the source's
-// id and the canonical parameters, so their order, and defaults given
-// or left out, do not matter. The steps run in a fixed order: resize
-// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
-// of the output, after rotation. Derived images are cached, and become
-// unreachable when their source is deleted.
+// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
+// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
+// a derived image: a resource of its own, with the same HTTP
+// semantics. Its strong ETag comes from the source's id and the
+// canonical parameters, so their order, and defaults given or left
+// out (or parameters that change nothing, such as `gravity` without
+// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
+// order: trim, crop and resize (by `fit`), rotate, flip, pad and
+// background, radius, grayscale, blur, palette. `w` and `h` are the
+// size of the output, after rotation. Derived images are cached, and
+// become unreachable when their source is deleted.
 //
 // When the server has a signing key, a request with transform
 // parameters needs `sig` (see that parameter), or gets 403.
@@ -1653,6 +1756,66 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Fx != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fx", *params.Fx, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fy", *params.Fy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Background != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "background", *params.Background, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Trim != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "trim", *params.Trim, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Radius != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "radius", *params.Radius, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Rotate != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rotate", *params.Rotate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -1957,6 +2120,66 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Gravity != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "gravity", *params.Gravity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fx != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fx", *params.Fx, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fy", *params.Fy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Background != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "background", *params.Background, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Trim != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "trim", *params.Trim, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Radius != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "radius", *params.Radius, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2816,15 +3039,18 @@ type ClientWithResponsesInterface interface {
 	// answers only `image/png`, never multipart/byteranges. HEAD ignores
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
-	// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-	// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
-	// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
-	// with the same HTTP semantics. Its strong ETag comes from the source's
-	// id and the canonical parameters, so their order, and defaults given
-	// or left out, do not matter. The steps run in a fixed order: resize
-	// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
-	// of the output, after rotation. Derived images are cached, and become
-	// unreachable when their source is deleted.
+	// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
+	// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+	// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
+	// a derived image: a resource of its own, with the same HTTP
+	// semantics. Its strong ETag comes from the source's id and the
+	// canonical parameters, so their order, and defaults given or left
+	// out (or parameters that change nothing, such as `gravity` without
+	// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
+	// order: trim, crop and resize (by `fit`), rotate, flip, pad and
+	// background, radius, grayscale, blur, palette. `w` and `h` are the
+	// size of the output, after rotation. Derived images are cached, and
+	// become unreachable when their source is deleted.
 	//
 	// When the server has a signing key, a request with transform
 	// parameters needs `sig` (see that parameter), or gets 403.
@@ -4065,15 +4291,18 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id Im
 // answers only `image/png`, never multipart/byteranges. HEAD ignores
 // `Range`, as RFC 9110 §14.2 requires.
 //
-// With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-// `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
-// `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
-// with the same HTTP semantics. Its strong ETag comes from the source's
-// id and the canonical parameters, so their order, and defaults given
-// or left out, do not matter. The steps run in a fixed order: resize
-// (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
-// of the output, after rotation. Derived images are cached, and become
-// unreachable when their source is deleted.
+// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
+// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
+// a derived image: a resource of its own, with the same HTTP
+// semantics. Its strong ETag comes from the source's id and the
+// canonical parameters, so their order, and defaults given or left
+// out (or parameters that change nothing, such as `gravity` without
+// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
+// order: trim, crop and resize (by `fit`), rotate, flip, pad and
+// background, radius, grayscale, blur, palette. `w` and `h` are the
+// size of the output, after rotation. Derived images are cached, and
+// become unreachable when their source is deleted.
 //
 // When the server has a signing key, a request with transform
 // parameters needs `sig` (see that parameter), or gets 403.
@@ -5546,6 +5775,71 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "fx" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fx", r.URL.Query(), &params.Fx, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fx"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fx", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fy", r.URL.Query(), &params.Fy, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "background" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "background", r.URL.Query(), &params.Background, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "background"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "background", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "trim" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "trim", r.URL.Query(), &params.Trim, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "trim"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "trim", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "radius" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "radius", r.URL.Query(), &params.Radius, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "radius"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "radius", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "rotate" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "rotate", r.URL.Query(), &params.Rotate, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -5883,6 +6177,71 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "gravity"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "gravity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fx" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fx", r.URL.Query(), &params.Fx, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fx"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fx", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fy", r.URL.Query(), &params.Fy, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "background" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "background", r.URL.Query(), &params.Background, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "background"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "background", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "trim" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "trim", r.URL.Query(), &params.Trim, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "trim"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "trim", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "radius" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "radius", r.URL.Query(), &params.Radius, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "radius"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "radius", Err: err})
 		}
 		return
 	}
@@ -8508,182 +8867,197 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rdhu5sS/+KlhM1jKZaVIkdbEsrVlZ8k1Wtu1RJDlOMvR/GuwGSURNoAdAi+LMX2ftd9gf8gj7+3mE",
-	"5E32k5xVVegb2ZQoJ+OZnJP5MKbIbqAAFOqGXxV+bEV6nmollLOtox9bM8FjYfDjSRSJ1F1wNRX4dyxs",
-	"ZGTqpFato9bzpRPM4I+MG8GsMDciZu2L1y/Ys8Ggz/7234O93m6n1wpaRnyfSSPi1pEzmQhaNpqJOYc2",
-	"hcrmraNvW+OlE7b1KWi5ZSpaRy3rjFTT1t1d0HrBo5l4oZUzOlknA36VaspiaUTk5I2wBQkD9rf/3u8N",
-	"H6CgoUOtnFDurVBTN2seuGV6wtxMsPP3p8zNuGOnr66YFSq2tRk47B080P1Emzl3raOWVO5grxW05lLJ",
-	"OUzKoJgMqZyYClMlDldlnbarmV8ToMUFTBsW4tSy3+xY+YMI2WImFFNaCRbpLInZWKwu2d4DFKfcOWGg",
-	"t/+Pmm5/2+8++/RVl/75/0ej33R26POvW00L+uqKT9dJv3RGqykTykm3ZI5P8yk2IjUChsPhyZXpPXyQ",
-	"wyrkjlpAFu/+0P301ajVTNxbbt07HcuJhMZWifwIswdEyTmfCrbgllmnjYgDxi3jir25ujrvxtyJNTof",
-	"4kNxy+dpAtR8hOaG++y9vmHD/vCA9Q+P+v2jfp+dvrtqJlpHnChsYgiikEh+YtmHi7dbsmRmZNeIiTBC",
-	"RaKh47uglXLD58J5ifE8ycw6Dac8s1ZyxcZJZmhVpWVWTuc8YFIxnbk0cyyVtyKxx6zPpEUOBSolNPB9",
-	"JsyyFbQUn0P/0EyrSnAsJjxLXOuoH5TExzobJ0D1nN/6DdXvV7ZXvxiPyubjYncl8H4KrTZ1HeW/V7v/",
-	"tRGT1lHrVzulJN2hX+1O0WDReoMoPWEpT4RzAiaHOzbX1tEkzblaMug0M5a1ef5cDHInYAvpZix0F+8v",
-	"QzbRhvEknfHOEZtwwyZiIQyjDQq/pTPt9NTwdGYD6IMzO+dJwhJtbY+laho/sUwvFPs+48rJH4Rh0Uxr",
-	"Kyzye4WGG24kV5HojrkVMZuLGNY2yhwzYiKViNl4ya67c8GV7TCuYhZLNxPGMisSktHJkrWtECykX8JO",
-	"j52ofE/BoJRmc23Kbt2MK5qRSM+FZWMeXTNxyyPXYx9xFr7PeCLdMgyQXJzB/GXp2JwvWWY3clREC1Nd",
-	"1IJrhvsHFa4ZbhDKScOyvtBJNleFqpgaGffYS+JVFkZCJm37vXFt1emE91Bmt2a2UyPjS/mDQJpeirRR",
-	"e0lnGWfRjCslkpy2WBh5k8uIHjthg4PuWDpmdWYiEBq1B2CDGmFRXsW4wgsjnRMKGGtwwMbQR3twEPi2",
-	"ccSdY3bIuL0mdjzEFT+sdyKt/0YgW7AFX26alxhHt+3E0FzgrGDLm+SkQZWfT4rfbE8sE8Zow2I5mWRW",
-	"ahWwPmuDhOowp9mAtavDPAJLKAU1pgR7nehl/D//+V+XTkg1FmYasEmWJCD17FxrNwPTCZSIJitiangs",
-	"gXQWa6a0Y2Ou4oD0NY+MtqBvSE/GaHipGNoaZ3bJnLh1mREBfklvOAZbfJErrVzKSIu7TCq232fx82K8",
-	"MoIGeuwblSy9cKGdEQblBkObYs5vv0PZspFxaWc3i+nB/WL6ISH9Mm1YwJfiRkaClAgzoA2P2TxLnEwT",
-	"KSwLFyHOSzgLablSo+MscsjKOlOxiDskSnTm8GkY5iwE4QF7BSZbaZiz6cYRp5813L1Gk68y3NfSrQ/3",
-	"jV5U7JC5ELirw0X4978C1WN9G9C6jz2Tsam8EepopMJIK8elCtkEtqlUVsYChnktRAqWNDTLbSoiR/MY",
-	"ABfcCAMvJIkdKelwKiOjU1IO8Osk0QtguHBq+A0J4hCeD3FbuWgGikQz6XojtWECJ9JtvaNhUnByEpmu",
-	"z847iRt2po38AUabgMIJZ2EnYDfCOBn5b27CDqwzzlE7nN3AA3zihGFGg7m5ebEn0O/WxMLDSK3Bt1fJ",
-	"/UYJNoGfUP8rxpWce2N3YvSc9TtkXjLrZJKQ7neGKwtsBRLYLwMKzdIiY5YvS56WLlgX9WsdSrtCwMn5",
-	"+9POERM3wiw9kdWuoUULXy740hskxVexSPiSZFSidQoOh3KgXKiZlKOVI1gCH6Rle8PhcTFIIm/GLdMg",
-	"jeiVPgm3EP/6uh8C+RLfLfeCdFYkk43rhivQqOgHffyvUfpUlf0pMXizDkm5cbk8JXpQrocT6b72uwj2",
-	"md1En989j1D59LwnbGkjnjRw2Euj04odx9oXIuqxp/1nLMnmvHNMpiNM5LVI3T3E+Q4a5dyEJ1YUUzbW",
-	"OhFcIWVvGniejP6ZkNOZAx1G5j9rOwkGXhinaBaicYccEM68bbeQsZvRLK7Jqk2Uz5qX/HDwbPigx/3m",
-	"5UWTI8jdxu305uWFN2pY+/lVbzjo99n570HSvHl7GjC0fF/gQvRmsQk7zM70wh6x0MYmrFsTzGklunOe",
-	"ohnrNLuEti9Onx+zEKbAsxP8+OblhRcT3ng7f39a2ZG5kRVGZy/OwwCtsFjaFPcoMilQAa2gaXZZjKHJ",
-	"+oNfHzbSZrHZmpHfvLx4p2MyXd8gU2zNMxu7p2a2peAcGivM57NJHgW4lOD9rjttFWf/mO3295isbnuQ",
-	"XGDAkfEQMwut1EMtu72Bj14g9RR5K8k/m3RzErpEw/1hq7PJe63EO+6iBrP/VRFWQX8k0qnMPbsEDE42",
-	"08lK7ArpG95LH3TYpR4fom1DwOokTWFv468hbfTaNJIymKGGk5a9uuJT2EdvuXXF7KxTvX8v1UTKAwRD",
-	"72cvm4V8HkmRMUmkyzcn3eH+AWmjPCKE208qNhO3QEwZ3nk2OTyI+4eDw8O96Gl8sP+MDyeC8360v8/j",
-	"/mCf744ne5PBeDjujw+Hwyge7McH0WB/3J/0+7x/mI8s5egB+XHJ+N6Yzn2Mn48Vx62cMKlOinBS08aS",
-	"tYe27qb2FnT2jt+uT/AfeJIJFhu+UKX0yuMuTyxZC7ka82KSJDF3/IllXrh3NkmFOb9tNUa7CtN83QR/",
-	"x28x6tvMDmNhSdimahqziCs259cC1n49loNO0xFGXRJhLTC7dGiJB0wkVtT8NG9H1IIZ7SwFNZA7Zh0S",
-	"3dRApsjrEjHZ/vQX2PQLjPWCPJrIDSETIyzM5Dyz4DVazYzg0Yzh4xQzRu/Hd7U3HFbNvTlPEpgFK38Q",
-	"9CIfJzgFpMwcl8k9C0K+ZOv+uHhppz3dfbo3OBzuPai630n1eAabSPMAh1GnmzlMqkdz2LkRVrim0CA0",
-	"GjMryKzMTe+qme9yWwSPYMwTy3QqDHfajFTsQ3LtsNvFMLqz4OTYLJqBrRC6WTYfY/RwpMLF18P9g1HW",
-	"7w8PZuXH0nTtsTPHlBAxqDYWWjkNe+yqgaSRQm+Tplc6dBANuZkYZDxmWoGlj/R640NOFcambcCAGPzN",
-	"G/+ecOD7TMGDImYg6oR1tjqyLjwddoKRcjOxRErBKQY6YbCZzXiCxk2mrpVeKJxbNoWm9/r9zY4pNd/a",
-	"cKrwLe/+0O8+++T//a776cd+sDu4az5f+D1tumZJMhEL2EX5/t+w572kGO4fdNhipq0o7TLuWCJAQA77",
-	"7CvW7+2yv/+1ErqJn7Pzy/cXDL1KdL1yOaSVOGIHfdYetWZyOhu1ArZ7yOLnnYAd4rfo/+U/7e3BT4Vg",
-	"KAjGnS9s4WvmOhxMzLyrYwbmME8W8GWshSWfLmcRW/AF2p20+dph15ug3XwsnR6DGcPhSIuvk+w0ogj7",
-	"xPku9tFO3xX5Oov6Uc4Mz2+WtMOSLBIq2mjXeho2upEPupAbjKFvlEAFQUd4gT+6+xoFUhf0XrjyXYhb",
-	"xX/VtdlkIm/D1fO8YSdgojft5a/2u4P+cDfssfZ7PVLeLmE3KBVBeRyxywWfToVhH8684rBCxbCPcT9T",
-	"KGDUujJLJt1I6cwBT8DMogfBwVmfzsGolMo6wePVAGOn3Gmr5tk2ttmFdtw1TN+LREfXC2mFj95oBQoo",
-	"FlMjxEYnwVBj2xoxvm8iY9FgEMC39Yj/xzyQakPmtA6Y0Qv797/CF6RtBfATvkAKAV7H5biH6MVnngpc",
-	"yoaj1/dCxCLO9XmDPA/K3eJl9oziUXKqpJqO1LVYHuHPmUp5HIuYjbkVB3uZSdibdycvupdvTob7B2ii",
-	"5BL/WiwDP1MjBcZsAML6tyGxUhnQwrHXwlraODplQvnNVTxSxL7w4oeLt12hIg1EtE81eLyZSXp/oAl9",
-	"hb+EfkuMVLiD29/u/Cjju98Wqq5Qgv0+fVzAx7DHQrTxYNzQUZiTOlKnIAWjaxAl4VS6WTbuRXq+A4/T",
-	"/+CdkCxDNxPzHnt1yyOXLEH0jpRNRZKAeXUjDDg1uajyowfvDH7laklWGGqAdngMszVSc574eJywEU/x",
-	"DICJeeqWLCT66f9hByUu2HI9dr5iQYDyHCkjLHB49eTG0xKSGgwZT7QSAalXPKfdqDitnG7UmifdP5cK",
-	"c293g7qkZWs6W5vPedcKYAtgholU0uUbyAYs4TJmOnOw2bpz/hdtak7Yt/1gEAyD3WAv2A8OgqfBYfAs",
-	"GPSDwSAYDIPBbjDYCwb7n+CNNNGxKIJbTaOkvXqv+yWdmNutbEE0dM/o8b3+Mzp79H+XRi43hi/hYeuW",
-	"6FRCu/D3x41REwqbbRNoW3iPwMdZHhdpW/wDkbaPQOK2A9hIADbyOUGfO1hBm2plieOe8/iCrEz4KyLg",
-	"DXzkaZpIQlzspEaPEzH/6i+W/OUtu6W3qNMGCA91W2xWNucumpEbeXJ+dsxCcqlCZsGKWoDa7rUwcsbj",
-	"vO0NZ5zcZRbRSqTaubILYVD0H6N5vmlwbKzj5UhJIojgRRTUevPq5KWPd6l6iOtZb7c37PSguycWnJGC",
-	"nFxF4kGBJ8qPhTs8sRdcWZAsflQfFL/hMgG3ssFLstQF2+/vkh7CGAz44niImlumMdOmqsUk+BQaj0+P",
-	"R8qZJeNTDn47ngGFF8KZZfcE/gh77L3GKWBtGG+HhF4FLVd5uAHcJCKtYvRgFlwCRROgz5klSnXstGa2",
-	"9XvDB5FN9+4mCuagSRhJodyl04aT0fklOTn3AGC00tLhNw5079ngEAY66O13jovgQgmoQnbGkJHiyStj",
-	"tPmSpKOPKG5B3IFy4TLJjDiuBDMI8yhV3e9O9BTpfq8dgSdzdv2SU049M2JNZrIE3OjM0VKALVLntP3e",
-	"fu9pJyf7tc5U/CUpfq8rDhgKOElrf86XiebxldZvufnyjJuLYNzy0rIEiDA5EKmQIBwnG2MW9Jt0dqTm",
-	"Yq7Nko2zeCocRgTBgFuf98Fex4s4r2iu5FzozP2sg+WGDntsohfrIy7jX2AHiJFqh93uXKouvNuFr8L8",
-	"DJ2zqeGRYKkwUscEBYMNHmWunIqR8nPxzHv0fmIJSxu+0EqJCEg9YlGirSCTGz9asryj4hE/lx8Uzxye",
-	"/YsvysonCIMiBBtsOA5enIxZeOLJ4TSO54IbOghe0jwcPN0HliB5X1EpHz9+7MK7QjkgGvfA9kDmO5qK",
-	"qtb8uST/mh4OVhQxbH4E/C20uR6p7zORIbgANxRuIOu4cTlsKex28ZGuo/0SsrYR6FnaRDsbjFSWgvDw",
-	"fyLGI0dtg41T25+dY7ai+Ueqrvr/BVT9B5UaHQlrYanxQOdLrzdNsNeKnFGAldwdNs5chQdIwR8xZzIV",
-	"ofemDWxjY7LUBcQH3knZKG45+935q1NYT3zcRlzZkcoZpiqVeQEsxVBpLCIdl0ciDvxxbIJ4wrdRk3eL",
-	"mU6EZ5ZCxNgsTTEO8U7Ekl/hmvy8GgpmF6ceEbkM2IQUKp0GgNHt56VBER2ABXCXsxylf+QgIBxNHEv4",
-	"zJNzA+05CT6Sd4rrtJ0TWr8SMqrgz1cBRkflXyJmp2evA3Zy/v6UFs5/+1GMz5nf0LI4XiW8/UkBcqgg",
-	"lALc5Ag/ChDjoC1PUG+ME6Fg9csYUwWZ1ApaaWVwP7bijObtu7ltDtamCV8CD9b7Vmwuk0RaEgS1uMNw",
-	"r1/FqK/lfDSEiwPCLNlajkDt7GvY9BKMyzbjBvEgkrx/9OoLsBdiQTwAH4TWjahHTR4ObJcS7Nuc7KA2",
-	"jTlhZaaPHv9FRK61Ar4vQEWtG2lkLLGdVXS1zgxDE5u159yliXaJHD+x9J09Zi4zYw2DOdV6mognFqVs",
-	"nnJUNjzn0znHcMJEGKWBDxJu8atI3viHsLFWgCCohkSlwBP0yM1yVWKyco+Y2NsHOfC0CllfxOzsxQuW",
-	"Gj2RicihWoULUmAOnlgmX7w4Z9EsU9cBnSdMvAI8rkhDb6SAy15uKsenCFZBgJFHMtHz60CmTn0zetCR",
-	"hw2fvTgPe+xlFTdEysEf/ERa3QgM4zqN3dGG9N3rAHvWCkGjBIBKRdxjJ+zFuz/9R0UYrLeDYidPynEz",
-	"o7PpLD93LGZPG/b6m9OLk91n9Lx0lQBGKgyIyYwnTKI4p0GNEx5ds1RL5RhIa6EssnVnXXCI+VjE8YYE",
-	"Igxq19eMRWB0+/3YuNxtsAg6Xp/hOB2fsjbyFBKwiroLEH211n8unCfUUrG+RzhFFPsXhk0yhRZ1wNaW",
-	"3VvpFYxLfe25X31iQNYmlnQzaWImaF940ALGe6w+rsPLiE0qq15FvVHayOmrK1aN29e2dfo9GGvJtPWp",
-	"CrrBb9e2rJ/d5lBZZfp9akw1fuUxt7V9F8LGyweuQPoBY7VTIxWJqZPLF2dnQQELefqMRTNueOSEsZ2A",
-	"hTDEMF+bigFd25iU1VeuS8h2yj/fvD0N1xa3jj96SaA/dr7bNCU25dGGCfFyCp9olFYIP4Rpy8deXZeL",
-	"0+etoHV6cfKn+srQ9+uR/6oqIaLK9QrKHdakSCqpLzkE/yC4Nw+mQuhhMDj41KRRCxx+rpk8kL4yxvIb",
-	"PEVqBa2JTJJGbVEC1/PmQPhU2vJ/zlpB6wb+vWlspgZGLggTymHvBV35F0obCo7rDP8V3LpW0FoI/Ad/",
-	"9V/hZ/89Pu2/x8/4fTM5/qyxfiK+d7j/9OD+8D/ibBEBWhuKRQjpCi962bACtSUxgbvjWojUQ2KrLEiN",
-	"wY+NxL8RPCG+uVeB10U9xa6rqcz6ujmPucbQ9FYT874Rt6UlsRpg8FuQW/bi8pLCDYS2CH9lzHQ6Hod5",
-	"ViDnIWtTQmCe8+uYTvn32Yo4+NUefzoZ92F3ladzv6JE2cmnHw/u2sXn4V3nt79uEhqFw/mIieNV9+I+",
-	"N6j0Q+6CVlRMzUNZlxkyVWQE+BBbZfIS8CsPP1eTdrijUEPT2IVrymYGeYlgVYL/r2qskOJb9ZUY/cPQ",
-	"0FGricJZAae+fwPKeGukKFrIkZjpJBYPrsZ55VHQMF4+3JNVX2rV2jpskyIftDKT1POp84n/JwBvt02N",
-	"Dvwx5EOhm7pUQAxvfn5ZotdhvjyflQxN42wSIBXo8j8VdFw9vC+kw97dZoHwVtLJ6SOEQnFOXnx4kB0v",
-	"s/mcGzwMXz0cV+K2AVJ5zq1F7GOUGasNmUuIvhG3jqV8Cm7SGK1krcoEpdQbUvcLdqJ747LkxD5uVipC",
-	"bDuZ9Kid/IX249ZVBRr2hN8CW/D+Kny9Yl4JbsicWY+IEIKDjYVbCKFYJJKEgc1kvDeCYOGqJVE2NpaJ",
-	"hL8aLYoSXVAlhTLKi/zPHORxzxSe14XtI+ILmKfEkXkpjD7TiyIkXWg/OvKxAZvzWDCtIlFCRAts940w",
-	"tnJyT28iHIoQIggAJEbxuF9yFcmffWJzqAFiiVYV4o5UEx2iH7xEp2nVAfI0Y39IZUUBWcLwupmYw5YF",
-	"y550eUjNNnjo/Ebkx+H3ZiUVxthdgHUnZtzOmgyz50lm3nCLueN7f//rLisbY205VRph+GiPoZdUPB9r",
-	"Aa5fLoPCvJOQqXSeQ8rAt8TAtT/+ghGm2rgVA+Lt9e8c/+3uvlk8u5ufjk8nT/n01fXZt7cff/0jIejz",
-	"mjbPKJSX/3nQwLsxd/w7v3dXR4sR2rJUxe4wj9dzZmUsAqz0UVRFYSG0dRSyDxdvjxhH03XMo+spJl6j",
-	"wf5e3LreXyyME159yR3/cPEWk8srVA8Odg/3aooIGy4Oto8JdBiU2LKvdj599fVvGlVUrOdScYrVb80C",
-	"Hui8PicfEKF9WC1YAaYkLFa+tEhmpTxFZhG3Bnza9vU3itobnWMP30NXHmETHpqccoPI2tyv30pR1sZQ",
-	"4ssO11Um5gNsYvIr+BG4FoPcODpucqgna1P4B10OYmjKLoAXrnS+pPfx7+7i+j9+9+c/T/98Jl/Ee3Ey",
-	"/6N8I1+ePj95F6uq3hkv3cOKo9it1UEFxcavMEC5rBWub9IuG5FVJ4rhicre/lPmz3oKnAi93nC4gL9v",
-	"yCxdYNQRCz34FBUsuYEHPnR2AXLcaTaRtz7Osm4EKFih5mCOtExHEexRFYkjn/+DrVfS2sI/dj0soXsW",
-	"h/6sAET4SOXxynaZQehjZHk4Fe0nzhYiSboem6qV6PTY7zPtBBYRwEeNAEZA4ZhP3fEaqIaBjrWldnBa",
-	"06HseviqcMfX/bE3V1fnOdYMZGmvmlW0/+xZRQvjMc26HnbSNcLPQK0axyxZdwXc3XMCtNO4Qs6fGq62",
-	"9uHijBUWEokSGQvlEBjc2PRnGlf4az6sYvKCnDeb9kAVfF9WXfJ2UT941g8Gh/1g+LTfGEP7g4icNmh8",
-	"VqCVjzGFK2dE29VdCqiGztYg+aq/vCVyNFjJiHxcIiQy4U+bB7kN6vgnT5XbggjjUyq2XambDejw1yto",
-	"cG2YypLEa9O5tBah9ji6Ng2volw728LHoc0SQf4puA/mDc8SDIewHffAvqvx0s3I7yLAsH1Oe3Xr+6lb",
-	"3+IgREWUGemWl9AKze8YMUsnWSM+WxXHAddiaanSDCinCnCDgpLdLk9lFx4Ke4yyTpjTBVpHGxaLRDhx",
-	"zIzgMfleaTZOZNRjJwUyzHE88MtPMKG5kXL8Wtg8IorOC1dLPM5LtE6xXphWyTJgmcKEN6eTmBJMFtIK",
-	"D+fFacNjNBxuyaIz51LCYYBDkSM9eIRSIs8SVNO4tYbUQIeFQA/kz5ycn/mR9NgrxA2U+AwU9Ua4zKjK",
-	"G6R07UgN+30/kYXJG/pqT2VWiA8Ac0X10RBC54RyXbKiw95IUbdU1EpaFm6CquSpZHv7T2GC8he9H5fb",
-	"AHUzYdWY0AsV1IyCER6y6gkb/M9//tdgeAjarpspI3wB0fJEjLXDk+6fGe/+wPrdZ6zLeuw79r/CDsF6",
-	"RkqJBdgU+TR6yvEczps+IZWGQf3pM9QQD0B4jURPRwosiyrJLOKZFZb4IZGRUFZUFvnd2ZUPPxBT2KOd",
-	"HZ0KRWcQPW2mO/6lnbl0FZuB2CNoeS+6ddQa9Pq9PjwB7/NUggHc6/d2KdQ2w223M8MziR/g87QxP5iO",
-	"05EzZjIRuXUQAY97xjkmkynD1EylWSxSoeI8wbHgvrO4ddQ6Fc4fg6wkQwz7/XsATo8DNvkeNuCacuph",
-	"0yTyRvRqMql19O2noGXzOFrrLQgbTCttngOfR5ynC8OW5lMLEnAuHG99grZ9IGLjJJ/RuXSk56KGt3hi",
-	"EcOpTSwMa4+XTMadHsP4YqjErQtJEGGCF0ZgqlFHp9lUkLKc6CTRC9jAWonjPFyTyzfflER8GwUjQRri",
-	"M3NOuWG+3CNi18JEziW8AKoDWN0b5XNtxEhRX8Te9aV/K62jkbbqdT2/bTKm0YWlLpz2MmtTSg4StKE2",
-	"GmbLVkswPZQl1ESMn6LC7hY3Ume2CNk2FlbEZVhNVsojDRSU25Su1ljX9tNPuGHKcHrDnkEgmi8+RIyM",
-	"+Pk96r+p2YLOnUqK013Q2t/mlXpOBr61+/BbVSDy/du5OILzgwny/YCBzDzi7few37if7oJWqq1rQuN6",
-	"nF9es8XDVMmNonwerpa5Rv1NyHJ1ebVMRYdqEfinw4lMRMgmUiSY0sxZSKnm3LgdsPi6YPXiecKcQp8e",
-	"/gpbFwyaMqiKVARMgSIqvyWI8RGG19qgrbD4WoBQ12CkEB35UYzPA/b83XnArs5ev0aldvKHs9cErkJ8",
-	"p/C67s2rsxcFCtNXVKhWh2BCIVAO462FKcT2BvsBsxzhylZjadaRaoZoIjJzK0hmb6RgQrSRRSFngvDS",
-	"iKAxHE771R/PXuc4JxyXNjiQkWpLo13A5FyaTmF8SJ+wJmKa8QaIXImBGyn81K4U4Ao7IG8RVIaA4iZI",
-	"WYGEA3pGShtaoGZAHILyKmVQK3i4II99jdRjEE/Qz+6z/hPLXr26eo3cQprAi5YnlqWCX6NVNAj6/T6L",
-	"4p353/53AM0M+7v+T1gdaHQxk050MJ0N13ykQBEC5xbkt5VmiS8pHYDFEPG5MBydOp+lUYB5aelxj3Cq",
-	"OIYw67wkkrQY7APzC2ucAh9i8T8qBVCC3dxCRnkSkE8LlDEZk+Rleh+hYgwPwE9zwhBOcJhX8KhrtQ/4",
-	"GgEUyAMS1j3X8XJFOPv9X5fJZcRRKo7aYz2e0iAC6o3UAxib8WZFSHebXmtAW2iywZG7W80ouPupVdQm",
-	"k6625AtglQTk4dJzT5n/56ulreTB5AXjm/r3j+3gMyul0O97vngOSR72Bz/9TFwWyJIvOrbPMAT2aDoe",
-	"VOllmhW+dPjwSyt5bvDaYAvzYTUZEN/b34bGhjwNeHk43ObltZyaL2gkwTtPt+lpPcd3xcCqR2++/XRX",
-	"s7g+5HKVBNCxL6haqnQQ6lS2g+cqp8vj2AhrQYPFTeZY6VTh6S4JvEQ0nZy9xO9X0bQVLVOWn0RDCVOq",
-	"wBUbqUyVpcawgEUkmlQA9VCqgJoE3NtEUfy5VvRnbp69h18q8nN/Nlv9flaiicMSvqUB32ytN/rZeani",
-	"5hI0dQYJ8gtn0PBAe48M3KJ0GH17hOTgSRqI0aBeOjJgYa2MZUjVZMK12psha+/298AfqNVoYu1h/yCH",
-	"XOalJbGKNDTz5tXJyx67BDOYJ/ldObnTT1llPrli2O93jlaytcDoRlvHl+UoY36541CaHkARtd+jcgwI",
-	"ORB2pHxpTTyJX6kLxbx1YDG295Gihnh6hSVAsOBuOJFYdapS1ZsqJuFviUzDYKTCojAwFqhKMoO/wtLB",
-	"B6zVjw3G+MN6TXlow18FEVSLyyPSPU7hW17PEoBlNcIjf31Wp16oYKTqNajpzE/MuXIysj125myVHfx1",
-	"EiXYxVe8HSkZFyliEVdayYgnNXYkc1YaCv+QbZ8XzKEQOLoKiZg4pjMX5BX95xhUyLMoRGqZyRQl7k3k",
-	"LSZDohNohJU/iJFqj5e0Cp2A6lqJgMHEB6yYdcJbBHkZtl6t2j33SB9qzYdI6MqVerFzrRoTdiKfsIvp",
-	"cw2CN3cwpcmB2NL6MH5MjHVf6SiqAsWL6Gu9BNVIVco+UeFBquaHLhwGdosHKCzsi/ntNumBU+FyJbAS",
-	"3mqSh+UjOx9bd8GDD73Z5iEsW//wY0VV74cfzQuSbdE3VqHfqnNf5XuLh/HGn206x7rrWzzor+rYYr5f",
-	"XmzzmL9zZ4sn88qM2xBJl1ts8WRROXabVtOtmryU020e8xVFt2EhrLm3xYN5FeetHi2LUW/1eL3a9hbR",
-	"1EIdPtZlb/RQK9p4xUGjcird8hq8+zyv2pV5+d113crldfe9XLvornJP2lauYdWqedA/rN5x5v3fg59s",
-	"eutVLevw0ZVE9F2sRPMLmf48EFwU67z35eq1fF927XabfJj3YGn4x45ZDaUV6RTrBRD8y62uwZ6vnl5Z",
-	"g38VLv4sZ233S9dtyGEMtYLHrFrvGOGR6zWPRyo/xfQFGdEUkrYAtGizXjFOsJSjYR9jWRWz9BUsHu1w",
-	"7pGIePCFSuErjNIcfPG6GHT/pePGWTYWS71yAiRUUyWmNcHzD2z/uzLC9CUHXr+lg+qbzPiNuLeiyhxx",
-	"M1jEid92yS/o0rMhVQX7BZwKXq24/tUE6dXgUJscpzjAC6pS+EBuU0x+E36z4joZEXea4xSwwE14X3LM",
-	"hS/hym1Tih+tQN0frdZIRxgvMVCAJXKo5pXK6wyuFVKk8yPy7PM7M0aqXVR5thomgGIDeexg2D+A6dob",
-	"HPTWoED+4qSRwrL9G2+0PfK4uTp/gZBZYnUz9A/pSKo4FsIUDaexDFBx6VfdHXsjynOZf/tj//bH/u2P",
-	"/ev5Y+tKyAu0SoVZLB5fSMFfoqNVF4tb6nr/8C/M1v9/zZqvFjwuzflHvrP3Ge8cPP6dbc4cV97Z/4w5",
-	"2N92Dra1vlYtmye2NFtykGKOptqAzXqUei9ykz+tHCPu5ODrxtOjAmhAAIhKLSVvDHnMeJ3oGi6stzFm",
-	"fAY9/1zwiZzGHKjz+SeT/xKHjDXmO1m9vj6fhH8+p82FMzKy9zNYUQSXHs7xwOdGz4WbicziPcxM3Kba",
-	"YlKTBwGOVDtPoO73+r29zlF5hdG4mgPgD558nhrqzYQ7oaLlSM2kxUvc5zbwQEaqw85jDAFo5dNLq+VN",
-	"A3+GFc2E9VZ6Dl4uOrX163pE6iMMeH1GfgzmwRBP7EjphcrvNel2/UwgJgCzBJd4buSPZ/OshkRaJ5Qw",
-	"+Z0wI0X5ot+kQr3zcwk9TX+QaScvzygLDDvb6+9tONPxbz+8O2FhdtKES3WcJ7N/jWtxjEkHVrivMzfp",
-	"HtZ37VbhYz8Hvcou+5Kef86M9Xnnii5QKaa+vbpanfux9RWm9q8FOb8jk/tgcCOk3ic19PJx3i+yYx1l",
-	"eGNQDXz5u8tv3vvUeK0Ty9qVi4n4XNNd1XNfTW7BlcM3GoU4sNnJ+Rn8/o+K8QaY3fqofH/lwKTyxN0f",
-	"56ALHlYrzXmy75nmJZ8n905zQUgl9oPlqTmIEULq5oewWKQYE40JvUlQFcsWRjvh0403zfCfTt69fdwM",
-	"56RXswNWkqvz2dzt9YuBIHXQG/LiNrjJoHXbnequ/3LO02/ph0+YvTnhkfjx7jHrCZ0/fj1XSnLCKBZG",
-	"OidU8wojUHJzAlC1oGS15Dblw3HKiKMTdh77O4XodB4h7COF9T0weSq3nHBm6S7LmYiuRVwUeuBsIhbM",
-	"F7ZlfKqP2H5/d6TytBvu8K4E6wNGRnCby/85X7KUW58yvlIWfKR8XXA6xC+zePJY+SxzlsV4c+A+pvlU",
-	"SwszIyaZFXakkOj1vhcySTBehQSMl/6OcMQ5p8IUulPpkcKbEcdZdA2akzLwtSki7JERmIjNE9sJgM5o",
-	"Vt7FglUPNyipC1jFnyenCrtGLDtMJnOGTyYyqoZ2f66y8H7dkNcQZF9kJuC9aBN56xOO1UROfRHh3trd",
-	"N5hgQUvVq5ifX+4CC8cIzAyMp/SCtYFdsaRBjNmP2tx3Jc16+fmVi2f+8drz3F7/dLXn7xF/wHmympwn",
-	"lNc0ZQoirF2GCNtm8XeDFQO+k3mFwfvtCLoFAAdrWXj+zeUVq7Xg7z3PLCby4d1ou5GcT5k1Ef4hwt5I",
-	"nXhxtxf0nx344lDHhQxohypLkrCTV43Ce9DQB4DuMPmHkl3yvY6HrbDWMMojutCAsldq0MT6SQZdbVEg",
-	"zwrVrIoUiDXoItrTuxvt5ErthUdH3P01bFvFvxd2yzjwVs/RnWDbxJ+pasO2IWiqDfFwvFiqLcPKW4VV",
-	"Vyo/PC5s+6UxMbSZBB5SuTlPf5444mdDHNq17dH5RUIePhu18Dln8b+AaM6F8IkEZHWSaPYFI7xnSRde",
-	"IkbU8x07f39aUQ7Elp9zOlvTBE3Hs1W8aZCHYCrHtEyqKMnwrtR7zmtHqrz5bsORK7v/xDVgVq8cqBab",
-	"8eFD1X8L+v87Bf3jD9t+AsH9xc7K/i33/0nnTr+cM6Sq/N3yEKki7JsT/EmjWEZX5A+C/t5hsP80t9pJ",
-	"j1CBqjy5OtcqejJSIVZRCv/+15CKfoXFvStk5BfN5EVgq3WimuQvkVOXwJuTjpvc/aLIVLXYWeWyGqpm",
-	"tluWKcNysisFyCoFaqmm1m5ZLGtT8SpfUGq4f3C37e25DeXcPivt+Ivarb9Q6+xfKX32l2RJqmwujIxy",
-	"W1IbNufOyNutTEjqwdzk1hEVdtpBFewfXssO5Y6XLMZtUXOlvJ2fWm8uVUMGXSLHhpvlkT+gDvCMxqc0",
-	"+kwyDNHWKqFUuvAnns1dQCsyEj7KecSohlRxjrcSj660imGXu093/ycAAP//",
+	"7L3rchvJkS/+KhXwRgiwGyAAXkSRoZigbiS9ksylKMv2QP/pQncBKLNR1VNVTRAzf57Yd9gPfoT9fh7B",
+	"fpN9khOZWX0DGiQoezTjczwfRiDQXdesvP4y68dWpOepVkI52zr6sTUTPBYGP55EkUjdJVdTgX/HwkZG",
+	"pk5q1TpqvVg6wQz+yLgRzApzI2LWvnzzkj0bDPrsr/892OvtdnqtoGXE95k0Im4dOZOJoGWjmZhzaFOo",
+	"bN46+rY1XjphW5+DllumonXUss5INW3d3QWtlzyaiZdaOaOT9WHAr1JNWSyNiJy8EbYYwoD99b/3e8MH",
+	"RtDQoVZOKPdWqKmbNU/cMj1hbibYxftT5mbcsdPXV8wKFdvaChz2Dh7ofqLNnLvWUUsqd7DXClpzqeQc",
+	"FmVQLIZUTkyFqQ4Od2V9bFczvycwFhcwbViIS8t+vWPlDyJki5lQTGklWKSzJGZjsbplew+MOOXOCQO9",
+	"/X/UdPvbfvfZ59906Z//fzT6dWeHPv9bq2lDX1/x6frQPzij1ZQJ5aRbMsen+RIbkRoB0+Hw5MryHj5I",
+	"YZXhjlowLN79ofv5N6NW8+Decuve6VhOJDS2OshPsHowKDnnU8EW3DLrtBFxwLhlXLGzq6uLbsydWBvn",
+	"Q3Qobvk8TWA0n6C54T57r2/YsD88YP3Do37/qN9np++umgetI04jbCIIGiEN+YllHy/fbkmSmZFdIybC",
+	"CBWJho7vglbKDZ8L5znGCx5dT43OVMPSnbBIJzozAQsvL09PX7wIkTrp88lJyKRiM3HL2vby9EXAeJLO",
+	"OFPajVRqxDxLnEwTKeJOQOdtIpPEsgV8DCfSPU95HDIexzZgXMVMK6fZYiajGWzXSOnMpZl7YpkzXNmU",
+	"G6EcS+WtSIh7TRIgEyXiHvsk3UxnjkkX4FanPI6lmo6UrL8N3TS0Zh1fMqt77I02zG/qSIXfjIu1eT7B",
+	"/8K8U8t4rSHgKfn4neiNVCtoSVjC7zNhlq2gpfgc9qFssbWB4IncJyfdN59/PLhrV/8c3nW+aT4BL5LM",
+	"rG/fKc+slVyxcZIZOprSMiuncx7A1tEC+0U4Zn0mLbKZ3qbBQy/VYcdiwrPEtY76QUmBsc7GCZDenN96",
+	"rtjvV3hkv5iAyubjgkUm8H4KrTZ1HeW/V7v/NyMmraPWr3ZKcbhDv9qdosGiddtE3ylPhHMCFoc7NtfW",
+	"0SLNuVp64reszfPnYtjogC2km7HQXb7/ELKJNkT4nSM24YZNxEIYRlwWfktn2ump4ekMyNwxzuycJwlL",
+	"tLU9lqpp/MQyvVDs+4wrJ38QhkUzra2wSMmVMdxwI7mKRHfMrYjZXMSwt1HmmBETqUTMxkt23Z0LrmwH",
+	"ST2WbiaMZVYkJGiTJWtbIVhIv4SdHjtROWOESSnN5tqU3boZV7QikZ4Ly4B+4YREjg4dC7/PeCLdMqSD",
+	"hyuYvywdm/Mly+xGiopoY6qbWlDNcP+gQjXDDZI1adjWlzrJ5qqQ91Mj4x57RbTKwkjIpG2/N66tOp3w",
+	"npHZrYnt1Mj4g/xB4JheibRRBZEOmEY040qJJB9bLIy8yRl9j52wwUF3LB2zOjMRcP7aA3BAjbDIn2Lc",
+	"4YWRwI6AsAYHbAx9tAcHgW8bZ9w5ZoeM22six0Pc8cN6J9L6bwSSBVvw5aZ1iXF22y4MrQWuCra8SdgZ",
+	"1NvyRfGH7YllwhhtWCwnk8xKrQLWZ23gUB3mNBuwdnWaR6DOpqCLKMHeJHoZ/89//tcHJ6QaCzMN2CRL",
+	"EuB6dq61m4EEAU1Ak2iaGh5LGDqLNUgwNuYqDkjp4pHRFoQEKTsxas8qhrbGmV0yJ25dZgQJMXrDMTji",
+	"i1zzyLmMtHjKpGL7fRa/KOYrI2igx36nkqVnLnQywqA8YCh65/z2O+QtGwmXTnYzmx7cz6YfYtKv0oYN",
+	"fCVuZCRIiDADKs0xK0S/ZeEixHUJZyFtV2p0nEUOSRnkoIg7pfyGp2GasxCYB5wVWGylYc2mG2ecftF0",
+	"9xr19sp03/yhQZnEzZkAu+NsoiOesFRL5fBsoVIT6RthwiNi3kan7FqIFHkhtyOlBDcMTmkklDMCNFB4",
+	"cKxvgWL0wgaoH4kbYVg4NfwGd97ype2xk5GaGB6hRu0pZ0VNXMjYzQI2MXqOnSRi4pBgUbMZKa/asPCb",
+	"xfPh/sEo6/eHB7PyYzF+/+ft835v139ePu/39kKgUZSW4eQWN3akYDXYVN4AF0qA+q3jYFMhHcMgNfIU",
+	"7li/t0+aUaE393u7zXs6uW01qrdfQLVv/rhxG28f2sZj+Pn+NZ8JOZ25yqI7ndKa1ye6t2Giy3/cRKVb",
+	"n+mZXlSMn7kQKIXCRfi3v8ApG+vbgPjU2DNF2sqjkQojrRyXKmQTmJZUVsYC6BgIGsx3aJbbVESOzn0A",
+	"XAtWjRT9kZKkcMMpIDKHXyeJXgAxlNTdBg0KeQFtCRBUJwDCkkkSonRw0Qz0IY0KPrITtB1WBsYtKwY9",
+	"UrEWFgWh8oYHGabW5RsJh46YbamVhyPVrur1i8Kw6ARVXs3ShEcggysTecQhS3lMf6xbGCsnpJXyeAPf",
+	"m0i3tSAG2kAaSWS6TiTvJMrZmTbyB1i/BPTEcBZ2AnYjjJOR/+Ym7AB7RlJph7MbeIBPnDDMaDD1N/Po",
+	"CfS79WDhYRytwbdXhwssaAI/odquGFdy7h0NeAr7HTLtmXUySUhlx02F0wWbZit8qbSGgc2um5J1BWy1",
+	"Q2lXBnBy8f60c8SAgS/9IKtdIwOBLxd8GZQsEr+KRcKXpFokWqcs0plyoBNSMylH40SwBD5Iy/aGw+Ni",
+	"kjS8GbdMgxJBr/T9YcG/nvdDGL7Ed0uWIJ0VyWTjvuEONOrngz7+18iVqjr6KR2PZtUv5aY4jzQeV7gH",
+	"PDNB+YluscVMGFG6DkYKD6GtnUup8rPdY6Gdc+NC1qZTXmkT1qgzUiSaXT4O7Do2fEHfiaU4InUvYPYa",
+	"GtbKq36Wu8xwJ+KRyj0kE2RgWhUGXqTTJZBaIsc3MrVPLEPPAZIJKgbAoL5MMHuO85zmt8ox8NsN++nf",
+	"fIRlQ8/7jVzaiCcNJ/IVzKc0V1n7UkQ99rT/jCXZnHeOvWtIWnYtUtfbPDjfQaM6N+GJFQWJjbVOBFc4",
+	"srMGHkG+DZLOQBXe1dN2EuzYME7R+kVFAE9MOPMmLCpRrCSNqojbNPJZ8xE5HDwbPugdPnt12eS05G4j",
+	"+zl7deltN9Z+cdUbDvp9dvEfcELO3p4GDA38l7gRvVlswg6zM72wRyy0sQnrRhPSdHfOSUN1mn2Ati9P",
+	"XxyzEJYgLNXXs1eXnq16G/Xi/WmFg+W2ZBidv7wIA9SkYmlT5Gl4smAU0ApaoB+KOTQZufDrw7boLDZb",
+	"E/LZq8t3OiYL/QyJYmua2dg9NbPtCC6gscJLcD7JPdYfpIoajtRJxTF9zHb7e0xW2SRwerBTyUaKmYVW",
+	"6mGB3d7Ae9px9BQlKod/PunmQ+jSGO4PsZxP3msl3nEXNXg3XhchAHS7RDqVuQMrAbuazXSyEmfB8Q3v",
+	"HR902KUeHxrbhuDKSZrC2cZfie3Xl5GE5ww1AmnZ6ys+hXP0lltXrM76qPfvHTUN5YEBQ+/nr5qFYm5a",
+	"yJg40oezk+5w/4Ckdx69wONH/veapdF6Njk8iPuHg8PDvehpfLD/jA8ngvN+tL/P4/5gn++OJ3uTwXg4",
+	"7o8Ph8MoHuzHB9Fgf9yf9Pu8f5jPLOXo6PHzkvG98Yf7CD+fK85bOWFSnRShj6aDJWsPbd1N7S3o7B2/",
+	"XV/g3/MkEyjlVcm9cvfyE0vaVS7GPJskTswdf2KZZ+6dTVxhzh8yXdctt3f8FiOUzeQwBpsFdjtV05hF",
+	"XLE5v0ZNZ91ljb6hI3QuJ8JaIHbp0E4KmEisqLmjvN5V89m2sxTEQO5/6uSRG2ggU+RcEjGZjPQXmIIL",
+	"jEsCP5rIDZ5hIyys5DyzjvHEamYEj2YMH6f4Jjp5fFd7w2FVPQaFClbByh8EvcjHSaHsxcJxmdyzIeQy",
+	"a90fwy312qe7T/cGh8O9B0X3O6keT2ATaR6gMOp0M4VJ9WgKuzDCCtcUAYFGY2YFqeG5qVI1i1yuiyBc",
+	"wDyxTKfCcAeKa+wjD+2w28WQr7NgFNosmqE57mbZfIxBkpEKH9Btwx47d0wJEYNoY6GV07DHrhqGNFLk",
+	"b8LllQ79CoacABhLOfZ6OI7XKx9yqjCOiqbESOFv3ljyAwe6zxQ8KGIGrE5YZ6sz68LT6JpwM7HEkTJO",
+	"44TJZjbjCSo3mbpWeqFwbdkUmt7r9zcHBan5jQFB3v2h33322f/7Xffzj/1gd3DXHAn8Dzp0zZxkIhZw",
+	"ivLzv+HMe04x3D/osMVMW1HqZdyxRACDHPbZb1i/t8v+9peKhzp+wS4+vL8kXxiaqjkf0kocsYM+a49a",
+	"MzmdjVoB2z1k8YtOwA7xW7SX85/29uCngjEUA8aTL2xhm+cyHFTMvKtjBuowTxbwJfmAMLjsScQWdIF6",
+	"Jx2+dtj1Kmg3n0unx2DFcDrS4uvEO6uB7fwU+6CO74psnUUddjBDrMGSTliSRUJFG/VaP4aNZveDJvcl",
+	"j2XWIE0u0UZF30ceW4+0UXDIPaeSlhl8eS0+zNrcjRTKihlPvCYy08YJw6yMRQcm72SXJxLDk54302L4",
+	"Bfoya5cG9Hx3GG4+QvTMxuB06fTvPzvYYvkadcnfKYHyldA6gUfpPEd+3gW1IVz5LkRO47/q2mwykbfh",
+	"KnRn2AmY6E17+av97qA/3A17rP1el0t1g0IFZO8R+7Dg06kw7OO5l7tWqBjYIO4heZ5GrSuzZNIhigKO",
+	"FHotwABDh/Z0Djq5VNYJHq+GoTrlKq9qt9uotpfacdewfC8THV0vpBXeWagV0EgspkaIjTaWoca21QF9",
+	"3zSMReMJWKzEhT/l4TYbMqd1wIxe2L/9Bb4gZUXAccQXSJ7C67gd9wx68YWx4w+yAWX1XohYxLk61CAO",
+	"g5LZeJE3I/ennCpEwVyLJQWkMpXyOBYxG3MrDvYyk7Czdycvux/OTob7B6jh5QLzWiwDv1IjBbZAALLu",
+	"m5BIqfSf4txrXlTgCYhFQPGHMSIiX3jx4+XbrlCRhkG0T/UTy8LMJL3f04K+xl9CfyRGKtxB7ml3fpTx",
+	"3TcrfGH2fNjv08cFfAx7LEQVGeYNHYX5UEfqFIRIdA2cOJxKN8vGvUjPd+Bx+h+8E5Ji7WZi3mOvb3nk",
+	"kiVIrpGyqUgS0E5vhAGbMOf0fvZg3MKvXC1JiUUB2g6PYbVGas4T7/4VNuIpRoqZmKduyUIaP/0/7KDA",
+	"AlW4xy5WFDDQPUbKCAsUXo3v2zwiglpESEG4gLQTRPNsZJpWTjcqHSfdP5X6xt7uBm3jysh5w0nPXFOk",
+	"bKxNDNPRE0ZYRpSdYzHRRpQENQKmlNqjqjvRG75Op10MaaJEQpdwGauJlvkpADlF4eg6+qvHTljxPQ0m",
+	"h1YWsIx2HzSh4f5+Z6RiOZnAeL02wwulfbwkkEwJjnEzIyxQwTHjbPdvf9n16JyRIm3fiLkGdRPjo0pL",
+	"u/RSNah7iMOJVPF3zsh56N3DJ2qkKo5x0MGSJB+996eClpaIGnqNhd9AK88H/XuEJjyxbfRxuL//UPyR",
+	"znATHGc+510rgEcAZ5hIJV3OTW3AEi5j0DWA83bn/M/a1Bwa3/aDQTAMdoO9YD84CJ4Gh8GzYNAPBoNg",
+	"MAwGu8FgLxjsf4Y30kTHonAUN02ZGPe9rgzpxNxuZVfh8pzT44Vi4f8uDUZuDF/Cw9Yt0UED7cLfnzZ6",
+	"IMkFvY3TeuGta++zfJzXevF3eK0/wRC3ncDGAWAjX+JAvYMdtKlWVngUa3xJFhv8FRHgGj7yNE0kIW13",
+	"UqPHiZj/5s+WfE9bdktvUacN0G3qtuDcbM5d5FXpk4vzYxaSe4JQHBTD6rXQC83jvO0NsCjuMosoddLz",
+	"uLIL4FnSzY6RIW6aHBvreIngVxgQwcrJQXz2+uSV9x2rurv4WW+3N+z0oLsnFgz7YjgF8AHEuR+Unwtw",
+	"JMcQcQhsxs/qo+I3XCZ83BQqOrHUBdvv7x6VYoJFXCHuKrfyYmTvpUoDXFZrRFwdj5QzS8anXCoffw4v",
+	"hTPL7gn8EfbYe41LwNow3w5xwEqWROXhBlC7iLSK0Ruw4NIVAsosUcRjpzUdvt8bPohov/c0kWMU7YNI",
+	"CuU+OG04WSBfk5JzaxpmKy3h5XCie88GhzDRQW+/c1w46kogPZIzul8VT14bo83XHDr6W8QtsDsQLlwm",
+	"mRHHFccgocWlqvuwEj3Fcb/XjpJmcnL9mktOPTMiTWayRFiUhLgVoJjWKW2/t9972smH/SYH7X+tEb/X",
+	"FWcGMjhJe3/Bl4nm8ZXWb7n5+oSbs2A88tKyBAZhcvWs4CAcF5ugBPibdHak5mKuzZKNs3gqHHrXQY9b",
+	"X/fBXsezOC9oruRc6Mz9rJPlhgKnNtGL9RmXvmTQA8RItcNudy5VF97twldhjt/hbGp4JFgqjNQxocfh",
+	"gEeZK5dipPxaPPPeMb+wlEMVvtRKCYTKHbEo0VaQ/YUfLZlhUfGIX8uPimcOcUfiq5LyCSKnRYHv4mDS",
+	"y5iFJ344nObxQnBDIJQlrcPB030gCeL3FZHy6dOnLrwrlINB4xnYPoHtjpaiKjV/Ls6/JoeDFUEMhx/N",
+	"n4U21yP1fSYyBDbhgcIDZB03Lkc6h90uPtJ1dF5C1jYC3Qw20c4GI5WlwDz8n4gvy7P1QMepnc/OMVuR",
+	"/CNVF/3/BKL+o0qNjoS1sNUYHP3a+00L7KUiZxSsIHOHjTNXoQES8EfMmUxFaL1pA8fYmCx1AdGBN1I2",
+	"slvOfnvx+hT2Ex+3EVd2pHKCqXJlXuSiYNghFpGOy/Ci49eCmiCa8G3U+B1awp5YChZjszRFp9Q7MMqv",
+	"cE9+XgkFq4tLj24CBmRCApUia6B0+3VpEEQHoAHc5SRHab85ABFnE8cSPvPkwkB7ToKN5I3i+tguKEuz",
+	"4j+suGxWwY1H5V8iZqfnbwJ2gnlvpvz2kxhfMH+gZQFVoDzLkwIwVEFHBnjIEfoYIF5IW56g3BgnQsHu",
+	"lw7HCiqyFbTSyuR+bMUZrdt3c9vsuU8TvgQarPet2FwmibTECGp+h+Fev5rWtpbr2xA7CAgvaWu5obU4",
+	"8rDpJZiXbYZuY1CfrH+06gugKeKqfM4eMK0bUfeaPBwkKjnYt/mwg9oy5gMrM7z1+M8icq2VfL0i0NK6",
+	"kUbGEttZTcjSmWGoYrP2nLs00S6R4yeWvrPHzGVmrGEyp1pPE/HEIpfNU83Lhud8OufoTpgIozTQQcIt",
+	"fhXJG/8QNtYKEFDYkKAe+AE98rBc1RySldPinRwY+UXSFzE7f/mSpUZPZCIKN52snbGL96dPLJMvX16w",
+	"aJap64CCSxMvAI8r3NArKWCyl4fK8SkCvxCs51GB9Pw6KLBTP4wewOczjc5fXoQ99qqKwSPh4IOokVY3",
+	"An36TmN3dCB99zrAnhEam4MJUxH32Al7+e6P/15hBuvtINvJk7HdzOhsOstj+MXqacPe/O708mT3GT0v",
+	"XcWBkQoDbDLjCZPIzmlS44RH1z6lA7i1UBbJurPOOMR8LOJ4Q+I4Rjjqe8YiULr9eWzc7jZoBB0vz3Ce",
+	"jk9ZG2kKB7CKYA0QybjWf86cJ9RSsb9H5AzHQJAwbJIp1KgDtrbtXkuv4MXqe8/97hMBsjaRpJtJEzNB",
+	"58IDgNDfY/VxHapJZFLZ9SqClDJNT19fsWoQp3as0+9BWUumrc+1jIfvWw1H1q9us6ussvw+m7bqv/J4",
+	"/9q5C+Hg5RNXwP2AsNqpkYrY1MmHl+fnQQGxevqMRTNueOSEsZ2AhTDFMN+bigJdO5hUzaHcl5DtlH+e",
+	"vT0N1za3juV7RQBadrHbtCQ25dGGBfF8Cp9o5FYYeIBly+de3ZfL0xetoHV6efLH+s7Q9+thoKoooUGV",
+	"+xWUJ6xJkFSyZfOsvYPg3tTZykAPg8HB5yaJWqRC5ZLJpwVV5lh+gyHFVtCayCSBgfO4UWaUqTN5o8CC",
+	"Ki36P2etoHUD/940NlNLhyiGJ5TDMRSjy79Q2pCLXGf4r+DWtYLWQuA/+Kv/Cj/77/Fp/z1+zr/H1IDm",
+	"YfkwdB1rsne4//Tg/mAAItgRW12bkkVw9gplek6xAmInpoFn5VqI1IPNqwRJjcGPjYM/EzwhKrpXnNcZ",
+	"P3myqwVt9HVzNZsaedNbTaR8Jm5LvaK5kAYcupcfPpDzgXBM4a+MmU7H4zAvK8B5yNpUUSAPTzqmU/59",
+	"tsIcfrXHn07GfSTZInD7K18wolo8YmPlCI9DfuTC8aqxcZ9RVFold0ErKpbmobINGRJVZARYFFvVc6Eg",
+	"a+6Mrmb9ckeOh6a5C9dU0wa4J8LAKRFpVX6F5O2q78To7wZdj1pNI5wViQr3H0AZb43BRn05EjOdxOLB",
+	"3bioPAryxvOHe2orlTK2tg/bFEoKWplJ6lV18oX/B0Daty2QE/ig5EOOnDpXQHR8Hs0s80JgvTydlQRN",
+	"82xiIJWkgH8onH+9usznHw/27jYzhLeS4qiPYApF1Lz48CA5fsjmc24wNL4aKlfitgGsfMGtpSTfzFht",
+	"SHlCYJa4dSzlUzCaxqgza1WmSqZerbqfsdO4N25LPtjHrUqFiW3Hkx51kr/Sedy6tlTDmfBHYAvaX00M",
+	"qahZghtSX9b9I4TnYGPhFkIoFokk8aUVyDZBGH5VkygbG8tEwl+NGkWJNagOhUrSbMCSNi7hRZ3ZPsLb",
+	"gBmAHImXnOozvaiCpUj6UQDIBmzOY8G0ikQJvi6yJm6EsZU4Pr2JSDnCiyA2lAjFI+rJcCTr9onNgQcI",
+	"M1sViDtSTXSIVvESTahVc8iPGfvDUVYEkCV0vJuJORxZ0PNJlofUbIO9zm9EHhy/N9+vUMbuAixcNeN2",
+	"1qSYvUgyc8YtFp/Z+9tfdlnZGGvLqdKY4IL6GNpMxfOxFmAI5jwozDsJmUrnOdoQLE10Y/tgGMww1cat",
+	"KBBvr3/r+De7+2bx7G5+Oj6dPOXT19fn395++rcfCYWVVzZ8Ro69/M+DBtqNuePf+bO7Olv015a1rnaH",
+	"RUE1BHEHWCqsqI3HQmjrKGQfL98eMY6qa1mxABX29+LW9f6M2DV49RV3/OPlW6xOUxn14GD3cK8miLDh",
+	"Isx9THjUoIQd/mbn82+e/7pRRMV6LhUnz/3WJOBTCNbX5CPmPhxWK145KmFSbC0Os1LfKrOIYgM6bfsC",
+	"XkXxrs6xR3aiYY8gimWtUlxh5W8lKGtzKNFmh+siEzNtNhH5FfwIVIsub5wdNzkK2OfHk8lBBE15O/DC",
+	"lc639D763V1c//tv//Sn6Z/O5ct4L07mf5Bn8tXpi5N3sarKnfHSPSw4itNanVRQHPwKAZTbWqH6Jumy",
+	"EWd1ohjGV/b2nzIf+SlQI/R6Q6gBf9+Qs71AHyRWiqqkVFD4hyIZwMedZhN5670u60qAgh1qdu1Iy3QU",
+	"wRlVkTjymXXYeiVhNPxD14MUuudx6CMHwMJHKvdetsvcXO8xy52rqD9xthBJ0vWwZa1Ep8f+I9NOYFUX",
+	"fNQIIARkjvnSHa9BbBjIWFtKB6c1hWjXnVmFOb5uj51dXV3kyDPgpb0qMnX/2bOKFMagzbocdtI1gtEo",
+	"hYVZ0u6KTAhPCdBO4w45H0Ncbe3j5TkrNCSP2I2FcogZb2z6C5Ur/DWfVrF4QU6bTWegmpdRZsZ4vagf",
+	"POsHg8N+MHzab/So/V5EThtUPitAy8eowpWI0XaFGwMqwrd1/kTVXt4SRxqs5Bo/LsUYifCnzTDeBoP8",
+	"kyehbjEI47Nttt2pmw1Y8Tcr2HBtmMqSxEvTubQWszBwdm2aXkW4drYFk0ObJZ78c3Af6BueJVAOIT3u",
+	"AYFX/aWbceCFg2H7ahHVo++Xbv2IAxMVUWakW36AVmh9x4hgOska0dqqCA5ci6X1VdycrsI4yCnZ7fJU",
+	"duGhsMcoIYk5XWB3tGGxSIQTx8wIHpPtlWbjREY9dlLgxBzH8F8ez4TmRsrxa2FzjygaL1wtMbiXaJ1i",
+	"wVGtkmXAMoWppE4nMaWKLKQVHtyLy4ZBNZxuSaIz51JCZYBBkeM+eIRcIs+/VdO4tYbbQIOFIBBkz5xc",
+	"nPuZ9NhrRBGUaA1k9Ua4zKjKGyR07UgN+32/kIXKG/pykWXCkHcAc0UFVhFQ54RyXdKiw95IUbdUFVNa",
+	"Fm4CruRZhnv7T2GB8he9HZfrAHU1YVWZ0AsV1JSCEYZc9YQN/uc//2swPARp182UEb6MfBkfY+3wpPsn",
+	"xrs/sH73GeuyHvuO/a+wQyCfkVJiATpFvox+5BiV86pPSEWqUH765EVEBxB6I9HTkQLNojpkFvHMCkv0",
+	"kMhIKCsqm/zu/Mq7H4go7NHOjk6FohhET5vpjn9pZy5dRWcg8gha3opuHbUGvX6vD0/A+zyVoAD3+r1d",
+	"crXN8NjtzDAm8QN8njZm3lNwHSljJhORawcR0LgnnGNSmTJMelaaxSIVKs5ThwvqO49bR61T4XwYZCU1",
+	"Ytjv3wN3ehzMyfewAeWUjx6TlOSN6NV4Uuvo289By+Z+tNZbYDaYsN28Bj5DP0/EhyPNpxY44Fw43voM",
+	"bXtHxMZFPqcodaTnooa+eGIR0UlZVO3xksm402PoXwyVuHUhMSLM/UMPTNXr6DSbChKWE50kegEHWCtx",
+	"nLtrcv7mm5KIdiNnJOagYSVGTmmDvl40ItnCRM4lvACiA0jdK+VzbcRIUV9E3vWtfyuto5m26tXdv21S",
+	"ptGEpS6c9jxrU4IODmhDcdV+v17iu/9QzlDTYPwSFXq3uJE6s4XLtrEyM27DaupS7mkgp9ymTMbG2w0+",
+	"/4QHpnSnN5wZhKX5sl5EyIim36P+m5otxrlTSXi6C1r727xSz9DAt3YffqsKS77/OBchOD+ZID8P6MjM",
+	"Pd7+DPuD+/kuaKXauiZsrkf9FemjBFrNC+bGS9bmaplL1F+HLBeXV8tUdKjKh386nMhEhGwiRYLZ7pyF",
+	"VMSBG7cDGl8XtF6MJ8zJ9enBsHB0QaEpnao4ioAprNBbfEuA4yN0r7VBWmEZyACBr8FIIVbykxhfBOzF",
+	"u4uAXZ2/eYNC7eT3528IaoVoT+Fl3dnr85cFJtPXKqnWXWFCIWwO/a2FKsT2BvsBsxzBy1Z3KHm0GbCJ",
+	"OM2tAJq9kYIF0UYW13kQoJdmBI3hdNqv/3D+Jkc94by0wYmMVFsa7QIm59J0CuVD+vQ1EdOKNwDmSkTc",
+	"SOGndqW0XdgBfosQM4QXNwHMClwcjGektKENaobHIUSvUke9go4Lct/XSD0G/wT97D7rP7Hs9eurN0gt",
+	"JAk8a3liWSr4NWpFg6Df77Mo3pn/9X8HmIPc3/V/wu5Ao3i1RAeT23ymNAhCoNxi+G2lWeIvFgkwr5nP",
+	"heFo1PmcjQLaS1uPZ4RTLT8EXefFxqRFZx+oX1gkHegQy5D6QpsF9M0tZJSnBPkkQRmTMklWprcRKsrw",
+	"AOw0JwyhBod5bZy6VPuIrxFAgSwgYd0LHS9XmLM//3WeXHocpeIoPdb9KQ0soN5I3YGxGX1WuHS36bUG",
+	"u4UmGwy5u9X8grufWkRtUulqW74AUkmAHy499ZTZgL4O4UpWTH5tUFP//rEdfGblQpz7ni+ewyEP+4Of",
+	"fiU+FMiSrzq3L1AE9mg5HhTpZdIVvnT48EsrWW/w2mAL9WE1NRDf299mjA1ZG/DycLjNy2sZNl9RSYJ3",
+	"nm7T03rG74qCVffefPv5rqZxfcz5KjGgY1/auRTpwNSpogvPRU6Xx7ERFgs0xU3qWGlUYXSXGF4imiJn",
+	"r/D7VWxtRcqUhV19cXw2FmCKjVSmyiJ+WNskEk0igHooRUCNA+5tGlH8pVr0Fx6evYdfKrJ1fzZd/X5S",
+	"ooXDYuKlAt+srTfa2XnR9ObqRHUCCfJrB1HxQH2PFNyiKB99e4TDwUgasNGgXpQ1YGGtQGx+GcVaVduQ",
+	"tXf7e2AP1Mp3sfawf5BDLvOirVjPHpo5e33yqsc+gBrMk/zGxNzopxwzn2ox7Pc7Ryu5W6B0o67ji3SU",
+	"Pr/ccChVDxgRtd+j4gwIORB2pHzRWozEr5QMY147sOjb+0ReQ4xeYUEQLGUdTiQWJMtvJwj8fRd0eUn1",
+	"yoNgpEIsOROwkOqo4ScMF+ELiUx9S1SeG99PMoM/wjZjE3gzEPYe4y/rN9gExb1TQfUmG8TIx6mBVng9",
+	"wQBowAgPE/YJoeSXrFXOP7u6ugDqmXPlZGR77NzZKu34y6tKZExx8VFcloiKuNJK4lUgFdol3Vca8hWR",
+	"IZAXXvL+cm3wohUstYaXWazWziTdKFeVKtUxiyswvMcI77woi9SbstZ9J8gvJpqjayPP7BCpZSZTlEw4",
+	"kbeg0ONIjxhsaUCV5mHQRmDx1PZ4SaTRCagOmwgYbHDAUpQl8UhVER5EDwEr9p4QIkFekrFXu+CHEzZp",
+	"pLAr79ShKoL1iyK0akw4inzCMQ0DZQWriorcJJYmh45L6wMPMR2F++qgUUkzXviL6/XURqqybVSElCp7",
+	"otGJ+1g8QI5sX9hzt0lynQqXi60Vh1wTBy8f2fnUugsefOhsm4fwyo+HHysq/G/R4h+2euqP2zxVuXZy",
+	"i6exztgWz/nCl9s86SsFbjEfvI1kq4X0txdsM/0EIT0Pd473b2zxoL9pbQvaeXW5zWP+ysQtnswrzm4z",
+	"SLqbbIsni4rY27SabtXkBznd5jFfKXkrYlPTrfYmr06/1aNlkf2tHq/fIrCFL7tQRh7rMGn0D1R0oRXz",
+	"mErbdMurqO+ze2vXVuf3R3crF0jf93LtsunKXcVbGeZVnfJB67x6z7D3Phz8ZMtbLzdbB++uFAXYxapA",
+	"v5Dlz93wRRXde1+uXo39dfdut8mCfA8aln/smNUwcnifj7SMwHdudQ/2/K0QlT34Z6HiLzKVd792DY0c",
+	"RFIr5M6qddwRnLpey32k8hiyr5SKap20BZxIm/XqfYKlHM2qGEvcmKWvJvJoc3+PWMSDL1SKkKGP7OCr",
+	"1yihO+gdN86ysVjqlfibUE1VsdYYz99x/O9K/97XnHj99iGqNTPjN+Le6jZzRC1hQS1+2yUbp0vPhlSh",
+	"7RcQk71acbxUk9VXXXNtMhBjMhlT+ED2YUwGIn6zYgYaEXeavUSwwU1oa3KLCF9bGWzg9QRL2oG6hV+9",
+	"+wFB1ERAAZYrovpjKq/5uFbUkqJ35FfJ7wIaqXZRft1qWADyzOSem2H/AJZrb3DQWwNi+Qv06mbuxftT",
+	"shJhQjiiI49arNMXMJklVppDW5cCgkVQDhNknMaSTEy6JtPyTJRRsX/Zlv+yLf9lW/7Ltvw5bct1geqZ",
+	"c6VyMd5QUXD0X6LRWGfxW+ot/uFfmN3y/5plUi2kXZomj3xn7wveOXj8O9tEr1fe2f+CNdjfdg221SRX",
+	"tTS8+NyrYDncNcflbUD5PUpVKbLcP68EpHdyGH9jHLKArBCUplKjyyt2PvugPugawrC30Zd/Dj3/XECc",
+	"fIw55OvLY9z/FOHqGvGdrN4kki/CP57S5sIZGdn7CaworkwP58jyC6Pnws1EZpkTt46J21RbTI/zcNKR",
+	"auep+P1ev7fXOSqvmRtXs0l8WNJnPKLcTLgTKlqO1Exap6eGz23gIbFU35/H6M7QyicqV8vm0ldocVhv",
+	"ceQw+KJTW79SDe/chkHgHT15BU4Pq3liR0ovVH55UrfrVwLRJZhvusR4ng/05/kxibROKGHyi6dGijKP",
+	"f5cK9c6vJfQ0/UGmnbzspyyyIdhef29DrM2//fDphI3ZSRMu1XFeFuE57sUxpq9Y4Z5nbtI9rJ/arVzh",
+	"fg16lVP2Nb0YOTHW150ruqWpWPr26m517s/SqBC1fy3I6R2J3Du2G5MzfHpML5/n/Sw71lGG15LVYLy/",
+	"/fC7977IgtaJZe3K7Wd8rtUUi0f4KoULrhy+0cjEgcxOLs7h97+XjTcANtdn5fsrJyaVH9z9Phu6OGS1",
+	"gqEf9j3LvOTz5N5lLgZS8WNh2XMObIQw33lwHItfY8o64YAJ9GTZwmgnfOL6phX+48m7t49b4Xzo1TyT",
+	"lTT9fDV3e/1iIjg66A1pcRsEbtC67U5113855+m39MNnzAOe8Ej8ePeY/YTOH7+fK6VeYRYLI50TqnmH",
+	"EXK7OZWsWqi0WsqdMis55VYS8oEwHuiUQsSXnjA+UlgpBtPwcs0JV5buG56J6FrERckQziZiwXzBZMan",
+	"+ojt93dHKk/g4g7v4LDe+WUEtzn/n/MlS7n1xQdWys2PlK83T+CKMh8s9/vPMmdZjLe77mPCWLVkNTNi",
+	"kllhRwoHvd73QiYJ+t5wAGMMFohkgoj5VJhCdio9UojPGWfRNUhOquWgTREtiIzAlH6e2E4A44xm5R0/",
+	"WE1zg5C6hF38ebLzsGvMioDFZM7wyURGVTf1z3XdgN83pDVM1yhyXPDyxYm89anraiKnvjh1b+1OJboZ",
+	"DbeqV1E/v97FKI4RLB4IT+kFawO5YnGMGPFq2tx31dH6tQYrFxr9/XcacHv9091pcA/7A8qT1TRPobyk",
+	"KZNZYe8yxGo3s78brD3xncxrVd6vR9DtEjhZy8KL3324YrUWQlInMospoXgB424k51NmTYR/iLA3Uiee",
+	"3e0F/WcHvszYccED2qHKkiTs5PXH8LJFtAGgO0wjo7Sp/Kxj4Bj2GmZ5RBdlUB5UDeRaj8qswBIL0ayK",
+	"ZJo1ECzq07sb9eRKFY9HRw/89X5b+b8Xdks/8FbP0V1z2/ifqf7Hti5oqjLysL9Yqi3dylu5VVdqiDzO",
+	"bfu18T10mAQG3Nycpz+PH/GL4Rrt2vHo/CLhG1+MwPgSXMEvwJtzKXxKCmmdxJo9lNpblnSrLmJ3Pd2x",
+	"i/enFeFAZPklkeaaJGgKNVdxwEHugqmEnJlUUZLhhcz3xJ5HqrxRcUP4mN0fPQ6Y1SvB4eIwPhwg/hej",
+	"/7+T0T8+2PYTMO6vFiv7F9//B8WdfjkxpCr/3TKIVGH2zaUiSKJYlmEpz0HQ3zsM9p/mWjvJESp1lqfp",
+	"51JFT0YqxHpc4d/+ElL5uLC4z4eU/KKZvJxw7U7xBv5Lw6lz4M3p603mflGurFo2r3IJEtXF2y0L3mFh",
+	"4pVSdpVSx1Sdbbcsu7apDJovTTbcP7jb9lbmhsKAX5TA/lX11l+odvbPlIj9S9IkVTYXRka5LqkNm3Nn",
+	"5O1WKiT1YG5y7YhKhO2gCPYPr+UZc8dLEuO2qN5TFCnyrTcXPSKFLpFjw83yyAeoA4zR+ORYn2aILtpa",
+	"TZ1KFz7i2dwFtCIj4b2cR4yqkRVxvBV/dKVVdLvcfb77PwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/pngd/pngd/gen"
 	"github.com/pngd/pngd/internal/admit"
@@ -54,7 +56,26 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 		p.Palette.Dither, p.Palette.DitherSet = *q.Dither, true
 	}
 	p.Palette.MaxBytes = deref(q.MaxBytes, 0)
+	if q.Fx != nil || q.Fy != nil { // one alone stands with the other at the centre
+		p.FX, p.FY, p.Focal = deref(q.Fx, 0.5), deref(q.Fy, 0.5), true
+	}
+	if q.Background != nil {
+		p.Background, p.HasBackground = parseColour(*q.Background), true
+	}
+	if q.Trim != nil {
+		p.Trim, p.DoTrim = *q.Trim, true
+	}
+	p.Radius = deref(q.Radius, 0)
 	return p, ok
+}
+
+// parseColour reads RRGGBB or RRGGBBAA, which the spec gate has checked.
+func parseColour(s string) color.NRGBA {
+	v, _ := strconv.ParseUint(s, 16, 32)
+	if len(s) == 6 {
+		v = v<<8 | 0xff
+	}
+	return color.NRGBA{R: uint8(v >> 24), G: uint8(v >> 16), B: uint8(v >> 8), A: uint8(v)}
 }
 
 // withDefaultQuality gives p the server's -derived-quality when it is a
@@ -92,6 +113,7 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 		params := req.Params
 		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame, params.Depth = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		params.Hdr, params.Colors, params.Quality, params.Dither, params.MaxBytes = nil, nil, nil, nil, nil
+		params.Fx, params.Fy, params.Background, params.Trim, params.Radius = nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
 	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {

@@ -70,7 +70,7 @@ func newPresets(doc *openapi3.T, defs map[string]string) (presets, error) {
 }
 
 // transformParams are GetImage's query parameters that change the image.
-var transformParams = []string{"w", "h", "fit", "gravity", "rotate", "flip", "grayscale", "blur", "dpr", "colors", "quality", "dither", "max_bytes"}
+var transformParams = []string{"w", "h", "fit", "gravity", "fx", "fy", "background", "trim", "radius", "rotate", "flip", "grayscale", "blur", "dpr", "colors", "quality", "dither", "max_bytes"}
 
 // bindTransform binds the transform parameters of q as the generated
 // handler binds a request's.
@@ -84,7 +84,8 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 		bind("gravity", "string", &p.Gravity), bind("rotate", "integer", &p.Rotate), bind("flip", "string", &p.Flip),
 		bind("grayscale", "boolean", &p.Grayscale), bind("blur", "number", &p.Blur), bind("dpr", "number", &p.Dpr),
 		bind("colors", "integer", &p.Colors), bind("quality", "integer", &p.Quality), bind("dither", "number", &p.Dither),
-		bind("max_bytes", "integer", &p.MaxBytes),
+		bind("max_bytes", "integer", &p.MaxBytes), bind("fx", "number", &p.Fx), bind("fy", "number", &p.Fy),
+		bind("background", "string", &p.Background), bind("trim", "number", &p.Trim), bind("radius", "integer", &p.Radius),
 	} {
 		if err != nil {
 			return p, err
@@ -97,7 +98,8 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 func hasTransform(q gen.GetImageParams) bool {
 	return q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
 		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil || q.Hdr != nil ||
-		q.Colors != nil || q.Quality != nil || q.Dither != nil || q.MaxBytes != nil
+		q.Colors != nil || q.Quality != nil || q.Dither != nil || q.MaxBytes != nil ||
+		q.Fx != nil || q.Fy != nil || q.Background != nil || q.Trim != nil || q.Radius != nil
 }
 
 // withPreset fills q's unset transform parameters from preset p.
@@ -111,6 +113,12 @@ func withPreset(q, p gen.GetImageParams) gen.GetImageParams {
 	fill(&q.Grayscale, p.Grayscale)
 	fill(&q.Blur, p.Blur)
 	fill(&q.Dpr, p.Dpr)
+	if q.Fx == nil && q.Fy == nil { // a focal point comes whole
+		q.Fx, q.Fy = p.Fx, p.Fy
+	}
+	fill(&q.Background, p.Background)
+	fill(&q.Trim, p.Trim)
+	fill(&q.Radius, p.Radius)
 	// A preset's palette comes whole, or not at all when the request
 	// chose its own.
 	if q.Colors == nil && q.Quality == nil && q.MaxBytes == nil {

@@ -96,6 +96,11 @@ func Transform16(ctx context.Context, src *RGBA16, r image.Rectangle, pl Plan, p
 			pix, w, h := orient(m.Pix, m.Rect.Dx(), m.Rect.Dy(), turnOrientation(p.Rotate, p.FlipH, p.FlipV))
 			return &RGBA16{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, nil
 		}, p.Rotate != 0 || p.FlipH || p.FlipV},
+		{"pad", func(m *RGBA16) (*RGBA16, error) { return PadImage16(m, pl, p.Background, p.HasBackground), nil }, pl.Padded() || p.HasBackground},
+		{"radius", func(m *RGBA16) (*RGBA16, error) {
+			roundCorners(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), p.Radius)
+			return m, nil
+		}, p.Radius > 0},
 		{"grayscale", func(m *RGBA16) (*RGBA16, error) { grayscale(m.Pix); return m, nil }, p.Grayscale},
 		{"blur", func(m *RGBA16) (*RGBA16, error) {
 			return m, blur(ctx, m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), p.Blur)

@@ -3,6 +3,7 @@ package imaging
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -12,15 +13,19 @@ import (
 type Fit string
 
 // The fits. Contain fits inside the box keeping the aspect ratio, Cover
-// fills it and crops the overflow at a Gravity, Fill stretches to it.
+// fills it and crops the overflow at a Gravity, Fill stretches to it, and
+// Pad fits inside it as Contain does, then fills the rest of the box with
+// the background, the picture placed at a Gravity.
 const (
 	Contain Fit = "contain"
 	Cover   Fit = "cover"
 	Fill    Fit = "fill"
+	Pad     Fit = "pad"
 )
 
-// Gravity is the part of the image that Cover keeps: a compass point, or
-// the centre.
+// Gravity is the part of the image that Cover keeps, or where Pad places
+// the picture: a compass point, the centre, or (Cover only) Smart, the part
+// that draws the eye (SmartFocus).
 type Gravity string
 
 // The gravities.
@@ -34,6 +39,7 @@ const (
 	Northwest Gravity = "northwest"
 	Southeast Gravity = "southeast"
 	Southwest Gravity = "southwest"
+	Smart     Gravity = "smart"
 )
 
 // Params describe a derived image. The zero value, with Fit and Gravity
@@ -64,6 +70,24 @@ type Params struct {
 	// Palette asks for a paletted output (palette.go); the zero value is
 	// lossless.
 	Palette Palette
+	// FX and FY, with Focal, are the point that Cover keeps as near the
+	// crop's centre as the box allows: fractions (0 to 1) of the stored
+	// image's width and height. A focal point overrides Gravity.
+	FX, FY float64
+	Focal  bool
+	// Background, with HasBackground, fills what Pad adds and flattens
+	// the output's transparent pixels onto it; without it, what Pad adds
+	// is transparent.
+	Background    color.NRGBA
+	HasBackground bool
+	// Trim, with DoTrim, cuts the source's borders of one colour (the
+	// top-left pixel's, or transparent) before the other steps: a pixel
+	// is border when no channel differs from that colour by more than
+	// Trim (0 to 255). See FindTrim.
+	Trim   float64
+	DoTrim bool
+	// Radius rounds the output's corners, in output pixels.
+	Radius int
 }
 
 // Palette is a derived image's palette step: with any of Colors,
@@ -120,9 +144,26 @@ func (p Params) Canonical() Params {
 	if p.Fit == "" || p.W == 0 || p.H == 0 {
 		p.Fit = Contain // with one side or none, every fit keeps the aspect ratio
 	}
-	if p.Gravity == "" || p.Fit != Cover {
+	if p.Gravity == "" || (p.Fit != Cover && p.Fit != Pad) || (p.Fit == Pad && p.Gravity == Smart) {
 		p.Gravity = Center
 	}
+	if p.Fit != Cover || math.IsNaN(p.FX) || math.IsNaN(p.FY) {
+		p.Focal = false
+	}
+	if p.Focal {
+		p.Gravity = Center // the focal point decides
+		p.FX, p.FY = min(max(p.FX, 0), 1), min(max(p.FY, 0), 1)
+	} else {
+		p.FX, p.FY = 0, 0
+	}
+	if !p.HasBackground {
+		p.Background = color.NRGBA{}
+	}
+	if !p.DoTrim || math.IsNaN(p.Trim) {
+		p.Trim, p.DoTrim = 0, false
+	}
+	p.Trim = min(max(p.Trim, 0), 255)
+	p.Radius = max(p.Radius, 0)
 	p.Rotate = ((p.Rotate % 360) + 360) % 360
 	if p.Blur < 0 || math.IsNaN(p.Blur) {
 		p.Blur = 0
@@ -137,7 +178,8 @@ func (p Params) Canonical() Params {
 // Identity reports whether p leaves an image as it is.
 func (p Params) Identity() bool {
 	c := p.Canonical()
-	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR && !c.Palette.On()
+	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR && !c.Palette.On() &&
+		!c.HasBackground && !c.DoTrim && c.Radius == 0
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -164,6 +206,21 @@ func (p Params) String() string {
 	if c.KeepHDR {
 		b.WriteString(",hdr=keep")
 	}
+	// Each of these only when set, so that the names of derived images
+	// made before they existed stay the same.
+	if c.Focal {
+		fmt.Fprintf(&b, ",fx=%s,fy=%s", strconv.FormatFloat(c.FX, 'g', -1, 64), strconv.FormatFloat(c.FY, 'g', -1, 64))
+	}
+	if c.HasBackground {
+		bg := c.Background
+		fmt.Fprintf(&b, ",background=%02x%02x%02x%02x", bg.R, bg.G, bg.B, bg.A)
+	}
+	if c.DoTrim {
+		fmt.Fprintf(&b, ",trim=%s", strconv.FormatFloat(c.Trim, 'g', -1, 64))
+	}
+	if c.Radius > 0 {
+		fmt.Fprintf(&b, ",radius=%d", c.Radius)
+	}
 	if q := c.Palette; q.On() {
 		fmt.Fprintf(&b, ",colors=%d", q.Colors)
 		if q.HasQuality {
@@ -184,8 +241,25 @@ type Plan struct {
 	Crop image.Rectangle
 	// Resize is the size Crop is resampled to, before rotation.
 	Resize image.Point
-	// Out is the output's size, after rotation.
+	// Out is the output's size, after rotation and padding.
 	Out image.Point
+	// Place is where the resized and rotated picture sits in Out: all of
+	// it, unless Pad padded it.
+	Place image.Rectangle
+}
+
+// Padded reports whether the picture fills less than the output.
+func (pl Plan) Padded() bool { return pl.Place != image.Rectangle{Max: pl.Out} }
+
+// Content is what a plan learns from the source's pixels.
+type Content struct {
+	// Trim is the part of the source that trim leaves, in source pixels;
+	// empty is the whole source.
+	Trim image.Rectangle
+	// FocusX and FocusY, with Focus, are the point that a smart crop
+	// centres on, as fractions of the source's width and height.
+	FocusX, FocusY float64
+	Focus          bool
 }
 
 // OutputTooLargeError means a derived image would have more pixels than
@@ -199,23 +273,37 @@ func (e *OutputTooLargeError) Error() string {
 	return fmt.Sprintf("the derived image would be %.0f×%.0f pixels, more than the %d this server makes", e.W, e.H, e.Max)
 }
 
-// Plan works out the geometry of p applied to a source of size src. It
-// returns *OutputTooLargeError when the output would have more than
-// maxPixels pixels.
-//
-// With rotation by 90 or 270 degrees the resize happens before rotating, so
-// it targets H×W. One side given keeps the source's aspect ratio, rounded
-// to the nearest pixel and at least 1. Contain scales by the smaller of the
-// two ratios; Cover crops the source to the box's aspect ratio at the
-// gravity, then scales; Fill scales each axis on its own.
+// Plan works out the geometry of p applied to a source of size src, as
+// PlanContent does before anything is known of its pixels: no trim, and a
+// smart crop at the centre (its size is the same wherever it is placed).
 func (p Params) Plan(src image.Point, maxPixels int64) (Plan, error) {
+	return p.PlanContent(src, Content{}, maxPixels)
+}
+
+// PlanContent works out the geometry of p applied to a source of size src
+// of which c is known. It returns *OutputTooLargeError when the output
+// would have more than maxPixels pixels.
+//
+// Trim first narrows the source to c.Trim. With rotation by 90 or 270
+// degrees the resize happens before rotating, so it targets H×W. One side
+// given keeps the source's aspect ratio, rounded to the nearest pixel and
+// at least 1. Contain scales by the smaller of the two ratios; Cover crops
+// the source to the box's aspect ratio, centred on the focal point (or
+// c's focus for a smart crop) as near as the source allows, or at the
+// gravity, then scales; Fill scales each axis on its own; Pad scales as
+// Contain, then places the picture in the box at the gravity.
+func (p Params) PlanContent(src image.Point, c Content, maxPixels int64) (Plan, error) {
 	p = p.Canonical()
-	sw, sh := float64(src.X), float64(src.Y)
+	base := image.Rectangle{Max: src}
+	if t := c.Trim.Intersect(base); !t.Empty() {
+		base = t
+	}
+	sw, sh := float64(base.Dx()), float64(base.Dy())
 	tw, th := float64(p.W), float64(p.H)
 	if p.Rotate == 90 || p.Rotate == 270 {
 		tw, th = th, tw
 	}
-	crop := image.Rectangle{Max: src}
+	crop := base
 	var rw, rh float64
 	switch {
 	case tw == 0 && th == 0:
@@ -228,54 +316,83 @@ func (p Params) Plan(src image.Point, maxPixels int64) (Plan, error) {
 		rw, rh = tw, th
 	case p.Fit == Cover:
 		rw, rh = tw, th
-		crop = coverCrop(src, tw/th, p.Gravity)
-	default: // Contain
+		var focus *[2]float64
+		switch {
+		case p.Focal:
+			focus = &[2]float64{p.FX*float64(src.X) - float64(base.Min.X), p.FY*float64(src.Y) - float64(base.Min.Y)}
+		case p.Gravity == Smart && c.Focus:
+			focus = &[2]float64{c.FocusX*float64(src.X) - float64(base.Min.X), c.FocusY*float64(src.Y) - float64(base.Min.Y)}
+		}
+		crop = coverCrop(base.Size(), tw/th, p.Gravity, focus).Add(base.Min)
+	default: // Contain, Pad
 		s := math.Min(tw/sw, th/sh)
 		rw, rh = math.Max(1, math.Round(sw*s)), math.Max(1, math.Round(sh*s))
 	}
+	ow, oh := rw, rh
+	if p.Rotate == 90 || p.Rotate == 270 {
+		ow, oh = oh, ow
+	}
 	if rw*rh > float64(maxPixels) {
-		ow, oh := rw, rh
-		if p.Rotate == 90 || p.Rotate == 270 {
-			ow, oh = oh, ow
-		}
 		return Plan{}, &OutputTooLargeError{W: ow, H: oh, Max: maxPixels}
 	}
-	pl := Plan{Crop: crop, Resize: image.Pt(int(rw), int(rh)), Out: image.Pt(int(rw), int(rh))}
-	if p.Rotate == 90 || p.Rotate == 270 {
-		pl.Out = image.Pt(pl.Out.Y, pl.Out.X)
+	pl := Plan{Crop: crop, Resize: image.Pt(int(rw), int(rh)), Out: image.Pt(int(ow), int(oh))}
+	pl.Place = image.Rectangle{Max: pl.Out}
+	if p.Fit == Pad && (pl.Out.X < p.W || pl.Out.Y < p.H) {
+		if float64(p.W)*float64(p.H) > float64(maxPixels) {
+			return Plan{}, &OutputTooLargeError{W: float64(p.W), H: float64(p.H), Max: maxPixels}
+		}
+		box := image.Pt(p.W, p.H)
+		pl.Place = place(box, pl.Out, p.Gravity)
+		pl.Out = box
 	}
 	return pl, nil
 }
 
+// place is where a picture of size in sits in a box of size box at g.
+func place(box, in image.Point, g Gravity) image.Rectangle {
+	x, y := (box.X-in.X)/2, (box.Y-in.Y)/2
+	if strings.Contains(string(g), "west") {
+		x = 0
+	}
+	if strings.Contains(string(g), "east") {
+		x = box.X - in.X
+	}
+	if strings.HasPrefix(string(g), "north") {
+		y = 0
+	}
+	if strings.HasPrefix(string(g), "south") {
+		y = box.Y - in.Y
+	}
+	return image.Rectangle{Min: image.Pt(x, y), Max: image.Pt(x+in.X, y+in.Y)}
+}
+
 // coverCrop is the largest part of a src-sized image with the aspect ratio
-// aspect (width/height), placed at g.
-func coverCrop(src image.Point, aspect float64, g Gravity) image.Rectangle {
+// aspect (width/height), centred on focus (in src's pixels) as near as src
+// allows, or without one placed at g.
+func coverCrop(src image.Point, aspect float64, g Gravity, focus *[2]float64) image.Rectangle {
 	cw, ch := src.X, src.Y
 	if float64(src.X)/float64(src.Y) > aspect {
 		cw = max(1, min(src.X, int(math.Round(float64(src.Y)*aspect))))
 	} else {
 		ch = max(1, min(src.Y, int(math.Round(float64(src.X)/aspect))))
 	}
-	x, y := (src.X-cw)/2, (src.Y-ch)/2
-	if strings.Contains(string(g), "west") {
-		x = 0
+	if focus != nil {
+		x := min(max(int(math.Round(focus[0]-float64(cw)/2)), 0), src.X-cw)
+		y := min(max(int(math.Round(focus[1]-float64(ch)/2)), 0), src.Y-ch)
+		return image.Rect(x, y, x+cw, y+ch)
 	}
-	if strings.Contains(string(g), "east") {
-		x = src.X - cw
-	}
-	if strings.HasPrefix(string(g), "north") {
-		y = 0
-	}
-	if strings.HasPrefix(string(g), "south") {
-		y = src.Y - ch
-	}
-	return image.Rect(x, y, x+cw, y+ch)
+	return place(src, image.Pt(cw, ch), g)
 }
 
 // Bytes is the most memory the steps after the source level allocate: the
 // resample from a crop of crop's size (ResampleBytes), the rotated copy,
-// the encoder and the encoded bytes kept. Blur and grayscale work in place.
+// the padded canvas, the encoder and the encoded bytes kept. Flattening,
+// rounding the corners, blur and grayscale work in place.
 func (pl Plan) Bytes(crop image.Point) int64 {
 	out := 4 * int64(pl.Out.X) * int64(pl.Out.Y)
-	return ResampleBytes(crop.X, crop.Y, pl.Resize) + out + EncodeBytes(pl.Out.X, pl.Out.Y, 4) + out
+	n := ResampleBytes(crop.X, crop.Y, pl.Resize) + out + EncodeBytes(pl.Out.X, pl.Out.Y, 4) + out
+	if pl.Padded() {
+		n += out
+	}
+	return n
 }

@@ -57,7 +57,7 @@ func TestPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Plan{Crop: tt.crop, Resize: tt.resize, Out: tt.out}
+			want := Plan{Crop: tt.crop, Resize: tt.resize, Out: tt.out, Place: image.Rectangle{Max: tt.out}}
 			if pl != want {
 				t.Errorf("Plan = %+v, want %+v", pl, want)
 			}

@@ -72,11 +72,13 @@ type Options struct {
 }
 
 // cached is a value of the in-memory cache: a derived PNG, a decoded
-// pyramid level, or a source's size.
+// pyramid level, a source's size, or the part of a source that trim
+// leaves.
 type cached struct {
 	png []byte
 	img *image.RGBA
 	src source
+	box image.Rectangle
 }
 
 // source is what a stored original's IHDR and size say, enough to cost
@@ -370,14 +372,20 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	if frames := max(src.frames, 1); p.OneFrame && p.Frame >= frames {
 		return nil, &FrameError{Frame: p.Frame, Frames: frames}
 	}
-	plan, err := p.Plan(src.size, l.d.opts.MaxOutputPixels)
+	var content imaging.Content
+	if c := p.Canonical(); c.DoTrim {
+		if content.Trim, err = l.trimBox(ctx, id, src, c.Trim); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := p.PlanContent(src.size, content, l.d.opts.MaxOutputPixels)
 	if err != nil {
 		return nil, err
 	}
 	if all := int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y); src.frames > 1 && !p.OneFrame && all > l.d.opts.MaxFramePixels {
 		return nil, &AnimationTooLargeError{Frames: src.frames, Out: plan.Out, Max: l.d.opts.MaxFramePixels}
 	}
-	png, err := l.render(ctx, id, src, plan, p)
+	png, err := l.render(ctx, id, src, content, plan, p)
 	if err != nil {
 		return nil, err
 	}
@@ -390,38 +398,102 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	return png, nil
 }
 
+// trimBox is the part of the source that trim with threshold leaves:
+// imaging.FindTrim on the original at full size (for an animation, its
+// first frame), found once in a render slot of its own and then kept in
+// memory.
+func (l *Library) trimBox(ctx context.Context, id string, src source, threshold float64) (image.Rectangle, error) {
+	ck := "t/" + id + "/" + strconv.FormatFloat(threshold, 'g', -1, 64)
+	if v, ok := l.d.cache.GetIfPresent(ck); ok {
+		return v.box, nil
+	}
+	n := imaging.FindTrimBytes(src.size.X)
+	if _, ok := l.d.cache.GetIfPresent("l/" + id + "/0"); !ok {
+		n += src.decodeBytes()
+	}
+	t, err := l.d.opts.Renders.Admit(ctx, n)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	defer t.Done()
+	m, err := l.level(ctx, id, src.size, 0)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	_, span := tracing.Start(ctx, "trim")
+	box := imaging.FindTrim(m, threshold)
+	span.End()
+	l.d.cache.Set(ck, cached{box: box})
+	return box, nil
+}
+
+// focusPlan places a smart crop once the source's pixels are at hand:
+// focus finds the point of interest of the part r of a level of size lvl
+// (or of the source itself), for a crop of size crop, and plan is made
+// again around it. Any other plan is returned as it is. A smart crop's
+// size is the same wherever it is placed, so what plan was admitted with
+// still holds.
+func (l *Library) focusPlan(ctx context.Context, p imaging.Params, size image.Point, c imaging.Content, plan imaging.Plan, lvl image.Point,
+	focus func(r image.Rectangle, crop image.Point) (fx, fy float64)) (imaging.Plan, error) {
+	if cp := p.Canonical(); cp.Fit != imaging.Cover || cp.Gravity != imaging.Smart {
+		return plan, nil
+	}
+	base := image.Rectangle{Max: size}
+	if t := c.Trim.Intersect(base); !t.Empty() {
+		base = t
+	}
+	if plan.Crop == base { // the box has the source's shape: nothing to choose
+		return plan, nil
+	}
+	_, span := tracing.Start(ctx, "smartcrop")
+	fx, fy := focus(imaging.Scale(base, size, lvl), imaging.Scale(plan.Crop, size, lvl).Size())
+	span.End()
+	c.FocusX = (float64(base.Min.X) + fx*float64(base.Dx())) / float64(size.X)
+	c.FocusY = (float64(base.Min.Y) + fy*float64(base.Dy())) / float64(size.Y)
+	c.Focus = true
+	return p.PlanContent(size, c, l.d.opts.MaxOutputPixels)
+}
+
+// smartBytes is what finding a smart crop's focus adds to a render.
+func smartBytes(p imaging.Params) int64 {
+	if c := p.Canonical(); c.Fit == imaging.Cover && c.Gravity == imaging.Smart {
+		return imaging.SmartFocusBytes
+	}
+	return 0
+}
+
 // render makes a derived image once a render slot and the bytes it will
 // take (renderBytes) are free.
-func (l *Library) render(ctx context.Context, id string, src source, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+func (l *Library) render(ctx context.Context, id string, src source, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	g := l.d.opts.Renders
 	// 16-bit sources give 16-bit derived images, and an HDR one kept HDR
 	// is 16-bit whatever depth asks.
 	if src.deep && (!p.Depth8 || p.KeepHDR) && src.frames <= 1 {
-		t, err := g.Admit(ctx, deepBytes(src, plan, p))
+		t, err := g.Admit(ctx, deepBytes(src, plan, p)+smartBytes(p))
 		if err != nil {
 			return nil, err
 		}
 		defer t.Done()
 		l.d.renders.Add(1)
-		return l.renderDeep(ctx, id, plan, p)
+		return l.renderDeep(ctx, id, src.size, c, plan, p)
 	}
 	if src.frames > 1 {
-		t, err := g.Admit(ctx, animationBytes(src, plan, p))
+		t, err := g.Admit(ctx, animationBytes(src, plan, p)+smartBytes(p))
 		if err != nil {
 			return nil, err
 		}
 		defer t.Done()
 		l.d.renders.Add(1)
-		return l.renderAnimation(ctx, id, plan, p)
+		return l.renderAnimation(ctx, id, src.size, c, plan, p)
 	}
 	k := imaging.LevelFor(src.size, len(levelSizes(src.size)), plan.Crop, plan.Resize)
-	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan)+imaging.PaletteBytes(plan.Out, p.Palette))
+	t, err := g.Admit(ctx, l.renderBytes(id, src, k, plan)+imaging.PaletteBytes(plan.Out, p.Palette)+smartBytes(p))
 	if err != nil {
 		return nil, err
 	}
 	defer t.Done()
 	l.d.renders.Add(1)
-	png, err := l.renderSteps(ctx, id, src.size, k, plan, p)
+	png, err := l.renderSteps(ctx, id, src.size, k, c, plan, p)
 	if err != nil && ctx.Err() != nil {
 		l.d.abandoned.Add(1)
 	}
@@ -449,8 +521,14 @@ func (l *Library) renderBytes(id string, src source, k int, plan imaging.Plan) i
 	return n
 }
 
-func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, k int, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+func (l *Library) renderSteps(ctx context.Context, id string, size image.Point, k int, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	src, err := l.level(ctx, id, size, k)
+	if err != nil {
+		return nil, err
+	}
+	plan, err = l.focusPlan(ctx, p, size, c, plan, src.Rect.Size(), func(r image.Rectangle, crop image.Point) (float64, float64) {
+		return imaging.SmartFocus(src, r, crop)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +613,7 @@ func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
 // viewer shows it, then transformed, converted to sRGB and encoded as an
 // APNG with the same delays and loops; or only frame p.Frame, as a still
 // PNG.
-func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+func (l *Library) renderAnimation(ctx context.Context, id string, size image.Point, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	d, toSRGB, err := l.decodeOriginal(ctx, id, "apng")
 	if err != nil {
 		return nil, err
@@ -553,10 +631,21 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 		return m, err
 	}
 	comp := imaging.NewComposer(d.Anim)
+	// A smart crop is placed by the first frame shown, and the same for
+	// every frame.
+	smart := func(canvas *image.RGBA) (err error) {
+		plan, err = l.focusPlan(ctx, p, size, c, plan, canvas.Rect.Size(), func(r image.Rectangle, crop image.Point) (float64, float64) {
+			return imaging.SmartFocus(canvas, r, crop)
+		})
+		return err
+	}
 	if p.OneFrame {
 		var canvas *image.RGBA
 		for range p.Frame + 1 {
 			canvas = comp.Next()
+		}
+		if err := smart(canvas); err != nil {
+			return nil, err
 		}
 		m, err := frame(canvas)
 		if err != nil {
@@ -574,17 +663,24 @@ func (l *Library) renderAnimation(ctx context.Context, id string, plan imaging.P
 	for range cap(buffers) {
 		buffers <- nil // made when first needed
 	}
+	first := comp.Next()
+	if err := smart(first); err != nil {
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	for i := range frames {
 		buf := <-buffers
 		if ctx.Err() != nil {
 			break
 		}
-		c := comp.Next()
-		if buf == nil {
-			buf = image.NewRGBA(c.Rect)
+		canvas := first
+		if i > 0 {
+			canvas = comp.Next()
 		}
-		copy(buf.Pix, c.Pix)
+		if buf == nil {
+			buf = image.NewRGBA(canvas.Rect)
+		}
+		copy(buf.Pix, canvas.Pix)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -621,7 +717,7 @@ func deepBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
 // renderDeep derives from a 16-bit original at 16 bits: decoded whole (no
 // 8-bit pyramid level would do), converted to sRGB, transformed and
 // written at 16 bits.
-func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, p imaging.Params) ([]byte, error) {
+func (l *Library) renderDeep(ctx context.Context, id string, size image.Point, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
 	d, toSRGB, err := l.decodeOriginal(ctx, id, "png16")
 	if err != nil {
 		return nil, err
@@ -639,6 +735,12 @@ func (l *Library) renderDeep(ctx context.Context, id string, plan imaging.Plan, 
 	}
 	if toSRGB != nil {
 		toSRGB.ApplyRGBA16(m.Pix)
+	}
+	plan, err = l.focusPlan(ctx, p, size, c, plan, m.Rect.Size(), func(r image.Rectangle, crop image.Point) (float64, float64) {
+		return imaging.SmartFocus16(m, r, crop)
+	})
+	if err != nil {
+		return nil, err
 	}
 	out, err := imaging.Transform16(ctx, m, plan.Crop, plan, p)
 	if err != nil {

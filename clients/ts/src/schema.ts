@@ -100,15 +100,18 @@ export interface paths {
          *     answers only `image/png`, never multipart/byteranges. HEAD ignores
          *     `Range`, as RFC 9110 §14.2 requires.
          *
-         *     With any of `w`, `h`, `fit`, `gravity`, `rotate`, `flip`,
-         *     `grayscale`, `blur`, `frame`, `depth`, `hdr`, `colors`, `quality`,
-         *     `dither`, `max_bytes` or `dpr`, a derived image: a resource of its own,
-         *     with the same HTTP semantics. Its strong ETag comes from the source's
-         *     id and the canonical parameters, so their order, and defaults given
-         *     or left out, do not matter. The steps run in a fixed order: resize
-         *     (by `fit`), rotate, flip, grayscale, blur, palette. `w` and `h` are the size
-         *     of the output, after rotation. Derived images are cached, and become
-         *     unreachable when their source is deleted.
+         *     With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
+         *     `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+         *     `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
+         *     a derived image: a resource of its own, with the same HTTP
+         *     semantics. Its strong ETag comes from the source's id and the
+         *     canonical parameters, so their order, and defaults given or left
+         *     out (or parameters that change nothing, such as `gravity` without
+         *     `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
+         *     order: trim, crop and resize (by `fit`), rotate, flip, pad and
+         *     background, radius, grayscale, blur, palette. `w` and `h` are the
+         *     size of the output, after rotation. Derived images are cached, and
+         *     become unreachable when their source is deleted.
          *
          *     When the server has a signing key, a request with transform
          *     parameters needs `sig` (see that parameter), or gets 403.
@@ -291,12 +294,12 @@ export interface components {
          * @default contain
          * @enum {string}
          */
-        Fit: "contain" | "cover" | "fill";
+        Fit: "contain" | "cover" | "fill" | "pad";
         /**
          * @default center
          * @enum {string}
          */
-        Gravity: "center" | "north" | "south" | "east" | "west" | "northeast" | "northwest" | "southeast" | "southwest";
+        Gravity: "center" | "north" | "south" | "east" | "west" | "northeast" | "northwest" | "southeast" | "southwest" | "smart";
         /**
          * @default 0
          * @enum {integer}
@@ -665,11 +668,60 @@ export interface components {
         /**
          * @description How the image meets a `w`×`h` box, when both are given:
          *     `contain` fits inside it keeping the aspect ratio, `cover` fills
-         *     it and crops the overflow at `gravity`, `fill` stretches to it.
+         *     it and crops the overflow at `gravity` (or around `fx`,`fy`),
+         *     `fill` stretches to it, and `pad` fits inside it as `contain`
+         *     does, then fills the rest of the box with `background`
+         *     (transparent without it), the picture placed at `gravity`. For
+         *     example `?w=256&h=256&fit=pad&background=ffffff`.
+         * @example pad
          */
         Fit: components["schemas"]["Fit"];
-        /** @description The part of the image that `fit=cover` keeps. */
+        /**
+         * @description The part of the image that `fit=cover` keeps, or where `fit=pad`
+         *     places the picture in the box. `smart` (with `fit=cover` only)
+         *     keeps the part that draws the eye: edges, skin tones and saturated
+         *     colour, found on a small copy as libvips's attention crop does. For
+         *     example `?w=256&h=256&fit=cover&gravity=smart`.
+         * @example smart
+         */
         Gravity: components["schemas"]["Gravity"];
+        /**
+         * @description With `fy`, a focal point for `fit=cover`: the crop keeps it as
+         *     near its centre as the box allows, whatever `gravity` says. A
+         *     fraction of the stored image's width, from its left edge. For
+         *     example `?w=256&h=256&fit=cover&fx=0.3&fy=0.4`. One of `fx` and
+         *     `fy` given alone stands with the other at 0.5.
+         * @example 0.3
+         */
+        FX: number;
+        /**
+         * @description With `fx`, a focal point for `fit=cover`; a fraction of the stored image's height, from its top edge.
+         * @example 0.4
+         */
+        FY: number;
+        /**
+         * @description A colour, `RRGGBB` or `RRGGBBAA` in hex (sRGB, alpha not
+         *     premultiplied), that fills what `fit=pad` adds, and onto which the
+         *     output's transparent pixels are flattened. Without it, the padding
+         *     is transparent and transparent pixels stay so. For example
+         *     `?background=ffffff` flattens a transparent PNG onto white.
+         */
+        Background: string;
+        /**
+         * @description Cut the stored image's borders of one colour before the other
+         *     steps: the colour of its top-left pixel, or transparency when that
+         *     pixel is transparent. A pixel is border when no channel (0 to 255)
+         *     differs from that colour by more than this threshold; a 3×3 median
+         *     first removes lone noisy pixels, as libvips's `find_trim` does. An
+         *     image that is all border is kept whole. For example `?trim=10`.
+         */
+        Trim: number;
+        /**
+         * @description Round the output's corners with this radius in output pixels (at
+         *     most half its shorter side), anti-aliased in the alpha channel. For
+         *     example `?w=256&h=256&fit=cover&radius=32`.
+         */
+        Radius: number;
         /** @description Clockwise rotation in degrees. */
         Rotate: components["schemas"]["Rotate"];
         /** @description Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating. */
@@ -1062,11 +1114,60 @@ export interface operations {
                 /**
                  * @description How the image meets a `w`×`h` box, when both are given:
                  *     `contain` fits inside it keeping the aspect ratio, `cover` fills
-                 *     it and crops the overflow at `gravity`, `fill` stretches to it.
+                 *     it and crops the overflow at `gravity` (or around `fx`,`fy`),
+                 *     `fill` stretches to it, and `pad` fits inside it as `contain`
+                 *     does, then fills the rest of the box with `background`
+                 *     (transparent without it), the picture placed at `gravity`. For
+                 *     example `?w=256&h=256&fit=pad&background=ffffff`.
+                 * @example pad
                  */
                 fit?: components["parameters"]["Fit"];
-                /** @description The part of the image that `fit=cover` keeps. */
+                /**
+                 * @description The part of the image that `fit=cover` keeps, or where `fit=pad`
+                 *     places the picture in the box. `smart` (with `fit=cover` only)
+                 *     keeps the part that draws the eye: edges, skin tones and saturated
+                 *     colour, found on a small copy as libvips's attention crop does. For
+                 *     example `?w=256&h=256&fit=cover&gravity=smart`.
+                 * @example smart
+                 */
                 gravity?: components["parameters"]["Gravity"];
+                /**
+                 * @description With `fy`, a focal point for `fit=cover`: the crop keeps it as
+                 *     near its centre as the box allows, whatever `gravity` says. A
+                 *     fraction of the stored image's width, from its left edge. For
+                 *     example `?w=256&h=256&fit=cover&fx=0.3&fy=0.4`. One of `fx` and
+                 *     `fy` given alone stands with the other at 0.5.
+                 * @example 0.3
+                 */
+                fx?: components["parameters"]["FX"];
+                /**
+                 * @description With `fx`, a focal point for `fit=cover`; a fraction of the stored image's height, from its top edge.
+                 * @example 0.4
+                 */
+                fy?: components["parameters"]["FY"];
+                /**
+                 * @description A colour, `RRGGBB` or `RRGGBBAA` in hex (sRGB, alpha not
+                 *     premultiplied), that fills what `fit=pad` adds, and onto which the
+                 *     output's transparent pixels are flattened. Without it, the padding
+                 *     is transparent and transparent pixels stay so. For example
+                 *     `?background=ffffff` flattens a transparent PNG onto white.
+                 */
+                background?: components["parameters"]["Background"];
+                /**
+                 * @description Cut the stored image's borders of one colour before the other
+                 *     steps: the colour of its top-left pixel, or transparency when that
+                 *     pixel is transparent. A pixel is border when no channel (0 to 255)
+                 *     differs from that colour by more than this threshold; a 3×3 median
+                 *     first removes lone noisy pixels, as libvips's `find_trim` does. An
+                 *     image that is all border is kept whole. For example `?trim=10`.
+                 */
+                trim?: components["parameters"]["Trim"];
+                /**
+                 * @description Round the output's corners with this radius in output pixels (at
+                 *     most half its shorter side), anti-aliased in the alpha channel. For
+                 *     example `?w=256&h=256&fit=cover&radius=32`.
+                 */
+                radius?: components["parameters"]["Radius"];
                 /** @description Clockwise rotation in degrees. */
                 rotate?: components["parameters"]["Rotate"];
                 /** @description Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating. */
@@ -1254,11 +1355,60 @@ export interface operations {
                 /**
                  * @description How the image meets a `w`×`h` box, when both are given:
                  *     `contain` fits inside it keeping the aspect ratio, `cover` fills
-                 *     it and crops the overflow at `gravity`, `fill` stretches to it.
+                 *     it and crops the overflow at `gravity` (or around `fx`,`fy`),
+                 *     `fill` stretches to it, and `pad` fits inside it as `contain`
+                 *     does, then fills the rest of the box with `background`
+                 *     (transparent without it), the picture placed at `gravity`. For
+                 *     example `?w=256&h=256&fit=pad&background=ffffff`.
+                 * @example pad
                  */
                 fit?: components["parameters"]["Fit"];
-                /** @description The part of the image that `fit=cover` keeps. */
+                /**
+                 * @description The part of the image that `fit=cover` keeps, or where `fit=pad`
+                 *     places the picture in the box. `smart` (with `fit=cover` only)
+                 *     keeps the part that draws the eye: edges, skin tones and saturated
+                 *     colour, found on a small copy as libvips's attention crop does. For
+                 *     example `?w=256&h=256&fit=cover&gravity=smart`.
+                 * @example smart
+                 */
                 gravity?: components["parameters"]["Gravity"];
+                /**
+                 * @description With `fy`, a focal point for `fit=cover`: the crop keeps it as
+                 *     near its centre as the box allows, whatever `gravity` says. A
+                 *     fraction of the stored image's width, from its left edge. For
+                 *     example `?w=256&h=256&fit=cover&fx=0.3&fy=0.4`. One of `fx` and
+                 *     `fy` given alone stands with the other at 0.5.
+                 * @example 0.3
+                 */
+                fx?: components["parameters"]["FX"];
+                /**
+                 * @description With `fx`, a focal point for `fit=cover`; a fraction of the stored image's height, from its top edge.
+                 * @example 0.4
+                 */
+                fy?: components["parameters"]["FY"];
+                /**
+                 * @description A colour, `RRGGBB` or `RRGGBBAA` in hex (sRGB, alpha not
+                 *     premultiplied), that fills what `fit=pad` adds, and onto which the
+                 *     output's transparent pixels are flattened. Without it, the padding
+                 *     is transparent and transparent pixels stay so. For example
+                 *     `?background=ffffff` flattens a transparent PNG onto white.
+                 */
+                background?: components["parameters"]["Background"];
+                /**
+                 * @description Cut the stored image's borders of one colour before the other
+                 *     steps: the colour of its top-left pixel, or transparency when that
+                 *     pixel is transparent. A pixel is border when no channel (0 to 255)
+                 *     differs from that colour by more than this threshold; a 3×3 median
+                 *     first removes lone noisy pixels, as libvips's `find_trim` does. An
+                 *     image that is all border is kept whole. For example `?trim=10`.
+                 */
+                trim?: components["parameters"]["Trim"];
+                /**
+                 * @description Round the output's corners with this radius in output pixels (at
+                 *     most half its shorter side), anti-aliased in the alpha channel. For
+                 *     example `?w=256&h=256&fit=cover&radius=32`.
+                 */
+                radius?: components["parameters"]["Radius"];
                 /** @description Clockwise rotation in degrees. */
                 rotate?: components["parameters"]["Rotate"];
                 /** @description Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating. */
