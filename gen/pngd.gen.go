@@ -165,40 +165,40 @@ func (e Flip) Valid() bool {
 
 // Defines values for Gravity.
 const (
-	Center    Gravity = "center"
-	East      Gravity = "east"
-	North     Gravity = "north"
-	Northeast Gravity = "northeast"
-	Northwest Gravity = "northwest"
-	Smart     Gravity = "smart"
-	South     Gravity = "south"
-	Southeast Gravity = "southeast"
-	Southwest Gravity = "southwest"
-	West      Gravity = "west"
+	GravityCenter    Gravity = "center"
+	GravityEast      Gravity = "east"
+	GravityNorth     Gravity = "north"
+	GravityNortheast Gravity = "northeast"
+	GravityNorthwest Gravity = "northwest"
+	GravitySmart     Gravity = "smart"
+	GravitySouth     Gravity = "south"
+	GravitySoutheast Gravity = "southeast"
+	GravitySouthwest Gravity = "southwest"
+	GravityWest      Gravity = "west"
 )
 
 // Valid indicates whether the value is a known member of the Gravity enum.
 func (e Gravity) Valid() bool {
 	switch e {
-	case Center:
+	case GravityCenter:
 		return true
-	case East:
+	case GravityEast:
 		return true
-	case North:
+	case GravityNorth:
 		return true
-	case Northeast:
+	case GravityNortheast:
 		return true
-	case Northwest:
+	case GravityNorthwest:
 		return true
-	case Smart:
+	case GravitySmart:
 		return true
-	case South:
+	case GravitySouth:
 		return true
-	case Southeast:
+	case GravitySoutheast:
 		return true
-	case Southwest:
+	case GravitySouthwest:
 		return true
-	case West:
+	case GravityWest:
 		return true
 	default:
 		return false
@@ -250,6 +250,45 @@ func (e Interpolation) Valid() bool {
 	case Bilinear:
 		return true
 	case Nearest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OverlayGravity.
+const (
+	OverlayGravityCenter    OverlayGravity = "center"
+	OverlayGravityEast      OverlayGravity = "east"
+	OverlayGravityNorth     OverlayGravity = "north"
+	OverlayGravityNortheast OverlayGravity = "northeast"
+	OverlayGravityNorthwest OverlayGravity = "northwest"
+	OverlayGravitySouth     OverlayGravity = "south"
+	OverlayGravitySoutheast OverlayGravity = "southeast"
+	OverlayGravitySouthwest OverlayGravity = "southwest"
+	OverlayGravityWest      OverlayGravity = "west"
+)
+
+// Valid indicates whether the value is a known member of the OverlayGravity enum.
+func (e OverlayGravity) Valid() bool {
+	switch e {
+	case OverlayGravityCenter:
+		return true
+	case OverlayGravityEast:
+		return true
+	case OverlayGravityNorth:
+		return true
+	case OverlayGravityNortheast:
+		return true
+	case OverlayGravityNorthwest:
+		return true
+	case OverlayGravitySouth:
+		return true
+	case OverlayGravitySoutheast:
+		return true
+	case OverlayGravitySouthwest:
+		return true
+	case OverlayGravityWest:
 		return true
 	default:
 		return false
@@ -418,6 +457,9 @@ type ImageSummary struct {
 // Interpolation How values between cell centres are drawn.
 type Interpolation string
 
+// OverlayGravity defines model for OverlayGravity.
+type OverlayGravity string
+
 // PixelSize defines model for PixelSize.
 type PixelSize = int
 
@@ -554,6 +596,18 @@ type MaxBytes = int64
 // Min defines model for Min.
 type Min = float64
 
+// Overlay defines model for Overlay.
+type Overlay = string
+
+// OverlayMargin defines model for OverlayMargin.
+type OverlayMargin = int
+
+// OverlayOpacity defines model for OverlayOpacity.
+type OverlayOpacity = float64
+
+// OverlayScale defines model for OverlayScale.
+type OverlayScale = float64
+
 // Preset defines model for Preset.
 type Preset = string
 
@@ -686,6 +740,29 @@ type GetImageParams struct {
 	// example `?w=256&h=256&fit=cover&radius=32`.
 	Radius *Radius `form:"radius,omitempty" json:"radius,omitempty"`
 
+	// Overlay The id of another stored image to draw over the output, as a mark
+	// or watermark: scaled to `overlay_scale` of the output's width,
+	// placed at `overlay_gravity` `overlay_margin` pixels in from the
+	// edges, at `overlay_opacity`, composited with premultiplied alpha in
+	// sRGB after the other geometry steps (and before `grayscale` and
+	// `blur`). It is part of the derived image's ETag and of what `sig`
+	// signs. Only images in this server's store can be overlaid; an id
+	// that is not there gets 422 naming it. For example
+	// `?w=512&overlay=<id>&overlay_scale=0.2&overlay_opacity=0.7&overlay_margin=16`.
+	Overlay *Overlay `form:"overlay,omitempty" json:"overlay,omitempty"`
+
+	// OverlayGravity Where `overlay` sits in the output.
+	OverlayGravity *OverlayGravity `form:"overlay_gravity,omitempty" json:"overlay_gravity,omitempty"`
+
+	// OverlayScale The overlay's width as a fraction of the output's width; its height keeps its aspect ratio, and it is shrunk further if it would not fit inside the margins.
+	OverlayScale *OverlayScale `form:"overlay_scale,omitempty" json:"overlay_scale,omitempty"`
+
+	// OverlayOpacity The overlay's opacity, 0 (invisible) to 1 (as it is).
+	OverlayOpacity *OverlayOpacity `form:"overlay_opacity,omitempty" json:"overlay_opacity,omitempty"`
+
+	// OverlayMargin Pixels of the output between the overlay and the edges its gravity puts it against.
+	OverlayMargin *OverlayMargin `form:"overlay_margin,omitempty" json:"overlay_margin,omitempty"`
+
 	// Rotate Clockwise rotation in degrees.
 	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
 
@@ -810,6 +887,29 @@ type HeadImageParams struct {
 	// most half its shorter side), anti-aliased in the alpha channel. For
 	// example `?w=256&h=256&fit=cover&radius=32`.
 	Radius *Radius `form:"radius,omitempty" json:"radius,omitempty"`
+
+	// Overlay The id of another stored image to draw over the output, as a mark
+	// or watermark: scaled to `overlay_scale` of the output's width,
+	// placed at `overlay_gravity` `overlay_margin` pixels in from the
+	// edges, at `overlay_opacity`, composited with premultiplied alpha in
+	// sRGB after the other geometry steps (and before `grayscale` and
+	// `blur`). It is part of the derived image's ETag and of what `sig`
+	// signs. Only images in this server's store can be overlaid; an id
+	// that is not there gets 422 naming it. For example
+	// `?w=512&overlay=<id>&overlay_scale=0.2&overlay_opacity=0.7&overlay_margin=16`.
+	Overlay *Overlay `form:"overlay,omitempty" json:"overlay,omitempty"`
+
+	// OverlayGravity Where `overlay` sits in the output.
+	OverlayGravity *OverlayGravity `form:"overlay_gravity,omitempty" json:"overlay_gravity,omitempty"`
+
+	// OverlayScale The overlay's width as a fraction of the output's width; its height keeps its aspect ratio, and it is shrunk further if it would not fit inside the margins.
+	OverlayScale *OverlayScale `form:"overlay_scale,omitempty" json:"overlay_scale,omitempty"`
+
+	// OverlayOpacity The overlay's opacity, 0 (invisible) to 1 (as it is).
+	OverlayOpacity *OverlayOpacity `form:"overlay_opacity,omitempty" json:"overlay_opacity,omitempty"`
+
+	// OverlayMargin Pixels of the output between the overlay and the edges its gravity puts it against.
+	OverlayMargin *OverlayMargin `form:"overlay_margin,omitempty" json:"overlay_margin,omitempty"`
 
 	// Rotate Clockwise rotation in degrees.
 	Rotate *Rotate `form:"rotate,omitempty" json:"rotate,omitempty"`
@@ -1079,7 +1179,7 @@ type ClientInterface interface {
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
 	// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
-	// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+	// `trim`, `radius`, `overlay`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
 	// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
 	// a derived image: a resource of its own, with the same HTTP
 	// semantics. Its strong ETag comes from the source's id and the
@@ -1087,7 +1187,7 @@ type ClientInterface interface {
 	// out (or parameters that change nothing, such as `gravity` without
 	// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
 	// order: trim, crop and resize (by `fit`), rotate, flip, pad and
-	// background, radius, grayscale, blur, palette. `w` and `h` are the
+	// background, radius, overlay, grayscale, blur, palette. `w` and `h` are the
 	// size of the output, after rotation. Derived images are cached, and
 	// become unreachable when their source is deleted.
 	//
@@ -1293,7 +1393,7 @@ func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...Requ
 // `Range`, as RFC 9110 §14.2 requires.
 //
 // With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
-// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+// `trim`, `radius`, `overlay`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
 // `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
 // a derived image: a resource of its own, with the same HTTP
 // semantics. Its strong ETag comes from the source's id and the
@@ -1301,7 +1401,7 @@ func (c *Client) DeleteImage(ctx context.Context, id ImageID, reqEditors ...Requ
 // out (or parameters that change nothing, such as `gravity` without
 // `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
 // order: trim, crop and resize (by `fit`), rotate, flip, pad and
-// background, radius, grayscale, blur, palette. `w` and `h` are the
+// background, radius, overlay, grayscale, blur, palette. `w` and `h` are the
 // size of the output, after rotation. Derived images are cached, and
 // become unreachable when their source is deleted.
 //
@@ -1816,6 +1916,66 @@ func NewGetImageRequest(server string, id ImageID, params *GetImageParams) (*htt
 
 		}
 
+		if params.Overlay != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay", *params.Overlay, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayGravity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_gravity", *params.OverlayGravity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayScale != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_scale", *params.OverlayScale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayOpacity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_opacity", *params.OverlayOpacity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayMargin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_margin", *params.OverlayMargin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Rotate != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rotate", *params.Rotate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -2180,6 +2340,66 @@ func NewHeadImageRequest(server string, id ImageID, params *HeadImageParams) (*h
 		if params.Radius != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "radius", *params.Radius, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Overlay != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay", *params.Overlay, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayGravity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_gravity", *params.OverlayGravity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayScale != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_scale", *params.OverlayScale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayOpacity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_opacity", *params.OverlayOpacity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: "double"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OverlayMargin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overlay_margin", *params.OverlayMargin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3040,7 +3260,7 @@ type ClientWithResponsesInterface interface {
 	// `Range`, as RFC 9110 §14.2 requires.
 	//
 	// With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
-	// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+	// `trim`, `radius`, `overlay`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
 	// `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
 	// a derived image: a resource of its own, with the same HTTP
 	// semantics. Its strong ETag comes from the source's id and the
@@ -3048,7 +3268,7 @@ type ClientWithResponsesInterface interface {
 	// out (or parameters that change nothing, such as `gravity` without
 	// `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
 	// order: trim, crop and resize (by `fit`), rotate, flip, pad and
-	// background, radius, grayscale, blur, palette. `w` and `h` are the
+	// background, radius, overlay, grayscale, blur, palette. `w` and `h` are the
 	// size of the output, after rotation. Derived images are cached, and
 	// become unreachable when their source is deleted.
 	//
@@ -4292,7 +4512,7 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id Im
 // `Range`, as RFC 9110 §14.2 requires.
 //
 // With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
-// `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+// `trim`, `radius`, `overlay`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
 // `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
 // a derived image: a resource of its own, with the same HTTP
 // semantics. Its strong ETag comes from the source's id and the
@@ -4300,7 +4520,7 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, id Im
 // out (or parameters that change nothing, such as `gravity` without
 // `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
 // order: trim, crop and resize (by `fit`), rotate, flip, pad and
-// background, radius, grayscale, blur, palette. `w` and `h` are the
+// background, radius, overlay, grayscale, blur, palette. `w` and `h` are the
 // size of the output, after rotation. Derived images are cached, and
 // become unreachable when their source is deleted.
 //
@@ -5840,6 +6060,71 @@ func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "overlay" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay", r.URL.Query(), &params.Overlay, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_gravity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_gravity", r.URL.Query(), &params.OverlayGravity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_gravity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_gravity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_scale" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_scale", r.URL.Query(), &params.OverlayScale, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_scale"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_scale", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_opacity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_opacity", r.URL.Query(), &params.OverlayOpacity, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_opacity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_opacity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_margin" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_margin", r.URL.Query(), &params.OverlayMargin, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_margin"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_margin", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "rotate" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "rotate", r.URL.Query(), &params.Rotate, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -6242,6 +6527,71 @@ func (siw *ServerInterfaceWrapper) HeadImage(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "radius"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "radius", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay", r.URL.Query(), &params.Overlay, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_gravity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_gravity", r.URL.Query(), &params.OverlayGravity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_gravity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_gravity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_scale" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_scale", r.URL.Query(), &params.OverlayScale, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_scale"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_scale", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_opacity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_opacity", r.URL.Query(), &params.OverlayOpacity, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_opacity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_opacity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "overlay_margin" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overlay_margin", r.URL.Query(), &params.OverlayMargin, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overlay_margin"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overlay_margin", Err: err})
 		}
 		return
 	}
@@ -8867,197 +9217,206 @@ func (sh *strictHandler) RenderVectorImage(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rchvJkS/+KhXwRgiwGyAAXkSRoZigbiS9ksylKMv2QP/pQncBKLNR1VNVTRAzf57Yd9gPfoT9fh7B",
-	"fpN9khOZWX0DGiQoezTjczwfRiDQXdesvP4y68dWpOepVkI52zr6sTUTPBYGP55EkUjdJVdTgX/HwkZG",
-	"pk5q1TpqvVg6wQz+yLgRzApzI2LWvnzzkj0bDPrsr/892OvtdnqtoGXE95k0Im4dOZOJoGWjmZhzaFOo",
-	"bN46+rY1XjphW5+DllumonXUss5INW3d3QWtlzyaiZdaOaOT9WHAr1JNWSyNiJy8EbYYwoD99b/3e8MH",
-	"RtDQoVZOKPdWqKmbNU/cMj1hbibYxftT5mbcsdPXV8wKFdvaChz2Dh7ofqLNnLvWUUsqd7DXClpzqeQc",
-	"FmVQLIZUTkyFqQ4Od2V9bFczvycwFhcwbViIS8t+vWPlDyJki5lQTGklWKSzJGZjsbplew+MOOXOCQO9",
-	"/X/UdPvbfvfZ59906Z//fzT6dWeHPv9bq2lDX1/x6frQPzij1ZQJ5aRbMsen+RIbkRoB0+Hw5MryHj5I",
-	"YZXhjlowLN79ofv5N6NW8+Decuve6VhOJDS2OshPsHowKDnnU8EW3DLrtBFxwLhlXLGzq6uLbsydWBvn",
-	"Q3Qobvk8TWA0n6C54T57r2/YsD88YP3Do37/qN9np++umgetI04jbCIIGiEN+YllHy/fbkmSmZFdIybC",
-	"CBWJho7vglbKDZ8L5znGCx5dT43OVMPSnbBIJzozAQsvL09PX7wIkTrp88lJyKRiM3HL2vby9EXAeJLO",
-	"OFPajVRqxDxLnEwTKeJOQOdtIpPEsgV8DCfSPU95HDIexzZgXMVMK6fZYiajGWzXSOnMpZl7YpkzXNmU",
-	"G6EcS+WtSIh7TRIgEyXiHvsk3UxnjkkX4FanPI6lmo6UrL8N3TS0Zh1fMqt77I02zG/qSIXfjIu1eT7B",
-	"/8K8U8t4rSHgKfn4neiNVCtoSVjC7zNhlq2gpfgc9qFssbWB4IncJyfdN59/PLhrV/8c3nW+aT4BL5LM",
-	"rG/fKc+slVyxcZIZOprSMiuncx7A1tEC+0U4Zn0mLbKZ3qbBQy/VYcdiwrPEtY76QUmBsc7GCZDenN96",
-	"rtjvV3hkv5iAyubjgkUm8H4KrTZ1HeW/V7v/NyMmraPWr3ZKcbhDv9qdosGiddtE3ylPhHMCFoc7NtfW",
-	"0SLNuVp64reszfPnYtjogC2km7HQXb7/ELKJNkT4nSM24YZNxEIYRlwWfktn2ump4ekMyNwxzuycJwlL",
-	"tLU9lqpp/MQyvVDs+4wrJ38QhkUzra2wSMmVMdxwI7mKRHfMrYjZXMSwt1HmmBETqUTMxkt23Z0LrmwH",
-	"ST2WbiaMZVYkJGiTJWtbIVhIv4SdHjtROWOESSnN5tqU3boZV7QikZ4Ly4B+4YREjg4dC7/PeCLdMqSD",
-	"hyuYvywdm/Mly+xGiopoY6qbWlDNcP+gQjXDDZI1adjWlzrJ5qqQ91Mj4x57RbTKwkjIpG2/N66tOp3w",
-	"npHZrYnt1Mj4g/xB4JheibRRBZEOmEY040qJJB9bLIy8yRl9j52wwUF3LB2zOjMRcP7aA3BAjbDIn2Lc",
-	"4YWRwI6AsAYHbAx9tAcHgW8bZ9w5ZoeM22six0Pc8cN6J9L6bwSSBVvw5aZ1iXF22y4MrQWuCra8SdgZ",
-	"1NvyRfGH7YllwhhtWCwnk8xKrQLWZ23gUB3mNBuwdnWaR6DOpqCLKMHeJHoZ/89//tcHJ6QaCzMN2CRL",
-	"EuB6dq61m4EEAU1Ak2iaGh5LGDqLNUgwNuYqDkjp4pHRFoQEKTsxas8qhrbGmV0yJ25dZgQJMXrDMTji",
-	"i1zzyLmMtHjKpGL7fRa/KOYrI2igx36nkqVnLnQywqA8YCh65/z2O+QtGwmXTnYzmx7cz6YfYtKv0oYN",
-	"fCVuZCRIiDADKs0xK0S/ZeEixHUJZyFtV2p0nEUOSRnkoIg7pfyGp2GasxCYB5wVWGylYc2mG2ecftF0",
-	"9xr19sp03/yhQZnEzZkAu+NsoiOesFRL5fBsoVIT6RthwiNi3kan7FqIFHkhtyOlBDcMTmkklDMCNFB4",
-	"cKxvgWL0wgaoH4kbYVg4NfwGd97ype2xk5GaGB6hRu0pZ0VNXMjYzQI2MXqOnSRi4pBgUbMZKa/asPCb",
-	"xfPh/sEo6/eHB7PyYzF+/+ft835v139ePu/39kKgUZSW4eQWN3akYDXYVN4AF0qA+q3jYFMhHcMgNfIU",
-	"7li/t0+aUaE393u7zXs6uW01qrdfQLVv/rhxG28f2sZj+Pn+NZ8JOZ25yqI7ndKa1ye6t2Giy3/cRKVb",
-	"n+mZXlSMn7kQKIXCRfi3v8ApG+vbgPjU2DNF2sqjkQojrRyXKmQTmJZUVsYC6BgIGsx3aJbbVESOzn0A",
-	"XAtWjRT9kZKkcMMpIDKHXyeJXgAxlNTdBg0KeQFtCRBUJwDCkkkSonRw0Qz0IY0KPrITtB1WBsYtKwY9",
-	"UrEWFgWh8oYHGabW5RsJh46YbamVhyPVrur1i8Kw6ARVXs3ShEcggysTecQhS3lMf6xbGCsnpJXyeAPf",
-	"m0i3tSAG2kAaSWS6TiTvJMrZmTbyB1i/BPTEcBZ2AnYjjJOR/+Ym7AB7RlJph7MbeIBPnDDMaDD1N/Po",
-	"CfS79WDhYRytwbdXhwssaAI/odquGFdy7h0NeAr7HTLtmXUySUhlx02F0wWbZit8qbSGgc2um5J1BWy1",
-	"Q2lXBnBy8f60c8SAgS/9IKtdIwOBLxd8GZQsEr+KRcKXpFokWqcs0plyoBNSMylH40SwBD5Iy/aGw+Ni",
-	"kjS8GbdMgxJBr/T9YcG/nvdDGL7Ed0uWIJ0VyWTjvuEONOrngz7+18iVqjr6KR2PZtUv5aY4jzQeV7gH",
-	"PDNB+YluscVMGFG6DkYKD6GtnUup8rPdY6Gdc+NC1qZTXmkT1qgzUiSaXT4O7Do2fEHfiaU4InUvYPYa",
-	"GtbKq36Wu8xwJ+KRyj0kE2RgWhUGXqTTJZBaIsc3MrVPLEPPAZIJKgbAoL5MMHuO85zmt8ox8NsN++nf",
-	"fIRlQ8/7jVzaiCcNJ/IVzKc0V1n7UkQ99rT/jCXZnHeOvWtIWnYtUtfbPDjfQaM6N+GJFQWJjbVOBFc4",
-	"srMGHkG+DZLOQBXe1dN2EuzYME7R+kVFAE9MOPMmLCpRrCSNqojbNPJZ8xE5HDwbPugdPnt12eS05G4j",
-	"+zl7deltN9Z+cdUbDvp9dvEfcELO3p4GDA38l7gRvVlswg6zM72wRyy0sQnrRhPSdHfOSUN1mn2Ati9P",
-	"XxyzEJYgLNXXs1eXnq16G/Xi/WmFg+W2ZBidv7wIA9SkYmlT5Gl4smAU0ApaoB+KOTQZufDrw7boLDZb",
-	"E/LZq8t3OiYL/QyJYmua2dg9NbPtCC6gscJLcD7JPdYfpIoajtRJxTF9zHb7e0xW2SRwerBTyUaKmYVW",
-	"6mGB3d7Ae9px9BQlKod/PunmQ+jSGO4PsZxP3msl3nEXNXg3XhchAHS7RDqVuQMrAbuazXSyEmfB8Q3v",
-	"HR902KUeHxrbhuDKSZrC2cZfie3Xl5GE5ww1AmnZ6ys+hXP0lltXrM76qPfvHTUN5YEBQ+/nr5qFYm5a",
-	"yJg40oezk+5w/4Ckdx69wONH/veapdF6Njk8iPuHg8PDvehpfLD/jA8ngvN+tL/P4/5gn++OJ3uTwXg4",
-	"7o8Ph8MoHuzHB9Fgf9yf9Pu8f5jPLOXo6PHzkvG98Yf7CD+fK85bOWFSnRShj6aDJWsPbd1N7S3o7B2/",
-	"XV/g3/MkEyjlVcm9cvfyE0vaVS7GPJskTswdf2KZZ+6dTVxhzh8yXdctt3f8FiOUzeQwBpsFdjtV05hF",
-	"XLE5v0ZNZ91ljb6hI3QuJ8JaIHbp0E4KmEisqLmjvN5V89m2sxTEQO5/6uSRG2ggU+RcEjGZjPQXmIIL",
-	"jEsCP5rIDZ5hIyys5DyzjvHEamYEj2YMH6f4Jjp5fFd7w2FVPQaFClbByh8EvcjHSaHsxcJxmdyzIeQy",
-	"a90fwy312qe7T/cGh8O9B0X3O6keT2ATaR6gMOp0M4VJ9WgKuzDCCtcUAYFGY2YFqeG5qVI1i1yuiyBc",
-	"wDyxTKfCcAeKa+wjD+2w28WQr7NgFNosmqE57mbZfIxBkpEKH9Btwx47d0wJEYNoY6GV07DHrhqGNFLk",
-	"b8LllQ79CoacABhLOfZ6OI7XKx9yqjCOiqbESOFv3ljyAwe6zxQ8KGIGrE5YZ6sz68LT6JpwM7HEkTJO",
-	"44TJZjbjCSo3mbpWeqFwbdkUmt7r9zcHBan5jQFB3v2h33322f/7Xffzj/1gd3DXHAn8Dzp0zZxkIhZw",
-	"ivLzv+HMe04x3D/osMVMW1HqZdyxRACDHPbZb1i/t8v+9peKhzp+wS4+vL8kXxiaqjkf0kocsYM+a49a",
-	"MzmdjVoB2z1k8YtOwA7xW7SX85/29uCngjEUA8aTL2xhm+cyHFTMvKtjBuowTxbwJfmAMLjsScQWdIF6",
-	"Jx2+dtj1Kmg3n0unx2DFcDrS4uvEO6uB7fwU+6CO74psnUUddjBDrMGSTliSRUJFG/VaP4aNZveDJvcl",
-	"j2XWIE0u0UZF30ceW4+0UXDIPaeSlhl8eS0+zNrcjRTKihlPvCYy08YJw6yMRQcm72SXJxLDk54302L4",
-	"Bfoya5cG9Hx3GG4+QvTMxuB06fTvPzvYYvkadcnfKYHyldA6gUfpPEd+3gW1IVz5LkRO47/q2mwykbfh",
-	"KnRn2AmY6E17+av97qA/3A17rP1el0t1g0IFZO8R+7Dg06kw7OO5l7tWqBjYIO4heZ5GrSuzZNIhigKO",
-	"FHotwABDh/Z0Djq5VNYJHq+GoTrlKq9qt9uotpfacdewfC8THV0vpBXeWagV0EgspkaIjTaWoca21QF9",
-	"3zSMReMJWKzEhT/l4TYbMqd1wIxe2L/9Bb4gZUXAccQXSJ7C67gd9wx68YWx4w+yAWX1XohYxLk61CAO",
-	"g5LZeJE3I/ennCpEwVyLJQWkMpXyOBYxG3MrDvYyk7Czdycvux/OTob7B6jh5QLzWiwDv1IjBbZAALLu",
-	"m5BIqfSf4txrXlTgCYhFQPGHMSIiX3jx4+XbrlCRhkG0T/UTy8LMJL3f04K+xl9CfyRGKtxB7ml3fpTx",
-	"3TcrfGH2fNjv08cFfAx7LEQVGeYNHYX5UEfqFIRIdA2cOJxKN8vGvUjPd+Bx+h+8E5Ji7WZi3mOvb3nk",
-	"kiVIrpGyqUgS0E5vhAGbMOf0fvZg3MKvXC1JiUUB2g6PYbVGas4T7/4VNuIpRoqZmKduyUIaP/0/7KDA",
-	"AlW4xy5WFDDQPUbKCAsUXo3v2zwiglpESEG4gLQTRPNsZJpWTjcqHSfdP5X6xt7uBm3jysh5w0nPXFOk",
-	"bKxNDNPRE0ZYRpSdYzHRRpQENQKmlNqjqjvRG75Op10MaaJEQpdwGauJlvkpADlF4eg6+qvHTljxPQ0m",
-	"h1YWsIx2HzSh4f5+Z6RiOZnAeL02wwulfbwkkEwJjnEzIyxQwTHjbPdvf9n16JyRIm3fiLkGdRPjo0pL",
-	"u/RSNah7iMOJVPF3zsh56N3DJ2qkKo5x0MGSJB+996eClpaIGnqNhd9AK88H/XuEJjyxbfRxuL//UPyR",
-	"znATHGc+510rgEcAZ5hIJV3OTW3AEi5j0DWA83bn/M/a1Bwa3/aDQTAMdoO9YD84CJ4Gh8GzYNAPBoNg",
-	"MAwGu8FgLxjsf4Y30kTHonAUN02ZGPe9rgzpxNxuZVfh8pzT44Vi4f8uDUZuDF/Cw9Yt0UED7cLfnzZ6",
-	"IMkFvY3TeuGta++zfJzXevF3eK0/wRC3ncDGAWAjX+JAvYMdtKlWVngUa3xJFhv8FRHgGj7yNE0kIW13",
-	"UqPHiZj/5s+WfE9bdktvUacN0G3qtuDcbM5d5FXpk4vzYxaSe4JQHBTD6rXQC83jvO0NsCjuMosoddLz",
-	"uLIL4FnSzY6RIW6aHBvreIngVxgQwcrJQXz2+uSV9x2rurv4WW+3N+z0oLsnFgz7YjgF8AHEuR+Unwtw",
-	"JMcQcQhsxs/qo+I3XCZ83BQqOrHUBdvv7x6VYoJFXCHuKrfyYmTvpUoDXFZrRFwdj5QzS8anXCoffw4v",
-	"hTPL7gn8EfbYe41LwNow3w5xwEqWROXhBlC7iLSK0Ruw4NIVAsosUcRjpzUdvt8bPohov/c0kWMU7YNI",
-	"CuU+OG04WSBfk5JzaxpmKy3h5XCie88GhzDRQW+/c1w46kogPZIzul8VT14bo83XHDr6W8QtsDsQLlwm",
-	"mRHHFccgocWlqvuwEj3Fcb/XjpJmcnL9mktOPTMiTWayRFiUhLgVoJjWKW2/t9972smH/SYH7X+tEb/X",
-	"FWcGMjhJe3/Bl4nm8ZXWb7n5+oSbs2A88tKyBAZhcvWs4CAcF5ugBPibdHak5mKuzZKNs3gqHHrXQY9b",
-	"X/fBXsezOC9oruRc6Mz9rJPlhgKnNtGL9RmXvmTQA8RItcNudy5VF97twldhjt/hbGp4JFgqjNQxocfh",
-	"gEeZK5dipPxaPPPeMb+wlEMVvtRKCYTKHbEo0VaQ/YUfLZlhUfGIX8uPimcOcUfiq5LyCSKnRYHv4mDS",
-	"y5iFJ344nObxQnBDIJQlrcPB030gCeL3FZHy6dOnLrwrlINB4xnYPoHtjpaiKjV/Ls6/JoeDFUEMhx/N",
-	"n4U21yP1fSYyBDbhgcIDZB03Lkc6h90uPtJ1dF5C1jYC3Qw20c4GI5WlwDz8n4gvy7P1QMepnc/OMVuR",
-	"/CNVF/3/BKL+o0qNjoS1sNUYHP3a+00L7KUiZxSsIHOHjTNXoQES8EfMmUxFaL1pA8fYmCx1AdGBN1I2",
-	"slvOfnvx+hT2Ex+3EVd2pHKCqXJlXuSiYNghFpGOy/Ci49eCmiCa8G3U+B1awp5YChZjszRFp9Q7MMqv",
-	"cE9+XgkFq4tLj24CBmRCApUia6B0+3VpEEQHoAHc5SRHab85ABFnE8cSPvPkwkB7ToKN5I3i+tguKEuz",
-	"4j+suGxWwY1H5V8iZqfnbwJ2gnlvpvz2kxhfMH+gZQFVoDzLkwIwVEFHBnjIEfoYIF5IW56g3BgnQsHu",
-	"lw7HCiqyFbTSyuR+bMUZrdt3c9vsuU8TvgQarPet2FwmibTECGp+h+Fev5rWtpbr2xA7CAgvaWu5obU4",
-	"8rDpJZiXbYZuY1CfrH+06gugKeKqfM4eMK0bUfeaPBwkKjnYt/mwg9oy5gMrM7z1+M8icq2VfL0i0NK6",
-	"kUbGEttZTcjSmWGoYrP2nLs00S6R4yeWvrPHzGVmrGEyp1pPE/HEIpfNU83Lhud8OufoTpgIozTQQcIt",
-	"fhXJG/8QNtYKEFDYkKAe+AE98rBc1RySldPinRwY+UXSFzE7f/mSpUZPZCIKN52snbGL96dPLJMvX16w",
-	"aJap64CCSxMvAI8r3NArKWCyl4fK8SkCvxCs51GB9Pw6KLBTP4wewOczjc5fXoQ99qqKwSPh4IOokVY3",
-	"An36TmN3dCB99zrAnhEam4MJUxH32Al7+e6P/15hBuvtINvJk7HdzOhsOstj+MXqacPe/O708mT3GT0v",
-	"XcWBkQoDbDLjCZPIzmlS44RH1z6lA7i1UBbJurPOOMR8LOJ4Q+I4Rjjqe8YiULr9eWzc7jZoBB0vz3Ce",
-	"jk9ZG2kKB7CKYA0QybjWf86cJ9RSsb9H5AzHQJAwbJIp1KgDtrbtXkuv4MXqe8/97hMBsjaRpJtJEzNB",
-	"58IDgNDfY/VxHapJZFLZ9SqClDJNT19fsWoQp3as0+9BWUumrc+1jIfvWw1H1q9us6ussvw+m7bqv/J4",
-	"/9q5C+Hg5RNXwP2AsNqpkYrY1MmHl+fnQQGxevqMRTNueOSEsZ2AhTDFMN+bigJdO5hUzaHcl5DtlH+e",
-	"vT0N1za3juV7RQBadrHbtCQ25dGGBfF8Cp9o5FYYeIBly+de3ZfL0xetoHV6efLH+s7Q9+thoKoooUGV",
-	"+xWUJ6xJkFSyZfOsvYPg3tTZykAPg8HB5yaJWqRC5ZLJpwVV5lh+gyHFVtCayCSBgfO4UWaUqTN5o8CC",
-	"Ki36P2etoHUD/940NlNLhyiGJ5TDMRSjy79Q2pCLXGf4r+DWtYLWQuA/+Kv/Cj/77/Fp/z1+zr/H1IDm",
-	"YfkwdB1rsne4//Tg/mAAItgRW12bkkVw9gplek6xAmInpoFn5VqI1IPNqwRJjcGPjYM/EzwhKrpXnNcZ",
-	"P3myqwVt9HVzNZsaedNbTaR8Jm5LvaK5kAYcupcfPpDzgXBM4a+MmU7H4zAvK8B5yNpUUSAPTzqmU/59",
-	"tsIcfrXHn07GfSTZInD7K18wolo8YmPlCI9DfuTC8aqxcZ9RVFold0ErKpbmobINGRJVZARYFFvVc6Eg",
-	"a+6Mrmb9ckeOh6a5C9dU0wa4J8LAKRFpVX6F5O2q78To7wZdj1pNI5wViQr3H0AZb43BRn05EjOdxOLB",
-	"3bioPAryxvOHe2orlTK2tg/bFEoKWplJ6lV18oX/B0Daty2QE/ig5EOOnDpXQHR8Hs0s80JgvTydlQRN",
-	"82xiIJWkgH8onH+9usznHw/27jYzhLeS4qiPYApF1Lz48CA5fsjmc24wNL4aKlfitgGsfMGtpSTfzFht",
-	"SHlCYJa4dSzlUzCaxqgza1WmSqZerbqfsdO4N25LPtjHrUqFiW3Hkx51kr/Sedy6tlTDmfBHYAvaX00M",
-	"qahZghtSX9b9I4TnYGPhFkIoFokk8aUVyDZBGH5VkygbG8tEwl+NGkWJNagOhUrSbMCSNi7hRZ3ZPsLb",
-	"gBmAHImXnOozvaiCpUj6UQDIBmzOY8G0ikQJvi6yJm6EsZU4Pr2JSDnCiyA2lAjFI+rJcCTr9onNgQcI",
-	"M1sViDtSTXSIVvESTahVc8iPGfvDUVYEkCV0vJuJORxZ0PNJlofUbIO9zm9EHhy/N9+vUMbuAixcNeN2",
-	"1qSYvUgyc8YtFp/Z+9tfdlnZGGvLqdKY4IL6GNpMxfOxFmAI5jwozDsJmUrnOdoQLE10Y/tgGMww1cat",
-	"KBBvr3/r+De7+2bx7G5+Oj6dPOXT19fn395++rcfCYWVVzZ8Ro69/M+DBtqNuePf+bO7Olv015a1rnaH",
-	"RUE1BHEHWCqsqI3HQmjrKGQfL98eMY6qa1mxABX29+LW9f6M2DV49RV3/OPlW6xOUxn14GD3cK8miLDh",
-	"Isx9THjUoIQd/mbn82+e/7pRRMV6LhUnz/3WJOBTCNbX5CPmPhxWK145KmFSbC0Os1LfKrOIYgM6bfsC",
-	"XkXxrs6xR3aiYY8gimWtUlxh5W8lKGtzKNFmh+siEzNtNhH5FfwIVIsub5wdNzkK2OfHk8lBBE15O/DC",
-	"lc639D763V1c//tv//Sn6Z/O5ct4L07mf5Bn8tXpi5N3sarKnfHSPSw4itNanVRQHPwKAZTbWqH6Jumy",
-	"EWd1ohjGV/b2nzIf+SlQI/R6Q6gBf9+Qs71AHyRWiqqkVFD4hyIZwMedZhN5670u60qAgh1qdu1Iy3QU",
-	"wRlVkTjymXXYeiVhNPxD14MUuudx6CMHwMJHKvdetsvcXO8xy52rqD9xthBJ0vWwZa1Ep8f+I9NOYFUX",
-	"fNQIIARkjvnSHa9BbBjIWFtKB6c1hWjXnVmFOb5uj51dXV3kyDPgpb0qMnX/2bOKFMagzbocdtI1gtEo",
-	"hYVZ0u6KTAhPCdBO4w45H0Ncbe3j5TkrNCSP2I2FcogZb2z6C5Ur/DWfVrF4QU6bTWegmpdRZsZ4vagf",
-	"POsHg8N+MHzab/So/V5EThtUPitAy8eowpWI0XaFGwMqwrd1/kTVXt4SRxqs5Bo/LsUYifCnzTDeBoP8",
-	"kyehbjEI47Nttt2pmw1Y8Tcr2HBtmMqSxEvTubQWszBwdm2aXkW4drYFk0ObJZ78c3Af6BueJVAOIT3u",
-	"AYFX/aWbceCFg2H7ahHVo++Xbv2IAxMVUWakW36AVmh9x4hgOska0dqqCA5ci6X1VdycrsI4yCnZ7fJU",
-	"duGhsMcoIYk5XWB3tGGxSIQTx8wIHpPtlWbjREY9dlLgxBzH8F8ez4TmRsrxa2FzjygaL1wtMbiXaJ1i",
-	"wVGtkmXAMoWppE4nMaWKLKQVHtyLy4ZBNZxuSaIz51JCZYBBkeM+eIRcIs+/VdO4tYbbQIOFIBBkz5xc",
-	"nPuZ9NhrRBGUaA1k9Ua4zKjKGyR07UgN+32/kIXKG/pykWXCkHcAc0UFVhFQ54RyXdKiw95IUbdUFVNa",
-	"Fm4CruRZhnv7T2GB8he9HZfrAHU1YVWZ0AsV1JSCEYZc9YQN/uc//2swPARp182UEb6MfBkfY+3wpPsn",
-	"xrs/sH73GeuyHvuO/a+wQyCfkVJiATpFvox+5BiV86pPSEWqUH765EVEBxB6I9HTkQLNojpkFvHMCkv0",
-	"kMhIKCsqm/zu/Mq7H4go7NHOjk6FohhET5vpjn9pZy5dRWcg8gha3opuHbUGvX6vD0/A+zyVoAD3+r1d",
-	"crXN8NjtzDAm8QN8njZm3lNwHSljJhORawcR0LgnnGNSmTJMelaaxSIVKs5ThwvqO49bR61T4XwYZCU1",
-	"Ytjv3wN3ehzMyfewAeWUjx6TlOSN6NV4Uuvo289By+Z+tNZbYDaYsN28Bj5DP0/EhyPNpxY44Fw43voM",
-	"bXtHxMZFPqcodaTnooa+eGIR0UlZVO3xksm402PoXwyVuHUhMSLM/UMPTNXr6DSbChKWE50kegEHWCtx",
-	"nLtrcv7mm5KIdiNnJOagYSVGTmmDvl40ItnCRM4lvACiA0jdK+VzbcRIUV9E3vWtfyuto5m26tXdv21S",
-	"ptGEpS6c9jxrU4IODmhDcdV+v17iu/9QzlDTYPwSFXq3uJE6s4XLtrEyM27DaupS7mkgp9ymTMbG2w0+",
-	"/4QHpnSnN5wZhKX5sl5EyIim36P+m5otxrlTSXi6C1r727xSz9DAt3YffqsKS77/OBchOD+ZID8P6MjM",
-	"Pd7+DPuD+/kuaKXauiZsrkf9FemjBFrNC+bGS9bmaplL1F+HLBeXV8tUdKjKh386nMhEhGwiRYLZ7pyF",
-	"VMSBG7cDGl8XtF6MJ8zJ9enBsHB0QaEpnao4ioAprNBbfEuA4yN0r7VBWmEZyACBr8FIIVbykxhfBOzF",
-	"u4uAXZ2/eYNC7eT3528IaoVoT+Fl3dnr85cFJtPXKqnWXWFCIWwO/a2FKsT2BvsBsxzBy1Z3KHm0GbCJ",
-	"OM2tAJq9kYIF0UYW13kQoJdmBI3hdNqv/3D+Jkc94by0wYmMVFsa7QIm59J0CuVD+vQ1EdOKNwDmSkTc",
-	"SOGndqW0XdgBfosQM4QXNwHMClwcjGektKENaobHIUSvUke9go4Lct/XSD0G/wT97D7rP7Hs9eurN0gt",
-	"JAk8a3liWSr4NWpFg6Df77Mo3pn/9X8HmIPc3/V/wu5Ao3i1RAeT23ymNAhCoNxi+G2lWeIvFgkwr5nP",
-	"heFo1PmcjQLaS1uPZ4RTLT8EXefFxqRFZx+oX1gkHegQy5D6QpsF9M0tZJSnBPkkQRmTMklWprcRKsrw",
-	"AOw0JwyhBod5bZy6VPuIrxFAgSwgYd0LHS9XmLM//3WeXHocpeIoPdb9KQ0soN5I3YGxGX1WuHS36bUG",
-	"u4UmGwy5u9X8grufWkRtUulqW74AUkmAHy499ZTZgL4O4UpWTH5tUFP//rEdfGblQpz7ni+ewyEP+4Of",
-	"fiU+FMiSrzq3L1AE9mg5HhTpZdIVvnT48EsrWW/w2mAL9WE1NRDf299mjA1ZG/DycLjNy2sZNl9RSYJ3",
-	"nm7T03rG74qCVffefPv5rqZxfcz5KjGgY1/auRTpwNSpogvPRU6Xx7ERFgs0xU3qWGlUYXSXGF4imiJn",
-	"r/D7VWxtRcqUhV19cXw2FmCKjVSmyiJ+WNskEk0igHooRUCNA+5tGlH8pVr0Fx6evYdfKrJ1fzZd/X5S",
-	"ooXDYuKlAt+srTfa2XnR9ObqRHUCCfJrB1HxQH2PFNyiKB99e4TDwUgasNGgXpQ1YGGtQGx+GcVaVduQ",
-	"tXf7e2AP1Mp3sfawf5BDLvOirVjPHpo5e33yqsc+gBrMk/zGxNzopxwzn2ox7Pc7Ryu5W6B0o67ji3SU",
-	"Pr/ccChVDxgRtd+j4gwIORB2pHzRWozEr5QMY147sOjb+0ReQ4xeYUEQLGUdTiQWJMtvJwj8fRd0eUn1",
-	"yoNgpEIsOROwkOqo4ScMF+ELiUx9S1SeG99PMoM/wjZjE3gzEPYe4y/rN9gExb1TQfUmG8TIx6mBVng9",
-	"wQBowAgPE/YJoeSXrFXOP7u6ugDqmXPlZGR77NzZKu34y6tKZExx8VFcloiKuNJK4lUgFdol3Vca8hWR",
-	"IZAXXvL+cm3wohUstYaXWazWziTdKFeVKtUxiyswvMcI77woi9SbstZ9J8gvJpqjayPP7BCpZSZTlEw4",
-	"kbeg0ONIjxhsaUCV5mHQRmDx1PZ4SaTRCagOmwgYbHDAUpQl8UhVER5EDwEr9p4QIkFekrFXu+CHEzZp",
-	"pLAr79ShKoL1iyK0akw4inzCMQ0DZQWriorcJJYmh45L6wMPMR2F++qgUUkzXviL6/XURqqybVSElCp7",
-	"otGJ+1g8QI5sX9hzt0lynQqXi60Vh1wTBy8f2fnUugsefOhsm4fwyo+HHysq/G/R4h+2euqP2zxVuXZy",
-	"i6exztgWz/nCl9s86SsFbjEfvI1kq4X0txdsM/0EIT0Pd473b2zxoL9pbQvaeXW5zWP+ysQtnswrzm4z",
-	"SLqbbIsni4rY27SabtXkBznd5jFfKXkrYlPTrfYmr06/1aNlkf2tHq/fIrCFL7tQRh7rMGn0D1R0oRXz",
-	"mErbdMurqO+ze2vXVuf3R3crF0jf93LtsunKXcVbGeZVnfJB67x6z7D3Phz8ZMtbLzdbB++uFAXYxapA",
-	"v5Dlz93wRRXde1+uXo39dfdut8mCfA8aln/smNUwcnifj7SMwHdudQ/2/K0QlT34Z6HiLzKVd792DY0c",
-	"RFIr5M6qddwRnLpey32k8hiyr5SKap20BZxIm/XqfYKlHM2qGEvcmKWvJvJoc3+PWMSDL1SKkKGP7OCr",
-	"1yihO+gdN86ysVjqlfibUE1VsdYYz99x/O9K/97XnHj99iGqNTPjN+Le6jZzRC1hQS1+2yUbp0vPhlSh",
-	"7RcQk71acbxUk9VXXXNtMhBjMhlT+ED2YUwGIn6zYgYaEXeavUSwwU1oa3KLCF9bGWzg9QRL2oG6hV+9",
-	"+wFB1ERAAZYrovpjKq/5uFbUkqJ35FfJ7wIaqXZRft1qWADyzOSem2H/AJZrb3DQWwNi+Qv06mbuxftT",
-	"shJhQjiiI49arNMXMJklVppDW5cCgkVQDhNknMaSTEy6JtPyTJRRsX/Zlv+yLf9lW/7Ltvw5bct1geqZ",
-	"c6VyMd5QUXD0X6LRWGfxW+ot/uFfmN3y/5plUi2kXZomj3xn7wveOXj8O9tEr1fe2f+CNdjfdg221SRX",
-	"tTS8+NyrYDncNcflbUD5PUpVKbLcP68EpHdyGH9jHLKArBCUplKjyyt2PvugPugawrC30Zd/Dj3/XECc",
-	"fIw55OvLY9z/FOHqGvGdrN4kki/CP57S5sIZGdn7CaworkwP58jyC6Pnws1EZpkTt46J21RbTI/zcNKR",
-	"auep+P1ev7fXOSqvmRtXs0l8WNJnPKLcTLgTKlqO1Exap6eGz23gIbFU35/H6M7QyicqV8vm0ldocVhv",
-	"ceQw+KJTW79SDe/chkHgHT15BU4Pq3liR0ovVH55UrfrVwLRJZhvusR4ng/05/kxibROKGHyi6dGijKP",
-	"f5cK9c6vJfQ0/UGmnbzspyyyIdhef29DrM2//fDphI3ZSRMu1XFeFuE57sUxpq9Y4Z5nbtI9rJ/arVzh",
-	"fg16lVP2Nb0YOTHW150ruqWpWPr26m517s/SqBC1fy3I6R2J3Du2G5MzfHpML5/n/Sw71lGG15LVYLy/",
-	"/fC7977IgtaJZe3K7Wd8rtUUi0f4KoULrhy+0cjEgcxOLs7h97+XjTcANtdn5fsrJyaVH9z9Phu6OGS1",
-	"gqEf9j3LvOTz5N5lLgZS8WNh2XMObIQw33lwHItfY8o64YAJ9GTZwmgnfOL6phX+48m7t49b4Xzo1TyT",
-	"lTT9fDV3e/1iIjg66A1pcRsEbtC67U5113855+m39MNnzAOe8Ej8ePeY/YTOH7+fK6VeYRYLI50TqnmH",
-	"EXK7OZWsWqi0WsqdMis55VYS8oEwHuiUQsSXnjA+UlgpBtPwcs0JV5buG56J6FrERckQziZiwXzBZMan",
-	"+ojt93dHKk/g4g7v4LDe+WUEtzn/n/MlS7n1xQdWys2PlK83T+CKMh8s9/vPMmdZjLe77mPCWLVkNTNi",
-	"kllhRwoHvd73QiYJ+t5wAGMMFohkgoj5VJhCdio9UojPGWfRNUhOquWgTREtiIzAlH6e2E4A44xm5R0/",
-	"WE1zg5C6hF38ebLzsGvMioDFZM7wyURGVTf1z3XdgN83pDVM1yhyXPDyxYm89anraiKnvjh1b+1OJboZ",
-	"DbeqV1E/v97FKI4RLB4IT+kFawO5YnGMGPFq2tx31dH6tQYrFxr9/XcacHv9091pcA/7A8qT1TRPobyk",
-	"KZNZYe8yxGo3s78brD3xncxrVd6vR9DtEjhZy8KL3324YrUWQlInMospoXgB424k51NmTYR/iLA3Uiee",
-	"3e0F/WcHvszYccED2qHKkiTs5PXH8LJFtAGgO0wjo7Sp/Kxj4Bj2GmZ5RBdlUB5UDeRaj8qswBIL0ayK",
-	"ZJo1ECzq07sb9eRKFY9HRw/89X5b+b8Xdks/8FbP0V1z2/ifqf7Hti5oqjLysL9Yqi3dylu5VVdqiDzO",
-	"bfu18T10mAQG3Nycpz+PH/GL4Rrt2vHo/CLhG1+MwPgSXMEvwJtzKXxKCmmdxJo9lNpblnSrLmJ3Pd2x",
-	"i/enFeFAZPklkeaaJGgKNVdxwEHugqmEnJlUUZLhhcz3xJ5HqrxRcUP4mN0fPQ6Y1SvB4eIwPhwg/hej",
-	"/7+T0T8+2PYTMO6vFiv7F9//B8WdfjkxpCr/3TKIVGH2zaUiSKJYlmEpz0HQ3zsM9p/mWjvJESp1lqfp",
-	"51JFT0YqxHpc4d/+ElL5uLC4z4eU/KKZvJxw7U7xBv5Lw6lz4M3p603mflGurFo2r3IJEtXF2y0L3mFh",
-	"4pVSdpVSx1Sdbbcsu7apDJovTTbcP7jb9lbmhsKAX5TA/lX11l+odvbPlIj9S9IkVTYXRka5LqkNm3Nn",
-	"5O1WKiT1YG5y7YhKhO2gCPYPr+UZc8dLEuO2qN5TFCnyrTcXPSKFLpFjw83yyAeoA4zR+ORYn2aILtpa",
-	"TZ1KFz7i2dwFtCIj4b2cR4yqkRVxvBV/dKVVdLvcfb77PwEAAP//",
+	"7L3rdhs3sij8KlicvZbJmSZFUhfL0vLKkm+yZtuOtiyPZyb0lwa7QRKjJtAB0KKYfDprv8P+MY+w/59H",
+	"mHmT/SRnVRX6RjYlykmczDnJj1jsRgMFoFD3KvzQivQ81UooZ1tHP7RmgsfC4J8nUSRSd8HVVODvWNjI",
+	"yNRJrVpHrWdLJ5jBl4wbwaww1yJm7YtXz9mTwaDP/vHfg73ebqfXClpGfJdJI+LWkTOZCFo2mok5hz6F",
+	"yuato29a46UTtvUpaLllKlpHLeuMVNPW7W3Qes6jmXiulTM6WQcD3ko1ZbE0InLyWtgChAH7x3/v94b3",
+	"QNAwoFZOKPdGqKmbNU/cMj1hbibY+btT5mbcsdOXl8wKFdvaChz2Du4ZfqLNnLvWUUsqd7DXClpzqeQc",
+	"FmVQLIZUTkyFqQKHu7IO2+XM7wnA4gKmDQtxadnvd6z8XoRsMROKKa0Ei3SWxGwsVrds7x6IU+6cMDDa",
+	"/0ddt7/pd598+kOX/vn/R6Pfd3bo739rNW3oy0s+XQf9vTNaTZlQTrolc3yaL7ERqREwHQ4tV5b38F4M",
+	"q4A7agFYvPt999MfRq1m4N5w697qWE4kdLYK5EdYPQBKzvlUsAW3zDptRBwwbhlX7PXl5Xk35k6swXkf",
+	"HoobPk8TgOYjdDfcZ+/0NRv2hwesf3jU7x/1++z07WUz0DriBGETQhCEBPIjyz5cvNkSJTMju0ZMhBEq",
+	"Eg0D3watlBs+F85TjGc8upoanamGpTthkU50ZgIWXlycnj57FiJ20t8nJyGTis3EDWvbi9NnAeNJOuNM",
+	"aTdSqRHzLHEyTaSIOwGdt4lMEssW8Gc4ke5pyuOQ8Ti2AeMqZlo5zRYzGc1gu0ZKZy7N3CPLnOHKptwI",
+	"5Vgqb0RC1GuSAJooEffYR+lmOnNMugC3OuVxLNV0pGT9aximoTfr+JJZ3WOvtGF+U0cq/GpcrM3TCf4X",
+	"5oNaxmsdAU3J4XeiN1KtoCVhCb/LhFm2gpbic9iHssfWBoQndJ+cdF99+uHgtl39ObztfNV8Ap4lmVnf",
+	"vlOeWSu5YuMkM3Q0pWVWTuc8gK2jBfaLcMz6TFokM71NwMMoVbBjMeFZ4lpH/aDEwFhn4wRQb85vPFXs",
+	"9ys0sl9MQGXzcUEiE/g+hV6bho7y99Xh/82ISeuo9budkh3u0Fu7U3RY9G6b8DvliXBOwOJwx+baOlqk",
+	"OVdLj/yWtXneLoaNDthCuhkL3cW79yGbaEOI3zliE27YRCyEYURl4V06005PDU9ngOaOcWbnPElYoq3t",
+	"sVRN40eW6YVi32VcOfm9MCyaaW2FRUyuwHDNjeQqEt0xtyJmcxHD3kaZY0ZMpBIxGy/ZVXcuuLIdRPVY",
+	"upkwllmREKNNlqxthWAhvQk7PXaicsIIk1KazbUph3UzrmhFIj0XlgH+wgmJHB06Fn6X8US6ZUgHD1cw",
+	"/1g6NudLltmNGBXRxlQ3tcCa4f5BBWuGGzhr0rCtz3WSzVXB76dGxj32gnCVhZGQSdt+Z1xbdTrhHZDZ",
+	"rZHt1Mj4vfxeIEwvRNoogkgHRCOacaVEksMWCyOvc0LfYydscNAdS8eszkwElL/WAA6oERbpU4w7vDAS",
+	"yBEg1uCAjWGM9uAg8H3jjDvH7JBxe0XoeIg7flgfRFr/RCBasAVfblqXGGe37cLQWuCqYM+bmJ1BuS1f",
+	"FH/YHlkmjNGGxXIyyazUKmB91gYK1WFOswFrV6d5BOJsCrKIEuxVopfx//znf713QqqxMNOATbIkAapn",
+	"51q7GXAQkAQ0saap4bEE0FmsgYOxMVdxQEIXj4y2wCRI2IlRelYx9DXO7JI5ceMyI4iJ0ReOwRFf5JJH",
+	"TmWkxVMmFdvvs/hZMV8ZQQc99rVKlp640MkIg/KAIeud85tvkbZsRFw62c1kenA3mb6PSL9IGzbwhbiW",
+	"kSAmwgyINMesYP2WhYsQ1yWchbRdqdFxFjlEZeCDIu6U/BtawzRnIRAPOCuw2ErDmk03zjj9rOnuNcrt",
+	"lem++nODMImbMwFyx9lERzxhqZbK4dlCoSbS18KER0S8jU7ZlRAp0kJuR0oJbhic0kgoZwRIoNBwrG8A",
+	"Y/TCBigfiWthWDg1/Bp33vKl7bGTkZoYHqFE7TFnRUxcyNjNAjYxeo6DJGLiEGFRshkpL9qw8KvF0+H+",
+	"wSjr94cHs/LPAn7/8+Zpv7fr/14+7ff2QsBR5Jbh5AY3dqRgNdhUXgMVSgD7reOgUyEeA5AaaQp3rN/b",
+	"J8mokJv7vd3mPZ3ctBrF28/A2ld/2biNN/dt4zG8vnvNZ0JOZ66y6E6ntOb1ie5tmOjyp5uodOszfa0X",
+	"FeVnLgRyoXAR/vPvcMrG+iYgOjX2RJG28mikwkgrx6UK2QSmJZWVsQA8BoQG9R265TYVkaNzHwDVglUj",
+	"QX+kJAnccAoIzeHtJNELQIYSu9sgQSEtoC0BhOoEgFgySULkDi6agTykUcBHcoK6wwpg3LIC6JGKtbDI",
+	"CJVXPEgxtS7fSDh0RGxLqTwcqXZVrl8UikUnqNJqliY8Ah5cmcgDDlnKY/qxrmGsnJBWyuMNdG8i3daM",
+	"GHADcSSR6TqSvJXIZ2fayO9h/RKQE8NZ2AnYtTBORv7JddgB8oyo0g5n19CAT5wwzGhQ9TfT6AmMuzWw",
+	"0BihNfj1KrhAgibwCsV2xbiSc29owFPY75Bqz6yTSUIiO24qnC7YNFuhS6U2DGR2XZWsC2CrA0q7AsDJ",
+	"+bvTzhEDAr70QFaHRgICDxd8GZQkEh/FIuFLEi0SrVMW6Uw5kAmpm5SjciJYAn9Iy/aGw+NikgTejFum",
+	"QYigT/r+sOCvp/0QwJf4bUkSpLMimWzcN9yBRvl80Mf/GqlSVUY/pePRLPql3BTnkeBxhXnAExPkn2gW",
+	"W8yEEaXpYKTwENrauZQqP9s9Fto5Ny5kbTrllT5hjTojRazZ5XDg0LHhC3omluKIxL2A2SvoWCsv+lnu",
+	"MsOdiEcqt5BMkIBpVSh4kU6XgGqJHF/L1D6yDC0HiCYoGACB+jzG7CnOU5rfKsXApxv203/5AM2G2vuN",
+	"XNqIJw0n8gXMp1RXWftCRD32uP+EJdmcd469aUhadiVS19sMnB+gUZyb8MSKAsXGWieCK4TsdQONINsG",
+	"cWfACm/qaTsJemwYp6j9oiCAJyaceRUWhShWokaVxW2CfNZ8RA4HT4b3Wodfv7hoMlpyt5H8vH5x4XU3",
+	"1n522RsO+n12/h9wQl6/OQ0YKvjPcSN6s9iEHWZnemGPWGhjE9aVJsTp7pyThOo0ew99X5w+O2YhLEFY",
+	"iq+vX1x4sup11PN3pxUKluuSYXT2/DwMUJKKpU2RpuHJAiigF9RA3xdzaFJy4e39uugsNlsj8usXF291",
+	"TBr6a0SKrXFm4/DUzbYQnENnhZXgbJJbrN9LFTUcqZOKYfqY7fb3mKySSaD0oKeSjhQzC73U3QK7vYG3",
+	"tCP05CUqwT+bdHMQugTD3S6Ws8k7rcRb7qIG68bLwgWAZpdIpzI3YCWgV7OZTlb8LAjf8E74YMAujXgf",
+	"bBucKydpCmcb3xLZry8jMc8ZSgTSspeXfArn6A23rliddaj374SaQLkHYBj97EUzU8xVCxkTRXr/+qQ7",
+	"3D8g7p17L/D4kf29pmm0nkwOD+L+4eDwcC96HB/sP+HDieC8H+3v87g/2Oe748neZDAejvvjw+Ewigf7",
+	"8UE02B/3J/0+7x/mM0s5Gnr8vGR8p//hLsTP54rzVk6YVCeF66PpYMlao62HqX0Fg73lN+sL/CeeZAK5",
+	"vCqpV25efmRJusrZmCeTRIm5448s88S9s4kqzPl9quu65vaW36CHshkdxqCzwG6nahqziCs251co6ayb",
+	"rNE2dITG5URYC8guHepJAROJFTVzlJe7ajbbdpYCG8jtT53ccwMdZIqMSyImlZF+gSq4QL8k0KOJ3GAZ",
+	"NsLCSs4z6xhPrGZG8GjGsDn5N9HI44faGw6r4jEIVLAKVn4v6EM+TgphLxaOy+SODSGTWetuH24p1z7e",
+	"fbw3OBzu3cu630r1cASbSHMPhtGgmzFMqgdj2NfXwiR8gxAuYxIsSCGq2jcAFWAmqLmT0oQ80gsCc26u",
+	"Rgokc+6EgV9HDAW4GHFI06Df4qMwR7fCrUfWKi/Fkyqdf1HYBoonc26mUoW5GCcVGVzQUehl9GoHOuUR",
+	"4R5SCisdIC3sRs0zmculaqRA6PHKbKkcToWeC2eWzDqQgtog+4/FRIMaUkiruR1snGQoU56hhlXVbGry",
+	"zSPPZtDlOfHuUCun4UhZOVXWm4GxrSUUl5ZCNcwjT/2RCozJoJJwGR+DWCjjkcLTKkk0wKPKpsKhqsgU",
+	"n8P5ggO34uZcPN0fDEmz8Ov3FH7tRhKtFLui9o6282m/V/8kX/Kn/d7j+gvauqeDg3CzX9S3vccp+umH",
+	"g73bZg+oR/CNyuZH0h39OCGzZDqqYGTvbtC+fajqtAJRBci3uCDrMJ4TbtfOCRsLtxDej+BBITc2aKjo",
+	"i4CZeOBYmjmyNU+5VPbeOdHWbPTplrby/pODexV9P7uvCQ+aSY0f+JFlHl3QpSPVtbRynBR+HW7JTtG5",
+	"bwK+l5/F3eHn875Z5a3PhpRGJIqr9uI6vTvG7fIqRq5b2RU7KnqX8BzbmcnUFZtkBukRsfMat83tn8jJ",
+	"cTvtfYt2h47d7w33QZiMkszKa/E2XyCS937Map4bYYVr8sEDdDGzgshlbiyrGuZcrg0XVFCnwnCnzUjF",
+	"3vfdDrtdDDpyNuwEzGYR7kfoZtl8jG76kQrvsa6ESLyVEDFQUKLKPXbZANJIkccDWYp0iAmGzNDozT/2",
+	"liCE16u/QNzZh4s3aMwaKXznzXUecMD+DLmAiBkI28I6W51ZF1qjcdzNxBIhZZzghMlmNuMJqteZulJ6",
+	"oXBtPQvo9zeTX+p+I/Xl3e/73Sef/L/fdj/90A92Bxso8X+Q2Nd8YiZiAXJcLoFukDq9rDrcP+iwxUxb",
+	"UVoGuGOJABF92Gd/YP3eLvvn3ys+0vgZO3//7qIQDkpJWCtxxA76rD1qzeR0NmoFbPeQxc86ATvEp2ix",
+	"zV/t7cGrQjQtAEbZE2luUNMi+dIWQx2zQb/PeLKAh+SFQF7vUcQWeIGWDxL/2mHXCwndfC6dHoMVw+lI",
+	"W0pgdQHGy5E+rMAPRVLNoh74NsNotyWdsCSLhIo2WlY8DBsNv/fyggsey6xBn7lAK2mNLEbaKDjkXlaW",
+	"lhn8eC1CibW5GynUVmY88brwTBsQ2YAEdmDyTnZ5IjFAxnN3Wgy/QJ9nbyWAnu4O75BgqM1PxEo3WDO+",
+	"VgI1PIoXDXyc6FPUKLqguIYrz0KkNP5R12aTibwJV4NHh52Aid60l3/a7w76w92wx9rvdLlU16jWgBR1",
+	"xN4v+HQqDPtw5nmRFcSxcA/J9zFqXZolkw7j+OBIod18phfEIqdzoZB3OcHj1UCITrnKq/aVbYwrF9px",
+	"17B8zxMdXS2kFd5dpRXgSCymRoiNTNNQZ9tKfX5sAmPReAIWK5FJH/OADxsyp3XAjF7Yf/4dHpC6LOA4",
+	"4gfET+Fz3I47gF58ZvTSe9kQ5/tOiFjEuULewA6Dkth4ljcjB5ycKozDvBJLConIVMrjWMRszK042MtM",
+	"wl6/PXneff/6ZLh/gDaGnGFeiWXgV2qkUu5mAfC6r8KgkH9JScO51/x4QBMwGg7ZH2pnhL7w4YeLN12h",
+	"Ig1AtE/1I8vCzCS9P9GCvsQ3oT8SIxXukCK284OMb79aoQuzp8N+n/5cwJ9hj4VopIF5w0BhDupInQIT",
+	"ia6AEodT6WbZuBfp+Q40p//BNyGZdtxMzHvs5Q2PXLIEzjVSNhVJAvrbtTByInOmwv3sZzqJ4S1XSzKj",
+	"IANth8ewWiM154l3QAob8RRjlZiYp27JQoKf/h92kGGBbNlj5ysCGMgeI2WEBQyvRpjZ3CePUkRIYSAB",
+	"SScYT7qRaFo53Sh0nHT/Wsobe7sbpI1LI+cNJz1zTbEaY21imI6eMIqmR97pFfoCoUYKtf2jqkPLm16d",
+	"TrsYVIMcCZ2SZbRAtMxPAfApCoiqxx/32AkrnhMweXB/ERjY7oMkNNzf74xULCcTgNdLM7wwG42XFKZZ",
+	"hme6mREWsOCYcbb7z7/v+vjQkSJ7kxFzDeImRugoLe3Sc9Wg7qMMJ1LF3zoj56F3UJ6okaq4ZkEGS5Ic",
+	"eu/RAyktETXDAgu/gl6eDvp3ME1osW38y3B//z4dg85wU0DofM67VgCNAMowkUq6nJragCVcxiBrAOXt",
+	"zvnftKmZ1L/pB4NgGOwGe8F+cBA8Dg6DJ8GgHwwGwWAYDHaDwV4w2P8EX6SJjkXhqmyaMhHuO43p0om5",
+	"3cqyh8tzRs0LwcL/Lk2W3Bi+hMbWLdFFAP3C748bfWCkz27jNl14+25Npd3Wb7r4EX7TjwDithPYCAB2",
+	"8jkuvFvYQZtqZYXPo4gvSGODXxGl/MCfPE0TSbkeO6nR40TM//A3S96PLYelr2jQhuQhGrag3GzOXeRF",
+	"6ZPzs2MWkoGc4ggpiqLXQj8oj/O+NwTmcpdZzJMiOY8ruwCaJXNDxqbJsbGOl5h+AQBRYhO5KF+/PHnh",
+	"vZeq7rB80tvtDTs9GO6RBcW+AKcIvQN27oHycwGK5BjGvAOZ8bP6oPg1lwkfN1luTiwNwfb7u0clm2AR",
+	"Vxj5m2t5MZL3UqQBKqs1xvwej5QzS7KyeaNxeCGcWXZP4EfYY+80LgFrw3w7RAEreXqVxg1pVSLSKkZr",
+	"wIJLVzAos0QWj4PWZPh+b3hvTtWdp4lcc6gfRFIo995pw0kD+ZKYnGvTMFtpKWIbJ7r3ZHAIEx309jvH",
+	"hauoTOVCdEYHoOLJS2O0+ZKgo71F3AC5A+bCZZIZcVxxTVG+klR1G1aipwj3O+0obTNH1y+55DQyI9Rk",
+	"JkuERU6IWwGCaR3T9nv7vcedHOxXedrYl4L4na4YM5DASdr7c75MNI8vtX7DzZdH3JwE45GXliUAhMnF",
+	"s4KCcFxsCmbDd9LZkZqLuTZLNs7iqXDo2QE5bn3dB3sdT+I8o7mUc6Ez94tOlhtybdlEL9ZnXHozQQ4Q",
+	"I9UOu925VF34tguPwjyClLOp4ZFgqTBSx5S/BAc8yly5FCPl1+KJt475haUs3vC5Vkqg8f2IRYm25Jqj",
+	"Py2pYVHRxK/lB8Uzh5Gv4oui8gnm7ogiwpiDSi9jFp54cDjN45nghsIgl7QOB4/3ASWI3ldYysePH7vw",
+	"rVAOgMYzsH0K9S0tRZVr/lKUf40PByuMGA4/qj8Lba5G6rtMZBhaiwcKD5B13Lg81ybsdrFJ19F5CVnb",
+	"CDQz2EQ7G4xUlgLx8D8xwjnPFwcZp3Y+O8dshfOPVJ31/wuw+g8qNToS1sJWY3jOl95vWmDPFTkjZwWp",
+	"O2ycuQoOEIM/Ys5kKkLtTRs4xsZkqQsID7ySspHccvbH85ensJ/Y3EZcWfSVI8JUqTIvsiHR7RCLSMdl",
+	"gIvjV4K6IJzwfdToHWrCHlkKEmOzNEWj1FtQyi9xT35ZDgWri0uPZgIGaEIMlTxrIHT7dWlgRAcgAdzm",
+	"KEeFJ/IQeJxNHEv4myfnBvpzEnQkrxSv+LypTkDFflgNP1kJrz8qf4mYnZ69CtgJZl6b8ulHMT5n/kDL",
+	"IliOMv1PipDVSnx+gIccg+8DjFjVlifIN8aJULD7pcGxEpffClppZXI/tOKM1u3buW223KcJXwIO1sdW",
+	"bC6TRFoiBDW7w3CvX02sXqs20eA7CChi39aqE9QimYZNH8G8bHPyEIaVkfaPWn2R6oCRvT5rHIjWtahb",
+	"Te53EpUU7Jsc7KC2jDlgZY0RPf6biFxrJWO8cLS0rqWRscR+VlOCdWYYitisPecuTbRL5PiRpWf2mLnM",
+	"jDVM5lTraSIeUfBBXuyk7HjOp3OO5oSJMEoDHiTc4qNIXvtG2FkrwJD2hhIpgQfogYflsmaQrJwWb+RA",
+	"zy+ivojZ2fPnLDV6IhNRmOlk7Yydvzt9ZJl8/vycRbNMXQXkXJp4BnhcoYZeSAGVvTxUjk8x9BjDxX1c",
+	"OrVfD0vv1A+jDyH3ua5nz8/DHntRjZIi5uCdqJFW1wJt+k4zCtRS5fA6wJExOSMPZ09F3GMn7Pnbv/x7",
+	"hRis94NkJy8H4mZGZ9NZ7sMvVk8b9urr04uT3SfUXrqKASMVBshkxhMmkZzTpMYJj658UiFQa6EsonVn",
+	"nXCI+VjE8YbSJejhqO8Zi0Do9uexcbvbIBF0PD/DeTo+ZW3EKQRgNYciwFj69YAkT5wn1FOxv0dkDEdH",
+	"kDBskimUqAO2tu1eSq9ELNf3nvvdJwRkbUJJN5MmZoLOhQ9BRXuP1cf1YDpCk8quV3MYqNbB6ctLVnXi",
+	"1I51+h0Ia8m09amWc/ddq+HI+tVtNpVVlt/Xc6jar3zGWe3chXDw8okroH6AWO3USEVk6uT987OzoAjy",
+	"ffyERTNueOSEsZ2AhTDFMN+bigBdO5hUT6jcl5DtlD9fvzkN1za3Hk3+glI42Plu05LYlEcbFsTTKWzR",
+	"SK3Q8QDLls+9ui8Xp89aQev04uQv9Z2h5+tuoCorIaDK/QrKE9bESCr1GvK4sYPgzuINFUAPg8HBpyaO",
+	"WiTj5pzJJ6ZW5lg+QZdiK2hNZJIA4Dxu5Bll8mbeKZCgSo/+56wVtK7h3+vGbmoxkgV4QjmEoYAuf6C0",
+	"IRO5zvBfwa1rBa2FwH/wrX+Ef/vn2No/x7/z55ic1gyWd0PXY032DvcfH9ztDMAcKszuqU3JYnrQCmZ6",
+	"SrGSRkVEA8/KlRCpT3eqIiR1Bi8bgX8teEJYdCc7rxN+smRXS6rpq+Z6ajX0pq+aUPm1uCnliuZSTnDo",
+	"nr9/T8YHimMKf2fMdDoeh3lhG85D1qaaNrl70jGd8u+yFeLwuz3+eDLuI8oWjtvflcG6RfmijbWLfCbM",
+	"AxeOV5WNu5SiUiu5DVpRsTT3FQ7KEKkiI0Cj2KqiGDlZc2N0NVKSOzI8NM1duKaqakA9MUKcUmFX+VdI",
+	"1q76Tox+dNrPqNUE4axIlbv7AMp46ywglJcjMdNJLO7djfNKU+A3nj7cUd2v5LG1fdimVF/QykxSr+uW",
+	"L/xPkFS1bYm2wDsl7zPk1KkC5mfl3swyMxHWy+NZidA0zyYCUklL+0kTyrYP5fcwvJHkR30AUSi85sUf",
+	"96Lj+2w+5wZd46uuciVuGoKVz7m1VGYiM1YbEp4wMEvcOJbyKShNY5SZtSqT9VMvVt1N2AnujduSA/uw",
+	"VakQse1o0oNO8hc6j1tXN2w4E/4IbIH7q6mJFTFLcEPiy7p9hOI5ijSNSCSJL+5DugkmglUlibKzsUwk",
+	"/GqUKJoSWgrJpiJc/azyWhNgZRBEFSaq1rYhyLVxb8/rXOABZhBMjud4qsjaP9OLahQXsWXyTNmAzXks",
+	"mFaRKKPCi4TCa2FsJcCAvsQQPgpkwaBVwmAf6k8aLandj2weEYHxb6ucekeqiQ5RXV+ibreqp3mYcTyE",
+	"ssIZLYXtu5mYAy0BBYSEjJC6bTAk8GuRe+3vTIUvpMTbAGs6zridNUmMz5LMvOYW67Lt/fPvu6zsjLXl",
+	"VGnM/URBEZW5on2sBWioOXEM80FCptJ5HgYJKjDa172XDmaYauNWJJs3V390/KvdfbN4cjs/HZ9OHvPp",
+	"y6uzb24+/tsPFB6WF/19QhbH/OdBA+7G3PFvPVFZnS0akssykLvDotYoRpcHWEWzKBvLQujrKGQfLt4c",
+	"MY4ydVnMBzWJd+LG9f6GQXXw6Qvu+IeLN1i4rQL14GD3cK/GIbHjwv9+TIGyQRkP+YedT394+vtG3hnr",
+	"uVScXApbo4DPbVhfkw+YlHFYLQbpqLpXsbUIZqX0Y2YxvA7wtO1rWxZ1LTvHPuQULQ4Y3bGsFVEtzA9b",
+	"cfDaHMowuMN1Xo4pQJuQ/BJeAtaiLR5nx00enuxLx5AuRAhNCUXwwaXOt/Qu/N1dXP37H//61+lfz+Tz",
+	"eC9O5n+Wr+WL02cnb2NVZYjjpbufoxWntTqpoDj4FQQot7WC9U1sb2MA2Ili6PjZ23/MvEuqCGehzxt8",
+	"IPh+QzmTBRpHsYhiJdeD/FLkYgE67jSbyBtvDlqXThTsULPNSVqmowjOqIrEkU86x94rtRTCP3d99ET3",
+	"LA69SwNI+EjlZtV2WbbCm/Jyqy8KdpwtRJJ0fTy1VqLTY/+RaSew4Bk2NQIQAYljvnTHa7E/DJi/LbmD",
+	"05p8x+tWtsJOsK4ovr68PM9D4oCW9qohs/tPnlS4MHqT1vmwk64xSo5ya5glsbNI0fCYAP007pDzzs3V",
+	"3j5cnLFCdPOhxLFQDoPZG7v+TKkP3+bTKhYvyHGz6QxUE0bKlB0vWfWDJ/1gcNgPho/7jaa+P4nIaYNS",
+	"cSUC9CEyesWVtV1N44Dq026d2FFV5LcMcA1WynA8rPoGIuHPW3xjm+Don70+wxZAGJ8GtO1OXW8IYn+1",
+	"ErSuDVNZknhuOpfWYnoIzq5N06sw1862Ue7QZxno/im4Kxod2lK0EIWg3BGdXjXkbg5QLywf2xdSqh59",
+	"v3TrRxyIqIgyI93yPfRC6zvG0KqTrDGMXBVeiyuxtL7AqdPV+BKylna7PJVdaBT2GGVKMaeLoCJtWCwS",
+	"4cQxM4LHpBSm2TiRUY+dFAFsjpu8RAVsEXQ3Uo5fCZubalF54WqJXsdE6xRrcWuVLAOWKcxxdTqJKYdl",
+	"Ia3wUce4bOjtw+mWKDpzLqVwEVAo8oAUHiGVyBOD1TRurQWUoMJCsRmkz5ycn/mZ9NhLDG8ow0iQ1Bvh",
+	"MqMqXxDTtSM17Pf9QhYib+grKZeZTN4yzRXVHsdIPyeU65IUHfZGioalgtHSsnBTRE2e/ri3/xgWKP/Q",
+	"63G5DFAXE1aFCb1QQU0oGKEvWE/Y4H/+878Gw0Pgdt1MGeFvWCkdd6wdnnT/ynj3e9bvPmFd1mPfsv8V",
+	"dij6aKSUWIBMkS+jhxzdhV70Cal+I/JPn1WJYQsUVpLo6UiBZFEFmUU8s8ISPiQyEsqKyia/Pbv0dhFC",
+	"Cnu0s6NTocg50tNmuuM/2plLV5EZCD2ClteiW0etQa/f60ML+J6nEgTgXr+3SzbAGR67nRk6S76Hv6eN",
+	"JQHI64+YMZOJyKWDCHDcI84xiUwZZmMrzWKRChXnOc0F9p3FraPWqXDeP7OSszHs9++Iw3pY/JUfYUP4",
+	"VQ49Zk/Ja9Gr0aTW0TefgpbNDXytN0BsMJO8eQ186YC8QgAcaT61QAHnwvHWJ+jbGyI2LvIZuc8jPRe1",
+	"sJBHFkNNKb2rPV4yGXd6DA2foRI3LiRChEmJaIGpmkOdZlNBzHKik0Qv4ABrJY5zc01O33xXEsPwyEqK",
+	"yXFYpJhTPqO/SgFD7MJEziV8AKwDUN0L5XNtxEjRWITe9a1/I62jmbbqF5980yRMowpLQzjtadamzCEE",
+	"aEPdkX6/fvtF/75kpiZg/BIVcre4ljqzhS258dIC3IbVnKrc0kBGuU0plo0X/3z6GQ9MaedvODMYL+cr",
+	"XhIiY5j/Ho3f1G0B504lE+s2aO1v80k9dQS/2r3/q2q89N3HufAN+skE+XlAQ2Zuivdn2B/cT7dBK9XW",
+	"NQUN+3DEIq+VomnzWvLxkrW5WuYc9fchy9nl5TIVHSo/4luHE5mIkE2kSKgKGAupugQ3bgckvi5Ivejo",
+	"mJPp00fpwtEFgaY0qiIUAVNYvL54SpHQR2hew/pZWCE5wIjcYKQwiPOjGJ8H7Nnb84Bdnr16hUzt5E9n",
+	"rygGDMNQhed1r1+ePS+CRX0RlWpBGCYUxvOhvbUQhdjeYD9glmNUtdUdymptjiTFANKtIkd7I4VVgIws",
+	"brqiSGOaEXSG02m//PPZqzwcC+elDU5kpNrSaBcwOZemUwgf0ufViZhWvCGSrwzVGyn8q12p+hp2gN5i",
+	"7BvGPTdFvhUBewAP1nDDDWqO28PYwcoVI5WwvbxYESbsbR+YBePsPuk/suzly8tXiC3ECTxpeWRZKvgV",
+	"SkWDoN/vsyjemf/jfweYHN3f9T9hd6BTvHWpg1l3PoUbGCFgbgF+W2mW+Du3Aky45nNhOCp1PpmkiDmm",
+	"rcczwqnMLUaD53U4JdVsAvEL7w8BPMQK3b4GdRGT5xYyynOVfPaijEmYJC3T6wgVYXgAepoThsIZh3nR",
+	"njpX+4CfUeQEaUDCumc6Xq4QZ3/+6zS5tDhKxZF7rNtTGkhAvZO6AWNzWFxh0t1m1Fo8MHTZoMjdriY+",
+	"3P7cLGqTSFfb8gWgSgL0cOmxp0xT9CV6V9J18hv1msb3zXawzcpdcXe1L9ohyMP+4OdfifdFyMsXndtn",
+	"CAJ7tBz3svQyGww/Orz/o5V0PPhssIX4sJqziN/tbwNjQzoJfDwcbvPxWurPFxSS4JvH24y0noq8ImDV",
+	"rTfffLqtSVwfcrpKBOg4r6ZXsHQg6lRqhucsp8vj2AiLlaPiJnGsVKrQu0sELxFNnrMX+Hw16LfCZcqa",
+	"5/7eGDYWoIqNVKbK+rZYdCUSTSyARihZQI0C7m2CKP5cKfozD8/e/R8VacS/mKx+NyrRwuE9G6UA3yyt",
+	"N+rZ+X0izWWT6ggS5DfyUiFJkPdIwC2qBdLTIwQHPWlARoN6vfKAhbXa6Xl92rWC7yFr7/b3QB+o1RVj",
+	"7WH/II8FzeuZ41Uv0M3rlycveuw9iME8yS8TzpV+Sn7zOSDDfr9ztJJUBkI3yjq+ekhp88sVh1L0AIio",
+	"/x5VjcCQA2FHytdzR0/8Si0z5qUDi7a9j2Q1RO8VVirBWx7CicRKaXmV4cBfBUX3elVvAwpGKsRaOAEL",
+	"qcAb/JUXkYWH6DnCbxOZ+k59WeCA/P74EnYce8P78xCQGN+s3/MWFLczBtX73jCOP04N9MLrSRCADkb4",
+	"UGaftEomytr9Mq8vL88BkeZcORnZHjtztopG/orHMkimuB4wLstYRVxpJfHCrAoakxgsDZmNSCfIi0N5",
+	"07k2eB0ZloPDK59W63uSmJRLTZUKnkUxaG88wpuhyqtcTHkjTCfIr++bo5Ujzz4RqWUmU5TwOJE3INsj",
+	"pEcMdjeg+1gAaCOwxHh7vCQs6QRUK04EDDY4YCmylXikqsEehBpBXg82YAUSUNRIkNeP7NXuw+MUrzRS",
+	"OGatXGz9XiWtGrOjIp8dTfAg/2BV9pGrydLkce7SemdETMfjrqJtVH+NFzbkevG3karsH1VMpTKkqIji",
+	"hhYNyLjtq5DuNnGzU+FyVrZipGui6mWTnY+t2+DeRq+3aYQ3ZN3frCjnvEWPf96q1V+2aVW5pXmL1lgU",
+	"bYt2vkrnFi3z+vHbN33AQtUKLW/fPi80vf0XvvD2NivjyzhusX94WdlWiOMvN9pmuxMMa7p/cLyea4uG",
+	"/iLWLc7Ki4ttmvkblbdomZcD3gZIurp0i5bFhRnb9Jpu1eV7Od2mmS9jvdXhUtOt9ia/vGarpuUdPFs1",
+	"r18ytIU9vxDIHmo0arSRVOTBFRMB1R0i2dLep/tTY9/2Nmg9B8bXfa6VMzq572NsnLe9DR5mnKjK1fda",
+	"KLh1RVtvgTn42Za3Xgu4HsC8UrFhF0s2/UqWP3dFFCWO7/yYGufn40vu3W6TFv0OREvf7JjV4gTxuj9p",
+	"GQUgutU92POXRlX24F8Fiz/LXLD7pQuc5IE0tSr7rFpkHwN01wvtj1TuR/dlbFGMlbYIqdJmvbSiYClH",
+	"1TLG+kNm6Uu9PNjksUck4t4PKhXi0E548MULyCCZwTgly8ZiqVd8kEI1lSxbIzw/4vjfljbOLznx+uWE",
+	"VAhoxq/FnaWH5hi5hdXO+E2XdLoutQ2pfN6vwC99uWJ8qlYSWDVPtkkzjklXTuEPUoxj0ozxyYraa0Tc",
+	"abaUwQY3RZyTaUj4wteg/K9nv9IO1E0b1Ys5MJCcECjAWlJUHE7lBTnXKo6SB5NsS/lVgSPVLmrjWw0L",
+	"QNap3Ho17B/Acu0NDnprwWj+ft26Wn/+7pS0YpgQQnTkIzfr+AVEZollAFG3J6do4ZjEJCGnsV4Wk65J",
+	"lX4tSs/gb7r0b7r0b7r0b7r0b7r0l9Ol1wUIz4wqZbTxupSCg/0aleQ6S9tSTvONf2V62v9rmli1qnup",
+	"ij3wm73P+Obg4d9sE7Gw8s3+Z6zB/rZrsK3kvCqVPrKlyJmHOOexmBsiOx8kmhUlFz6tBCHs5Kkbjb7n",
+	"IkyJwqcqBeO8IOszTupA16JKext9NWcw8i8VfJXDmIf5fX5cw79EiEIN+U5Wr7XJF+Gnx7S5cEZG9m4E",
+	"Kyp9U+M8m+Dc6LlwM5FZ5sSNY+IG7+GVOi/0O1LtvPxCv9fv7XWOyjsPx9UMIu9/9lmuyDcT7oSKliM1",
+	"k9bpqeFzG/gwaLpsgsdovtHKJ6dXazjTI9SwrNew8tSHYlBbv99PpN46hBdG5eVgfSjVIztSeqHym7y6",
+	"Xb8SGFGEOcZL9Nf64I48JyqR1gklTH4L2khRtvnXqVBv/VrCSNPvZdrJa9DKIgOG7fX3NvhS/df3n07Y",
+	"mJ004VId56UwnuJeHGPKkhXuaeYm3cP6qd3K9O/XoFc5ZV/SapMjY33d8zuui6Vvr+5W5+7MnApS+8+C",
+	"HN8Ryb0hvzEhx6dE9fJ53k2yYx1leEdeLXT7j++/fucLa2idWNauXMXH51pNsWCIL5m54MrhF41EHNDs",
+	"5PwM3v9YMt4QpLs+Kz9eOTGpPHB326joFpvVcpoe7DuWecnnyZ3LXABSsdthDX4OZITi/PPgB3+fMkYc",
+	"YS1IDHSzbGG0E75YwaYV/svJ2zcPW+Ec9Gpu0Upphnw1d3v9YiIIHYyGuLhN1HXQuulOddc/nPP0G3rx",
+	"CXO/JzwSP9w+ZD9h8Ifv50rdYZjFwkjnhGreYQyz3pw+WK2aW71XgLJpOeXTUmQLBfOgEQ6j/PSE8ZHC",
+	"6kCYeplLTriymPUazUR0RbfVY7YYZxOxYL56N+NTfcT2+7sjlSftcYcXwlhv7DOC25z+z/mSpdz6ghMr",
+	"dx+MlL/8gIJnyhzA3M8xy5xlMV41vI9JgtX66cyISWaFHSkEen3shUwStDUiAGN0johkglkSqTAF71R6",
+	"pDAQa5xFV8A5qX6HNoV3JDICyzjwxHYCgDOalRdOYWnXDUzqAnbxl8nIxKExEwYWkznDJxMZVc3yv9Td",
+	"F37fENcwRafIa8KbQCfyxpcrUBM59ZXSe2sXfNE1fbhVvYr4+eVu6XGMUiEA8ZResDagKxZEiTEwUZu7",
+	"7t1av2Nj5XatH3/BBrdXP98FG3eQP8A8WU3tFcpzmjKBGfYuw/j8ZvJ3jfVGvpV54dS75Qi66gQna1l4",
+	"/vX7S1brISRxIrOYBoy3ge5Gcj5l1kT4Q4S9kTrx5G4v6D858DXvjgsa0A5VliRhJy+Ghzd/og4Aw2Hq",
+	"IKXK5WcdHeWw1zDLI7q1hXLfaoHNdS/USvxpwZpVkUC1FviM8vTuRjm5Urnlwd4Sf9fkVvbvhd3SDrxV",
+	"O7r4cBv7M9V82dYETZVl7rcXb2f1f8tvtjKrrtSNeZjZ9kvHM9FhEuhgdHOe/jJ2xM8OT2nXjkfnVxmu",
+	"8tkRJ58TR/ErsOZcCJ+GRFInkWYfM+81S7riGWOzPd6x83enFeZAaPk5nvUaJ2hyrVfjvIPcBFNxsTOp",
+	"oiTD28Hv8LWPVHm95wZ3ObvbWx4wq1ec4cVhvN8h/huh/7+T0D/c2fYzEO4v5iv7je7/RH6nX48PqUp/",
+	"t3QiVYh9c3kQ4iiWZVi+dRD09w6D/ce51E58hMrb5aUZcq6iJyMVYg228J9/D6lkYFhcLkVCftFNXtu6",
+	"dsF9A/0lcOoUeHPJgiZ1vyhRVy2VWLmRi2oh7pZFDrEY9Ur5wkrdbarIt1uW2ttU+s6XoxvuH9xue0V4",
+	"QzHIzypa8EXl1l+pdPavlHz/a5IkVTYXRka5LKkNm3Nn5M1WIiSNYK5z6YjKwu0gC/aN13LLueMlinFb",
+	"VGwqClP53psLXZFAl8ix4WZ55B3UAfpofEK0zydFE22tjlJlCO/xbB4CepGR8FbOI0YV6Ao/3oo9utIr",
+	"ml1uP93+nwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -66,6 +66,13 @@ func transform(q gen.GetImageParams) (p imaging.Params, ok bool) {
 		p.Trim, p.DoTrim = *q.Trim, true
 	}
 	p.Radius = deref(q.Radius, 0)
+	if q.Overlay != nil {
+		p.Overlay = imaging.Overlay{ID: *q.Overlay, Gravity: imaging.Gravity(deref(q.OverlayGravity, gen.OverlayGravitySoutheast)),
+			Scale: deref(q.OverlayScale, imaging.DefaultOverlayScale), Margin: deref(q.OverlayMargin, 0)}
+		if q.OverlayOpacity != nil {
+			p.Overlay.Opacity, p.Overlay.OpacitySet = *q.OverlayOpacity, true
+		}
+	}
 	return p, ok
 }
 
@@ -114,6 +121,7 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 		params.W, params.H, params.Fit, params.Gravity, params.Rotate, params.Flip, params.Grayscale, params.Blur, params.Dpr, params.Sig, params.Preset, params.Frame, params.Depth = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 		params.Hdr, params.Colors, params.Quality, params.Dither, params.MaxBytes = nil, nil, nil, nil, nil
 		params.Fx, params.Fy, params.Background, params.Trim, params.Radius = nil, nil, nil, nil, nil
+		params.Overlay, params.OverlayGravity, params.OverlayScale, params.OverlayOpacity, params.OverlayMargin = nil, nil, nil, nil, nil
 		return s.GetImage(ctx, gen.GetImageRequestObject{Id: req.Id, Params: params})
 	}
 	if !presetOnly && (s.cfg.SigningKey != nil || s.cfg.PresetsOnly) {
@@ -150,8 +158,9 @@ func (s *Server) getDerived(ctx context.Context, req gen.GetImageRequestObject, 
 	var frame *library.FrameError
 	var animation *library.AnimationTooLargeError
 	var budget *imaging.ByteBudgetError
+	var overlay *library.OverlayNotFoundError
 	switch {
-	case errors.As(err, &tooLarge), errors.As(err, &frame), errors.As(err, &animation), errors.As(err, &budget):
+	case errors.As(err, &tooLarge), errors.As(err, &frame), errors.As(err, &animation), errors.As(err, &budget), errors.As(err, &overlay):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity, err.Error())), nil
 	case admit.IsTooLarge(err):
 		return gen.GetImage422ApplicationProblemPlusJSONResponse(problem(http.StatusUnprocessableEntity,

@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
 
 	"github.com/pngd/pngd/internal/contract"
+	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/library"
 )
 
@@ -32,18 +34,33 @@ func TestDerivedProperties(t *testing.T) {
 	// An animation of the same size, whose derived images are
 	// animations of that size, and frame=N a frame of it.
 	anim := upload(t, c, srv.URL, "image/gif", animatedCard(t, srcW, srcH, 3), 201)
-
+	// An overlay, and the sizes trim leaves of the still image (found by
+	// imaging.FindTrim, which TestTrimAgainstVips checks against libvips).
+	mark := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(20, 9)), 201)
 	tally := map[int]int{}
+	src := rgbaOf(testCard(srcW, srcH))
+	trimmed := map[string]image.Point{}
+	for _, th := range trims {
+		v, _ := strconv.ParseFloat(th, 64)
+		trimmed[th] = imaging.FindTrim(src, v).Size()
+	}
+	pr := func(u string, frames int) func(*rapid.T) {
+		return property(t, c, u, frames, tally, mark.Id, trimmed)
+	}
+
 	defer func() { t.Logf("statuses drawn: %v", tally) }()
 	// rapid runs 100 cases per Check unless -rapid.checks says otherwise;
 	// five Checks make 500 in make test, and two more on the animation.
 	for range 5 {
-		rapid.Check(t, property(t, c, srv.URL+im.Url, 1, tally))
+		rapid.Check(t, pr(srv.URL+im.Url, 1))
 	}
 	for range 2 {
-		rapid.Check(t, property(t, c, srv.URL+anim.Url, 3, tally))
+		rapid.Check(t, pr(srv.URL+anim.Url, 3))
 	}
 }
+
+// trims are the thresholds the property draws for trim.
+var trims = []string{"0", "10", "60", "200", "255"}
 
 // animatedCard is a GIF of n frames of a w×h test card, each shifted.
 func animatedCard(t *testing.T, w, h, n int) []byte {
@@ -62,17 +79,19 @@ func animatedCard(t *testing.T, w, h, n int) []byte {
 	return buf.Bytes()
 }
 
-func property(t *testing.T, c *http.Client, imageURL string, frames int, tally map[int]int) func(*rapid.T) {
+func property(t *testing.T, c *http.Client, imageURL string, frames int, tally map[int]int, overlay string, trimmed map[string]image.Point) func(*rapid.T) {
 	const srcW, srcH, maxPixels = 53, 37, 300_000
 	return func(rt *rapid.T) {
 		q := url.Values{}
 		valid := true
-		// Each parameter is absent, valid, or (one time in sixteen) invalid.
+		// Each parameter is absent (one time in two), valid, or (one time
+		// in 32) invalid: with 28 of them, about 40% of the requests are
+		// valid.
 		optional := func(name string, good *rapid.Generator[string], bad ...string) (string, bool) {
-			switch rapid.IntRange(0, 15).Draw(rt, name+"?") {
-			case 0, 1, 2, 3, 4, 5, 6, 7:
+			switch d := rapid.IntRange(0, 31).Draw(rt, name+"?"); {
+			case d < 16:
 				return "", false
-			case 15:
+			case d == 31:
 				q.Set(name, rapid.SampledFrom(bad).Draw(rt, name))
 				valid = false
 				return "", false
@@ -85,8 +104,23 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 		sizes := str(rapid.OneOf(rapid.IntRange(1, 150), rapid.IntRange(1, 150), rapid.IntRange(1, 8192)))
 		ws, hasW := optional("w", sizes, "0", "-1", "8193", "1.5", "x", "99999999999999999999")
 		hs, hasH := optional("h", sizes, "0", "8193", "", "1e3")
-		fit, _ := optional("fit", rapid.SampledFrom([]string{"contain", "cover", "fill"}), "stretch", "COVER")
-		optional("gravity", rapid.SampledFrom([]string{"center", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}), "up", "")
+		fit, _ := optional("fit", rapid.SampledFrom([]string{"contain", "cover", "fill", "pad"}), "stretch", "COVER")
+		optional("gravity", rapid.SampledFrom([]string{"center", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "smart"}), "up", "")
+		fractions := rapid.SampledFrom([]string{"0", "0.25", "0.5", "0.999", "1"})
+		optional("fx", fractions, "1.01", "-0.1", "NaN")
+		optional("fy", fractions, "2", "x")
+		optional("background", rapid.SampledFrom([]string{"ffffff", "00000000", "336699cc", "ABCDEF"}), "fff", "gggggg", "#ffffff")
+		optional("radius", rapid.SampledFrom([]string{"0", "1", "7", "4096"}), "-1", "4097", "2.5")
+		ov, hasOverlay := optional("overlay", rapid.SampledFrom([]string{overlay, overlay, strings.Repeat("0", 64)}), "abc", strings.ToUpper(overlay))
+		optional("overlay_gravity", rapid.SampledFrom([]string{"center", "north", "southeast"}), "smart", "up")
+		optional("overlay_scale", rapid.SampledFrom([]string{"0.01", "0.5", "1"}), "0", "1.5", "-1")
+		optional("overlay_opacity", rapid.SampledFrom([]string{"0", "0.5", "1"}), "2", "-0.5")
+		optional("overlay_margin", rapid.SampledFrom([]string{"0", "3", "4096"}), "-1", "4097")
+		var trim string
+		hasTrim := false
+		if frames == 1 { // an animation's trim is the union over its frames: TestComposition
+			trim, hasTrim = optional("trim", rapid.SampledFrom(trims), "-1", "256", "x")
+		}
 		rot, _ := optional("rotate", rapid.SampledFrom([]string{"0", "90", "180", "270"}), "45", "-90", "360")
 		optional("flip", rapid.SampledFrom([]string{"none", "h", "v", "hv"}), "vh", "x")
 		optional("grayscale", rapid.SampledFrom([]string{"true", "false"}), "yes", "2")
@@ -121,6 +155,10 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 				w, h = h, w
 			}
 			var ow, oh float64
+			srcW, srcH := float64(srcW), float64(srcH)
+			if hasTrim {
+				srcW, srcH = float64(trimmed[trim].X), float64(trimmed[trim].Y)
+			}
 			switch {
 			case w == 0 && h == 0:
 				ow, oh = srcW, srcH
@@ -128,7 +166,7 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 				ow, oh = w, math.Max(1, math.Round(srcH*w/srcW))
 			case w == 0:
 				ow, oh = math.Max(1, math.Round(srcW*h/srcH)), h
-			case fit == "cover" || fit == "fill":
+			case fit == "cover" || fit == "fill" || fit == "pad":
 				ow, oh = w, h
 			default:
 				s := math.Min(w/srcW, h/srcH)
@@ -138,7 +176,7 @@ func property(t *testing.T, c *http.Client, imageURL string, frames int, tally m
 				ow, oh = oh, ow
 			}
 			n, _ := strconv.Atoi(frame)
-			if ow*oh > maxPixels || (hasFrame && n >= frames) || (hasBudget && budget == "1") {
+			if ow*oh > maxPixels || (hasFrame && n >= frames) || (hasBudget && budget == "1") || (hasOverlay && ov != overlay) {
 				wantStatus = 422
 			} else {
 				wantStatus, want = 200, [2]int{int(ow), int(oh)}

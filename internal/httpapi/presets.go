@@ -70,7 +70,7 @@ func newPresets(doc *openapi3.T, defs map[string]string) (presets, error) {
 }
 
 // transformParams are GetImage's query parameters that change the image.
-var transformParams = []string{"w", "h", "fit", "gravity", "fx", "fy", "background", "trim", "radius", "rotate", "flip", "grayscale", "blur", "dpr", "colors", "quality", "dither", "max_bytes"}
+var transformParams = []string{"w", "h", "fit", "gravity", "fx", "fy", "background", "trim", "radius", "overlay", "overlay_gravity", "overlay_scale", "overlay_opacity", "overlay_margin", "rotate", "flip", "grayscale", "blur", "dpr", "colors", "quality", "dither", "max_bytes"}
 
 // bindTransform binds the transform parameters of q as the generated
 // handler binds a request's.
@@ -86,6 +86,8 @@ func bindTransform(q url.Values) (gen.GetImageParams, error) {
 		bind("colors", "integer", &p.Colors), bind("quality", "integer", &p.Quality), bind("dither", "number", &p.Dither),
 		bind("max_bytes", "integer", &p.MaxBytes), bind("fx", "number", &p.Fx), bind("fy", "number", &p.Fy),
 		bind("background", "string", &p.Background), bind("trim", "number", &p.Trim), bind("radius", "integer", &p.Radius),
+		bind("overlay", "string", &p.Overlay), bind("overlay_gravity", "string", &p.OverlayGravity), bind("overlay_scale", "number", &p.OverlayScale),
+		bind("overlay_opacity", "number", &p.OverlayOpacity), bind("overlay_margin", "integer", &p.OverlayMargin),
 	} {
 		if err != nil {
 			return p, err
@@ -99,7 +101,7 @@ func hasTransform(q gen.GetImageParams) bool {
 	return q.W != nil || q.H != nil || q.Fit != nil || q.Gravity != nil || q.Rotate != nil ||
 		q.Flip != nil || q.Grayscale != nil || q.Blur != nil || q.Dpr != nil || q.Frame != nil || q.Depth != nil || q.Hdr != nil ||
 		q.Colors != nil || q.Quality != nil || q.Dither != nil || q.MaxBytes != nil ||
-		q.Fx != nil || q.Fy != nil || q.Background != nil || q.Trim != nil || q.Radius != nil
+		q.Fx != nil || q.Fy != nil || q.Background != nil || q.Trim != nil || q.Radius != nil || q.Overlay != nil
 }
 
 // withPreset fills q's unset transform parameters from preset p.
@@ -119,6 +121,9 @@ func withPreset(q, p gen.GetImageParams) gen.GetImageParams {
 	fill(&q.Background, p.Background)
 	fill(&q.Trim, p.Trim)
 	fill(&q.Radius, p.Radius)
+	if q.Overlay == nil { // an overlay comes whole, with its placement
+		q.Overlay, q.OverlayGravity, q.OverlayScale, q.OverlayOpacity, q.OverlayMargin = p.Overlay, p.OverlayGravity, p.OverlayScale, p.OverlayOpacity, p.OverlayMargin
+	}
 	// A preset's palette comes whole, or not at all when the request
 	// chose its own.
 	if q.Colors == nil && q.Quality == nil && q.MaxBytes == nil {

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"image"
+	"image/color"
 	"math"
 )
 
@@ -182,19 +183,39 @@ func FindTrimBytes(w int) int64 { return 7*int64(w) + 4096 }
 // top-left pixel's; when that pixel is transparent, the border is every
 // transparent pixel. An image that is all border is returned whole.
 func FindTrim(m *image.RGBA, threshold float64) image.Rectangle {
-	return findTrim(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), threshold, 255)
+	if m.Rect.Empty() {
+		return m.Rect
+	}
+	if r := findTrim(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), threshold, 255, m.Pix[0:4]); !r.Empty() {
+		return r
+	}
+	return m.Rect
+}
+
+// FindTrimAgainst is FindTrim with the border colour given (premultiplied),
+// as for the frames of an animation, which all take their first frame's.
+// An image that is all border is returned empty.
+func FindTrimAgainst(m *image.RGBA, threshold float64, border color.RGBA) image.Rectangle {
+	if m.Rect.Empty() {
+		return m.Rect
+	}
+	return findTrim(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), threshold, 255, []uint8{border.R, border.G, border.B, border.A})
 }
 
 // FindTrim16 is FindTrim at 16 bits.
 func FindTrim16(m *RGBA16, threshold float64) image.Rectangle {
-	return findTrim(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), threshold, 65535)
+	if m.Rect.Empty() {
+		return m.Rect
+	}
+	if r := findTrim(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), threshold, 65535, m.Pix[0:4]); !r.Empty() {
+		return r
+	}
+	return m.Rect
 }
 
-func findTrim[T uint8 | uint16](pix []T, stride, w, h int, threshold, maxv float64) image.Rectangle {
-	whole := image.Rect(0, 0, w, h)
-	if w == 0 || h == 0 {
-		return whole
-	}
+// findTrim is FindTrim against the border pixel border, but empty when
+// all of the image is border.
+func findTrim[T uint8 | uint16](pix []T, stride, w, h int, threshold, maxv float64, border []T) image.Rectangle {
 	// The test, in 0-255 units: unpremultiplied colour, and alpha.
 	scale := 255 / maxv
 	unpremul := func(p []T) (r, g, b, a float64) {
@@ -205,8 +226,8 @@ func findTrim[T uint8 | uint16](pix []T, stride, w, h int, threshold, maxv float
 		return float64(p[0]) * 255 / a, float64(p[1]) * 255 / a, float64(p[2]) * 255 / a, a * scale
 	}
 	bgc := [4]float64{}
-	bgc[0], bgc[1], bgc[2], bgc[3] = unpremul(pix[0:4])
-	transparent := pix[3] == 0
+	bgc[0], bgc[1], bgc[2], bgc[3] = unpremul(border)
+	transparent := border[3] == 0
 	// differs sets bit c when channel c differs from the border's by more
 	// than threshold (alpha alone for a transparent border).
 	differs := func(p []T) uint8 {
@@ -255,7 +276,7 @@ func findTrim[T uint8 | uint16](pix []T, stride, w, h int, threshold, maxv float
 		rows[0], rows[1], rows[2] = rows[1], rows[2], rows[0]
 	}
 	if out.Empty() {
-		return whole
+		return image.Rectangle{}
 	}
 	return out
 }

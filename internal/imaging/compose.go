@@ -165,3 +165,36 @@ func PadImage16(m *RGBA16, pl Plan, bg color.NRGBA, hasBG bool) *RGBA16 {
 func RoundCorners(m *image.RGBA, r int) {
 	roundCorners(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), r)
 }
+
+// overlayOnto composites ov, scaled by opacity, over the part at of the
+// picture pix (of stride stride), in place. ov is 8-bit; maxv is pix's
+// largest value.
+func overlayOnto[T uint8 | uint16](pix []T, stride int, ov *image.RGBA, at image.Rectangle, opacity float64, maxv uint32) {
+	k := uint32(math.Round(opacity * 256)) // 0 to 256
+	up := maxv / 255                       // 1, or 257 at 16 bits
+	src := make([]T, 4*at.Dx())
+	for y := range at.Dy() {
+		row := ov.Pix[y*ov.Stride : y*ov.Stride+4*at.Dx()]
+		for i, v := range row {
+			src[i] = T((uint32(v)*up*k + 128) >> 8)
+		}
+		over(pix[(at.Min.Y+y)*stride+4*at.Min.X:][:4*at.Dx()], src, maxv)
+	}
+}
+
+// OverlayImage composites pl.Overlay over m at pl.OverlayAt, in place.
+func OverlayImage(m *image.RGBA, pl Plan, opacity float64) {
+	if pl.Overlay != nil {
+		overlayOnto(m.Pix, m.Stride, pl.Overlay, pl.OverlayAt.Intersect(m.Rect), opacity, 255)
+	}
+}
+
+// OverlayImage16 is OverlayImage at 16 bits.
+func OverlayImage16(m *RGBA16, pl Plan, opacity float64) {
+	if pl.Overlay != nil {
+		overlayOnto(m.Pix, m.Stride, pl.Overlay, pl.OverlayAt.Intersect(m.Rect), opacity, 65535)
+	}
+}
+
+// OverlayBytes is what compositing an overlay allocates: a row.
+func OverlayBytes(w int) int64 { return 8 * int64(w) }

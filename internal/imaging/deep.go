@@ -101,6 +101,7 @@ func Transform16(ctx context.Context, src *RGBA16, r image.Rectangle, pl Plan, p
 			roundCorners(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), p.Radius)
 			return m, nil
 		}, p.Radius > 0},
+		{"overlay", func(m *RGBA16) (*RGBA16, error) { OverlayImage16(m, pl, p.Overlay.Opacity); return m, nil }, pl.Overlay != nil},
 		{"grayscale", func(m *RGBA16) (*RGBA16, error) { grayscale(m.Pix); return m, nil }, p.Grayscale},
 		{"blur", func(m *RGBA16) (*RGBA16, error) {
 			return m, blur(ctx, m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy(), p.Blur)

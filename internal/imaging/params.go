@@ -88,6 +88,72 @@ type Params struct {
 	DoTrim bool
 	// Radius rounds the output's corners, in output pixels.
 	Radius int
+	// Overlay draws another stored image over the output.
+	Overlay Overlay
+}
+
+// Overlay is another stored image drawn over a derived image: a mark or
+// watermark. The zero value is none.
+type Overlay struct {
+	// ID is the overlay's stored image; empty is none.
+	ID string
+	// Gravity is where it sits (a compass point or the centre; default
+	// Southeast).
+	Gravity Gravity
+	// Scale is its width as a fraction of the output's (0 to 1; default
+	// DefaultOverlayScale).
+	Scale float64
+	// Opacity is 0 to 1; OpacitySet says it was given (else 1).
+	Opacity    float64
+	OpacitySet bool
+	// Margin is the output pixels between it and the edges its gravity
+	// puts it against.
+	Margin int
+}
+
+// DefaultOverlayScale is an overlay's width, as a fraction of the
+// output's, when none is asked for.
+const DefaultOverlayScale = 0.25
+
+func (o Overlay) canonical() Overlay {
+	if o.ID == "" {
+		return Overlay{}
+	}
+	if o.Gravity == "" || o.Gravity == Smart {
+		o.Gravity = Southeast
+	}
+	if o.Scale <= 0 || math.IsNaN(o.Scale) {
+		o.Scale = DefaultOverlayScale
+	}
+	o.Scale = min(o.Scale, 1)
+	if !o.OpacitySet || math.IsNaN(o.Opacity) {
+		o.Opacity = 1
+	}
+	o.Opacity, o.OpacitySet = min(max(o.Opacity, 0), 1), true
+	o.Margin = max(o.Margin, 0)
+	return o
+}
+
+// OverlaySize is the size an overlay of size ov takes in an output of size
+// out: o.Scale of its width, the height keeping ov's aspect ratio, shrunk
+// to fit inside the margins, at least 1×1.
+func (o Overlay) OverlaySize(ov, out image.Point) image.Point {
+	o = o.canonical()
+	w := o.Scale * float64(out.X)
+	h := w * float64(ov.Y) / float64(ov.X)
+	room := image.Pt(max(out.X-2*o.Margin, 1), max(out.Y-2*o.Margin, 1))
+	if k := math.Min(float64(room.X)/w, float64(room.Y)/h); k < 1 {
+		w, h = w*k, h*k
+	}
+	return image.Pt(max(1, int(math.Round(w))), max(1, int(math.Round(h))))
+}
+
+// OverlayPlace is where an overlay of size size sits in an output of
+// size out.
+func (o Overlay) OverlayPlace(size, out image.Point) image.Rectangle {
+	o = o.canonical()
+	r := place(image.Pt(out.X-2*o.Margin, out.Y-2*o.Margin), size, o.Gravity)
+	return r.Add(image.Pt(o.Margin, o.Margin))
 }
 
 // Palette is a derived image's palette step: with any of Colors,
@@ -164,6 +230,7 @@ func (p Params) Canonical() Params {
 	}
 	p.Trim = min(max(p.Trim, 0), 255)
 	p.Radius = max(p.Radius, 0)
+	p.Overlay = p.Overlay.canonical()
 	p.Rotate = ((p.Rotate % 360) + 360) % 360
 	if p.Blur < 0 || math.IsNaN(p.Blur) {
 		p.Blur = 0
@@ -179,7 +246,7 @@ func (p Params) Canonical() Params {
 func (p Params) Identity() bool {
 	c := p.Canonical()
 	return c.W == 0 && c.H == 0 && c.Rotate == 0 && !c.FlipH && !c.FlipV && !c.Grayscale && c.Blur == 0 && !c.OneFrame && !c.Depth8 && !c.KeepHDR && !c.Palette.On() &&
-		!c.HasBackground && !c.DoTrim && c.Radius == 0
+		!c.HasBackground && !c.DoTrim && c.Radius == 0 && c.Overlay.ID == ""
 }
 
 // String is p's canonical text, the same for every Params with the same
@@ -221,6 +288,10 @@ func (p Params) String() string {
 	if c.Radius > 0 {
 		fmt.Fprintf(&b, ",radius=%d", c.Radius)
 	}
+	if o := c.Overlay; o.ID != "" {
+		fmt.Fprintf(&b, ",overlay=%s,overlay_gravity=%s,overlay_scale=%s,overlay_opacity=%s,overlay_margin=%d", o.ID, o.Gravity,
+			strconv.FormatFloat(o.Scale, 'g', -1, 64), strconv.FormatFloat(o.Opacity, 'g', -1, 64), o.Margin)
+	}
 	if q := c.Palette; q.On() {
 		fmt.Fprintf(&b, ",colors=%d", q.Colors)
 		if q.HasQuality {
@@ -246,6 +317,11 @@ type Plan struct {
 	// Place is where the resized and rotated picture sits in Out: all of
 	// it, unless Pad padded it.
 	Place image.Rectangle
+	// Overlay is the overlay, premultiplied and resampled to its size in
+	// the output, and OverlayAt where it sits; nil without one. The
+	// library loads it (Params.Overlay says which).
+	Overlay   *image.RGBA
+	OverlayAt image.Rectangle
 }
 
 // Padded reports whether the picture fills less than the output.

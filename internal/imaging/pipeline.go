@@ -8,14 +8,14 @@ import (
 
 // Transform makes a derived image: the part r of src (a pyramid level
 // chosen with LevelFor, r scaled onto it with Scale) resampled to
-// pl.Resize, then rotated, flipped, padded, flattened, rounded, turned grey
-// and blurred as p says. src is never modified. It checks ctx between
+// pl.Resize, then rotated, flipped, padded, flattened, rounded, overlaid,
+// turned grey and blurred as p says. src is never modified. It checks ctx between
 // steps, and returns ctx.Err() once ctx ends.
 //
 // The steps run in this order, each when p asks for it: trim (already in
 // pl, by PlanContent), crop and fit (resample), rotate and flip, pad and
-// background, radius, grayscale, blur. Plan.Bytes counts what they
-// allocate.
+// background, radius, overlay, grayscale, blur. Plan.Bytes counts what
+// they allocate, but for the overlay, which the library loads and counts.
 func Transform(ctx context.Context, src *image.RGBA, r image.Rectangle, pl Plan, p Params) (*image.RGBA, error) {
 	p = p.Canonical()
 	return runSteps(ctx, []step[*image.RGBA]{
@@ -23,6 +23,7 @@ func Transform(ctx context.Context, src *image.RGBA, r image.Rectangle, pl Plan,
 		{"rotate", func(m *image.RGBA) (*image.RGBA, error) { return Turn(m, p.Rotate, p.FlipH, p.FlipV), nil }, p.Rotate != 0 || p.FlipH || p.FlipV},
 		{"pad", func(m *image.RGBA) (*image.RGBA, error) { return PadImage(m, pl, p.Background, p.HasBackground), nil }, pl.Padded() || p.HasBackground},
 		{"radius", func(m *image.RGBA) (*image.RGBA, error) { RoundCorners(m, p.Radius); return m, nil }, p.Radius > 0},
+		{"overlay", func(m *image.RGBA) (*image.RGBA, error) { OverlayImage(m, pl, p.Overlay.Opacity); return m, nil }, pl.Overlay != nil},
 		{"grayscale", func(m *image.RGBA) (*image.RGBA, error) { Grayscale(m); return m, nil }, p.Grayscale},
 		{"blur", func(m *image.RGBA) (*image.RGBA, error) { return m, Blur(ctx, m, p.Blur) }, p.Blur > 0},
 	})

@@ -101,7 +101,7 @@ export interface paths {
          *     `Range`, as RFC 9110 §14.2 requires.
          *
          *     With any of `w`, `h`, `fit`, `gravity`, `fx`, `fy`, `background`,
-         *     `trim`, `radius`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
+         *     `trim`, `radius`, `overlay`, `rotate`, `flip`, `grayscale`, `blur`, `frame`,
          *     `depth`, `hdr`, `colors`, `quality`, `dither`, `max_bytes` or `dpr`,
          *     a derived image: a resource of its own, with the same HTTP
          *     semantics. Its strong ETag comes from the source's id and the
@@ -109,7 +109,7 @@ export interface paths {
          *     out (or parameters that change nothing, such as `gravity` without
          *     `fit=cover` or `fit=pad`), do not matter. The steps run in a fixed
          *     order: trim, crop and resize (by `fit`), rotate, flip, pad and
-         *     background, radius, grayscale, blur, palette. `w` and `h` are the
+         *     background, radius, overlay, grayscale, blur, palette. `w` and `h` are the
          *     size of the output, after rotation. Derived images are cached, and
          *     become unreachable when their source is deleted.
          *
@@ -300,6 +300,11 @@ export interface components {
          * @enum {string}
          */
         Gravity: "center" | "north" | "south" | "east" | "west" | "northeast" | "northwest" | "southeast" | "southwest" | "smart";
+        /**
+         * @default southeast
+         * @enum {string}
+         */
+        OverlayGravity: "center" | "north" | "south" | "east" | "west" | "northeast" | "northwest" | "southeast" | "southwest";
         /**
          * @default 0
          * @enum {integer}
@@ -716,6 +721,26 @@ export interface components {
          *     image that is all border is kept whole. For example `?trim=10`.
          */
         Trim: number;
+        /**
+         * @description The id of another stored image to draw over the output, as a mark
+         *     or watermark: scaled to `overlay_scale` of the output's width,
+         *     placed at `overlay_gravity` `overlay_margin` pixels in from the
+         *     edges, at `overlay_opacity`, composited with premultiplied alpha in
+         *     sRGB after the other geometry steps (and before `grayscale` and
+         *     `blur`). It is part of the derived image's ETag and of what `sig`
+         *     signs. Only images in this server's store can be overlaid; an id
+         *     that is not there gets 422 naming it. For example
+         *     `?w=512&overlay=<id>&overlay_scale=0.2&overlay_opacity=0.7&overlay_margin=16`.
+         */
+        Overlay: string;
+        /** @description Where `overlay` sits in the output. */
+        OverlayGravity: components["schemas"]["OverlayGravity"];
+        /** @description The overlay's width as a fraction of the output's width; its height keeps its aspect ratio, and it is shrunk further if it would not fit inside the margins. */
+        OverlayScale: number;
+        /** @description The overlay's opacity, 0 (invisible) to 1 (as it is). */
+        OverlayOpacity: number;
+        /** @description Pixels of the output between the overlay and the edges its gravity puts it against. */
+        OverlayMargin: number;
         /**
          * @description Round the output's corners with this radius in output pixels (at
          *     most half its shorter side), anti-aliased in the alpha channel. For
@@ -1168,6 +1193,26 @@ export interface operations {
                  *     example `?w=256&h=256&fit=cover&radius=32`.
                  */
                 radius?: components["parameters"]["Radius"];
+                /**
+                 * @description The id of another stored image to draw over the output, as a mark
+                 *     or watermark: scaled to `overlay_scale` of the output's width,
+                 *     placed at `overlay_gravity` `overlay_margin` pixels in from the
+                 *     edges, at `overlay_opacity`, composited with premultiplied alpha in
+                 *     sRGB after the other geometry steps (and before `grayscale` and
+                 *     `blur`). It is part of the derived image's ETag and of what `sig`
+                 *     signs. Only images in this server's store can be overlaid; an id
+                 *     that is not there gets 422 naming it. For example
+                 *     `?w=512&overlay=<id>&overlay_scale=0.2&overlay_opacity=0.7&overlay_margin=16`.
+                 */
+                overlay?: components["parameters"]["Overlay"];
+                /** @description Where `overlay` sits in the output. */
+                overlay_gravity?: components["parameters"]["OverlayGravity"];
+                /** @description The overlay's width as a fraction of the output's width; its height keeps its aspect ratio, and it is shrunk further if it would not fit inside the margins. */
+                overlay_scale?: components["parameters"]["OverlayScale"];
+                /** @description The overlay's opacity, 0 (invisible) to 1 (as it is). */
+                overlay_opacity?: components["parameters"]["OverlayOpacity"];
+                /** @description Pixels of the output between the overlay and the edges its gravity puts it against. */
+                overlay_margin?: components["parameters"]["OverlayMargin"];
                 /** @description Clockwise rotation in degrees. */
                 rotate?: components["parameters"]["Rotate"];
                 /** @description Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating. */
@@ -1409,6 +1454,26 @@ export interface operations {
                  *     example `?w=256&h=256&fit=cover&radius=32`.
                  */
                 radius?: components["parameters"]["Radius"];
+                /**
+                 * @description The id of another stored image to draw over the output, as a mark
+                 *     or watermark: scaled to `overlay_scale` of the output's width,
+                 *     placed at `overlay_gravity` `overlay_margin` pixels in from the
+                 *     edges, at `overlay_opacity`, composited with premultiplied alpha in
+                 *     sRGB after the other geometry steps (and before `grayscale` and
+                 *     `blur`). It is part of the derived image's ETag and of what `sig`
+                 *     signs. Only images in this server's store can be overlaid; an id
+                 *     that is not there gets 422 naming it. For example
+                 *     `?w=512&overlay=<id>&overlay_scale=0.2&overlay_opacity=0.7&overlay_margin=16`.
+                 */
+                overlay?: components["parameters"]["Overlay"];
+                /** @description Where `overlay` sits in the output. */
+                overlay_gravity?: components["parameters"]["OverlayGravity"];
+                /** @description The overlay's width as a fraction of the output's width; its height keeps its aspect ratio, and it is shrunk further if it would not fit inside the margins. */
+                overlay_scale?: components["parameters"]["OverlayScale"];
+                /** @description The overlay's opacity, 0 (invisible) to 1 (as it is). */
+                overlay_opacity?: components["parameters"]["OverlayOpacity"];
+                /** @description Pixels of the output between the overlay and the edges its gravity puts it against. */
+                overlay_margin?: components["parameters"]["OverlayMargin"];
                 /** @description Clockwise rotation in degrees. */
                 rotate?: components["parameters"]["Rotate"];
                 /** @description Mirror horizontally (`h`), vertically (`v`) or both (`hv`), after rotating. */
