@@ -27,6 +27,12 @@ type transformFlags struct {
 	grayscale                           bool
 	blur, dpr, dither                   float64
 	maxBytes                            byteCount
+	fx, fy, trim                        float64
+	background                          string
+	radius                              int
+	overlay, overlayGravity             string
+	overlayScale, overlayOpacity        float64
+	overlayMargin                       int
 }
 
 // byteCount is a -max-bytes value: a number of bytes, or one with a unit
@@ -51,8 +57,18 @@ func (t *transformFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.w, "width", 0, "output width in pixels")
 	fs.IntVar(&t.w, "w", 0, "short for -width")
 	fs.IntVar(&t.h, "height", 0, "output height in pixels")
-	fs.StringVar(&t.fit, "fit", "", "contain, cover or fill, with -width and -height")
-	fs.StringVar(&t.gravity, "gravity", "", "what -fit cover keeps: center, north, southeast, ...")
+	fs.StringVar(&t.fit, "fit", "", "contain, cover, fill or pad, with -width and -height")
+	fs.StringVar(&t.gravity, "gravity", "", "what -fit cover keeps (center, north, southeast, ..., or smart: what draws the eye), or where -fit pad places the picture")
+	fs.Float64Var(&t.fx, "fx", 0, "with -fy, a focal point that -fit cover keeps near the centre: a fraction of the width, 0 to 1")
+	fs.Float64Var(&t.fy, "fy", 0, "the focal point's fraction of the height, 0 to 1")
+	fs.StringVar(&t.background, "background", "", "RRGGBB or RRGGBBAA: fills what -fit pad adds, and flattens transparency")
+	fs.Float64Var(&t.trim, "trim", 0, "cut borders of the top-left pixel's colour first; this threshold (0 to 255) says how different a pixel must be to stay")
+	fs.IntVar(&t.radius, "radius", 0, "round the corners with this radius in output pixels")
+	fs.StringVar(&t.overlay, "overlay", "", "the id of another stored image to draw over the output (a watermark)")
+	fs.StringVar(&t.overlayGravity, "overlay-gravity", "", "where -overlay sits (default southeast)")
+	fs.Float64Var(&t.overlayScale, "overlay-scale", 0, "-overlay's width as a fraction of the output's (default 0.25)")
+	fs.Float64Var(&t.overlayOpacity, "overlay-opacity", 0, "-overlay's opacity, 0 to 1 (default 1)")
+	fs.IntVar(&t.overlayMargin, "overlay-margin", 0, "output pixels between -overlay and the edges it is placed against")
 	fs.IntVar(&t.rotate, "rotate", 0, "clockwise degrees: 90, 180 or 270")
 	fs.StringVar(&t.flip, "flip", "", "mirror: h, v or hv")
 	fs.BoolVar(&t.grayscale, "grayscale", false, "drop the colour")
@@ -130,6 +146,27 @@ func (t *transformFlags) params(fs *flag.FlagSet) gen.GetImageParams {
 		case "max-bytes":
 			v := int64(t.maxBytes)
 			p.MaxBytes = &v
+		case "fx":
+			p.Fx = &t.fx
+		case "fy":
+			p.Fy = &t.fy
+		case "background":
+			p.Background = &t.background
+		case "trim":
+			p.Trim = &t.trim
+		case "radius":
+			p.Radius = &t.radius
+		case "overlay":
+			p.Overlay = &t.overlay
+		case "overlay-gravity":
+			v := gen.OverlayGravity(t.overlayGravity)
+			p.OverlayGravity = &v
+		case "overlay-scale":
+			p.OverlayScale = &t.overlayScale
+		case "overlay-opacity":
+			p.OverlayOpacity = &t.overlayOpacity
+		case "overlay-margin":
+			p.OverlayMargin = &t.overlayMargin
 		case "preset":
 			p.Preset = &t.preset
 		case "sig":

@@ -216,6 +216,27 @@ func TestSession(t *testing.T) {
 				t.Errorf("get -w 40 -grayscale: %d wide", got)
 			}
 
+			// Smart and focal crops, pad with a background, trim, radius
+			// and an overlay, all as flags.
+			comp := filepath.Join(t.TempDir(), "comp.png")
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "50", "-height", "30", "-fit", "cover", "-gravity", "smart",
+				"-radius", "6", "-overlay", ids["b.png"], "-overlay-gravity", "northwest", "-overlay-scale", "0.3", "-overlay-opacity", "0.5",
+				"-overlay-margin", "2", "-o", comp); code != 0 {
+				t.Fatalf("get -gravity smart -radius -overlay: exit %d: %s", code, errOut)
+			}
+			if m := decodePNG(t, comp); m.Bounds().Size() != image.Pt(50, 30) {
+				t.Errorf("get -gravity smart: %v", m.Bounds().Size())
+			} else if _, _, _, a := m.At(0, 0).RGBA(); a != 0 {
+				t.Errorf("get -radius 6: corner alpha %d", a)
+			}
+			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "50", "-height", "50", "-fit", "pad", "-background", "ff000080",
+				"-trim", "10", "-fx", "0.2", "-fy", "0.7", "-o", comp); code != 0 {
+				t.Fatalf("get -fit pad -background -trim -fx -fy: exit %d: %s", code, errOut)
+			}
+			if got := decodePNG(t, comp).Bounds().Size(); got != image.Pt(50, 50) {
+				t.Errorf("get -fit pad: %v", got)
+			}
+
 			// A palette: at most -colors, or within -max-bytes.
 			pal := filepath.Join(t.TempDir(), "pal.png")
 			if code, _, errOut := pngctl(t, srv.URL, "", "get", ids["a.png"], "-w", "60", "-colors", "8", "-dither", "0.5", "-o", pal); code != 0 {

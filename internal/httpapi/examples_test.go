@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pngd/pngd/internal/imaging"
@@ -29,6 +30,29 @@ var readmeExamples = []struct{ file, query string }{
 	{"grayscale.png", "w=200&grayscale=true"},
 	{"blur.png", "w=200&blur=4"},
 	{"dpr.png", "w=100&dpr=2"},
+	{"smart.png", "w=160&h=200&fit=cover&gravity=smart"},
+	{"focal.png", "w=160&h=200&fit=cover&fx=0.8&fy=0.2"},
+	{"pad.png", "w=200&h=200&fit=pad&background=ffffff"},
+	{"radius.png", "w=200&radius=32"},
+	{"overlay.png", "w=200&overlay=MARK&overlay_scale=0.3&overlay_opacity=0.8&overlay_margin=8"},
+}
+
+// mark is the README's overlay: a translucent white badge with a dark
+// ring, 90×60.
+func mark() *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, 90, 60))
+	for y := range 60 {
+		for x := range 90 {
+			d := math.Hypot((float64(x)-44.5)/44, (float64(y)-29.5)/29)
+			switch {
+			case d < 0.75:
+				m.SetNRGBA(x, y, color.NRGBA{255, 255, 255, 200})
+			case d < 1:
+				m.SetNRGBA(x, y, color.NRGBA{120, 20, 30, 255})
+			}
+		}
+	}
+	return m
 }
 
 // scene is the README's source picture, 480×320: a sky, a sun at the top
@@ -67,11 +91,12 @@ func scene() *image.NRGBA {
 func TestReadmeExamples(t *testing.T) {
 	srv, c := newTestServer(t, Config{})
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", scene()), 201)
+	badge := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", mark()), 201)
 	for _, ex := range readmeExamples {
 		t.Run(ex.query, func(t *testing.T) {
 			path := im.Url
 			if ex.query != "" {
-				path += "?" + ex.query
+				path += "?" + strings.Replace(ex.query, "MARK", badge.Id, 1)
 			}
 			_, body := getDerived(t, c, srv.URL, path, 200, image.Point{})
 			golden := filepath.Join("testdata", "examples", ex.file)

@@ -7,6 +7,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pngd/pngd/internal/colour/colourtest"
@@ -81,26 +82,61 @@ func BenchmarkDeriveCold(b *testing.B) {
 // one of them. Each iteration uploads a source of its own, untimed.
 func BenchmarkDeriveFirst(b *testing.B) {
 	lib, _ := openLibrary(b)
-	photo := photoLike(2040, 2040)
-	i := 0
+	deriveFresh(b, lib, 2040, 2040, imaging.Params{W: 256})
+}
+
+// BenchmarkDeriveCrop is the first 256×256 cover crop of a fresh 2048×1536
+// JPEG upload: at the centre, smart (the attention crop, which reads the
+// level it renders from once more), and at the centre with a 64-px
+// overlay (loaded from its own pyramid, in memory after the first). The
+// targets: smart at most 1.2× centre, the overlay at most 1.1×.
+func BenchmarkDeriveCrop(b *testing.B) {
+	lib, _ := openLibrary(b)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, photoLike(256, 128)); err != nil {
+		b.Fatal(err)
+	}
+	ov := save(b, lib, buf.Bytes())
+	box := imaging.Params{W: 256, H: 256, Fit: imaging.Cover}
+	smart, overlay := box, box
+	smart.Gravity = imaging.Smart
+	overlay.Overlay = imaging.Overlay{ID: ov.ID}
+	b.Run("centre", func(b *testing.B) { deriveFresh(b, lib, 2048, 1536, box) })
+	b.Run("smart", func(b *testing.B) { deriveFresh(b, lib, 2048, 1536, smart) })
+	b.Run("overlay", func(b *testing.B) { deriveFresh(b, lib, 2048, 1536, overlay) })
+}
+
+// save prepares and stores data, as an upload does.
+func save(b *testing.B, lib *Library, data []byte) *Prepared {
+	b.Helper()
+	p, err := Prepare(context.Background(), data, imaging.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := lib.Save(b.Context(), p); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// freshPictures numbers deriveFresh's pictures, each its own.
+var freshPictures atomic.Int64
+
+// deriveFresh times p's derive of a w×h JPEG uploaded, untimed, before
+// each iteration (a picture of its own each time).
+func deriveFresh(b *testing.B, lib *Library, w, h int, p imaging.Params) {
+	photo := photoLike(w, h)
 	for b.Loop() {
 		b.StopTimer()
-		i++
-		photo.Pix[0] = byte(i) // a picture of its own
-		photo.Pix[1] = byte(i >> 8)
+		i := freshPictures.Add(1)
+		photo.Pix[0], photo.Pix[1], photo.Pix[2] = byte(i), byte(i>>8), byte(i>>16)
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, photo, &jpeg.Options{Quality: 85}); err != nil {
 			b.Fatal(err)
 		}
-		p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := lib.Save(b.Context(), p); err != nil {
-			b.Fatal(err)
-		}
+		pr := save(b, lib, buf.Bytes())
 		b.StartTimer()
-		if _, err := lib.Derive(b.Context(), p.ID, imaging.Params{W: 256}); err != nil {
+		if _, err := lib.Derive(b.Context(), pr.ID, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -228,13 +264,7 @@ func BenchmarkDeriveAnimation(b *testing.B) {
 	if err := gif.EncodeAll(&buf, noisyGIF(photo, 48)); err != nil {
 		b.Fatal(err)
 	}
-	p, err := Prepare(context.Background(), buf.Bytes(), imaging.Limits{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := lib.Save(b.Context(), p); err != nil {
-		b.Fatal(err)
-	}
+	p := save(b, lib, buf.Bytes())
 	i := 0
 	for b.Loop() {
 		i++
