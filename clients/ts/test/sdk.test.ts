@@ -72,6 +72,12 @@ test("the image library, operation by operation", async () => {
   assert.equal(stored.size, first.image.size);
   await expectPNG(await pngd.image(id, { w: 32, h: 32, fit: "cover", gravity: "north" }), 32, 32);
   await expectPNG(await pngd.image(id, { h: 24, rotate: 90, grayscale: true }), 18, 24);
+  // Smart and focal crops, pad with a background, trim, radius, overlay.
+  await expectPNG(await pngd.image(id, { w: 32, h: 32, fit: "cover", gravity: "smart", radius: 6 }), 32, 32);
+  await expectPNG(await pngd.image(id, { w: 32, h: 32, fit: "cover", fx: 0.1, fy: 0.9 }), 32, 32);
+  await expectPNG(await pngd.image(id, { w: 40, h: 40, fit: "pad", background: "ff000080", trim: 5 }), 40, 40);
+  await expectPNG(await pngd.image(id, { w: 64, overlay: id, overlay_gravity: "northwest", overlay_scale: 0.5, overlay_opacity: 0.7, overlay_margin: 2 }), 64, 48);
+  await expectProblem(pngd.image(id, { w: 64, overlay: "0".repeat(64) }), 422, /overlay 0{64}/);
   // A palette: colour type 3 in IHDR, within a byte budget.
   const pal = await pngd.image(id, { w: 32, colors: 8, dither: 0.5 });
   await expectPNG(pal, 32, 24);
