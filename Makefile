@@ -74,10 +74,11 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 bench: deps corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx (790 KB and 38 KB), upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm; then a 10-minute soak on MinIO with a 30 s outage (internal/loadtest/soak.sh)
+loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id} vs nginx (790 KB and 38 KB), upload MB/s, derived images cold (vs imaginary: IMAGINARY=path) and warm, cold smart crops vs imaginary's /smartcrop (IMAGINARY=path); then a 10-minute soak on MinIO with a 30 s outage (internal/loadtest/soak.sh)
 	internal/loadtest/vector_image.sh
 	internal/loadtest/images.sh
 	internal/loadtest/derived.sh
+	if [ -n "$$IMAGINARY" ]; then internal/loadtest/smartcrop.sh; else echo "smartcrop.sh skipped: set IMAGINARY to imaginary's binary (docs/performance.md)"; fi
 	internal/loadtest/soak.sh
 
 lint: ## gofmt (outside gen/) and go vet
