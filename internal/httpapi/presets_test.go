@@ -11,7 +11,10 @@ import (
 
 func TestPresets(t *testing.T) {
 	key := []byte("a signing key of at least 32 chars")
-	defs := map[string]string{"thumb": "w=20&h=20&fit=cover", "tall": "h=30&rotate=90"}
+	defs := map[string]string{"thumb": "w=20&h=20&fit=cover", "tall": "h=30&rotate=90",
+		"card":   "w=40&h=40&fit=pad&gravity=north&background=ffffff&radius=6",
+		"smart":  "w=20&h=20&fit=cover&gravity=smart&trim=5&fx=0.2",
+		"marked": "w=30&overlay=" + strings.Repeat("0", 64) + "&overlay_gravity=north&overlay_scale=0.5"}
 	srv, c := newTestServer(t, Config{Presets: defs, PresetsOnly: true, SigningKey: key})
 	im := upload(t, c, srv.URL, "image/png", encodeAs(t, "png", testCard(60, 40)), 201)
 
@@ -26,6 +29,17 @@ func TestPresets(t *testing.T) {
 		t.Errorf("preset ETag %q, its parameters' %q; want one resource", resp.Header.Get("ETag"), resp2.Header.Get("ETag"))
 	}
 	getDerived(t, c, srv.URL, im.Url+"?preset=tall", 200, image.Pt(20, 30)) // 60×40 turned is 40×60
+	// The composition parameters in presets: the same resource as signed
+	// parameters, and an overlay that is not stored named in its 422.
+	resp, _ = getDerived(t, c, srv.URL, im.Url+"?preset=card", 200, image.Pt(40, 40))
+	signed, _ = sign.URL(key, im.Url+"?w=40&h=40&fit=pad&gravity=north&background=ffffff&radius=6")
+	if resp2, _ := getDerived(t, c, srv.URL, signed, 200, image.Pt(40, 40)); resp.Header.Get("ETag") != resp2.Header.Get("ETag") {
+		t.Errorf("preset card's ETag %q, its parameters' %q", resp.Header.Get("ETag"), resp2.Header.Get("ETag"))
+	}
+	getDerived(t, c, srv.URL, im.Url+"?preset=smart", 200, image.Pt(20, 20))
+	if _, body := getDerived(t, c, srv.URL, im.Url+"?preset=marked", 422, image.Point{}); !strings.Contains(string(body), strings.Repeat("0", 64)) {
+		t.Errorf("preset marked: %s", body)
+	}
 
 	// Presets only: other parameters need a sig, with a preset or without.
 	for _, p := range []string{"?w=21", "?preset=thumb&w=21", "?blur=3"} {
