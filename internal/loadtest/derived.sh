@@ -112,15 +112,20 @@ if [ -n "$IMAGINARY" ]; then
   }
   : > "$work/fresh/times"
   for set in 1 2 3; do
-    # Each set uploads its own 48 copies (one pixel changed), so that no
+    # Each set uploads its own 48 copies (a corner changed), so that no
     # level exists, and imaginary reads files it has not read before.
     : > "$work/fresh/p"; : > "$work/fresh/i"
     for n in $(seq 48); do
-      convert "$work/mount/fresh$n.jpg" -fill "rgb($set,$n,0)" -draw 'point 0,0' -quality 90 "$work/mount/f$set-$n.jpg"
+      # A 24-px square of a colour of its own: one changed pixel can
+      # decode to the same picture, and so the same id, after JPEG.
+      convert "$work/mount/fresh$n.jpg" -fill "rgb($((set * 37 % 256)),$((n * 5 % 256)),200)" -draw 'rectangle 0,0 23,23' -quality 90 "$work/mount/f$set-$n.jpg"
       id=$(curl -sf -X POST -H 'Content-Type: image/jpeg' --data-binary "@$work/mount/f$set-$n.jpg" "$P/images" | sed -E 's/.*"id":"([0-9a-f]+)".*/\1/')
       echo "$P/images/$id?w=256" >> "$work/fresh/p"
       echo "$I/resize?file=f$set-$n.jpg&width=256&type=png" >> "$work/fresh/i"
     done
+    if [ "$(sort -u "$work/fresh/p" | wc -l)" -ne 48 ]; then
+      echo "FAIL: fresh set $set: the 48 uploads are not 48 distinct images" >&2; exit 1
+    fi
     tp=$(fresh "$work/fresh/p"); ti=$(fresh "$work/fresh/i")
     echo "fresh set $set: 48 first derives, pngd ${tp}s, imaginary ${ti}s"
     echo "$tp $ti" >> "$work/fresh/times"

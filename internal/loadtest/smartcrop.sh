@@ -42,7 +42,9 @@ convert /usr/lib/python3/dist-packages/skimage/data/astronaut.png -resize '2048x
 
 upload() { # set n → pngd id of a fresh copy, also written to the mount
   local f="$work/mount/f$1-$2.jpg"
-  convert "$work/base.jpg" -fill "rgb($1,$2,7)" -draw 'point 0,0' -quality 90 "$f"
+  # A 24-px square of a colour of its own: one changed pixel can decode
+  # to the same picture, and so the same id, after JPEG.
+  convert "$work/base.jpg" -fill "rgb($(($1 * 37 % 256)),$(($2 * 11 % 256)),200)" -draw 'rectangle 0,0 23,23' -quality 90 "$f"
   curl -sf -X POST -H 'Content-Type: image/jpeg' --data-binary "@$f" "$P/images" | sed -E 's/.*"id":"([0-9a-f]+)".*/\1/'
 }
 failed=0
@@ -66,6 +68,9 @@ for set in 1 2 3 4 5 6; do
       echo "$P/images/$id?w=256&h=256&fit=cover" >> "$work/p"
     fi
   done
+  if [ "$(sed -E 's/.*images\/([0-9a-f]+).*/\1/' "$work/p" | sort -u | wc -l)" -ne "$N" ]; then
+    echo "FAIL: set $set: the $N uploads are not $N distinct images" >&2; exit 1
+  fi
   if [ $((set % 2)) -eq 1 ]; then
     if [ $((set % 4)) -eq 1 ]; then tp=$(timed "$work/p"); ti=$(timed "$work/i"); else ti=$(timed "$work/i"); tp=$(timed "$work/p"); fi
     echo "set $set: pngd smart ${tp}s, imaginary /smartcrop ${ti}s, ratio $(echo "scale=2; $ti / $tp" | bc)x"
