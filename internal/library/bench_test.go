@@ -76,10 +76,10 @@ func BenchmarkDeriveCold(b *testing.B) {
 	}
 }
 
-// BenchmarkDeriveFirst is the first derive of a fresh upload: no pyramid
-// level exists yet, so the stored 2040² original is decoded, halved into
-// its levels (each encoded and stored), and the 256-px output made from
-// one of them. Each iteration uploads a source of its own, untimed.
+// BenchmarkDeriveFirst is the first derive of a fresh upload: the
+// upload stored its pyramid levels and Save kept them in memory, so the
+// 256-px output is made from level 2 of the 2040² source with no read.
+// Each iteration uploads a source of its own, untimed.
 func BenchmarkDeriveFirst(b *testing.B) {
 	lib, _ := openLibrary(b)
 	deriveFresh(b, lib, 2040, 2040, imaging.Params{W: 256})

@@ -13,6 +13,7 @@ import (
 	"github.com/pngd/pngd/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"image"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,13 +153,20 @@ type Prepared struct {
 	Dropped []string
 	png     []byte
 	levels  [][]byte // encoded pyramid levels 1, 2, …
+	// levelImages are the same levels decoded, which Save puts in the
+	// in-memory cache: the first derived image of a fresh upload, the
+	// usual next request, then need not read and decode a level.
+	levelImages []*image.RGBA
 }
 
-// Bytes is what p holds: the PNG and its levels.
+// Bytes is what p holds: the PNG and its levels, encoded and decoded.
 func (p *Prepared) Bytes() int64 {
 	n := int64(len(p.png))
 	for _, l := range p.levels {
 		n += int64(len(l))
+	}
+	for _, m := range p.levelImages {
+		n += int64(len(m.Pix))
 	}
 	return n
 }
@@ -263,6 +271,7 @@ func Prepare(ctx context.Context, data []byte, lim imaging.Limits) (*Prepared, e
 	for _, m := range levels {
 		p.levels = append(p.levels, imaging.EncodeLevel(m))
 	}
+	p.levelImages = levels
 	return p, nil
 }
 
@@ -283,9 +292,14 @@ func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 			k := levelKey(p.ID, i+1)
 			if err := l.putDerived(ctx, k, data); err != nil {
 				l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not stored; the first derive will make it", "key", k, "err", err)
+				continue
+			}
+			if i < len(p.levelImages) { // in memory too, as a derive that read it would keep it
+				l.d.cache.Set("l/"+p.ID+"/"+strconv.Itoa(i+1), cached{img: p.levelImages[i]})
 			}
 		}
 	}
+	p.levelImages = nil // the cache holds them now, or nobody
 	im := p.Image
 	im.Created = o.ModTime
 	return im, created, nil

@@ -190,3 +190,44 @@ func TestSmallOriginals(t *testing.T) {
 		t.Error("without SmallOriginals, an original came from memory")
 	}
 }
+
+// TestSaveKeepsLevels: a fresh upload's pyramid levels stay in memory, so
+// that its first derived image reads none from the store, and a derived
+// image made from them is the one made from the stored levels.
+func TestSaveKeepsLevels(t *testing.T) {
+	lib, st := openLibrary(t)
+	p, err := Prepare(context.Background(), pngOf(t, 600, 520), imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lib.Save(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if p.levelImages != nil {
+		t.Error("Save left the decoded levels on the Prepared")
+	}
+	if _, ok := lib.d.cache.GetIfPresent("l/" + p.ID + "/1"); !ok {
+		t.Fatal("level 1 is not in memory after Save")
+	}
+	// With the stored level gone, the derive still needs no pyramid.
+	if err := st.Delete(context.Background(), levelKey(p.ID, 1)); err != nil {
+		t.Fatal(err)
+	}
+	fromMemory, err := lib.Derive(context.Background(), p.ID, imaging.Params{W: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A library that never saw the upload reads the levels the store has
+	// (rebuilding level 1): the same picture.
+	other := New(st, Options{})
+	if err := st.Delete(context.Background(), derivedKey(p.ID, imaging.Params{W: 100})); err != nil {
+		t.Fatal(err)
+	}
+	fromStore, err := other.Derive(context.Background(), p.ID, imaging.Params{W: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fromMemory, fromStore) {
+		t.Error("the derived image from the levels in memory differs from the one from the store")
+	}
+}
