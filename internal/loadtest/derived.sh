@@ -31,6 +31,7 @@ trap cleanup EXIT
 
 export GOFLAGS="${GOFLAGS:--tags=nodynamic}" # WebAssembly AVIF/HEIC decoders only (internal/imaging/heif.go)
 go build -o bin/pngd ./cmd/pngd
+go build -o bin/fetchall ./internal/loadtest/fetchall
 ./bin/pngd -addr "127.0.0.1:$PNGD_PORT" -storage "file://$work/data" -log-format json >/dev/null 2>"$work/pngd.log" & pngd=$!; pids+=($pngd)
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PNGD_PORT/healthz" && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$pngd/status"; }
@@ -102,13 +103,10 @@ if [ -n "$IMAGINARY" ]; then
   for n in $(seq 48); do
     convert -seed "$n" -size 2040x2040 plasma:fractal -blur 0x1.5 -attenuate 0.25 +noise Gaussian -quality 75 "$work/mount/fresh$n.jpg"
   done
-  fresh() { # file of URLs → seconds to get them all, 8 at a time; each must be 200
-    local start end
-    start=$(date +%s.%N)
-    xargs -P8 -I{} curl -s -o /dev/null -w '%{http_code}\n' '{}' < "$1" > "$work/fresh/codes"
-    end=$(date +%s.%N)
-    grep -vqx 200 "$work/fresh/codes" && { echo "FAIL: fresh: a non-200 answer for $1" >&2; failed=1; }
-    echo "$end - $start" | bc
+  fresh() { # file of URLs → seconds to get them all, 8 at a time over kept-alive connections; each must be 200
+    local t
+    if ! t=$(bin/fetchall -c 8 < "$1"); then echo "FAIL: fresh: $1" >&2; failed=1; t=0; fi
+    echo "$t"
   }
   : > "$work/fresh/times"
   for set in 1 2 3; do
