@@ -2,39 +2,35 @@ package library
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/pngd/pngd/internal/tracing"
-	"go.opentelemetry.io/otel/attribute"
 	"image"
-	"image/color"
 	"io"
 	"log/slog"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 	"github.com/maypok86/otter/v2/stats"
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/pngd/pngd/internal/admit"
 	"github.com/pngd/pngd/internal/colour"
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/store"
+	"github.com/pngd/pngd/internal/tracing"
 )
 
 // derivedPrefix is where derived images and pyramid levels live in the
 // store, one folder per source: derived/<id>/<hash of params>.png and
-// derived/<id>/level-<k>.png. Every node of a cluster reuses them.
+// derived/<id>/level-<k>.zst. Every node of a cluster reuses them.
 const derivedPrefix = "derived/"
 
 // Defaults for Options.
@@ -399,183 +395,6 @@ func (l *Library) loadOrRender(ctx context.Context, id string, p imaging.Params)
 	return png, nil
 }
 
-// trimBox is the part of the source that trim with threshold leaves:
-// imaging.FindTrim on the original at full size (for an animation, the
-// union of what it finds on every frame as shown), found once in a render
-// slot of its own and then kept in memory.
-func (l *Library) trimBox(ctx context.Context, id string, src source, threshold float64) (image.Rectangle, error) {
-	ck := "t/" + id + "/" + strconv.FormatFloat(threshold, 'g', -1, 64)
-	if v, ok := l.d.cache.GetIfPresent(ck); ok {
-		return v.box, nil
-	}
-	n := imaging.FindTrimBytes(src.size.X)
-	canvas := int64(src.size.X) * int64(src.size.Y)
-	switch _, ok := l.d.cache.GetIfPresent("l/" + id + "/0"); {
-	case src.frames > 1: // the APNG and its frames decoded, and the composer
-		n += src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y)
-	case !ok:
-		n += src.decodeBytes()
-	}
-	t, err := l.d.opts.Renders.Admit(ctx, n)
-	if err != nil {
-		return image.Rectangle{}, err
-	}
-	defer t.Done()
-	var box image.Rectangle
-	if src.frames > 1 {
-		d, _, err := l.decodeOriginal(ctx, id, "apng")
-		if err != nil {
-			return image.Rectangle{}, err
-		}
-		if d.Anim == nil {
-			return image.Rectangle{}, fmt.Errorf("stored object %s: not an animation", key(id))
-		}
-		_, span := tracing.Start(ctx, "trim", attribute.Int("pngd.frames", len(d.Anim.Frames)))
-		comp := imaging.NewComposer(d.Anim)
-		var border color.RGBA
-		for i := range d.Anim.Frames {
-			if err := ctx.Err(); err != nil {
-				span.End()
-				return image.Rectangle{}, err
-			}
-			m := comp.Next()
-			if i == 0 {
-				border = m.RGBAAt(0, 0)
-			}
-			box = box.Union(imaging.FindTrimAgainst(m, threshold, border))
-		}
-		span.End()
-		if box.Empty() { // every frame is border
-			box = image.Rectangle{Max: src.size}
-		}
-	} else {
-		m, err := l.level(ctx, id, src.size, 0)
-		if err != nil {
-			return image.Rectangle{}, err
-		}
-		_, span := tracing.Start(ctx, "trim")
-		box = imaging.FindTrim(m, threshold)
-		span.End()
-	}
-	l.d.cache.Set(ck, cached{box: box})
-	return box, nil
-}
-
-// focusPlan places a smart crop once the source's pixels are at hand:
-// focus finds the point of interest of the part r of a level of size lvl
-// (or of the source itself), for a crop of size crop, and plan is made
-// again around it. Any other plan is returned as it is. A smart crop's
-// size is the same wherever it is placed, so what plan was admitted with
-// still holds.
-func (l *Library) focusPlan(ctx context.Context, p imaging.Params, size image.Point, c imaging.Content, plan imaging.Plan, lvl image.Point,
-	focus func(r image.Rectangle, crop image.Point) (fx, fy float64)) (imaging.Plan, error) {
-	if cp := p.Canonical(); cp.Fit != imaging.Cover || cp.Gravity != imaging.Smart {
-		return plan, nil
-	}
-	base := image.Rectangle{Max: size}
-	if t := c.Trim.Intersect(base); !t.Empty() {
-		base = t
-	}
-	if plan.Crop == base { // the box has the source's shape: nothing to choose
-		return plan, nil
-	}
-	_, span := tracing.Start(ctx, "smartcrop")
-	fx, fy := focus(imaging.Scale(base, size, lvl), imaging.Scale(plan.Crop, size, lvl).Size())
-	span.End()
-	c.FocusX = (float64(base.Min.X) + fx*float64(base.Dx())) / float64(size.X)
-	c.FocusY = (float64(base.Min.Y) + fy*float64(base.Dy())) / float64(size.Y)
-	c.Focus = true
-	return p.PlanContent(size, c, l.d.opts.MaxOutputPixels)
-}
-
-// OverlayNotFoundError means an overlay id that names no stored image.
-type OverlayNotFoundError struct{ ID string }
-
-func (e *OverlayNotFoundError) Error() string {
-	return fmt.Sprintf("overlay %s: no image has this id in this server's store", e.ID)
-}
-
-// overlayInput is what drawing an overlay on a derived image takes: its
-// stored source, the pyramid level it is resampled from, and its size in
-// the output.
-type overlayInput struct {
-	id   string
-	src  source
-	k    int
-	size image.Point
-}
-
-// overlayFor is the overlay p asks for on plan's output, or nil.
-func (l *Library) overlayFor(ctx context.Context, p imaging.Params, plan imaging.Plan) (*overlayInput, error) {
-	o := p.Canonical().Overlay
-	if o.ID == "" {
-		return nil, nil
-	}
-	src, err := l.source(ctx, o.ID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, &OverlayNotFoundError{ID: o.ID}
-	}
-	if err != nil {
-		return nil, err
-	}
-	size := o.OverlaySize(src.size, plan.Out)
-	k := imaging.LevelFor(src.size, len(levelSizes(src.size)), image.Rectangle{Max: src.size}, size)
-	return &overlayInput{id: o.ID, src: src, k: k, size: size}, nil
-}
-
-func (in *overlayInput) cacheKey() string {
-	return "o/" + in.id + "/" + strconv.Itoa(in.size.X) + "x" + strconv.Itoa(in.size.Y)
-}
-
-// overlayBytes is the most memory loading the overlay takes: nothing but
-// a row when it is in memory at its size, else its level (renderBytes)
-// and the resampled copy.
-func (l *Library) overlayBytes(in *overlayInput) int64 {
-	if in == nil {
-		return 0
-	}
-	n := imaging.OverlayBytes(in.size.X)
-	if _, ok := l.d.cache.GetIfPresent(in.cacheKey()); ok {
-		return n
-	}
-	full := image.Rectangle{Max: in.src.size}
-	return n + l.renderBytes(in.id, in.src, in.k, imaging.Plan{Crop: full, Resize: in.size, Out: in.size, Place: image.Rectangle{Max: in.size}})
-}
-
-// withOverlay loads the overlay at its size (kept in memory like any
-// derived image's input) and places it on plan.
-func (l *Library) withOverlay(ctx context.Context, in *overlayInput, p imaging.Params, plan imaging.Plan) (imaging.Plan, error) {
-	if in == nil {
-		return plan, nil
-	}
-	ck := in.cacheKey()
-	if v, ok := l.d.cache.GetIfPresent(ck); ok {
-		plan.Overlay = v.img
-	} else {
-		lvl, err := l.level(ctx, in.id, in.src.size, in.k)
-		if errors.Is(err, ErrNotFound) { // deleted meanwhile
-			return plan, &OverlayNotFoundError{ID: in.id}
-		}
-		if err != nil {
-			return plan, err
-		}
-		_, span := tracing.Start(ctx, "overlay.resample")
-		plan.Overlay = imaging.Resample(lvl, imaging.Scale(image.Rectangle{Max: in.src.size}, in.src.size, lvl.Rect.Size()), in.size)
-		span.End()
-		l.d.cache.Set(ck, cached{img: plan.Overlay})
-	}
-	plan.OverlayAt = p.Canonical().Overlay.OverlayPlace(in.size, plan.Out)
-	return plan, nil
-}
-
-// smartBytes is what finding a smart crop's focus adds to a render.
-func smartBytes(p imaging.Params) int64 {
-	if c := p.Canonical(); c.Fit == imaging.Cover && c.Gravity == imaging.Smart {
-		return imaging.SmartFocusBytes
-	}
-	return 0
-}
-
 // render makes a derived image once a render slot and the bytes it will
 // take (renderBytes) are free.
 func (l *Library) render(ctx context.Context, id string, src source, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
@@ -702,198 +521,6 @@ func (e *FrameError) Error() string {
 	return fmt.Sprintf("frame %d of an animation of %d frames (0 to %d)", e.Frame, e.Frames, e.Frames-1)
 }
 
-// AnimationTooLargeError means a derived animation with more pixels over
-// all its frames than Options.MaxFramePixels.
-type AnimationTooLargeError struct {
-	Frames int
-	Out    image.Point
-	Max    int64
-}
-
-func (e *AnimationTooLargeError) Error() string {
-	return fmt.Sprintf("the derived animation would have %d frames of %d×%d, %d pixels in all, more than the %d this server makes; ask for a smaller size, or one frame with frame=N",
-		e.Frames, e.Out.X, e.Out.Y, int64(e.Frames)*int64(e.Out.X)*int64(e.Out.Y), e.Max)
-}
-
-// frameWorkers is how many frames of an animation are transformed at once:
-// one per CPU.
-func frameWorkers() int { return runtime.GOMAXPROCS(0) }
-
-// animationBytes is the most memory deriving from an animation takes: the
-// stored APNG and every frame decoded (at most the canvas each, at the
-// stored depth), the composed canvas and what a DisposePrevious frame
-// saves, a copy of the canvas per step (Plan.Bytes), and every output
-// frame with the encoded animation (twice the raw frames, at most).
-func animationBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
-	canvas := int64(src.size.X) * int64(src.size.Y)
-	n := src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y) + plan.Bytes(plan.Crop.Size())
-	if !p.OneFrame {
-		n += int64(frameWorkers()) * (4*canvas + plan.Bytes(plan.Crop.Size())) // the frames in flight, each from a copy of the canvas
-		n += 3 * 4 * int64(src.frames) * int64(plan.Out.X) * int64(plan.Out.Y)
-		if p.Palette.On() { // a paletted copy of every frame, each way, and the two encodings
-			n += 4*int64(src.frames)*int64(plan.Out.X)*int64(plan.Out.Y) + imaging.PaletteBytes(plan.Out, p.Palette)
-		}
-	} else {
-		n += imaging.PaletteBytes(plan.Out, p.Palette)
-	}
-	return n
-}
-
-// renderAnimation derives from a stored APNG: every frame composed as a
-// viewer shows it, then transformed, converted to sRGB and encoded as an
-// APNG with the same delays and loops; or only frame p.Frame, as a still
-// PNG.
-func (l *Library) renderAnimation(ctx context.Context, id string, size image.Point, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
-	d, toSRGB, err := l.decodeOriginal(ctx, id, "apng")
-	if err != nil {
-		return nil, err
-	}
-	if d.Anim == nil {
-		return nil, fmt.Errorf("stored object %s: not an animation", key(id))
-	}
-	// Each frame is transformed, then converted: its output pixels,
-	// fewer than the canvas's as a rule.
-	frame := func(canvas *image.RGBA) (*image.RGBA, error) {
-		m, err := imaging.Transform(ctx, canvas, plan.Crop, plan, p)
-		if err == nil && toSRGB != nil {
-			toSRGB.ApplyRGBA(m)
-		}
-		return m, err
-	}
-	comp := imaging.NewComposer(d.Anim)
-	// A smart crop is placed by the first frame shown, and the same for
-	// every frame.
-	smart := func(canvas *image.RGBA) (err error) {
-		plan, err = l.focusPlan(ctx, p, size, c, plan, canvas.Rect.Size(), func(r image.Rectangle, crop image.Point) (float64, float64) {
-			return imaging.SmartFocus(canvas, r, crop)
-		})
-		return err
-	}
-	if p.OneFrame {
-		var canvas *image.RGBA
-		for range p.Frame + 1 {
-			canvas = comp.Next()
-		}
-		if err := smart(canvas); err != nil {
-			return nil, err
-		}
-		m, err := frame(canvas)
-		if err != nil {
-			return nil, err
-		}
-		return encodeDerived(ctx, m, p)
-	}
-	// Frames are composed in order (each draws on the one before), and
-	// transformed side by side on up to frameWorkers goroutines, each
-	// from a copy of its canvas in one of frameWorkers buffers, reused
-	// (Transform never returns its source; animationBytes counts them).
-	frames := make([]*image.RGBA, len(d.Anim.Frames))
-	errs := make([]error, len(frames))
-	buffers := make(chan *image.RGBA, frameWorkers())
-	for range cap(buffers) {
-		buffers <- nil // made when first needed
-	}
-	first := comp.Next()
-	if err := smart(first); err != nil {
-		return nil, err
-	}
-	var wg sync.WaitGroup
-	for i := range frames {
-		buf := <-buffers
-		if ctx.Err() != nil {
-			break
-		}
-		canvas := first
-		if i > 0 {
-			canvas = comp.Next()
-		}
-		if buf == nil {
-			buf = image.NewRGBA(canvas.Rect)
-		}
-		copy(buf.Pix, canvas.Pix)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			frames[i], errs[i] = frame(buf)
-			buffers <- buf
-		}()
-	}
-	wg.Wait()
-	if err := cmp.Or(ctx.Err(), errors.Join(errs...)); err != nil {
-		return nil, err
-	}
-	if p.Palette.On() {
-		_, span := tracing.Start(ctx, "palette", attribute.Int("pngd.colors", p.Palette.Colors), attribute.Int("pngd.frames", len(frames)))
-		png, err := imaging.EncodePaletteAnimation(ctx, d.Anim, frames, p.Palette)
-		tracing.End(span, err)
-		return png, err
-	}
-	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.frames", len(frames)))
-	png, err := imaging.EncodeAnimationSRGB(imaging.DerivedAnimation(d.Anim, frames))
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("encoding a derived animation: %w", err)
-	}
-	return png, nil
-}
-
-// deepBytes is the most memory a 16-bit derive takes: the original decoded
-// (decodeBytes), its 16-bit working copy, and the steps after it at twice
-// the 8-bit cost (Plan.Bytes).
-func deepBytes(src source, plan imaging.Plan, p imaging.Params) int64 {
-	return src.decodeBytes() + 8*int64(src.size.X)*int64(src.size.Y) + 2*plan.Bytes(plan.Crop.Size()) + imaging.PaletteBytes(plan.Out, p.Palette)
-}
-
-// renderDeep derives from a 16-bit original at 16 bits: decoded whole (no
-// 8-bit pyramid level would do), converted to sRGB, transformed and
-// written at 16 bits.
-func (l *Library) renderDeep(ctx context.Context, id string, size image.Point, c imaging.Content, plan imaging.Plan, p imaging.Params) ([]byte, error) {
-	d, toSRGB, err := l.decodeOriginal(ctx, id, "png16")
-	if err != nil {
-		return nil, err
-	}
-	m := imaging.ToRGBA16(d.Image)
-	d.Image = nil
-	var hdr *colour.HDR
-	if d.Profile != nil {
-		hdr = d.Profile.HDR()
-	}
-	if hdr != nil && p.KeepHDR {
-		toSRGB = nil // kept as it is, and tagged with its cICP below
-	} else {
-		hdr = nil
-	}
-	if toSRGB != nil {
-		toSRGB.ApplyRGBA16(m.Pix)
-	}
-	plan, err = l.focusPlan(ctx, p, size, c, plan, m.Rect.Size(), func(r image.Rectangle, crop image.Point) (float64, float64) {
-		return imaging.SmartFocus16(m, r, crop)
-	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := imaging.Transform16(ctx, m, plan.Crop, plan, p)
-	if err != nil {
-		return nil, err
-	}
-	if hdr == nil && p.Palette.On() { // quantized from its 16 bits
-		return encodeDerived(ctx, out.RGBA64(), p)
-	}
-	_, span := tracing.Start(ctx, "encode", attribute.String("pngd.mode", "fast"), attribute.Int("pngd.depth", 16))
-	var buf *bytes.Buffer
-	if hdr != nil {
-		buf, err = imaging.EncodePNGHDR(out.RGBA64(), *hdr)
-	} else {
-		buf, err = imaging.EncodePNGSRGB(out.RGBA64())
-	}
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("encoding a derived image: %w", err)
-	}
-	defer imaging.ReleaseBuffer(buf)
-	return bytes.Clone(buf.Bytes()), nil
-}
-
 // decodeOriginal reads and decodes a stored original whole (format names
 // it for the trace), with its transform to sRGB, nil when it is sRGB.
 // Errors: ErrNotFound, store.ErrUnavailable, or a decoding error for a
@@ -921,140 +548,6 @@ func (l *Library) decodeOriginal(ctx context.Context, id, format string) (imagin
 		}
 	}
 	return d, toSRGB, nil
-}
-
-// levelSizes lists the sizes of a source's pyramid levels, the source's
-// own size first: the halvings imaging.Levels makes.
-func levelSizes(full image.Point) []image.Point {
-	sizes := []image.Point{full}
-	for s := full; min(s.X, s.Y) >= 2*imaging.MinLevelSide; {
-		s = image.Pt((s.X+1)/2, (s.Y+1)/2)
-		sizes = append(sizes, s)
-	}
-	return sizes
-}
-
-// maxCachedOriginal is the largest level 0 (a decoded original) kept in
-// memory; larger ones are decoded each time they are needed, which is
-// only for outputs near the source's size.
-const maxCachedOriginal = 4 << 20
-
-// source describes the stored original, from memory or from its IHDR.
-func (l *Library) source(ctx context.Context, id string) (source, error) {
-	ck := "s/" + id
-	if v, ok := l.d.cache.GetIfPresent(ck); ok {
-		return v.src, nil
-	}
-	h, err := l.header(ctx, id)
-	if err != nil {
-		return source{}, err
-	}
-	bpp := 4
-	switch {
-	case h.depth == 16 && h.colorType != 0:
-		bpp = 8
-	case h.depth == 16:
-		bpp = 2
-	case h.colorType == 0 || h.colorType == 3: // gray, paletted
-		bpp = 1
-	}
-	src := source{size: image.Pt(h.im.Width, h.im.Height), bpp: bpp, rgba: h.depth == 8 && h.colorType == 2, bytes: h.im.Size, frames: h.frames, deep: h.depth == 16}
-	l.d.cache.Set(ck, cached{src: src})
-	return src, nil
-}
-
-// level returns pyramid level k of the source, from memory, from the store,
-// or by building the pyramid from the original. It runs in the caller's
-// render slot.
-func (l *Library) level(ctx context.Context, id string, full image.Point, k int) (*image.RGBA, error) {
-	ck := "l/" + id + "/" + strconv.Itoa(k)
-	if v, ok := l.d.cache.GetIfPresent(ck); ok {
-		return v.img, nil
-	}
-	if k == 0 {
-		m, err := l.decode(ctx, key(id))
-		if err != nil {
-			return nil, err
-		}
-		if len(m.Pix) <= maxCachedOriginal {
-			l.d.cache.Set(ck, cached{img: m})
-		}
-		return m, nil
-	}
-	m, err := l.decodeLevel(ctx, levelKey(id, k))
-	if err == nil {
-		l.d.quota.used(levelKey(id, k))
-		l.d.cache.Set(ck, cached{img: m})
-		return m, nil
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	// No level k in the store: build the pyramid, once.
-	v, err, _ := l.d.flights.Do("p/"+id, func() (any, error) { return l.buildPyramid(ctx, id) })
-	if err != nil {
-		return nil, err
-	}
-	levels := v.([]*image.RGBA)
-	if k > len(levels) {
-		return nil, fmt.Errorf("source %s has %d pyramid levels, not %d", id, len(levels), k)
-	}
-	return levels[k-1], nil
-}
-
-// buildPyramid decodes the original, halves it down to the smallest
-// level, and stores and caches every level.
-func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, error) {
-	src, err := l.decode(ctx, key(id))
-	if err != nil {
-		return nil, err
-	}
-	levels, err := imaging.Levels(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	for i, m := range levels {
-		k := i + 1
-		l.d.cache.Set("l/"+id+"/"+strconv.Itoa(k), cached{img: m})
-		if err := l.putDerived(ctx, levelKey(id, k), imaging.EncodeLevel(m)); err != nil {
-			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
-		}
-	}
-	return levels, nil
-}
-
-// decode reads and decodes the PNG at key as RGBA. Errors: ErrNotFound,
-// store.ErrUnavailable, or a decoding error for a damaged object.
-func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
-	data, err := l.readAll(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "png"))
-	d, err := imaging.Decode(data, imaging.Limits{})
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("stored object %s: %w", key, err)
-	}
-	m := imaging.ToRGBA(d.Image)
-	// An original with its own profile is converted to sRGB, as derived
-	// images are; pyramid levels are sRGB already.
-	if p := d.Profile; p != nil && !p.IsSRGB() {
-		t, err := p.ToSRGB()
-		if err != nil {
-			return nil, fmt.Errorf("stored object %s: %w", key, err)
-		}
-		_, span := tracing.Start(ctx, "colour", attribute.String("pngd.profile", p.Description))
-		t.ApplyRGBA(m)
-		span.End()
-	}
-	return m, nil
 }
 
 func (l *Library) readAll(ctx context.Context, key string) ([]byte, error) {
@@ -1105,24 +598,4 @@ func (l *Library) forget(ctx context.Context, id string) {
 		}
 		token = next
 	}
-}
-
-// decodeLevel reads and decodes the pyramid level at key. Errors:
-// ErrNotFound, store.ErrUnavailable, or a decoding error for a damaged
-// object.
-func (l *Library) decodeLevel(ctx context.Context, key string) (*image.RGBA, error) {
-	data, err := l.readAll(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "level"))
-	m, err := imaging.DecodeLevel(data)
-	tracing.End(span, err)
-	if err != nil {
-		return nil, fmt.Errorf("stored object %s: %w", key, err)
-	}
-	return m, nil
 }
