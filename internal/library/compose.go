@@ -28,7 +28,7 @@ func (l *Library) trimBox(ctx context.Context, id string, src source, threshold 
 	}
 	n := imaging.FindTrimBytes(src.size.X)
 	canvas := int64(src.size.X) * int64(src.size.Y)
-	switch _, ok := l.d.cache.GetIfPresent("l/" + id + "/0"); {
+	switch _, ok := l.d.cache.GetIfPresent(levelCacheKey(id, 0)); {
 	case src.frames > 1: // the APNG and its frames decoded, and the composer
 		n += src.bytes + int64(src.frames)*canvas*int64(max(src.bpp, 4)) + imaging.ComposerBytes(src.size.X, src.size.Y)
 	case !ok:

@@ -457,7 +457,7 @@ func (l *Library) renderBytes(id string, src source, k int, plan imaging.Plan) i
 	sizes := levelSizes(src.size)
 	crop := imaging.Scale(plan.Crop, src.size, sizes[k]).Size()
 	n := plan.Bytes(crop)
-	if _, ok := l.d.cache.GetIfPresent("l/" + id + "/" + strconv.Itoa(k)); ok {
+	if _, ok := l.d.cache.GetIfPresent(levelCacheKey(id, k)); ok {
 		return n
 	}
 	n += src.decodeBytes()

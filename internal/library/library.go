@@ -13,7 +13,6 @@ import (
 	"github.com/pngd/pngd/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"image"
-	"strconv"
 	"strings"
 	"time"
 
@@ -295,7 +294,7 @@ func (l *Library) Save(ctx context.Context, p *Prepared) (Image, bool, error) {
 				continue
 			}
 			if i < len(p.levelImages) { // in memory too, as a derive that read it would keep it
-				l.d.cache.Set("l/"+p.ID+"/"+strconv.Itoa(i+1), cached{img: p.levelImages[i]})
+				l.d.cache.Set(levelCacheKey(p.ID, i+1), cached{img: p.levelImages[i]})
 			}
 		}
 	}

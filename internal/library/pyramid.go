@@ -27,6 +27,10 @@ func levelSizes(full image.Point) []image.Point {
 	return sizes
 }
 
+// levelCacheKey is where level k of source id is kept in the in-memory
+// cache (level 0 is the decoded original).
+func levelCacheKey(id string, k int) string { return "l/" + id + "/" + strconv.Itoa(k) }
+
 // maxCachedOriginal is the largest level 0 (a decoded original) kept in
 // memory; larger ones are decoded each time they are needed, which is
 // only for outputs near the source's size.
@@ -60,7 +64,7 @@ func (l *Library) source(ctx context.Context, id string) (source, error) {
 // or by building the pyramid from the original. It runs in the caller's
 // render slot.
 func (l *Library) level(ctx context.Context, id string, full image.Point, k int) (*image.RGBA, error) {
-	ck := "l/" + id + "/" + strconv.Itoa(k)
+	ck := levelCacheKey(id, k)
 	if v, ok := l.d.cache.GetIfPresent(ck); ok {
 		return v.img, nil
 	}
@@ -108,7 +112,7 @@ func (l *Library) buildPyramid(ctx context.Context, id string) ([]*image.RGBA, e
 	}
 	for i, m := range levels {
 		k := i + 1
-		l.d.cache.Set("l/"+id+"/"+strconv.Itoa(k), cached{img: m})
+		l.d.cache.Set(levelCacheKey(id, k), cached{img: m})
 		if err := l.putDerived(ctx, levelKey(id, k), imaging.EncodeLevel(m)); err != nil {
 			l.d.opts.Logger.WarnContext(ctx, "a pyramid level was not persisted", "key", levelKey(id, k), "err", err)
 		}
