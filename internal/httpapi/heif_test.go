@@ -52,6 +52,34 @@ func TestAVIFAndHEICUploads(t *testing.T) {
 	if im.Width != 64 || im.Height != 48 {
 		t.Errorf("HEIC stored as %dx%d", im.Width, im.Height)
 	}
+
+	// Transparency, which a HEIC keeps as an item of its own, is kept;
+	// and a grey HEIC, which libheif's WebAssembly refused, is stored.
+	translucent := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range translucent.Pix {
+		translucent.Pix[i] = []byte{200, 40, 90, byte(i / 4 % 40 * 6)}[i%4]
+	}
+	grey := image.NewGray(image.Rect(0, 0, 40, 30))
+	for i := range grey.Pix {
+		grey.Pix[i] = byte(i % 40 * 6)
+	}
+	os.WriteFile(filepath.Join(dir, "alpha.png"), encodeAs(t, "png", translucent), 0o644)
+	os.WriteFile(filepath.Join(dir, "grey.png"), encodeAs(t, "png", grey), 0o644)
+	colourtest.Run(t, dir, "heif-enc", "-q", "90", "-o", "alpha.heic", "alpha.png")
+	colourtest.Run(t, dir, "heif-enc", "-q", "90", "-o", "grey.heic", "grey.png")
+	for _, name := range []string{"alpha.heic", "grey.heic"} {
+		data, _ := os.ReadFile(filepath.Join(dir, name))
+		im := upload(t, c, srv.URL, "image/heic", data, 201)
+		got := fetch(t, c, srv.URL, im)
+		_, _, _, a0 := got.At(0, 10).RGBA()
+		_, _, _, a39 := got.At(39, 10).RGBA()
+		if name == "alpha.heic" && (a0 != 0 || a39>>8 != 234 || im.Colour == nil) {
+			t.Errorf("%s: alpha %d at the left, %d at the right; want 0 and 234", name, a0>>8, a39>>8)
+		}
+		if r, g, b, _ := got.At(20, 10).RGBA(); name == "grey.heic" && (r != g || g != b || r>>8 < 110 || r>>8 > 130) {
+			t.Errorf("%s: %d,%d,%d in the middle; want grey 120", name, r>>8, g>>8, b>>8)
+		}
+	}
 }
 
 // TestIngestBounds: the new inputs keep "bounded by design". An AVIF whose

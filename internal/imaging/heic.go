@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"io"
 	"sync"
 	_ "unsafe" // go:linkname, for the WebAssembly module below
@@ -46,6 +47,7 @@ const (
 	heifRGB        = 1
 	heifMonochrome = 2
 
+	heifChroma400 = 0 // monochrome, in the Y'CbCr colour space: the luma plane alone
 	heifChroma420 = 1
 	heifChroma422 = 2
 	heifChroma444 = 3
@@ -80,6 +82,9 @@ func (p *heicPlanes) layout() (ys, cs, ch, size int, err error) {
 	case heifYCbCr:
 		cw, ch := p.w, p.h
 		switch p.chroma {
+		case heifChroma400:
+			ys = libheifStride(p.w, 1)
+			return ys, 0, 0, ys * p.h, nil
 		case heifChroma420:
 			cw, ch = (p.w+1)/2, (p.h+1)/2
 		case heifChroma422:
@@ -167,11 +172,17 @@ func heicConfig(r io.Reader) (image.Config, error) {
 	if err != nil {
 		return image.Config{}, err
 	}
+	_, _, alpha := heifAlpha(data)
+	heifMonoAs420(data) // data is this function's own copy
 	p, err := runHEIC(data, true)
 	if err != nil {
 		return image.Config{}, err
 	}
 	cfg := image.Config{Width: p.w, Height: p.h, ColorModel: color.RGBAModel}
+	if alpha {
+		cfg.ColorModel = color.NRGBAModel
+		return cfg, nil
+	}
 	switch p.colorspace {
 	case heifMonochrome:
 		cfg.ColorModel = color.GrayModel
@@ -184,12 +195,67 @@ func heicConfig(r io.Reader) (image.Config, error) {
 }
 
 // decodeHEIC decodes a HEIC's primary image, upright (libheif applies
-// irot, imir and clap), as RGB in the file's own colour encoding.
+// irot, imir and clap), as RGB in the file's own colour encoding, with its
+// alpha item when it has one (heicalpha.go).
 func decodeHEIC(r io.Reader) (image.Image, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
+	alpha, premultiplied, hasAlpha := heifAlpha(data)
+	m, err := decodeHEICColour(data)
+	if err != nil || !hasAlpha {
+		return m, err
+	}
+	if !makePrimary(data, alpha) { // data is this function's own copy
+		return nil, fmt.Errorf("an alpha item id %d that pitm cannot name", alpha)
+	}
+	a, err := runHEIC(data, false)
+	if err != nil {
+		return nil, fmt.Errorf("its alpha item: %w", err)
+	}
+	if a.w != m.Bounds().Dx() || a.h != m.Bounds().Dy() {
+		return nil, fmt.Errorf("an alpha item of %d×%d for a picture of %d×%d", a.w, a.h, m.Bounds().Dx(), m.Bounds().Dy())
+	}
+	ys, _, _, _, err := a.layout()
+	if err != nil || a.colorspace == heifRGB {
+		return nil, fmt.Errorf("an alpha item that is not monochrome or Y'CbCr (libheif colour space %d)", a.colorspace)
+	}
+	out := image.NewNRGBA(m.Bounds())
+	switch c := m.(type) {
+	case *image.RGBA: // opaque, from the planes
+		copy(out.Pix, c.Pix)
+	default:
+		draw.Draw(out, out.Rect, m, image.Point{}, draw.Src)
+	}
+	for y := range a.h {
+		row, alpha := out.Pix[y*out.Stride:][:4*a.w], a.pix[y*ys:][:a.w]
+		for x, v := range alpha {
+			px := row[4*x : 4*x+4 : 4*x+4]
+			px[3] = v
+			if premultiplied {
+				for i := range 3 {
+					px[i] = unpremultiply(px[i], v)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// unpremultiply is c, a colour sample premultiplied by alpha a, without
+// it: rounded, and at most 255 where c > a.
+func unpremultiply(c, a uint8) uint8 {
+	if a == 0 {
+		return 0
+	}
+	return uint8(min(255, (uint32(c)*255+uint32(a)/2)/uint32(a)))
+}
+
+// decodeHEICColour decodes a HEIC's primary image's colour. It changes
+// data's monochrome hvcC properties (monoAs420).
+func decodeHEICColour(data []byte) (image.Image, error) {
+	heifMonoAs420(data)
 	p, err := runHEIC(data, false)
 	if err != nil {
 		return nil, err

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -453,5 +456,124 @@ func TestAVIFSequence(t *testing.T) {
 	}
 	if _, err := EncodeOriginalAnimation(d.Anim, d.Profile); err != nil {
 		t.Fatalf("the sequence does not encode as APNG: %v", err)
+	}
+}
+
+// TestHEICAlphaAgainstLibheif: a HEIC's alpha item, which the WebAssembly
+// libheif's wrapper does not return, is decoded through the same module
+// and kept, as heif-convert keeps it: the alpha samples exactly, the
+// colour as TestHEICAlphaAgainstLibheif requires of opaque pictures, with
+// and without thumbnails (more items, and their own alpha), and
+// premultiplied (heif-enc's --premultiplied-alpha: an iref 'prem'). For
+// that one heif-convert (libheif 1.15) writes the premultiplied samples
+// into its PNG as they are; PNG's are not premultiplied, so pngd divides
+// them by the alpha, and the test compares it with heif-convert's samples
+// divided so, where the alpha is at least half (below, a division
+// magnifies the coder's error as much as it magnifies the colour).
+func TestHEICAlphaAgainstLibheif(t *testing.T) {
+	needTools(t, "heif-enc", "heif-convert")
+	for _, c := range []struct {
+		w, h int
+		opts []string
+		min  float64
+	}{
+		{97, 61, nil, 30}, {130, 90, []string{"-t", "32"}, 30},
+		{48, 32, []string{"-p", "chroma=444"}, 60}, {77, 50, []string{"-p", "chroma=444", "--premultiplied-alpha"}, 45},
+	} {
+		name := fmt.Sprintf("%d×%d %v", c.w, c.h, c.opts)
+		premultiplied := slices.Contains(c.opts, "--premultiplied-alpha")
+		dir := t.TempDir()
+		src := image.NewNRGBA(image.Rect(0, 0, c.w, c.h))
+		for y := range c.h {
+			for x := range c.w {
+				a := uint8(255 * x / (c.w - 1)) // transparent on the left, opaque on the right
+				if y < c.h/4 {
+					a = 0 // a transparent band at the top
+				}
+				r, g, b := uint8(255*x/c.w), uint8(255*y/c.h), uint8(60)
+				if premultiplied {
+					r, g, b = uint8(int(r)*int(a)/255), uint8(int(g)*int(a)/255), uint8(int(b)*int(a)/255)
+				}
+				src.SetNRGBA(x, y, color.NRGBA{r, g, b, a})
+			}
+		}
+		var buf bytes.Buffer
+		png.Encode(&buf, src)
+		os.WriteFile(filepath.Join(dir, "in.png"), buf.Bytes(), 0o644)
+		colourtest.Run(t, dir, "heif-enc", append(append([]string{"-q", "90"}, c.opts...), "-o", "in.heic", "in.png")...)
+		colourtest.Run(t, dir, "heif-convert", "in.heic", "ref.png")
+		d, ref := decodeWithReference(t, dir, "in.heic", "ref.png", Limits{MaxPixels: 1 << 20, HEIC: true})
+		got, ok := d.Image.(*image.NRGBA)
+		if !ok {
+			t.Fatalf("%s: decoded as %T, want NRGBA", name, d.Image)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, "in.heic"))
+		if h, err := ReadHeader(data, Limits{MaxPixels: 1 << 20, HEIC: true}); err != nil || h.Model != color.NRGBAModel {
+			t.Errorf("%s: its header reads as %v, %v; want NRGBA", name, h.Model, err)
+		}
+		alphaDiff, transparent := 0, 0
+		for y := range c.h {
+			for x := range c.w {
+				_, _, _, ra := ref.At(x, y).RGBA()
+				ga := got.NRGBAAt(x, y).A
+				alphaDiff = max(alphaDiff, int(ga)-int(ra>>8), int(ra>>8)-int(ga))
+				if ga == 0 {
+					transparent++
+				}
+			}
+		}
+		// The colour where the picture can be seen.
+		visible := image.Rect(0, c.h/4, c.w, c.h)
+		want := image.NewNRGBA(ref.Bounds())
+		draw.Draw(want, want.Rect, ref, image.Point{}, draw.Src)
+		if premultiplied {
+			visible.Min.X = c.w / 2
+			for i := 0; i < len(want.Pix); i += 4 {
+				for k := range 3 {
+					if a := float64(want.Pix[i+3]); a > 0 {
+						want.Pix[i+k] = uint8(min(255, math.Round(float64(want.Pix[i+k])*255/a)))
+					}
+				}
+			}
+		}
+		p, maxDiff := colourtest.PSNR(want.SubImage(visible), got.SubImage(visible))
+		t.Logf("%s: alpha differs by at most %d from heif-convert's, %d transparent pixels; colour %.1f dB from heif-convert, largest difference %d", name, alphaDiff, transparent, p, maxDiff)
+		if alphaDiff != 0 || transparent < c.w*(c.h/4) {
+			t.Errorf("%s: alpha differs by %d from heif-convert's; %d transparent pixels, want ≥ %d", name, alphaDiff, transparent, c.w*(c.h/4))
+		}
+		if p < c.min {
+			t.Errorf("%s: colour %.1f dB from heif-convert, want ≥ %.0f", name, p, c.min)
+		}
+	}
+}
+
+// TestHEICMonochrome: a grey HEIC (heif-enc writes one for a grey PNG: an
+// hvcC of chroma format 0) decodes as heif-convert decodes it. The
+// WebAssembly libheif refused every one until pngd asked it for 4:2:0
+// (monoAs420).
+func TestHEICMonochrome(t *testing.T) {
+	needTools(t, "heif-enc", "heif-convert")
+	dir := t.TempDir()
+	m := image.NewGray(image.Rect(0, 0, 90, 70))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i%90*255/89) ^ uint8(i/90*3)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, m)
+	os.WriteFile(filepath.Join(dir, "in.png"), buf.Bytes(), 0o644)
+	colourtest.Run(t, dir, "heif-enc", "-q", "90", "-o", "in.heic", "in.png")
+	data, _ := os.ReadFile(filepath.Join(dir, "in.heic"))
+	if hm, ok := readHEIFMeta(data); !ok || !monoAs420(hm, false) {
+		t.Fatal("heif-enc wrote no monochrome hvcC: the case this test is for")
+	}
+	colourtest.Run(t, dir, "heif-convert", "in.heic", "ref.png")
+	d, ref := decodeWithReference(t, dir, "in.heic", "ref.png", Limits{MaxPixels: 1 << 20, HEIC: true})
+	p, maxDiff := colourtest.PSNR(ref, d.Image)
+	t.Logf("%.1f dB from heif-convert, largest difference %d", p, maxDiff)
+	if p < 50 {
+		t.Errorf("%.1f dB from heif-convert, want ≥ 50", p)
+	}
+	if after, _ := readHEIFMeta(data); !monoAs420(after, false) {
+		t.Error("decoding changed the caller's bytes")
 	}
 }

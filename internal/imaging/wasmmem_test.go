@@ -29,7 +29,7 @@ func vmHWM() int64 {
 }
 
 // TestAVIFPeakMemory decodes AVIFs (8 and 10 bits, 4:2:0 and 4:4:4) and a
-// HEIC of 3 MP, each in a process of its own, and holds the peak resident
+// HEIC (opaque, and with alpha) of 3 MP, each in a process of its own, and holds the peak resident
 // memory the decode adds to what admission reserves for it
 // (Header.DecodeBytes), and to at most 40 bytes a pixel but for 10-bit
 // 4:4:4 (about 41: 16-bit planes of every sample, and 16-bit RGB). The WebAssembly decoders' memory used to
@@ -59,6 +59,12 @@ func TestAVIFPeakMemory(t *testing.T) {
 	f, _ := os.Create(filepath.Join(dir, "in.png"))
 	png.Encode(f, m)
 	f.Close()
+	for i := 3; i < len(m.Pix); i += 4 {
+		m.Pix[i] = byte(i / 4 % w) // transparency, which a HEIC keeps as an item of its own
+	}
+	f, _ = os.Create(filepath.Join(dir, "alpha.png"))
+	png.Encode(f, m)
+	f.Close()
 	// 4:2:0, as cameras and phones write them, and 4:4:4 (avifenc's
 	// default for a PNG), the most the decoder holds.
 	colourtest.Run(t, dir, "avifenc", "-s", "10", "-y", "420", "in.png", "8-420.avif")
@@ -66,9 +72,10 @@ func TestAVIFPeakMemory(t *testing.T) {
 	colourtest.Run(t, dir, "avifenc", "-s", "10", "in.png", "8-444.avif")
 	colourtest.Run(t, dir, "avifenc", "-s", "10", "-d", "10", "in.png", "10-444.avif")
 	colourtest.Run(t, dir, "heif-enc", "-q", "80", "in.png", "-o", "8.heic")
+	colourtest.Run(t, dir, "heif-enc", "-q", "80", "alpha.png", "-o", "alpha.heic")
 	// An image sequence of 6 frames, kept as an animation.
 	colourtest.Run(t, dir, "avifenc", "-s", "10", "-y", "420", "in.png", "in.png", "in.png", "in.png", "in.png", "in.png", "seq.avif")
-	for _, name := range []string{"8-420.avif", "10-420.avif", "8-444.avif", "10-444.avif", "8.heic", "seq.avif"} {
+	for _, name := range []string{"8-420.avif", "10-420.avif", "8-444.avif", "10-444.avif", "8.heic", "alpha.heic", "seq.avif"} {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestAVIFPeakMemory$")
 		cmd.Env = append(os.Environ(), "PNGD_PEAK_DECODE="+filepath.Join(dir, name))
 		out, err := cmd.CombinedOutput()
