@@ -67,9 +67,9 @@ func docBlocks(t *testing.T) []docBlock {
 // notRunHere are the shell blocks TestDocsShellBlocks does not run, each
 // checked another way, keyed by file and first line.
 var notRunHere = map[[2]string]string{
-	{"README.md", "make run     # serves on http://127.0.0.1:8080, Swagger UI at http://127.0.0.1:8080/docs/"}:                                                                                                                     "the two commands themselves: .ci/run runs make test, and every other block runs against a make run",
-	{"README.md", "apt-get install chromium pngcheck imagemagick python3-skimage gnome-backgrounds liblcms2-utils colord-data libavif-bin libheif-examples webp libtiff-tools libvips-tools pngquant butteraugli nodejs npm curl"}: "checked against .ci/deps by TestDocsBlocksAreChecked",
-	{"docs/typescript.md", "cd clients/ts && npm ci && npm run build     # dist/, the package @pngd/client"}:                                                                                                                       "run as written by clients/ts/test.sh, which make test runs",
+	{"README.md", "make run     # serves on http://127.0.0.1:8080, Swagger UI at http://127.0.0.1:8080/docs/"}:                                                                                                                                         "the two commands themselves: .ci/run runs make test, and every other block runs against a make run",
+	{"README.md", "apt-get install chromium pngcheck imagemagick python3-skimage gnome-backgrounds liblcms2-utils colord-data libavif-bin libheif-examples webp libtiff-tools libjpeg-turbo-progs libvips-tools pngquant butteraugli nodejs npm curl"}: "checked against .ci/deps by TestDocsBlocksAreChecked",
+	{"docs/typescript.md", "cd clients/ts && npm ci && npm run build     # dist/, the package @pngd/client"}:                                                                                                                                           "run as written by clients/ts/test.sh, which make test runs",
 }
 
 // TestDocsBlocksAreChecked holds every code block of the README and docs/

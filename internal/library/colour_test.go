@@ -25,7 +25,7 @@ import (
 // pixel goes through the derive path at full size; it is mirrored back to
 // compare.
 func TestColourAgainstLittleCMS(t *testing.T) {
-	colourtest.Need(t, []string{"convert", "tificc", "avifenc"}, colourtest.AdobeRGB, colourtest.SRGB)
+	colourtest.Need(t, []string{"convert", "tificc", "avifenc", "cjpeg"}, colourtest.AdobeRGB, colourtest.SRGB)
 	dir := t.TempDir()
 	write := func(name string, data []byte) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -118,6 +118,32 @@ func TestColourAgainstLittleCMS(t *testing.T) {
 			return read("up.avif")
 		}, colour.MatrixProfile("Display P3, sRGB transfer (from nclx 12/13/0)", colour.PrimariesP3, colour.WhiteD65, colour.SRGBCurve),
 			func() { run("p3n.png", "-profile", colourtest.SRGB, "ref.png") }},
+		{"JPEG of XYB samples, a lutAtoB profile with a CLUT (jpegli's kind; made here: colourtest.XYBProfile)", func() []byte {
+			write("xyb.icc", colourtest.XYBProfile())
+			var xyb bytes.Buffer
+			png.Encode(&xyb, colourtest.ToXYB(colourtest.Chart(240, 160)))
+			write("xyb.png", xyb.Bytes())
+			run("xyb.png", "xyb.ppm")
+			// RGB components, not Y'CbCr, and the profile, as jpegli writes them.
+			colourtest.Run(t, dir, "sh", "-c", "cjpeg -rgb -quality 95 -icc xyb.icc xyb.ppm > xyb.jpg")
+			return read("xyb.jpg")
+		}, colourtest.XYBProfile(), func() {
+			decoded, err := jpeg.Decode(bytes.NewReader(read("xyb.jpg")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dec bytes.Buffer
+			png.Encode(&dec, decoded)
+			write("xyb-pixels.png", dec.Bytes())
+			run("xyb-pixels.png", "-profile", "xyb.icc", "in.png")
+			run("in.png", "-profile", colourtest.SRGB, "ref.png")
+			// Little CMS evaluating the profile for every pixel (-c 0): its
+			// default, a precalculated 8-bit grid, is itself 44.1 dB
+			// from that on this steep CLUT (the cube roots of XYB), its
+			// high-resolution grid 48.2 dB.
+			run("xyb-pixels.png", "-profile", "xyb.icc", "-compress", "none", "xyb.tif")
+			colourtest.Run(t, dir, "tificc", "-c", "0", "xyb.tif", "ref.tif")
+		}},
 		{"CMYK JPEG with FOGRA39 embedded", func() []byte { return read("cmyk.jpg") }, nil,
 			func() { run("cmyk.jpg", "-profile", colourtest.SRGB, "ref.png") }},
 		{"CMYK JPEG without a profile", func() []byte { return read("cmyk-plain.jpg") }, nil,

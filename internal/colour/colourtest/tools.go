@@ -35,7 +35,7 @@ func Need(t testing.TB, tools []string, files ...string) {
 	if len(missing) == 0 {
 		return
 	}
-	msg := "missing " + strings.Join(missing, ", ") + ": apt-get install imagemagick liblcms2-utils colord-data libavif-bin libheif-examples webp libtiff-tools (.ci/run does)"
+	msg := "missing " + strings.Join(missing, ", ") + ": apt-get install imagemagick liblcms2-utils colord-data libavif-bin libheif-examples webp libtiff-tools libjpeg-turbo-progs (.ci/run does)"
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
