@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/png"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kovidgoyal/imaging/nrgb"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
@@ -203,6 +205,29 @@ func TestToRGBA16(t *testing.T) {
 					t.Fatalf("%T at %d,%d: %v, want %v", m, x, y, got.Pix[o:o+4], want)
 				}
 			}
+		}
+	}
+}
+
+// TestMovedFastPaths: the APNG frame types copied row by row (opaque RGB,
+// grey) give what image/draw's general path gives, at the moved bounds.
+func TestMovedFastPaths(t *testing.T) {
+	rect := image.Rect(3, 2, 13, 9)
+	rgb := nrgb.NewNRGB(rect)
+	grey := image.NewGray(rect)
+	for i := range rgb.Pix {
+		rgb.Pix[i] = uint8(i * 7)
+	}
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(i * 11)
+	}
+	for _, m := range []image.Image{rgb, grey} {
+		got := moved(m, 5, -2)
+		want := image.NewNRGBA(rect.Add(image.Pt(5, -2)))
+		draw.Draw(want, want.Rect, m, rect.Min, draw.Src)
+		g, ok := got.(*image.NRGBA)
+		if !ok || g.Rect != want.Rect || !bytes.Equal(g.Pix, want.Pix) {
+			t.Errorf("%T: moved to %v, want %v; pixels equal: %v", m, got.Bounds(), want.Rect, ok && bytes.Equal(g.Pix, want.Pix))
 		}
 	}
 }
