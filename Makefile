@@ -67,6 +67,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 20x ./internal/colour/
 	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzHEIFAlphaItem$$' -fuzztime $(FUZZTIME) ./internal/imaging/
+	$(GO) test -run '^$$' -fuzz '^FuzzAPNGFrames$$' -fuzztime $(FUZZTIME) ./internal/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/

@@ -265,6 +265,13 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 			a.Frames = append(a.Frames, fr)
 		}
 	case PNG:
+		err := decodeAPNGFrames(data, a)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errAPNGLayout) {
+			return nil, err
+		}
 		p, err := apng.DecodeAll(bytes.NewReader(data))
 		if err != nil {
 			return nil, err
@@ -273,6 +280,9 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 		for _, fr := range p.Frames {
 			if fr.IsDefault {
 				continue // the still image shown without APNG, not a frame
+			}
+			if fr.Image == nil { // an fcTL without data
+				return nil, errors.New("a frame without data")
 			}
 			a.Frames = append(a.Frames, pngenc.Frame{
 				Image: moved(fr.Image, fr.XOffset, fr.YOffset), DelayNum: fr.DelayNumerator, DelayDen: fr.DelayDenominator,
