@@ -46,6 +46,8 @@ test: deps ## every test (contract suite on disk and MinIO, browser, run(), pngc
 	@# MinIO's build (minutes, once), the corpus and the tests' own build, side by side
 	$(MAKE) --no-print-directory -j3 $(MINIO) corpus test-build
 	$(GO) test -count=1 $(TESTFLAGS) ./...
+	@# the PNG writer's pure-Go path (what arm64 and every non-amd64 build runs), the reference the assembly is held to
+	$(GO) test -count=1 -tags purego,nodynamic ./internal/pngenc/
 	clients/ts/test.sh
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -71,6 +73,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzConditionalHeaders$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRange$$' -fuzztime $(FUZZTIME) ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
+	$(GO) test -run '^$$' -fuzz '^FuzzCosts$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantize$$' -fuzztime $(FUZZTIME) ./internal/quant/
 
 bench: deps corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers
@@ -83,9 +86,11 @@ loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id}
 	if [ -n "$$IMAGINARY" ]; then internal/loadtest/smartcrop.sh; else echo "smartcrop.sh skipped: set IMAGINARY to imaginary's binary (docs/performance.md)"; fi
 	internal/loadtest/soak.sh
 
-lint: ## gofmt (outside gen/) and go vet
+lint: ## gofmt (outside gen/) and go vet, also for arm64 and the purego build (the PNG writer's assembly is amd64's)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./internal/pngenc/ ./internal/imaging/
+	$(GO) vet -tags purego,nodynamic ./internal/pngenc/
 
 speclint: ## the spec through Redocly's recommended rules and Spectral's spectral:oas (pinned in api/tools, from npm): no errors allowed
 	cd api/tools && { [ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error; }

@@ -25,22 +25,44 @@ func newFilters(rowLen int) *filters {
 // best filters cur against prev (zeros above the first row) with the
 // filter libpng's heuristic prefers: the one whose output has the smallest
 // sum of bytes read as signed magnitudes. The five sums are made in one
-// pass that stores nothing; then the chosen filter runs. bpp is the bytes
-// of one pixel, at least 1.
+// pass that stores nothing (costs; in SSE2 on amd64, filter_amd64.s); then
+// the chosen filter runs. bpp is the bytes of one pixel, at least 1.
 func (f *filters) best(cur, prev []byte, bpp int) []byte {
+	best, bs := 0, 0
+	for ft, s := range costs(cur, prev, bpp) {
+		if ft == 0 || s < bs {
+			best, bs = ft, s
+		}
+	}
+	return f.one(cur, prev, byte(best), bpp)
+}
+
+// useAsm chooses filter_amd64.s's kernel for the filter costs where it is
+// built. The sums, and so every byte pngenc writes, are the same either
+// way (TestAsmBytesIdentical); tests turn it off to compare.
+var useAsm = asmAvailable
+
+// costs is the five filters' sums for cur against prev.
+func costs(cur, prev []byte, bpp int) [5]int {
 	n := len(cur)
 	prev = prev[:n]
-	var s0, s1, s2, s3, s4 int
+	var s [5]int
 	for i := 0; i < bpp && i < n; i++ {
 		x, b := cur[i], prev[i]
 		// left and upper-left are zero: Sub is None, Paeth is Up.
-		s0 += mag(x)
-		s1 += mag(x)
-		s2 += mag(x - b)
-		s3 += mag(x - b>>1)
-		s4 += mag(x - b)
+		s[0] += mag(x)
+		s[1] += mag(x)
+		s[2] += mag(x - b)
+		s[3] += mag(x - b>>1)
+		s[4] += mag(x - b)
 	}
-	for i := bpp; i < n; i++ {
+	i := bpp
+	if useAsm && n-bpp >= 16 {
+		m := (n - bpp) &^ 15
+		costsAsm(cur[bpp:], cur, prev[bpp:], prev, m, &s)
+		i += m
+	}
+	for ; i < n; i++ {
 		x, a, b, c := cur[i], cur[i-bpp], prev[i], prev[i-bpp]
 		ia, ib, ic := int(a), int(b), int(c)
 		pa, pb := ib-ic, ia-ic
@@ -56,19 +78,13 @@ func (f *filters) best(cur, prev []byte, bpp int) []byte {
 			p = a
 		}
 		v0, v1, v2, v3, v4 := int(int8(x)), int(int8(x-a)), int(int8(x-b)), int(int8(x-uint8((ia+ib)>>1))), int(int8(x-p))
-		s0 += (v0 ^ (v0 >> 63)) - (v0 >> 63)
-		s1 += (v1 ^ (v1 >> 63)) - (v1 >> 63)
-		s2 += (v2 ^ (v2 >> 63)) - (v2 >> 63)
-		s3 += (v3 ^ (v3 >> 63)) - (v3 >> 63)
-		s4 += (v4 ^ (v4 >> 63)) - (v4 >> 63)
+		s[0] += (v0 ^ (v0 >> 63)) - (v0 >> 63)
+		s[1] += (v1 ^ (v1 >> 63)) - (v1 >> 63)
+		s[2] += (v2 ^ (v2 >> 63)) - (v2 >> 63)
+		s[3] += (v3 ^ (v3 >> 63)) - (v3 >> 63)
+		s[4] += (v4 ^ (v4 >> 63)) - (v4 >> 63)
 	}
-	best, bs := 0, s0
-	for ft, s := range [5]int{s0, s1, s2, s3, s4} {
-		if s < bs {
-			best, bs = ft, s
-		}
-	}
-	return f.one(cur, prev, byte(best), bpp)
+	return s
 }
 
 // none returns cur unfiltered, led by its filter-type byte.

@@ -60,6 +60,7 @@ apng 5526bc53c56e2bf4`
 // TestGoldenAcrossGOMAXPROCS's child.
 func TestMain(m *testing.M) {
 	if os.Getenv("PNGENC_GOLDEN_CHILD") != "" {
+		useAsm = asmAvailable && os.Getenv("PNGENC_NO_ASM") == ""
 		var t testing.T
 		fmt.Printf("GOMAXPROCS=%d\n%s\nEND\n", runtime.GOMAXPROCS(0), goldenSums(&t))
 		os.Exit(0)
@@ -68,12 +69,17 @@ func TestMain(m *testing.M) {
 }
 
 // TestGoldenAcrossGOMAXPROCS runs this test binary again under GOMAXPROCS
-// 1, 2 and 8: two nodes with different core counts must write the same
-// bytes (stored ids are their SHA-256), and they must be the golden ones.
+// 1, 2 and 8, with the assembly filter kernel and without it: two nodes
+// with different core counts or CPUs must write the same bytes (stored ids
+// are their SHA-256), and they must be the golden ones.
 func TestGoldenAcrossGOMAXPROCS(t *testing.T) {
-	for _, procs := range []string{"1", "2", "8"} {
+	for _, run := range []string{"1", "2", "8", "1 noasm", "2 noasm", "8 noasm"} {
+		procs, noasm, _ := strings.Cut(run, " ")
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "PNGENC_GOLDEN_CHILD=1", "GOMAXPROCS="+procs)
+		if noasm != "" {
+			cmd.Env = append(cmd.Env, "PNGENC_NO_ASM=1")
+		}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("GOMAXPROCS=%s: %v\n%s", procs, err, out)
