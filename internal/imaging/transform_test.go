@@ -369,3 +369,19 @@ func TestResizeMatchesReference(t *testing.T) {
 		t.Errorf("nearest-neighbour scores %.1f dB: the threshold would not catch an aliasing resize", pn)
 	}
 }
+
+// TestLevelForSlack: a level that shrinks a little less than 2× to the
+// output (1/64 less) is taken: 2040 px to 256 reads the 510-px level, as
+// 2048 px reads the 512-px one; one that falls short by more is not.
+func TestLevelForSlack(t *testing.T) {
+	for _, c := range []struct {
+		full, out, want int
+	}{
+		{2048, 256, 2}, {2040, 256, 2}, {2000, 256, 1}, {2040, 255, 2}, {1024, 256, 1}, {1020, 256, 1}, {990, 256, 0},
+	} {
+		full := image.Pt(c.full, c.full)
+		if k := LevelFor(full, 4, image.Rectangle{Max: full}, image.Pt(c.out, c.out)); k != c.want {
+			t.Errorf("%d px to %d: level %d, want %d", c.full, c.out, k, c.want)
+		}
+	}
+}
