@@ -9,7 +9,6 @@ import (
 	"image/draw"
 	"image/gif"
 
-	"github.com/kovidgoyal/imaging/apng"
 	"github.com/kovidgoyal/imaging/nrgb"
 	"github.com/kovidgoyal/imaging/webp"
 
@@ -266,28 +265,11 @@ func decodeAnimation(f Format, data []byte, w, h int) (*pngenc.Animation, error)
 		}
 	case PNG:
 		err := decodeAPNGFrames(data, a)
-		if err == nil {
-			break
+		if errors.Is(err, errAPNGLayout) {
+			err = decodeAPNGGeneral(data, a)
 		}
-		if !errors.Is(err, errAPNGLayout) {
-			return nil, err
-		}
-		p, err := apng.DecodeAll(bytes.NewReader(data))
 		if err != nil {
 			return nil, err
-		}
-		a.Loops = uint32(p.LoopCount)
-		for _, fr := range p.Frames {
-			if fr.IsDefault {
-				continue // the still image shown without APNG, not a frame
-			}
-			if fr.Image == nil { // an fcTL without data
-				return nil, errors.New("a frame without data")
-			}
-			a.Frames = append(a.Frames, pngenc.Frame{
-				Image: moved(fr.Image, fr.XOffset, fr.YOffset), DelayNum: fr.DelayNumerator, DelayDen: fr.DelayDenominator,
-				Dispose: pngenc.Dispose(min(fr.DisposeOp, 2)), Blend: pngenc.Blend(min(fr.BlendOp, 1)),
-			})
 		}
 	case WebP:
 		wp, err := webp.DecodeAnimated(bytes.NewReader(data))

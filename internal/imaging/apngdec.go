@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zlib"
+	"github.com/kovidgoyal/imaging/apng"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
@@ -327,4 +328,27 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// decodeAPNGGeneral decodes data's frames into a with the general APNG
+// decoder, for the layouts decodeAPNGFrames leaves to it.
+func decodeAPNGGeneral(data []byte, a *pngenc.Animation) error {
+	p, err := apng.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	a.Loops = uint32(p.LoopCount)
+	for _, fr := range p.Frames {
+		if fr.IsDefault {
+			continue // the still image shown without APNG, not a frame
+		}
+		if fr.Image == nil { // an fcTL without data
+			return errors.New("a frame without data")
+		}
+		a.Frames = append(a.Frames, pngenc.Frame{
+			Image: moved(fr.Image, fr.XOffset, fr.YOffset), DelayNum: fr.DelayNumerator, DelayDen: fr.DelayDenominator,
+			Dispose: pngenc.Dispose(min(fr.DisposeOp, 2)), Blend: pngenc.Blend(min(fr.BlendOp, 1)),
+		})
+	}
+	return nil
 }

@@ -8,31 +8,13 @@ import (
 	"image/draw"
 	"testing"
 
-	"github.com/kovidgoyal/imaging/apng"
 	"github.com/pngd/pngd/internal/pngenc"
 )
 
-// generalAPNG decodes data with the general APNG decoder, as
-// decodeAnimation did before decodeAPNGFrames.
+// generalAPNG decodes data with the general APNG decoder alone.
 func generalAPNG(data []byte) (*pngenc.Animation, error) {
-	p, err := apng.DecodeAll(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	a := &pngenc.Animation{Loops: uint32(p.LoopCount)}
-	for _, fr := range p.Frames {
-		if fr.IsDefault {
-			continue
-		}
-		if fr.Image == nil {
-			return nil, errors.New("a frame without data")
-		}
-		a.Frames = append(a.Frames, pngenc.Frame{
-			Image: moved(fr.Image, fr.XOffset, fr.YOffset), DelayNum: fr.DelayNumerator, DelayDen: fr.DelayDenominator,
-			Dispose: pngenc.Dispose(min(fr.DisposeOp, 2)), Blend: pngenc.Blend(min(fr.BlendOp, 1)),
-		})
-	}
-	return a, nil
+	a := &pngenc.Animation{}
+	return a, decodeAPNGGeneral(data, a)
 }
 
 // sameAnimation reports how a and b differ, or "".
