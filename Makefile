@@ -46,8 +46,9 @@ test: deps ## every test (contract suite on disk and MinIO, browser, run(), pngc
 	@# MinIO's build (minutes, once), the corpus and the tests' own build, side by side
 	$(MAKE) --no-print-directory -j3 $(MINIO) corpus test-build
 	$(GO) test -count=1 $(TESTFLAGS) ./...
-	@# the PNG writer's pure-Go path (what arm64 and every non-amd64 build runs), the reference the assembly is held to
+	@# the pure-Go paths (what arm64 and every non-amd64 build runs) of the PNG writer and the resampler, the references their assembly is held to
 	$(GO) test -count=1 -tags purego,nodynamic ./internal/pngenc/
+	$(GO) test -count=1 -tags purego,nodynamic -run 'Resample|Resize|Transform|Level' ./internal/imaging/
 	clients/ts/test.sh
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -86,11 +87,11 @@ loadtest: ## wrk, side by side: vector_image vs the seed stack, GET /images/{id}
 	if [ -n "$$IMAGINARY" ]; then internal/loadtest/smartcrop.sh; else echo "smartcrop.sh skipped: set IMAGINARY to imaginary's binary (docs/performance.md)"; fi
 	internal/loadtest/soak.sh
 
-lint: ## gofmt (outside gen/) and go vet, also for arm64 and the purego build (the PNG writer's assembly is amd64's)
+lint: ## gofmt (outside gen/) and go vet, also for arm64 and the purego build (the PNG writer's and the resampler's assembly is amd64's)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./internal/pngenc/ ./internal/imaging/
-	$(GO) vet -tags purego,nodynamic ./internal/pngenc/
+	$(GO) vet -tags purego,nodynamic ./internal/pngenc/ ./internal/imaging/
 
 speclint: ## the spec through Redocly's recommended rules and Spectral's spectral:oas (pinned in api/tools, from npm): no errors allowed
 	cd api/tools && { [ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error; }

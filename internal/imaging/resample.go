@@ -111,23 +111,80 @@ func resample[T uint8 | uint16](src []T, stride int, r image.Rectangle, size ima
 
 // weighRows sets dst to the sum of rows weighted by w, four rows a pass so
 // that dst is loaded and stored a quarter as often. The rows are 8-bit
-// source pixels or float32 rows already scaled horizontally.
+// source pixels or float32 rows already scaled horizontally. On amd64 the
+// columns up to a multiple of 8 go through weigh_amd64.s, whose sums are
+// bit for bit the loop's (TestWeighRowsAsm).
 func weighRows[T uint8 | uint16 | float32](dst []float32, rows [][]T, w []float32) {
 	clear(dst)
+	n := asmColumns(dst, rows)
+	if n > 0 {
+		switch rs := any(rows).(type) {
+		case [][]uint8:
+			weighRowsU8(dst, rs, w, n)
+		case [][]float32:
+			weighRowsF32(dst, rs, w, n)
+		}
+	}
+	// The columns the assembly did not do. Each column's sum is made in
+	// the same order either way, so the two split them freely.
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
 		w0, w1, w2, w3 := w[i], w[i+1], w[i+2], w[i+3]
 		r0, r1, r2, r3 := rows[i][:len(dst)], rows[i+1][:len(dst)], rows[i+2][:len(dst)], rows[i+3][:len(dst)]
-		for j := range dst {
+		for j := n; j < len(dst); j++ {
 			dst[j] += w0*float32(r0[j]) + w1*float32(r1[j]) + w2*float32(r2[j]) + w3*float32(r3[j])
 		}
 	}
 	for ; i < len(w); i++ {
 		wt, r0 := w[i], rows[i][:len(dst)]
-		for j := range dst {
+		for j := n; j < len(dst); j++ {
 			dst[j] += wt * float32(r0[j])
 		}
 	}
+}
+
+// weighRowsU8 and weighRowsF32 are weighRows's loop over the first n
+// columns (a multiple of 8, at least 8) through the assembly's four-row
+// and one-row kernels. Direct calls: through a func value the weights
+// escaped to the heap, an allocation a call.
+func weighRowsU8(dst []float32, rows [][]uint8, w []float32, n int) {
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		ws := [4]float32{w[i], w[i+1], w[i+2], w[i+3]}
+		weigh4U8(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+	}
+	for ; i < len(w); i++ {
+		weigh1U8(&dst[0], &rows[i][:n][0], n, &w[i])
+	}
+}
+
+func weighRowsF32(dst []float32, rows [][]float32, w []float32, n int) {
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		ws := [4]float32{w[i], w[i+1], w[i+2], w[i+3]}
+		weigh4F32(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+	}
+	for ; i < len(w); i++ {
+		weigh1F32(&dst[0], &rows[i][:n][0], n, &w[i])
+	}
+}
+
+// useWeighAsm chooses weigh_amd64.s where it is built; tests turn it off
+// to compare.
+var useWeighAsm = weighAsm
+
+// asmColumns is how many of dst's columns weighRows leaves to the
+// assembly: a multiple of 8, for 8-bit and float32 rows; none for 16-bit
+// rows, or without it.
+func asmColumns[T uint8 | uint16 | float32](dst []float32, rows [][]T) int {
+	if !useWeighAsm {
+		return 0
+	}
+	switch any(rows).(type) {
+	case [][]uint8, [][]float32:
+		return len(dst) &^ 7
+	}
+	return 0
 }
 
 // storeRow rounds acc into premultiplied pixels whose channels go up to

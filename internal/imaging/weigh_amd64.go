@@ -1,0 +1,19 @@
+//go:build amd64 && !purego
+
+package imaging
+
+// weighAsm says weigh_amd64.s is built: on amd64, unless the purego build
+// tag asks for the pure-Go path alone.
+const weighAsm = true
+
+//go:noescape
+func weigh4U8(dst *float32, r0, r1, r2, r3 *byte, n int, w *[4]float32)
+
+//go:noescape
+func weigh1U8(dst *float32, r0 *byte, n int, w *float32)
+
+//go:noescape
+func weigh4F32(dst, r0, r1, r2, r3 *float32, n int, w *[4]float32)
+
+//go:noescape
+func weigh1F32(dst, r0 *float32, n int, w *float32)

@@ -1,0 +1,51 @@
+package imaging
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestWeighRowsAsm: weighRows gives bit for bit the same sums with the
+// assembly as without it, for 8-bit and float32 rows, row lengths of 0 to
+// 131 and 1 to 13 rows (the four-row and one-row kernels and the Go
+// columns after them).
+func TestWeighRowsAsm(t *testing.T) {
+	if !weighAsm {
+		t.Skip("no assembly in this build (purego, or not amd64): the pure-Go path is the only one")
+	}
+	defer func() { useWeighAsm = weighAsm }()
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n <= 131; n++ {
+		for k := 1; k <= 13; k++ {
+			w := make([]float32, k)
+			for i := range w {
+				w[i] = r.Float32()*2 - 0.5 // Lanczos has negative lobes
+			}
+			u8, f32 := make([][]uint8, k), make([][]float32, k)
+			for i := range k {
+				u8[i], f32[i] = make([]uint8, n+3), make([]float32, n+3) // rows may be longer than dst
+				for j := range u8[i] {
+					u8[i][j] = uint8(r.Uint32())
+					f32[i][j] = r.Float32()*300 - 20
+				}
+			}
+			for _, rows := range []string{"8-bit", "float32"} {
+				got, want := make([]float32, n), make([]float32, n)
+				for pass, dst := range [][]float32{want, got} {
+					useWeighAsm = pass == 1
+					if rows == "8-bit" {
+						weighRows(dst, u8, w)
+					} else {
+						weighRows(dst, f32, w)
+					}
+				}
+				for j := range n {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s rows, n %d, %d rows: column %d is %v with the assembly, %v without", rows, n, k, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
