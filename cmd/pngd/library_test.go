@@ -158,7 +158,7 @@ func checkObjects(t *testing.T, st *store.Store) (complete int, temps []string) 
 					}
 					continue
 				}
-				if strings.HasPrefix(o.Key, "derived/") && strings.HasSuffix(o.Key, ".zst") {
+				if strings.HasPrefix(o.Key, "derived/") && strings.HasSuffix(o.Key, ".lvl") {
 					// a pyramid level (imaging.EncodeLevel), stored after
 					// its original: it must be whole too
 					data, err := st.ReadAll(context.Background(), o.Key)

@@ -30,7 +30,7 @@ import (
 
 // derivedPrefix is where derived images and pyramid levels live in the
 // store, one folder per source: derived/<id>/<hash of params>.png and
-// derived/<id>/level-<k>.zst. Every node of a cluster reuses them.
+// derived/<id>/level-<k>.lvl. Every node of a cluster reuses them.
 const derivedPrefix = "derived/"
 
 // Defaults for Options.
@@ -220,7 +220,7 @@ func (l *Library) putDerived(ctx context.Context, key string, data []byte) error
 	}
 	ctype := "image/png"
 	if imaging.IsLevel(data) {
-		ctype = "application/zstd"
+		ctype = "application/octet-stream"
 	}
 	if _, _, err := l.store.Put(ctx, key, data, ctype); err != nil {
 		l.d.quota.release(size)
@@ -234,10 +234,17 @@ func derivedKey(id string, p imaging.Params) string {
 	return derivedPrefix + id + "/" + paramsHash(p) + ".png"
 }
 
+// levelKey is where imaging.EncodeLevel's object for level k of source id
+// is stored.
 func levelKey(id string, k int) string {
-	// .zst: imaging.EncodeLevel's objects. Levels of earlier versions
-	// (level-K.png) are not read: the first derive that needs one builds
-	// the pyramid again, and the quota deletes them in time.
+	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".lvl"
+}
+
+// levelKeyV1 is where the versions before stored level k, as zstd
+// (imaging.DecodeLevel reads them still). Levels older than that
+// (level-K.png) are not read: the first derive that needs one builds the
+// pyramid again, and the quota deletes them in time.
+func levelKeyV1(id string, k int) string {
 	return derivedPrefix + id + "/level-" + strconv.Itoa(k) + ".zst"
 }
 

@@ -3,6 +3,7 @@ package library
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"image/png"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/pngd/pngd/internal/imaging"
 	"github.com/pngd/pngd/internal/store"
@@ -229,5 +232,64 @@ func TestSaveKeepsLevels(t *testing.T) {
 	}
 	if !bytes.Equal(fromMemory, fromStore) {
 		t.Error("the derived image from the levels in memory differs from the one from the store")
+	}
+}
+
+// TestLevelsOfTheFormatBefore: a store written by a version that kept its
+// levels as zstd (level-K.zst) is read as it is: with only those levels,
+// a library that never saw the upload derives the same picture as from
+// the levels of today, and builds no pyramid.
+func TestLevelsOfTheFormatBefore(t *testing.T) {
+	lib, st := openLibrary(t)
+	ctx := context.Background()
+	p, err := Prepare(ctx, pngOf(t, 600, 520), imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lib.Save(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	want, err := New(st, Options{}).Derive(ctx, p.ID, imaging.Params{W: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; ; k++ {
+		data, err := st.ReadAll(ctx, levelKey(p.ID, k))
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := imaging.DecodeLevel(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The old encoder: the magic, the size, the RGBA as one zstd frame.
+		old := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32([]byte("pngd-level-1\n"), uint32(m.Rect.Dx())), uint32(m.Rect.Dy()))
+		if _, _, err := st.Put(ctx, levelKeyV1(p.ID, k), enc.EncodeAll(m.Pix, old), "application/zstd"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Delete(ctx, levelKey(p.ID, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Delete(ctx, derivedKey(p.ID, imaging.Params{W: 100})); err != nil {
+		t.Fatal(err)
+	}
+	other := New(st, Options{})
+	got, err := other.Derive(ctx, p.ID, imaging.Params{W: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("the derived image from zstd levels differs from the one from today's")
+	}
+	if _, err := st.Stat(ctx, levelKey(p.ID, 1)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a level of today's format was written (%v): the pyramid was built again", err)
 	}
 }

@@ -78,14 +78,16 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 		}
 		return m, nil
 	}
-	m, err := l.decodeLevel(ctx, levelKey(id, k))
-	if err == nil {
-		l.d.quota.used(levelKey(id, k))
-		l.d.cache.Set(ck, cached{img: m})
-		return m, nil
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return nil, err
+	for _, lk := range []string{levelKey(id, k), levelKeyV1(id, k)} {
+		m, err := l.decodeLevel(ctx, lk)
+		if err == nil {
+			l.d.quota.used(lk)
+			l.d.cache.Set(ck, cached{img: m})
+			return m, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
 	}
 	// No level k in the store: build the pyramid, once.
 	v, err, _ := l.d.flights.Do("p/"+id, func() (any, error) { return l.buildPyramid(ctx, id) })
@@ -154,19 +156,21 @@ func (l *Library) decode(ctx context.Context, key string) (*image.RGBA, error) {
 	return m, nil
 }
 
-// decodeLevel reads and decodes the pyramid level at key. Errors:
-// ErrNotFound, store.ErrUnavailable, or a decoding error for a damaged
-// object.
+// decodeLevel reads and decodes the pyramid level at key, a strip at a
+// time (imaging.ReadLevel): it holds the level's pixels, not its object
+// too. Errors: ErrNotFound, store.ErrUnavailable, or a decoding error for
+// a damaged object.
 func (l *Library) decodeLevel(ctx context.Context, key string) (*image.RGBA, error) {
-	data, err := l.readAll(ctx, key)
+	r, err := l.store.OpenRange(ctx, key, 0, -1)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer r.Close()
 	_, span := tracing.Start(ctx, "decode", attribute.String("pngd.key", key), attribute.String("pngd.format", "level"))
-	m, err := imaging.DecodeLevel(data)
+	m, err := imaging.ReadLevel(r, r.Size())
 	tracing.End(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("stored object %s: %w", key, err)
