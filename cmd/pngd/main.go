@@ -182,8 +182,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 
 	// Compile the AVIF (and HEIC) decoders' WebAssembly now, not in the
-	// first upload of each.
-	go imaging.WarmDecoders(cfg.HEIC)
+	// first upload of each. It takes both cores for a second or more; the
+	// log says when it is done (the load scripts wait for it).
+	go func() {
+		start := time.Now()
+		imaging.WarmDecoders(cfg.HEIC)
+		log.Info("image decoders compiled", "seconds", time.Since(start).Seconds())
+	}()
 	avifDecoder, heicDecoder := imaging.Decoders()
 	log.Info("image decoders", "avif", avifDecoder, "heic", heicDecoder)
 	if cfg.HEIC {

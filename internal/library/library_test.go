@@ -293,3 +293,52 @@ func TestLevelsOfTheFormatBefore(t *testing.T) {
 		t.Errorf("a level of today's format was written (%v): the pyramid was built again", err)
 	}
 }
+
+// TestLevelReadKeptOnSecondUse: a level read from the store is cached the
+// second time a derive reads it, not the first (keepReadLevel), and both
+// derives are the pictures a library with every level in memory makes.
+func TestLevelReadKeptOnSecondUse(t *testing.T) {
+	lib, st := openLibrary(t)
+	ctx := context.Background()
+	p, err := Prepare(ctx, pngOf(t, 600, 520), imaging.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lib.Save(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	cachedLevels := func(l *Library) int {
+		n := 0
+		for k := range l.d.cache.Keys() {
+			if strings.HasPrefix(k, "l/"+p.ID+"/") {
+				n++
+			}
+		}
+		return n
+	}
+	other := New(st, Options{}) // nothing of the upload in memory
+	for i, w := range []int{100, 101} {
+		want, err := lib.Derive(ctx, p.ID, imaging.Params{W: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// other renders it again, from the store's level
+		if err := st.Delete(ctx, derivedKey(p.ID, imaging.Params{W: w})); err != nil {
+			t.Fatal(err)
+		}
+		renders := other.Renders()
+		got, err := other.Derive(ctx, p.ID, imaging.Params{W: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other.Renders() != renders+1 {
+			t.Fatalf("w=%d: the derive was not rendered", w)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("w=%d: the derive from the store's level is not the one from memory", w)
+		}
+		if n := cachedLevels(other); n != i {
+			t.Errorf("after %d reads of the level: %d levels in memory, want %d", i+1, n, i)
+		}
+	}
+}

@@ -82,7 +82,7 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 		m, err := l.decodeLevel(ctx, lk)
 		if err == nil {
 			l.d.quota.used(lk)
-			l.d.cache.Set(ck, cached{img: m})
+			l.keepReadLevel(id, k, m)
 			return m, nil
 		}
 		if !errors.Is(err, ErrNotFound) {
@@ -100,6 +100,28 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 	}
 	return levels[k-1], nil
 }
+
+// keepReadLevel caches level k of source id, read from the store, the
+// second time it is read: a doorkeeper, as TinyLFU's. A source asked for
+// once after a restart (a thumbnail of each image of a page) would
+// otherwise fill the cache with levels used once, each new memory the
+// size of the level, which on this kind of machine costs as much to
+// touch as the level took to decode (docs/performance.md); one asked for
+// again keeps its level from then on. The first read leaves a marker of
+// 64 bytes of the cache's weight.
+func (l *Library) keepReadLevel(id string, k int, m *image.RGBA) {
+	seen := levelSeenKey(id, k)
+	if _, ok := l.d.cache.GetIfPresent(seen); !ok {
+		l.d.cache.Set(seen, cached{})
+		return
+	}
+	l.d.cache.Invalidate(seen)
+	l.d.cache.Set(levelCacheKey(id, k), cached{img: m})
+}
+
+// levelSeenKey marks in the in-memory cache that level k of source id was
+// read from the store once (keepReadLevel).
+func levelSeenKey(id string, k int) string { return "r/" + id + "/" + strconv.Itoa(k) }
 
 // buildPyramid decodes the original, halves it down to the smallest
 // level, and stores and caches every level.

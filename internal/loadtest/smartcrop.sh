@@ -38,9 +38,10 @@ trap cleanup EXIT
 export GOFLAGS="${GOFLAGS:--tags=nodynamic}"
 go build -o bin/pngd ./cmd/pngd
 go build -o bin/fetchall ./internal/loadtest/fetchall
-start_pngd() {
+start_pngd() { # and wait until it has compiled its WebAssembly decoders, which takes both cores for about 0.3 s after it starts serving
+  : > "$work/pngd.log"
   ./bin/pngd -addr "127.0.0.1:$PNGD_PORT" -storage "file://$work/data" -log-format json >/dev/null 2>>"$work/pngd.log" & pngd=$!; pids+=($pngd)
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PNGD_PORT/healthz" && break; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PNGD_PORT/healthz" && grep -q '"image decoders compiled"' "$work/pngd.log" && break; sleep 0.1; done
 }
 start_pngd
 mkdir -p "$work/mount"
