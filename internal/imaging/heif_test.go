@@ -577,3 +577,105 @@ func TestHEICMonochrome(t *testing.T) {
 		t.Error("decoding changed the caller's bytes")
 	}
 }
+
+// TestAV1SizeWholeItem: the coded size of an AVIF comes from every
+// sequence header in its item, in place, however large the item and
+// however many extents it is split into. The first megabyte used to be
+// copied and walked: a frame OBU that ran past it made the file "damaged"
+// (every AVIF whose picture takes more than a megabyte, such as a 6 MP
+// photograph at high quality), and a sequence header after it would not
+// have been seen.
+func TestAV1SizeWholeItem(t *testing.T) {
+	seq := func(w, h int) []byte { // a reduced still-picture sequence header OBU
+		var bits []byte
+		put := func(v, n int) {
+			for i := n - 1; i >= 0; i-- {
+				bits = append(bits, byte(v>>i&1))
+			}
+		}
+		put(0, 3)  // seq_profile
+		put(1, 1)  // still_picture
+		put(1, 1)  // reduced_still_picture_header
+		put(0, 5)  // seq_level_idx
+		put(15, 4) // frame_width_bits_minus_1
+		put(15, 4) // frame_height_bits_minus_1
+		put(w-1, 16)
+		put(h-1, 16)
+		payload := make([]byte, (len(bits)+7)/8)
+		for i, b := range bits {
+			payload[i/8] |= b << (7 - i%8)
+		}
+		return append([]byte{1<<3 | 2, byte(len(payload))}, payload...)
+	}
+	frame := func(n int) []byte { // an OBU_FRAME of n bytes of payload
+		size := []byte{}
+		for v := n; ; v >>= 7 {
+			if v < 0x80 {
+				size = append(size, byte(v))
+				break
+			}
+			size = append(size, byte(v&0x7f|0x80))
+		}
+		return append(append([]byte{6<<3 | 2}, size...), make([]byte, n)...)
+	}
+	item := slices.Concat(seq(640, 480), frame(3<<20), seq(8000, 6000), frame(10))
+	split := func(b []byte, at ...int) [][]byte {
+		var parts [][]byte
+		prev := 0
+		for _, a := range at {
+			parts = append(parts, b[prev:a])
+			prev = a
+		}
+		return append(parts, b[prev:])
+	}
+	for name, parts := range map[string][][]byte{
+		"one extent":                     {item},
+		"extents cut inside OBU headers": split(item, 1, 4, 5, 9, 3<<20, 3<<20+12, len(item)-3),
+		"many small extents":             split(item, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1<<20, 2<<20),
+	} {
+		w, h, ok, err := av1Size(parts)
+		if err != nil || !ok || w != 8000 || h != 6000 {
+			t.Errorf("%s: %d×%d, %v, %v; want the second header's 8000×6000", name, w, h, ok, err)
+		}
+	}
+	if _, _, _, err := av1Size([][]byte{item[:len(item)-5]}); err == nil {
+		t.Error("an item whose last OBU runs past its end was taken")
+	}
+
+	// A real one: a 10-bit AVIF of noise whose picture is several
+	// megabytes, read and decoded.
+	needTools(t, "avifenc")
+	dir := t.TempDir()
+	m := image.NewNRGBA(image.Rect(0, 0, 1500, 1000))
+	x := uint32(9)
+	for i := range m.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		m.Pix[i] = byte(x) | byte(i%4/3*255)
+	}
+	f, err := os.Create(filepath.Join(dir, "in.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	png.Encode(f, m)
+	f.Close()
+	colourtest.Run(t, dir, "avifenc", "-s", "10", "-d", "10", "--min", "10", "--max", "20", "in.png", "noise.avif")
+	data, err := os.ReadFile(filepath.Join(dir, "noise.avif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2<<20 {
+		t.Fatalf("the noise AVIF is %d bytes; the test needs its picture over a megabyte", len(data))
+	}
+	if _, err := ReadHeader(data, Limits{}); err != nil {
+		t.Fatalf("a %d-byte AVIF: %v", len(data), err)
+	}
+	d, err := Decode(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Image.Bounds().Size() != image.Pt(1500, 1000) {
+		t.Errorf("decoded %v", d.Image.Bounds())
+	}
+}

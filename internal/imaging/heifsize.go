@@ -45,8 +45,9 @@ func codecName(f Format) string {
 // heifItem is one item of an ISOBMFF image file: its type and where its
 // data lies.
 type heifItem struct {
-	typ  string
-	data []byte // its extents joined, at most maxItemScan bytes
+	typ   string
+	data  []byte   // its extents joined, at most maxItemScan bytes
+	parts [][]byte // its extents, all of them, in the file (not copies)
 }
 
 // maxItemScan bounds what of an item's data is scanned for headers: they
@@ -73,7 +74,7 @@ func codedSize(f Format, data []byte) (w, h int, found bool, err error) {
 		}
 		switch {
 		case f == AVIF && typ == "av1C" && len(body) >= 4:
-			cw, ch, ok, err := av1Size(body[4:])
+			cw, ch, ok, err := av1Size([][]byte{body[4:]})
 			if err != nil {
 				return 0, 0, false, fmt.Errorf("av1C: %w", err)
 			}
@@ -102,7 +103,7 @@ func codedSize(f Format, data []byte) (w, h int, found bool, err error) {
 			// A coded item is a sync sample, which starts with a
 			// sequence header (AV1-ISOBMFF, 2.4): without one, its
 			// bytes are not AV1.
-			cw, ch, ok, err := av1Size(it.data)
+			cw, ch, ok, err := av1Size(it.parts)
 			if err != nil {
 				return 0, 0, false, fmt.Errorf("av01 item: %w", err)
 			}
@@ -212,8 +213,9 @@ func heifItems(file, meta []byte) ([]heifItem, error) {
 			if n > 0 && off+n <= end {
 				end = off + n
 			}
+			part := src[off:end]
+			it.parts = append(it.parts, part)
 			if room := maxItemScan - len(it.data); room > 0 {
-				part := src[off:end]
 				it.data = append(it.data, part[:min(len(part), room)]...)
 			}
 		}
@@ -225,43 +227,98 @@ func heifItems(file, meta []byte) ([]heifItem, error) {
 	return items, nil
 }
 
-// av1Size reads the AV1 sequence header OBUs among the OBUs in b (low
-// overhead format: each OBU has a size field but perhaps the last) and
-// returns the largest frame size they allow. ok is false when there are
-// none.
-func av1Size(b []byte) (w, h int, ok bool, err error) {
-	for len(b) > 0 {
-		hdr := b[0]
+// av1Size reads the AV1 sequence header OBUs among the OBUs in the item
+// whose extents are parts (low overhead format: each OBU has a size field
+// but perhaps the last) and returns the largest frame size they allow. ok
+// is false when there are none. It walks every OBU header of the item in
+// place, however large: a frame OBU of a large picture runs past the first
+// megabyte, and a sequence header could follow it.
+func av1Size(parts [][]byte) (w, h int, ok bool, err error) {
+	b := joined(parts)
+	for off := 0; off < b.len; {
+		hdr := b.at(off)
 		if hdr&0x80 != 0 {
 			return 0, 0, false, errors.New("an OBU's forbidden bit is set")
 		}
 		typ, ext, hasSize := hdr>>3&15, hdr&4 != 0, hdr&2 != 0
-		i := 1
+		i := off + 1
 		if ext {
 			i++
 		}
-		if i > len(b) {
+		if i > b.len {
 			return 0, 0, false, errors.New("a short OBU header")
 		}
-		n := len(b) - i
+		n := b.len - i
 		if hasSize {
-			v, k := leb128(b[i:])
-			if k == 0 || v > uint64(len(b)-i-k) {
+			v, k := leb128(b.slice(i, min(8, b.len-i)))
+			if k == 0 || v > uint64(b.len-i-k) {
 				return 0, 0, false, errors.New("an OBU runs past its item")
 			}
 			i += k
 			n = int(v)
 		}
-		if typ == 1 { // OBU_SEQUENCE_HEADER
-			sw, sh, err := av1SequenceSize(b[i : i+n])
+		if typ == 1 { // OBU_SEQUENCE_HEADER: its frame size comes within its first few hundred bytes
+			sw, sh, err := av1SequenceSize(b.slice(i, min(n, 1024)))
 			if err != nil {
 				return 0, 0, false, err
 			}
 			w, h, ok = max(w, sw), max(h, sh), true
 		}
-		b = b[i+n:]
+		off = i + n
 	}
 	return w, h, ok, nil
+}
+
+// chain is byte slices read as one, without joining them, at offsets that
+// never go back: it keeps its place, so a walk over an item of many small
+// extents costs their number plus its own steps, not their product.
+type chain struct {
+	parts     [][]byte
+	len       int
+	cur, base int // the part that holds the last offset read, and where it starts
+}
+
+func joined(parts [][]byte) *chain {
+	c := &chain{parts: parts}
+	for _, p := range parts {
+		c.len += len(p)
+	}
+	return c
+}
+
+// seek moves to the part holding off (base <= off < c.len).
+func (c *chain) seek(off int) {
+	for off-c.base >= len(c.parts[c.cur]) {
+		c.base += len(c.parts[c.cur])
+		c.cur++
+	}
+}
+
+// at is the byte at off (< c.len, and no less than offsets read before).
+func (c *chain) at(off int) byte {
+	c.seek(off)
+	return c.parts[c.cur][off-c.base]
+}
+
+// slice is the n bytes from off (off+n <= c.len): a slice of a part, or a
+// copy where they cross from one part to the next.
+func (c *chain) slice(off, n int) []byte {
+	if n == 0 {
+		return nil
+	}
+	c.seek(off)
+	p := c.parts[c.cur][off-c.base:]
+	if n <= len(p) {
+		return p[:n]
+	}
+	out := append(make([]byte, 0, n), p...)
+	for _, q := range c.parts[c.cur+1:] {
+		if len(out) == n {
+			break
+		}
+		out = append(out, q[:min(len(q), n-len(out))]...)
+	}
+	return out
 }
 
 func leb128(b []byte) (v uint64, n int) {
