@@ -275,11 +275,20 @@ func ReadHeader(data []byte, lim Limits) (h Header, err error) {
 		// moves, linearmemory.go): the file, dav1d's and libavif's
 		// planes, the RGB output the Go image is copied from.
 		// TestAVIFPeakMemory measures the peak resident memory of a
-		// decode: about 25 bytes a pixel at 8 bits and 40 at 10, the Go
-		// image included; this reserves 28 and 48.
+		// decode of 3 MP: opaque, up to 25 bytes a pixel at 8 bits and
+		// 43 at 10, the Go image included; this reserves 28 and 48. An
+		// alpha plane (an auxiliary item, as a HEIC's) is decoded as a
+		// picture of its own: up to 37 and 50 measured, which the 28 and
+		// 48 did not cover; this reserves 44 and 64.
 		h.scratch = 6 * h.planes
 		if h.planes > 4 {
 			h.scratch = 5 * h.planes
+		}
+		if _, _, alpha := heifAlpha(data); alpha {
+			h.scratch = 10 * h.planes
+			if h.planes > 4 {
+				h.scratch = 7 * h.planes
+			}
 		}
 		if h.Animated() {
 			// Every frame's RGB in the module, given back as it is
