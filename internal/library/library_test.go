@@ -194,11 +194,10 @@ func TestSmallOriginals(t *testing.T) {
 	}
 }
 
-// TestSaveKeepsLevels: a fresh upload's pyramid levels stay in memory, so
-// that its first derived image reads none from the store, and a derived
-// image made from them is the one made from the stored levels.
-func TestSaveKeepsLevels(t *testing.T) {
-	lib, st := openLibrary(t)
+// saveUpload prepares and saves a 600×520 photograph-like PNG, as an
+// upload does, and returns it.
+func saveUpload(t *testing.T, lib *Library) *Prepared {
+	t.Helper()
 	p, err := Prepare(context.Background(), pngOf(t, 600, 520), imaging.Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +205,15 @@ func TestSaveKeepsLevels(t *testing.T) {
 	if _, _, err := lib.Save(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// TestSaveKeepsLevels: a fresh upload's pyramid levels stay in memory, so
+// that its first derived image reads none from the store, and a derived
+// image made from them is the one made from the stored levels.
+func TestSaveKeepsLevels(t *testing.T) {
+	lib, st := openLibrary(t)
+	p := saveUpload(t, lib)
 	if p.levelImages != nil {
 		t.Error("Save left the decoded levels on the Prepared")
 	}
@@ -242,13 +250,7 @@ func TestSaveKeepsLevels(t *testing.T) {
 func TestLevelsOfTheFormatBefore(t *testing.T) {
 	lib, st := openLibrary(t)
 	ctx := context.Background()
-	p, err := Prepare(ctx, pngOf(t, 600, 520), imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := lib.Save(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	p := saveUpload(t, lib)
 	want, err := New(st, Options{}).Derive(ctx, p.ID, imaging.Params{W: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -300,13 +302,7 @@ func TestLevelsOfTheFormatBefore(t *testing.T) {
 func TestLevelReadKeptOnSecondUse(t *testing.T) {
 	lib, st := openLibrary(t)
 	ctx := context.Background()
-	p, err := Prepare(ctx, pngOf(t, 600, 520), imaging.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := lib.Save(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	p := saveUpload(t, lib)
 	cachedLevels := func(l *Library) int {
 		n := 0
 		for k := range l.d.cache.Keys() {
