@@ -105,9 +105,10 @@ func (l *Library) level(ctx context.Context, id string, full image.Point, k int)
 // second time it is read: a doorkeeper, as TinyLFU's. A source asked for
 // once after a restart (a thumbnail of each image of a page) would
 // otherwise fill the cache with levels used once, each new memory the
-// size of the level, which on this kind of machine costs as much to
-// touch as the level took to decode (docs/performance.md); one asked for
-// again keeps its level from then on. The first read leaves a marker of
+// size of the level, which on a virtual machine can cost more to touch
+// than the level takes to decode (docs/performance.md: four times, on
+// the 2-core one it was measured on); one asked for again keeps its
+// level from then on. The first read leaves a marker of
 // 64 bytes of the cache's weight.
 func (l *Library) keepReadLevel(id string, k int, m *image.RGBA) {
 	seen := levelSeenKey(id, k)
