@@ -12,6 +12,9 @@ func costs4SSE2(x, a, b, c *byte, n int, s *[4]int)
 //go:noescape
 func costPaethSSE2(x, a, b, c *byte, n int) int
 
+//go:noescape
+func adlerSums(p *byte, n int) (sum, before, weighted uint64)
+
 // costsAsm adds to s the five sums of the first n bytes (a multiple of 16)
 // of x, whose left neighbours are a, upper ones b and upper-left c.
 func costsAsm(x, a, b, c []byte, n int, s *[5]int) {

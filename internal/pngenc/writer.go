@@ -18,7 +18,6 @@ package pngenc
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"io"
@@ -375,7 +374,7 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 			bufPool.Put(z)
 		}
 	}
-	return strip{buf: buf, data: buf.Bytes(), raw: int64(len(lines)), adler: adler32.Checksum(lines)}
+	return strip{buf: buf, data: buf.Bytes(), raw: int64(len(lines)), adler: adlerChecksum(lines)}
 }
 
 var (
