@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // ResampleBytes is the memory Resample allocates to scale a region of
@@ -265,8 +266,25 @@ func (f *filter) at(i int) (int, []float32) {
 
 // scaleRow scales one row of RGBA channels with f, src starting at the
 // region's left edge (8-bit pixels, or float32 channels already filtered
-// vertically), into dst as float32 channels.
+// vertically), into dst as float32 channels. On amd64 8-bit and float32
+// rows go through scale_amd64.s, whose sums are bit for bit the loop's
+// (TestScaleRowAsm).
 func scaleRow[T uint8 | uint16 | float32](f *filter, dst []float32, src []T) {
+	if m := len(f.start); useWeighAsm && m > 0 {
+		end := 0 // the furthest pixel any output reads, for the bounds check
+		for i := range m {
+			end = max(end, f.start[i]+f.off[i+1]-f.off[i])
+		}
+		_, _ = dst[4*m-1], src[:4*end]
+		switch s := any(src).(type) {
+		case []float32:
+			scaleF32(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			return
+		case []uint8:
+			scaleU8(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			return
+		}
+	}
 	for i := range f.start {
 		start, w := f.at(i)
 		s := src[4*start:]

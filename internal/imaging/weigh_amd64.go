@@ -17,3 +17,9 @@ func weigh4F32(dst, r0, r1, r2, r3 *float32, n int, w *[4]float32)
 
 //go:noescape
 func weigh1F32(dst, r0 *float32, n int, w *float32)
+
+//go:noescape
+func scaleF32(dst, src *float32, start, off *int, weights *float32, n int)
+
+//go:noescape
+func scaleU8(dst *float32, src *byte, start, off *int, weights *float32, n int)

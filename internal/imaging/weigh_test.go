@@ -49,3 +49,41 @@ func TestWeighRowsAsm(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleRowAsm: scaleRow through scale_amd64.s gives bit for bit the Go
+// loop's sums, for 8-bit and float32 rows, shrinking and enlarging, from
+// one pixel to a few hundred each way.
+func TestScaleRowAsm(t *testing.T) {
+	if !weighAsm {
+		t.Skip("no assembly in this build (purego, or not amd64): the pure-Go path is the only one")
+	}
+	defer func() { useWeighAsm = weighAsm }()
+	r := rand.New(rand.NewPCG(7, 8))
+	sizes := []int{1, 2, 3, 5, 8, 13, 31, 64, 100, 257, 600}
+	for _, n := range sizes {
+		u8, f32 := make([]uint8, 4*n), make([]float32, 4*n)
+		for i := range u8 {
+			u8[i] = uint8(r.Uint32())
+			f32[i] = r.Float32()*300 - 20
+		}
+		for _, m := range sizes {
+			f := newFilter(n, m)
+			for _, rows := range []string{"8-bit", "float32"} {
+				got, want := make([]float32, 4*m), make([]float32, 4*m)
+				for pass, dst := range [][]float32{want, got} {
+					useWeighAsm = pass == 1
+					if rows == "8-bit" {
+						scaleRow(f, dst, u8)
+					} else {
+						scaleRow(f, dst, f32)
+					}
+				}
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s rows, %d -> %d: channel %d is %v with the assembly, %v without", rows, n, m, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
