@@ -100,7 +100,9 @@ func mag(v uint8) int {
 	return (s ^ m) - m
 }
 
-// one filters cur against prev with filter ft alone into its line.
+// one filters cur against prev with filter ft alone into its line. Where
+// the assembly is built, its kernel filters the row's 16-byte blocks
+// (filterAsm), the loops here what is left.
 func (f *filters) one(cur, prev []byte, ft byte, bpp int) []byte {
 	n := len(cur)
 	prev = prev[:n]
@@ -109,26 +111,26 @@ func (f *filters) one(cur, prev []byte, ft byte, bpp int) []byte {
 	case ftNone:
 		copy(out, cur)
 	case ftSub:
-		copy(out[:bpp], cur[:bpp])
-		for i := bpp; i < n; i++ {
+		copy(out, cur[:min(bpp, n)])
+		for i := asmFrom(ft, out, cur, prev, bpp, bpp); i < n; i++ {
 			out[i] = cur[i] - cur[i-bpp]
 		}
 	case ftUp:
-		for i := range n {
+		for i := asmFrom(ft, out, cur, prev, bpp, 0); i < n; i++ {
 			out[i] = cur[i] - prev[i]
 		}
 	case ftAverage:
 		for i := 0; i < bpp && i < n; i++ {
 			out[i] = cur[i] - prev[i]>>1
 		}
-		for i := bpp; i < n; i++ {
+		for i := asmFrom(ft, out, cur, prev, bpp, bpp); i < n; i++ {
 			out[i] = cur[i] - uint8((uint(cur[i-bpp])+uint(prev[i]))>>1)
 		}
 	case ftPaeth:
 		for i := 0; i < bpp && i < n; i++ {
 			out[i] = cur[i] - prev[i]
 		}
-		for i := bpp; i < n; i++ {
+		for i := asmFrom(ft, out, cur, prev, bpp, bpp); i < n; i++ {
 			a, b, c := int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])
 			// paeth, inlined by hand: the compiler turns these into
 			// conditional moves.
@@ -148,4 +150,18 @@ func (f *filters) one(cur, prev []byte, ft byte, bpp int) []byte {
 		}
 	}
 	return f[ft][:n+1]
+}
+
+// asmFrom filters cur's bytes from index from on with the kernel, as many
+// as make whole 16-byte blocks, and returns the index where the Go loop
+// takes over: from itself without the kernel. Up (from 0) has no left
+// neighbours; the kernel does not read them for it.
+func asmFrom(ft byte, out, cur, prev []byte, bpp, from int) int {
+	m := (len(cur) - from) &^ 15
+	if !useAsm || m <= 0 || from > len(cur) {
+		return from
+	}
+	left := max(0, from-bpp)
+	filterAsm(ft, out[from:], cur[from:], cur[left:], prev[from:], prev[left:], m)
+	return from + m
 }

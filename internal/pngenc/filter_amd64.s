@@ -186,3 +186,96 @@ loopP:
 doneP:
 	MOVQ R10, ret+40(FP)
 	RET
+
+// func filterSSE2(ft int, out, x, a, b, c *byte, n int)
+// Writes to out the n bytes (a multiple of 16) of x filtered with Sub (1),
+// Up (2), Average (3) or Paeth (4), a, b and c being x's left, upper and
+// upper-left neighbours: filters.one's bytes exactly.
+TEXT ·filterSSE2(SB), NOSPLIT, $0-56
+	MOVQ ft+0(FP), R11
+	MOVQ out+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ a+24(FP), DI
+	MOVQ b+32(FP), R8
+	MOVQ c+40(FP), R9
+	MOVQ n+48(FP), CX
+	PXOR X15, X15
+	XORQ AX, AX
+	CMPQ R11, $1
+	JEQ  sub
+	CMPQ R11, $2
+	JEQ  up
+	CMPQ R11, $3
+	JEQ  avg
+
+paeth:
+	CMPQ AX, CX
+	JAE  fdone
+	MOVOU (DI)(AX*1), X1 // a
+	MOVOU (R8)(AX*1), X2 // b
+	MOVOU (R9)(AX*1), X3 // c
+
+	MOVO      X1, X4
+	PUNPCKLBW X15, X4
+	MOVO      X2, X5
+	PUNPCKLBW X15, X5
+	MOVO      X3, X6
+	PUNPCKLBW X15, X6
+	PAETH16(X4, X5, X6, X10)
+
+	MOVO      X1, X4
+	PUNPCKHBW X15, X4
+	MOVO      X2, X5
+	PUNPCKHBW X15, X5
+	MOVO      X3, X6
+	PUNPCKHBW X15, X6
+	PAETH16(X4, X5, X6, X11)
+
+	PACKUSWB X11, X10
+	MOVOU    (SI)(AX*1), X0
+	PSUBB    X10, X0
+	MOVOU    X0, (DX)(AX*1)
+	ADDQ     $16, AX
+	JMP      paeth
+
+sub:
+	CMPQ  AX, CX
+	JAE   fdone
+	MOVOU (SI)(AX*1), X0
+	MOVOU (DI)(AX*1), X1
+	PSUBB X1, X0
+	MOVOU X0, (DX)(AX*1)
+	ADDQ  $16, AX
+	JMP   sub
+
+up:
+	CMPQ  AX, CX
+	JAE   fdone
+	MOVOU (SI)(AX*1), X0
+	MOVOU (R8)(AX*1), X2
+	PSUBB X2, X0
+	MOVOU X0, (DX)(AX*1)
+	ADDQ  $16, AX
+	JMP   up
+
+avg:
+	MOVOU ones<>(SB), X9
+
+avgloop:
+	CMPQ  AX, CX
+	JAE   fdone
+	MOVOU (SI)(AX*1), X0
+	MOVOU (DI)(AX*1), X1
+	MOVOU (R8)(AX*1), X2
+	MOVO  X1, X4
+	PAVGB X2, X4
+	PXOR  X2, X1
+	PAND  X9, X1
+	PSUBB X1, X4
+	PSUBB X4, X0
+	MOVOU X0, (DX)(AX*1)
+	ADDQ  $16, AX
+	JMP   avgloop
+
+fdone:
+	RET

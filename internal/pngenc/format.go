@@ -126,20 +126,18 @@ func rowSource8(m image.Image) func(dst []uint8, y int) {
 		return func(dst []uint8, y int) {
 			o := m.PixOffset(b.Min.X, y)
 			src := m.Pix[o : o+4*w]
-			for i := 0; i < len(src); i += 4 {
-				a := src[i+3]
-				switch a {
-				case 0xff:
-					copy(dst[i:i+4], src[i:i+4])
-				case 0:
-					dst[i], dst[i+1], dst[i+2], dst[i+3] = 0, 0, 0, 0
-				default: // as color.NRGBAModel converts
-					a16 := uint32(a) * 0x101
-					for c := range 3 {
-						dst[i+c] = uint8((uint32(src[i+c]) * 0x101 * 0xffff / a16) >> 8)
-					}
-					dst[i+3] = a
+			// Opaque pixels are the same in NRGBA: copy the row, then
+			// mend the others, found two pixels at a time.
+			copy(dst, src)
+			i := 0
+			for ; i+8 <= len(src); i += 8 {
+				if binary.LittleEndian.Uint64(src[i:])&opaque2 != opaque2 {
+					unpremultiply(dst[i:i+4], src[i:i+4])
+					unpremultiply(dst[i+4:i+8], src[i+4:i+8])
 				}
+			}
+			if i < len(src) {
+				unpremultiply(dst[i:i+4], src[i:i+4])
 			}
 		}
 	case *image.YCbCr:
@@ -202,6 +200,13 @@ func (s *stats8) scan(src func([]uint8, int), w, y0, y1 int) {
 	last, haveLast := rgba8{}, false
 	for y := y0; y < y1; y++ {
 		src(row, y)
+		if s.colors == nil && !s.gray {
+			// Only opacity is left to learn.
+			if s.opaque = allOpaque(row); !s.opaque {
+				return
+			}
+			continue
+		}
 		for i := 0; i < len(row); i += 4 {
 			c := rgba8{row[i], row[i+1], row[i+2], row[i+3]}
 			s.opaque = s.opaque && c.a == 0xff
@@ -215,6 +220,42 @@ func (s *stats8) scan(src func([]uint8, int), w, y0, y1 int) {
 		if !s.opaque && !s.gray && s.colors == nil {
 			return // nothing more to learn
 		}
+	}
+}
+
+// opaque2 masks the alpha bytes of two NRGBA pixels read as a
+// little-endian word.
+const opaque2 = 0xff000000ff000000
+
+// allOpaque says every pixel of the NRGBA row has alpha 0xff.
+func allOpaque(row []uint8) bool {
+	and := uint64(opaque2)
+	i := 0
+	for ; i+8 <= len(row); i += 8 {
+		and &= binary.LittleEndian.Uint64(row[i:])
+	}
+	for ; i < len(row); i += 4 {
+		if row[i+3] != 0xff {
+			return false
+		}
+	}
+	return and == opaque2
+}
+
+// unpremultiply writes the RGBA pixel src to dst as NRGBA, as
+// color.NRGBAModel converts it.
+func unpremultiply(dst, src []uint8) {
+	switch a := src[3]; a {
+	case 0xff:
+		copy(dst, src[:4])
+	case 0:
+		dst[0], dst[1], dst[2], dst[3] = 0, 0, 0, 0
+	default:
+		a16 := uint32(a) * 0x101
+		for c := range 3 {
+			dst[c] = uint8((uint32(src[c]) * 0x101 * 0xffff / a16) >> 8)
+		}
+		dst[3] = a
 	}
 }
 
@@ -295,9 +336,13 @@ func (st *stats8) format(src func([]uint8, int), w int) format {
 		})}
 	case opaque:
 		return format{colorType: ctRGB, depth: 8, bpp: 3, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
-			for i := range w {
-				copy(dst[3*i:3*i+3], px[4*i:4*i+3])
+			// Four bytes stored for three, each store's fourth byte
+			// overwritten by the next; the last pixel on its own.
+			dst, px = dst[:3*w], px[:4*w]
+			for i := 0; i < w-1; i++ {
+				binary.LittleEndian.PutUint32(dst[3*i:3*i+4], binary.LittleEndian.Uint32(px[4*i:4*i+4]))
 			}
+			copy(dst[3*w-3:], px[4*w-4:4*w-1])
 		})}
 	}
 	return format{colorType: ctRGBA, depth: 8, bpp: 4, rows: one(src)}

@@ -21,6 +21,7 @@ import (
 	"hash/crc32"
 	"image"
 	"io"
+	"math/bits"
 	"runtime"
 	"sync"
 
@@ -325,11 +326,7 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 	zeros, sampled := 0, 0
 	filteredLines(f, b, rowLen, y0, y1, mode, func(line []byte) {
 		if (y0+len(lines)/(rowLen+1))%fastSample == 0 {
-			for _, v := range line[1:] {
-				if v == 0 {
-					zeros++
-				}
-			}
+			zeros += countZeros(line[1:])
 			sampled += rowLen
 		}
 		lines = append(lines, line...)
@@ -375,6 +372,25 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 		}
 	}
 	return strip{buf: buf, data: buf.Bytes(), raw: int64(len(lines)), adler: adlerChecksum(lines)}
+}
+
+// countZeros is how many bytes of p are zero, eight at a time: a byte's
+// top bit in z is set exactly when the byte is zero (adding 0x7f to its
+// low seven bits carries into the top bit unless they are all zero).
+func countZeros(p []byte) int {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	n, i := 0, 0
+	for ; i+8 <= len(p); i += 8 {
+		v := binary.LittleEndian.Uint64(p[i:])
+		z := ^((v&low7 + low7) | v | low7)
+		n += bits.OnesCount64(z)
+	}
+	for _, v := range p[i:] {
+		if v == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"math/rand/v2"
 	"testing"
@@ -158,6 +159,50 @@ func TestColourTypes(t *testing.T) {
 		}
 		if got := buf.Bytes()[25]; got != want {
 			t.Errorf("%s: colour type %d, want %d", name, got, want)
+		}
+	}
+}
+
+// TestOpaqueAtEveryWidth: an opaque image of many colours is RGB, and one
+// translucent pixel anywhere makes it RGBA, at every width up to 9 (the
+// opacity scan reads two pixels at a time and an odd one last), from NRGBA
+// and from RGBA.
+func TestOpaqueAtEveryWidth(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for w := 1; w <= 9; w++ {
+		m := image.NewNRGBA(image.Rect(0, 0, w, 300))
+		for i := range m.Pix {
+			m.Pix[i] = uint8(r.IntN(256))
+			if i%4 == 3 {
+				m.Pix[i] = 0xff
+			}
+		}
+		for _, x := range []int{-1, 0, w - 1, w / 2} {
+			c := image.NewNRGBA(m.Rect)
+			copy(c.Pix, m.Pix)
+			want := byte(ctRGB)
+			if x >= 0 {
+				c.Pix[c.PixOffset(x, 299)+3] = 0x80
+				want = ctRGBA
+			}
+			p := image.NewRGBA(m.Rect)
+			draw.Draw(p, p.Rect, c, image.Point{}, draw.Src)
+			for name, im := range map[string]image.Image{"NRGBA": c, "RGBA": p} {
+				var buf bytes.Buffer
+				if err := Encode(&buf, im); err != nil {
+					t.Fatal(err)
+				}
+				if got := buf.Bytes()[25]; got != want {
+					t.Errorf("%s %d wide, translucent at x %d: colour type %d, want %d", name, w, x, got, want)
+				}
+				got, err := png.Decode(&buf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sameImage(im, got); err != nil {
+					t.Errorf("%s %d wide: %v", name, w, err)
+				}
+			}
 		}
 	}
 }
