@@ -77,6 +77,7 @@ fuzz: ## run each fuzz test for FUZZTIME (15s, or a count such as 100000x); seed
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 	$(GO) test -run '^$$' -fuzz '^FuzzCosts$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 	$(GO) test -run '^$$' -fuzz '^FuzzAdler$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
+	$(GO) test -run '^$$' -fuzz '^FuzzHuffmanStrips$$' -fuzztime $(FUZZTIME) ./internal/pngenc/
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantize$$' -fuzztime $(FUZZTIME) ./internal/quant/
 
 bench: deps corpus ## Go benchmarks: the PNG encoder on its corpus vs image/png (ratios and vips: internal/pngenc/bench.sh), render+encode, upload preparation, each derived-image stage (decode, pyramid, resample, blur, encode), a cold derive, the handlers

@@ -109,7 +109,37 @@ func analyzeDepth8(m image.Image, workers int, colour bool) format {
 	case *image.NRGBA64, *image.RGBA64:
 		return analyze16(m, b, colour)
 	}
-	return analyze8(rowSource8(m), b, workers, colour)
+	f := analyze8(rowSource8(m), b, workers, colour)
+	if f.colorType == ctRGB {
+		// Every pixel is opaque, so an RGBA image's bytes are NRGBA's:
+		// pack rows straight from the image, with no NRGBA copy.
+		var pix []uint8
+		var stride int
+		switch m := m.(type) {
+		case *image.RGBA:
+			pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+		case *image.NRGBA:
+			pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+		}
+		if pix != nil {
+			f.rows = one(func(dst []byte, y int) {
+				o := (y - b.Min.Y) * stride
+				packRGB(dst, pix[o:o+4*w], w)
+			})
+		}
+	}
+	return f
+}
+
+// packRGB writes the w NRGBA pixels of px to dst as RGB, four bytes
+// stored for three, each store's fourth byte overwritten by the next; the
+// last pixel on its own.
+func packRGB(dst, px []uint8, w int) {
+	dst, px = dst[:3*w], px[:4*w]
+	for i := 0; i < w-1; i++ {
+		binary.LittleEndian.PutUint32(dst[3*i:3*i+4], binary.LittleEndian.Uint32(px[4*i:4*i+4]))
+	}
+	copy(dst[3*w-3:], px[4*w-4:4*w-1])
 }
 
 // rowSource8 returns a function writing row y of m as 8-bit NRGBA.
@@ -336,13 +366,7 @@ func (st *stats8) format(src func([]uint8, int), w int) format {
 		})}
 	case opaque:
 		return format{colorType: ctRGB, depth: 8, bpp: 3, rows: rowFunc(src, w, func(dst []byte, px []uint8) {
-			// Four bytes stored for three, each store's fourth byte
-			// overwritten by the next; the last pixel on its own.
-			dst, px = dst[:3*w], px[:4*w]
-			for i := 0; i < w-1; i++ {
-				binary.LittleEndian.PutUint32(dst[3*i:3*i+4], binary.LittleEndian.Uint32(px[4*i:4*i+4]))
-			}
-			copy(dst[3*w-3:], px[4*w-4:4*w-1])
+			packRGB(dst, px, w)
 		})}
 	}
 	return format{colorType: ctRGBA, depth: 8, bpp: 4, rows: one(src)}

@@ -353,7 +353,7 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 	case mode == Fast && lz:
 		buf = deflate(lines, flate.BestSpeed, dict(), first, last)
 	case mode == Fast:
-		buf = deflate(lines, flate.HuffmanOnly, nil, first, last)
+		buf = huffmanStrip(lines, first, last)
 	case f.colorType == ctPaletted:
 		// Stored palette indices (heatmaps): the strongest level.
 		buf = deflate(lines, flate.BestCompression, dict(), first, last)
