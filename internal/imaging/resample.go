@@ -192,8 +192,22 @@ func asmColumns[T uint8 | uint16 | float32](dst []float32, rows [][]T) int {
 // maxv. Lanczos' negative lobes can overshoot, so each channel is clamped
 // to [0, maxv] and each colour to its alpha, which keeps the pixel a valid
 // premultiplied one.
+//
+// On amd64, 8-bit rows go four pixels at a time through storeU8
+// (scale_amd64.s), which rounds as clampTo does: clamping first and
+// adding 0.5 give the same float32 as clampTo's v + 0.5 wherever that is
+// kept, and min with the alpha commutes with the truncation
+// (TestStoreRowAsm).
 func storeRow[T uint8 | uint16](d []T, acc []float32, maxv float32) {
-	for i := 0; i+3 < len(acc); i += 4 {
+	i := 0
+	if d8, ok := any(d).([]uint8); ok && useWeighAsm && maxv == 255 {
+		if n := len(acc) &^ 15; n > 0 {
+			_ = d8[n-1]
+			storeU8(&d8[0], &acc[0], n)
+			i = n
+		}
+	}
+	for ; i+3 < len(acc); i += 4 {
 		a := clampTo[T](acc[i+3], maxv)
 		d[i+3] = a
 		d[i] = min(clampTo[T](acc[i], maxv), a)

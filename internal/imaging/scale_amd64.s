@@ -93,3 +93,56 @@ storeu:
 	DECQ CX
 	JNZ  pixelu
 	RET
+
+DATA half<>+0(SB)/4, $0.5
+GLOBL half<>(SB), RODATA|NOPTR, $4
+DATA top<>+0(SB)/4, $255.0
+GLOBL top<>(SB), RODATA|NOPTR, $4
+
+// ROUND clamps the pixel in x to [0, 255], adds 0.5, and lowers its
+// colours to its alpha (min commutes with the truncation that follows,
+// which is monotone). X12 is zero, X13 255, X14 0.5; t is clobbered.
+#define ROUND(x, t) \
+	MAXPS  X12, x;   \
+	MINPS  X13, x;   \
+	ADDPS  X14, x;   \
+	MOVAPS x, t;     \
+	SHUFPS $0xff, t, t; \
+	MINPS  t, x;     \
+	CVTTPS2PL x, x
+
+// func storeU8(d *byte, acc *float32, n int)
+// storeRow for 8-bit pixels: n float32 (a multiple of 16, four pixels)
+// rounded as clampTo rounds them, each colour no more than its alpha.
+TEXT ·storeU8(SB), NOSPLIT, $0-24
+	MOVQ   d+0(FP), DI
+	MOVQ   acc+8(FP), SI
+	MOVQ   n+16(FP), CX
+	XORPS  X12, X12
+	MOVSS  top<>(SB), X13
+	SHUFPS $0, X13, X13
+	MOVSS  half<>(SB), X14
+	SHUFPS $0, X14, X14
+
+store4:
+	TESTQ  CX, CX
+	JZ     stored
+	MOVUPS (SI), X0
+	MOVUPS 16(SI), X1
+	MOVUPS 32(SI), X2
+	MOVUPS 48(SI), X3
+	ROUND(X0, X4)
+	ROUND(X1, X4)
+	ROUND(X2, X4)
+	ROUND(X3, X4)
+	PACKSSLW X1, X0
+	PACKSSLW X3, X2
+	PACKUSWB X2, X0
+	MOVOU    X0, (DI)
+	ADDQ     $64, SI
+	ADDQ     $16, DI
+	SUBQ     $16, CX
+	JMP      store4
+
+stored:
+	RET

@@ -23,3 +23,6 @@ func scaleF32(dst, src *float32, start, off *int, weights *float32, n int)
 
 //go:noescape
 func scaleU8(dst *float32, src *byte, start, off *int, weights *float32, n int)
+
+//go:noescape
+func storeU8(d *byte, acc *float32, n int)

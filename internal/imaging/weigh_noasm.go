@@ -13,3 +13,4 @@ func scaleF32(dst, src *float32, start, off *int, weights *float32, n int) { pan
 func scaleU8(dst *float32, src *byte, start, off *int, weights *float32, n int) {
 	panic("no assembly")
 }
+func storeU8(d *byte, acc *float32, n int) { panic("no assembly") }

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -83,6 +84,39 @@ func TestScaleRowAsm(t *testing.T) {
 						t.Fatalf("%s rows, %d -> %d: channel %d is %v with the assembly, %v without", rows, n, m, j, got[j], want[j])
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestStoreRowAsm: storeU8 rounds to the bytes storeRow's Go loop makes,
+// on rows of every length up to 40 pixels whose channels fall below 0,
+// above 255, on and around the halves where rounding turns, and whose
+// colours exceed their alpha.
+func TestStoreRowAsm(t *testing.T) {
+	if !weighAsm {
+		t.Skip("no assembly in this build (purego, or not amd64): the pure-Go path is the only one")
+	}
+	defer func() { useWeighAsm = weighAsm }()
+	r := rand.New(rand.NewPCG(9, 10))
+	edges := []float32{-1e9, -1, -0.5, -0, 0, 0.25, 0.49999997, 0.5, 0.50000006, 1.5, 2.5, 127.49999, 127.5, 254.49998, 254.5, 254.99998, 255, 255.5, 256, 1e9}
+	for n := range 41 {
+		for range 50 {
+			acc := make([]float32, 4*n)
+			for i := range acc {
+				if r.IntN(2) == 0 {
+					acc[i] = edges[r.IntN(len(edges))]
+				} else {
+					acc[i] = r.Float32()*300 - 20
+				}
+			}
+			got, want := make([]uint8, 4*n), make([]uint8, 4*n)
+			useWeighAsm = false
+			storeRow(want, acc, 255)
+			useWeighAsm = true
+			storeRow(got, acc, 255)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d pixels %v: the assembly stored %v, Go %v", n, acc, got, want)
 			}
 		}
 	}
