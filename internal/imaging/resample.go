@@ -151,8 +151,14 @@ func weighRows[T uint8 | uint16 | float32](dst []float32, rows [][]T, w []float3
 func weighRowsU8(dst []float32, rows [][]uint8, w []float32, n int) {
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
+		// Called directly, not through a function value, through which
+		// ws would escape: an allocation a call.
 		ws := [4]float32{w[i], w[i+1], w[i+2], w[i+3]}
-		weigh4U8(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		if weighAVX2 {
+			weigh4U8AVX2(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		} else {
+			weigh4U8(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		}
 	}
 	for ; i < len(w); i++ {
 		weigh1U8(&dst[0], &rows[i][:n][0], n, &w[i])
@@ -162,8 +168,14 @@ func weighRowsU8(dst []float32, rows [][]uint8, w []float32, n int) {
 func weighRowsF32(dst []float32, rows [][]float32, w []float32, n int) {
 	i := 0
 	for ; i+4 <= len(w); i += 4 {
+		// Called directly, not through a function value, through which
+		// ws would escape: an allocation a call.
 		ws := [4]float32{w[i], w[i+1], w[i+2], w[i+3]}
-		weigh4F32(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		if weighAVX2 {
+			weigh4F32AVX2(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		} else {
+			weigh4F32(&dst[0], &rows[i][:n][0], &rows[i+1][:n][0], &rows[i+2][:n][0], &rows[i+3][:n][0], n, &ws)
+		}
 	}
 	for ; i < len(w); i++ {
 		weigh1F32(&dst[0], &rows[i][:n][0], n, &w[i])

@@ -121,3 +121,41 @@ func TestStoreRowAsm(t *testing.T) {
 		}
 	}
 }
+
+// TestWeighAVX2: the AVX2 kernels' sums are the SSE2 kernels' and the Go
+// loop's, bit for bit (run where the CPU has AVX2).
+func TestWeighAVX2(t *testing.T) {
+	if !weighAsm || !cpuHasAVX2() {
+		t.Skip("no AVX2 here (or no assembly in this build)")
+	}
+	defer func() { useWeighAsm, weighAVX2 = weighAsm, cpuHasAVX2() }()
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 7, 8, 9, 16, 100, 1000} {
+		u8 := make([][]uint8, 7)
+		f32 := make([][]float32, 7)
+		for k := range u8 {
+			u8[k], f32[k] = make([]uint8, n), make([]float32, n)
+			for i := range n {
+				u8[k][i] = uint8(r.Uint32())
+				f32[k][i] = r.Float32()*300 - 20
+			}
+		}
+		w := []float32{-0.03, 0.2, 0.37, 0.41, 0.11, -0.07, 0.01}
+		var sums [3][2][]float32
+		for pass, mode := range []struct{ asm, avx bool }{{false, false}, {true, false}, {true, true}} {
+			useWeighAsm, weighAVX2 = mode.asm, mode.avx
+			sums[pass][0], sums[pass][1] = make([]float32, n), make([]float32, n)
+			weighRows(sums[pass][0], u8, w)
+			weighRows(sums[pass][1], f32, w)
+		}
+		for pass := 1; pass < 3; pass++ {
+			for kind := range 2 {
+				for j := range n {
+					if math.Float32bits(sums[pass][kind][j]) != math.Float32bits(sums[0][kind][j]) {
+						t.Fatalf("%d columns, kernel %d, rows %d: column %d is %v, Go's %v", n, pass, kind, j, sums[pass][kind][j], sums[0][kind][j])
+					}
+				}
+			}
+		}
+	}
+}
