@@ -51,10 +51,10 @@ func huffmanStrip(p []byte, first, last bool) *bytes.Buffer {
 	if last {
 		final = 1
 	}
-	// The header: BFINAL, BTYPE 2, HLIT 257 codes, HDIST 1, then the
-	// code lengths, themselves Huffman-coded.
-	w.put(final|2<<1|0<<3|0<<8, 13)
-	header(&w, lens[:])
+	// The header: BFINAL, BTYPE 2, then 257 literal/length codes and one
+	// distance code (of length 1) in the code-length code.
+	w.put(final|2<<1, 3)
+	header(&w, lens[:], []uint8{1})
 	dataBits := 0
 	for i, n := range counts[:256] {
 		dataBits += (n - 1) * int(lens[i])
@@ -123,31 +123,50 @@ func stored(w *bitWriter, p []byte, last bool) {
 // (RFC 1951 §3.2.7).
 var clOrder = [19]int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 
-// header writes HCLEN, the code-length code and the literal/length lengths
-// lens followed by the one distance code's length (1), run-length coded
-// with symbol 16 (repeat the previous length 3–6 times).
-func header(w *bitWriter, lens []uint8) {
-	all := append(slices.Clone(lens), 1)
+// header writes HLIT, HDIST, HCLEN, the code-length code, and the
+// literal/length and distance code lengths, run-length coded: symbol 16
+// repeats the previous length 3–6 times, 17 and 18 are runs of 3–10 and
+// 11–138 zeros (RFC 1951 §3.2.7). lit has 257 to 286 lengths, dist 1 to 30.
+func header(w *bitWriter, lit, dist []uint8) {
+	var all [286 + 30]uint8
+	n := copy(all[:], lit)
+	n += copy(all[n:], dist)
 	type sym struct{ s, extra uint8 }
-	var syms []sym
-	for i := 0; i < len(all); {
+	syms := make([]sym, 0, 64)
+	for i := 0; i < n; {
+		v := all[i]
 		run := 1
-		for i+run < len(all) && all[i+run] == all[i] {
+		for i+run < n && all[i+run] == v {
 			run++
 		}
-		syms = append(syms, sym{all[i], 0})
+		i += run
+		if v == 0 {
+			for run >= 3 {
+				k := min(run, 138)
+				if k <= 10 {
+					syms = append(syms, sym{17, uint8(k - 3)})
+				} else {
+					syms = append(syms, sym{18, uint8(k - 11)})
+				}
+				run -= k
+			}
+			for range run {
+				syms = append(syms, sym{0, 0})
+			}
+			continue
+		}
+		syms = append(syms, sym{v, 0})
 		for r := run - 1; r > 0; {
 			if r < 3 {
 				for range r {
-					syms = append(syms, sym{all[i], 0})
+					syms = append(syms, sym{v, 0})
 				}
 				break
 			}
-			n := min(r, 6)
-			syms = append(syms, sym{16, uint8(n - 3)})
-			r -= n
+			k := min(r, 6)
+			syms = append(syms, sym{16, uint8(k - 3)})
+			r -= k
 		}
-		i += run
 	}
 	var counts [19]int
 	for _, s := range syms {
@@ -161,26 +180,33 @@ func header(w *bitWriter, lens []uint8) {
 	for hclen > 4 && clLens[clOrder[hclen-1]] == 0 {
 		hclen--
 	}
+	w.put(uint64(len(lit)-257), 5)
+	w.put(uint64(len(dist)-1), 5)
 	w.put(uint64(hclen-4), 4)
 	for _, s := range clOrder[:hclen] {
 		w.put(uint64(clLens[s]), 3)
 	}
 	for _, s := range syms {
 		w.put(uint64(clCodes[s.s]), uint(clLens[s.s]))
-		if s.s == 16 {
+		switch s.s {
+		case 16:
 			w.put(uint64(s.extra), 2)
+		case 17:
+			w.put(uint64(s.extra), 3)
+		case 18:
+			w.put(uint64(s.extra), 7)
 		}
 	}
 }
 
 // huffmanLengths sets lens to the lengths of a Huffman code for counts
-// (at most 257 of them, each under 2^54), none longer than limit: 0 for a
+// (at most 286 of them, each under 2^54), none longer than limit: 0 for a
 // count of 0, and at least two symbols coded (a lone symbol gets a
 // partner, so that the code is complete). The lengths are deterministic:
 // ties go by symbol order. Everything is on the stack: a strip of a few
 // rows pays microseconds for its tree.
 func huffmanLengths(counts []int, lens []uint8, limit int) {
-	const most = 257
+	const most = 286
 	// keys: count above, 511-symbol below, sorted ascending: the leaves
 	// lightest first, and, read backwards, the most frequent first with
 	// ties by symbol.
@@ -259,8 +285,8 @@ func huffmanLengths(counts []int, lens []uint8, limit int) {
 	}
 }
 
-// maxDepth bounds a tree of 257 leaves, and so any limit asked for.
-const maxDepth = 256
+// maxDepth bounds a tree of 286 leaves, and so any limit asked for.
+const maxDepth = 286
 
 // canonical sets codes to the canonical Huffman code of lens (RFC 1951
 // §3.2.2), each code's bits reversed: deflate sends codes from their top

@@ -8,19 +8,29 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/klauspost/compress/flate"
 )
 
-// joinStrips deflates p cut into strips of size bytes with huffmanStrip
-// and makes one zlib stream of them, as writeIDATs does.
-func joinStrips(p []byte, size int) []byte {
+// joinStrips deflates p cut into strips of size bytes with a strip coder
+// (huffmanStrip or lzStrip) and makes one zlib stream of them, as
+// writeIDATs does.
+func joinStrips(p []byte, size int, coder func(p []byte, first, last bool) *bytes.Buffer) []byte {
 	var out []byte
 	n := max(1, (len(p)+size-1)/size)
 	for i := range n {
 		part := p[min(len(p), i*size):min(len(p), (i+1)*size)]
-		buf := huffmanStrip(part, i == 0, i == n-1)
+		buf := coder(part, i == 0, i == n-1)
 		out = append(out, buf.Bytes()...)
+		bufPool.Put(buf)
 	}
 	return binary.BigEndian.AppendUint32(out, adler32.Checksum(p))
+}
+
+// coders are the two strip coders of fast mode.
+var coders = map[string]func(p []byte, first, last bool) *bytes.Buffer{
+	"huffman": huffmanStrip,
+	"lz":      func(p []byte, first, last bool) *bytes.Buffer { return lzStrip(p, 513, first, last) },
 }
 
 // inflate decodes a zlib stream with the standard library's reader, an
@@ -70,34 +80,94 @@ func TestHuffmanStrips(t *testing.T) {
 	for n := range 10 {
 		cases["short "+string(rune('0'+n))] = laplace(n)
 	}
-	for name, p := range cases {
-		for _, size := range []int{1 << 18, 70_000, 7, 1} {
-			if len(p) > 20_000 && size < 100 {
-				continue
-			}
-			z := joinStrips(p, size)
-			if got := inflate(t, z); !bytes.Equal(got, p) {
-				t.Fatalf("%s in strips of %d: %d bytes back, not the %d written", name, size, len(got), len(p))
-			}
-			if name == "photo-like" && size == 1<<18 && len(z) > len(p)*3/4 {
-				t.Errorf("photo-like bytes: %d of %d, a code that does not shorten them", len(z), len(p))
-			}
-			if name == "noise" && len(z) > len(p)+len(p)/65535*5+64 {
-				t.Errorf("noise: %d bytes for %d, more than stored blocks take", len(z), len(p))
+	// What LZ77 is for: runs, rows that repeat (a heat map's palette
+	// indices), and distances up to the window's 32,768 and past it.
+	heat := make([]byte, 300_000)
+	for i := range heat {
+		x, y := i%513, i/513
+		heat[i] = byte(x/16*7 + y/16*3)
+	}
+	cases["heat map"] = heat
+	far := noise(40_000)
+	cases["repeat at 32768"] = append(append(far[:32768:32768], far[:5000]...), noise(100)...)
+	cases["repeat at 32769"] = append(append(noise(32769), far[:5000]...), 1)
+	cases["runs"] = bytes.Repeat(append(bytes.Repeat([]byte{0}, 300), 1, 2, 3), 1000)
+	for coder, strip := range coders {
+		for name, p := range cases {
+			for _, size := range []int{1 << 18, 70_000, 7, 1} {
+				if len(p) > 20_000 && size < 100 {
+					continue
+				}
+				z := joinStrips(p, size, strip)
+				if got := inflate(t, z); !bytes.Equal(got, p) {
+					t.Fatalf("%s: %s in strips of %d: %d bytes back, not the %d written", coder, name, size, len(got), len(p))
+				}
+				if name == "photo-like" && size == 1<<18 && len(z) > len(p)*3/4 {
+					t.Errorf("%s: photo-like bytes: %d of %d, a code that does not shorten them", coder, len(z), len(p))
+				}
+				if name == "noise" && len(z) > len(p)+len(p)/65535*5+64 {
+					t.Errorf("%s: noise: %d bytes for %d, more than stored blocks take", coder, len(z), len(p))
+				}
+				if coder == "lz" && size == 1<<18 && len(p) > 100_000 {
+					// klauspost/compress's fastest level, which this
+					// coder replaced, on the same strips.
+					k := joinStrips(p, size, func(p []byte, first, last bool) *bytes.Buffer {
+						return deflate(p, flate.BestSpeed, nil, first, last)
+					})
+					t.Logf("lz: %s: %d bytes, klauspost's level 1 %d", name, len(z), len(k))
+					if len(z) > len(k)*11/10+64 {
+						t.Errorf("lz: %s: %d bytes, against klauspost's level 1's %d", name, len(z), len(k))
+					}
+				}
 			}
 		}
 	}
 }
 
+// TestLZBlocks: a strip of more tokens than a block holds (noise among
+// zeros, no match found for most bytes) is coded in several blocks.
+func TestLZBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	p := make([]byte, 3*maxTokens)
+	for i := range p {
+		if r.IntN(3) == 0 {
+			p[i] = byte(r.Uint32())
+		}
+	}
+	z := joinStrips(p, len(p), coders["lz"])
+	if got := inflate(t, z); !bytes.Equal(got, p) {
+		t.Fatalf("%d bytes back, not the %d written", len(got), len(p))
+	}
+}
+
+// TestDistCodes: every distance and length is coded by the code whose
+// base and extra bits cover it (RFC 1951 §3.2.5).
+func TestDistCodes(t *testing.T) {
+	for d := 1; d <= maxDist; d++ {
+		c := distCode(d)
+		if lo, hi := int(distBase[c]), int(distBase[c])+1<<distExtra[c]-1; d < lo || d > hi {
+			t.Fatalf("distance %d: code %d covers %d-%d", d, c, lo, hi)
+		}
+	}
+	for l := minMatch; l <= maxMatch; l++ {
+		c := lenCode[l]
+		if lo, hi := int(lenBase[c]), int(lenBase[c])+1<<lenExtra[c]-1; l < lo || l > hi || (l == 258) != (c == 28) {
+			t.Fatalf("length %d: code %d covers %d-%d", l, c, lo, hi)
+		}
+	}
+}
+
 // FuzzHuffmanStrips: any bytes, cut into strips of any size, come back
-// whole through compress/zlib.
+// whole through compress/zlib from both coders.
 func FuzzHuffmanStrips(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x01\xff\xfe\x02\x00"), uint16(3))
 	f.Add(bytes.Repeat([]byte{0, 1, 0, 0, 255}, 300), uint16(1000))
 	f.Fuzz(func(t *testing.T, p []byte, size uint16) {
-		z := joinStrips(p, int(size)+1)
-		if got := inflate(t, z); !bytes.Equal(got, p) {
-			t.Fatalf("%d bytes back, not the %d written", len(got), len(p))
+		for coder, strip := range coders {
+			z := joinStrips(p, int(size)+1, strip)
+			if got := inflate(t, z); !bytes.Equal(got, p) {
+				t.Fatalf("%s: %d bytes back, not the %d written", coder, len(got), len(p))
+			}
 		}
 	})
 }

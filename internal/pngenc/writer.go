@@ -351,7 +351,7 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 	var buf *bytes.Buffer
 	switch {
 	case mode == Fast && lz:
-		buf = deflate(lines, flate.BestSpeed, dict(), first, last)
+		buf = lzStrip(lines, rowLen+1, first, last)
 	case mode == Fast:
 		buf = huffmanStrip(lines, first, last)
 	case f.colorType == ctPaletted:
