@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -156,6 +157,21 @@ func TestWeighAVX2(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestFilterCache: a cached filter is newFilter's, made once: the second
+// call for a scale returns the same one.
+func TestFilterCache(t *testing.T) {
+	for _, nm := range [][2]int{{512, 256}, {2048, 301}, {7, 700}, {1, 1}} {
+		f := cachedFilter(nm[0], nm[1])
+		want := newFilter(nm[0], nm[1])
+		if !slices.Equal(f.start, want.start) || !slices.Equal(f.off, want.off) || !slices.Equal(f.weights, want.weights) || f.maxTaps != want.maxTaps {
+			t.Fatalf("%v: the cached filter is not newFilter's", nm)
+		}
+		if g := cachedFilter(nm[0], nm[1]); g != f {
+			t.Errorf("%v: made again while it was in the cache", nm)
 		}
 	}
 }
