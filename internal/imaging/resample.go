@@ -327,10 +327,18 @@ func scaleRow[T uint8 | uint16 | float32](f *filter, dst []float32, src []T) {
 		_, _ = dst[4*m-1], src[:4*end]
 		switch s := any(src).(type) {
 		case []float32:
-			scaleF32(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			if weighAVX2 {
+				scale2F32AVX2(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			} else {
+				scaleF32(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			}
 			return
 		case []uint8:
-			scaleU8(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			if weighAVX2 {
+				scale2U8AVX2(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			} else {
+				scaleU8(&dst[0], &s[0], &f.start[0], &f.off[0], unsafe.SliceData(f.weights), m)
+			}
 			return
 		}
 	}

@@ -146,3 +146,185 @@ store4:
 
 stored:
 	RET
+
+// The same sums two output pixels a vector, with AVX2 where the CPU has
+// it (weighAVX2): where pixel i and i+1 take as many taps, the low lane
+// sums pixel i's taps and the high lane pixel i+1's, each in the Go
+// loop's order; a pixel without such a neighbour is summed alone, in the
+// low lane. Lane for lane the same multiplies and adds as the SSE2
+// kernels', so the sums are bit for bit the Go loop's.
+
+// PAIRSETUP sets BX, R13 to pixels i and i+1's first taps (start<<shift
+// bytes into src), R12, R14 to their first weights, R11 to their taps,
+// and Y0 to zero.
+#define PAIRSETUP(shift) \
+	MOVQ  (R8), AX;         \
+	SHLQ  $shift, AX;       \
+	LEAQ  (SI)(AX*1), BX;   \
+	MOVQ  8(R8), AX;        \
+	SHLQ  $shift, AX;       \
+	LEAQ  (SI)(AX*1), R13;  \
+	MOVQ  (R9), DX;         \
+	LEAQ  (R10)(DX*4), R12; \
+	MOVQ  8(R9), DX;        \
+	LEAQ  (R10)(DX*4), R14; \
+	VXORPS Y0, Y0, Y0
+
+// PAIRED jumps to label when pixels i and i+1 exist and take as many
+// taps (R11 is then their taps), else to alone.
+#define PAIRED(label, alone) \
+	CMPQ CX, $2;        \
+	JB   alone;         \
+	MOVQ 8(R9), R11;    \
+	SUBQ (R9), R11;     \
+	MOVQ 16(R9), AX;    \
+	SUBQ 8(R9), AX;     \
+	CMPQ AX, R11;       \
+	JEQ  label;         \
+	JMP  alone
+
+// PAIRW sets Y1 to pixel i's weight in the low lane and i+1's in the high.
+#define PAIRW \
+	VBROADCASTSS (R12), X1; \
+	VBROADCASTSS (R14), X3; \
+	VINSERTF128  $1, X3, Y1, Y1
+
+// PAIRSTORE writes the two pixels' sums and moves to the next two.
+#define PAIRSTORE \
+	VMOVUPS Y0, (DI); \
+	ADDQ    $32, DI;  \
+	ADDQ    $16, R8;  \
+	ADDQ    $16, R9;  \
+	SUBQ    $2, CX
+
+// ONESTORE writes one pixel's sums and moves to the next.
+#define ONESTORE \
+	VMOVUPS X0, (DI); \
+	ADDQ    $16, DI;  \
+	ADDQ    $8, R8;   \
+	ADDQ    $8, R9;   \
+	DECQ    CX
+
+// func scale2F32AVX2(dst, src *float32, start, off *int, weights *float32, n int)
+TEXT ·scale2F32AVX2(SB), NOSPLIT, $0-48
+	ARGS
+
+nextf:
+	TESTQ CX, CX
+	JZ    donef2
+	PAIRED(pairf, alonef)
+
+alonef:
+	MOVQ   (R8), AX
+	SHLQ   $4, AX
+	LEAQ   (SI)(AX*1), BX
+	MOVQ   (R9), DX
+	MOVQ   8(R9), R11
+	SUBQ   DX, R11
+	LEAQ   (R10)(DX*4), R12
+	VXORPS X0, X0, X0
+
+onef:
+	TESTQ        R11, R11
+	JZ           onefstore
+	VBROADCASTSS (R12), X1
+	VMULPS       (BX), X1, X2
+	VADDPS       X2, X0, X0
+	ADDQ         $4, R12
+	ADDQ         $16, BX
+	DECQ         R11
+	JMP          onef
+
+onefstore:
+	ONESTORE
+	JMP nextf
+
+pairf:
+	PAIRSETUP(4)
+
+pairftap:
+	TESTQ       R11, R11
+	JZ          pairfstore
+	PAIRW
+	VMOVUPS     (BX), X2
+	VINSERTF128 $1, (R13), Y2, Y2
+	VMULPS      Y2, Y1, Y2
+	VADDPS      Y2, Y0, Y0
+	ADDQ        $4, R12
+	ADDQ        $4, R14
+	ADDQ        $16, BX
+	ADDQ        $16, R13
+	DECQ        R11
+	JMP         pairftap
+
+pairfstore:
+	PAIRSTORE
+	JMP nextf
+
+donef2:
+	VZEROUPPER
+	RET
+
+// func scale2U8AVX2(dst *float32, src *byte, start, off *int, weights *float32, n int)
+TEXT ·scale2U8AVX2(SB), NOSPLIT, $0-48
+	ARGS
+
+nextu:
+	TESTQ CX, CX
+	JZ    doneu2
+	PAIRED(pairu, aloneu)
+
+aloneu:
+	MOVQ   (R8), AX
+	SHLQ   $2, AX
+	LEAQ   (SI)(AX*1), BX
+	MOVQ   (R9), DX
+	MOVQ   8(R9), R11
+	SUBQ   DX, R11
+	LEAQ   (R10)(DX*4), R12
+	VXORPS X0, X0, X0
+
+oneu:
+	TESTQ        R11, R11
+	JZ           oneustore
+	VBROADCASTSS (R12), X1
+	VPMOVZXBD    (BX), X2
+	VCVTDQ2PS    X2, X2
+	VMULPS       X2, X1, X2
+	VADDPS       X2, X0, X0
+	ADDQ         $4, R12
+	ADDQ         $4, BX
+	DECQ         R11
+	JMP          oneu
+
+oneustore:
+	ONESTORE
+	JMP nextu
+
+pairu:
+	PAIRSETUP(2)
+
+pairutap:
+	TESTQ       R11, R11
+	JZ          pairustore
+	PAIRW
+	VPMOVZXBD   (BX), X2
+	VPMOVZXBD   (R13), X4
+	VINSERTI128 $1, X4, Y2, Y2
+	VCVTDQ2PS   Y2, Y2
+	VMULPS      Y2, Y1, Y2
+	VADDPS      Y2, Y0, Y0
+	ADDQ        $4, R12
+	ADDQ        $4, R14
+	ADDQ        $4, BX
+	ADDQ        $4, R13
+	DECQ        R11
+	JMP         pairutap
+
+pairustore:
+	PAIRSTORE
+	JMP nextu
+
+doneu2:
+	VZEROUPPER
+	RET

@@ -40,3 +40,9 @@ func weigh4F32AVX2(dst, r0, r1, r2, r3 *float32, n int, w *[4]float32)
 
 // cpuHasAVX2 is for tests, which turn weighAVX2 off and on.
 func cpuHasAVX2() bool { return cpu.X86.HasAVX2 }
+
+//go:noescape
+func scale2F32AVX2(dst, src *float32, start, off *int, weights *float32, n int)
+
+//go:noescape
+func scale2U8AVX2(dst *float32, src *byte, start, off *int, weights *float32, n int)

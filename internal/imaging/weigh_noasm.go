@@ -20,3 +20,9 @@ func weigh4U8AVX2(dst *float32, r0, r1, r2, r3 *byte, n int, w *[4]float32) { pa
 func weigh4F32AVX2(dst, r0, r1, r2, r3 *float32, n int, w *[4]float32)      { panic("no assembly") }
 
 func cpuHasAVX2() bool { return false }
+func scale2F32AVX2(dst, src *float32, start, off *int, weights *float32, n int) {
+	panic("no assembly")
+}
+func scale2U8AVX2(dst *float32, src *byte, start, off *int, weights *float32, n int) {
+	panic("no assembly")
+}

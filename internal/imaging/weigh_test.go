@@ -52,14 +52,15 @@ func TestWeighRowsAsm(t *testing.T) {
 	}
 }
 
-// TestScaleRowAsm: scaleRow through scale_amd64.s gives bit for bit the Go
+// TestScaleRowAsm: scaleRow through scale_amd64.s (SSE2, and AVX2 where the
+// CPU has it) gives bit for bit the Go
 // loop's sums, for 8-bit and float32 rows, shrinking and enlarging, from
 // one pixel to a few hundred each way.
 func TestScaleRowAsm(t *testing.T) {
 	if !weighAsm {
 		t.Skip("no assembly in this build (purego, or not amd64): the pure-Go path is the only one")
 	}
-	defer func() { useWeighAsm = weighAsm }()
+	defer func() { useWeighAsm, weighAVX2 = weighAsm, cpuHasAVX2() }()
 	r := rand.New(rand.NewPCG(7, 8))
 	sizes := []int{1, 2, 3, 5, 8, 13, 31, 64, 100, 257, 600}
 	for _, n := range sizes {
@@ -71,18 +72,25 @@ func TestScaleRowAsm(t *testing.T) {
 		for _, m := range sizes {
 			f := newFilter(n, m)
 			for _, rows := range []string{"8-bit", "float32"} {
-				got, want := make([]float32, 4*m), make([]float32, 4*m)
-				for pass, dst := range [][]float32{want, got} {
-					useWeighAsm = pass == 1
+				// The Go loop, then SSE2, then AVX2 where the CPU has it.
+				var out [3][]float32
+				for pass := range out {
+					if pass == 2 && !cpuHasAVX2() {
+						break
+					}
+					useWeighAsm, weighAVX2 = pass > 0, pass == 2
+					out[pass] = make([]float32, 4*m)
 					if rows == "8-bit" {
-						scaleRow(f, dst, u8)
+						scaleRow(f, out[pass], u8)
 					} else {
-						scaleRow(f, dst, f32)
+						scaleRow(f, out[pass], f32)
 					}
 				}
-				for j := range got {
-					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-						t.Fatalf("%s rows, %d -> %d: channel %d is %v with the assembly, %v without", rows, n, m, j, got[j], want[j])
+				for pass, got := range out[1:] {
+					for j := range got {
+						if math.Float32bits(got[j]) != math.Float32bits(out[0][j]) {
+							t.Fatalf("%s rows, %d -> %d, kernel %d: channel %d is %v with the assembly, %v without", rows, n, m, pass+1, j, got[j], out[0][j])
+						}
 					}
 				}
 			}
