@@ -16,16 +16,20 @@
 	MOVQ weights+32(FP), R10; \
 	MOVQ n+40(FP), CX
 
-// PIXEL sets up output pixel i: BX its first tap's pixel (start[i] times
-// 1<<shift bytes into src), R11 its taps, R12 its first weight, X0 zero.
+// TAPS sets up output pixel i's taps: BX its first tap's pixel (start[i]
+// times 1<<shift bytes into src), R11 its taps, R12 its first weight.
+#define TAPS(shift) \
+	MOVQ (R8), AX;         \
+	SHLQ $shift, AX;       \
+	LEAQ (SI)(AX*1), BX;   \
+	MOVQ (R9), DX;         \
+	MOVQ 8(R9), R11;       \
+	SUBQ DX, R11;          \
+	LEAQ (R10)(DX*4), R12
+
+// PIXEL is TAPS, and X0 zero.
 #define PIXEL(shift) \
-	MOVQ  (R8), AX;         \
-	SHLQ  $shift, AX;       \
-	LEAQ  (SI)(AX*1), BX;   \
-	MOVQ  (R9), DX;         \
-	MOVQ  8(R9), R11;       \
-	SUBQ  DX, R11;          \
-	LEAQ  (R10)(DX*4), R12; \
+	TAPS(shift); \
 	XORPS X0, X0
 
 // BROADCAST1 sets X1 to the weight at R12, four times.
@@ -205,6 +209,12 @@ stored:
 	ADDQ    $8, R9;   \
 	DECQ    CX
 
+// ALONE sets up pixel i summed alone: PIXEL with X0 cleared by a VEX
+// instruction, so that no SSE instruction runs between AVX ones.
+#define ALONE(shift) \
+	TAPS(shift); \
+	VXORPS X0, X0, X0
+
 // func scale2F32AVX2(dst, src *float32, start, off *int, weights *float32, n int)
 TEXT ·scale2F32AVX2(SB), NOSPLIT, $0-48
 	ARGS
@@ -215,14 +225,7 @@ nextf:
 	PAIRED(pairf, alonef)
 
 alonef:
-	MOVQ   (R8), AX
-	SHLQ   $4, AX
-	LEAQ   (SI)(AX*1), BX
-	MOVQ   (R9), DX
-	MOVQ   8(R9), R11
-	SUBQ   DX, R11
-	LEAQ   (R10)(DX*4), R12
-	VXORPS X0, X0, X0
+	ALONE(4)
 
 onef:
 	TESTQ        R11, R11
@@ -275,14 +278,7 @@ nextu:
 	PAIRED(pairu, aloneu)
 
 aloneu:
-	MOVQ   (R8), AX
-	SHLQ   $2, AX
-	LEAQ   (SI)(AX*1), BX
-	MOVQ   (R9), DX
-	MOVQ   8(R9), R11
-	SUBQ   DX, R11
-	LEAQ   (R10)(DX*4), R12
-	VXORPS X0, X0, X0
+	ALONE(2)
 
 oneu:
 	TESTQ        R11, R11

@@ -132,6 +132,29 @@ done4:
 	PANDN   a, p;    \
 	POR     X13, p
 
+// PREDICT leaves in X10 the Paeth predictions of the 16 bytes at AX of
+// a (DI), b (R8) and c (R9), as bytes: each half widened to 16-bit lanes
+// for PAETH16. X1–X6 and X11 are clobbered; X15 is zero.
+#define PREDICT \
+	MOVOU     (DI)(AX*1), X1; \
+	MOVOU     (R8)(AX*1), X2; \
+	MOVOU     (R9)(AX*1), X3; \
+	MOVO      X1, X4;         \
+	PUNPCKLBW X15, X4;        \
+	MOVO      X2, X5;         \
+	PUNPCKLBW X15, X5;        \
+	MOVO      X3, X6;         \
+	PUNPCKLBW X15, X6;        \
+	PAETH16(X4, X5, X6, X10); \
+	MOVO      X1, X4;         \
+	PUNPCKHBW X15, X4;        \
+	MOVO      X2, X5;         \
+	PUNPCKHBW X15, X5;        \
+	MOVO      X3, X6;         \
+	PUNPCKHBW X15, X6;        \
+	PAETH16(X4, X5, X6, X11); \
+	PACKUSWB  X11, X10
+
 // func costPaethSSE2(x, a, b, c *byte, n int) int
 // The Paeth sum over n bytes (a multiple of 16).
 TEXT ·costPaethSSE2(SB), NOSPLIT, $0-48
@@ -147,27 +170,7 @@ TEXT ·costPaethSSE2(SB), NOSPLIT, $0-48
 loopP:
 	CMPQ AX, CX
 	JAE  doneP
-	MOVOU (DI)(AX*1), X1 // a
-	MOVOU (R8)(AX*1), X2 // b
-	MOVOU (R9)(AX*1), X3 // c
-
-	MOVO      X1, X4
-	PUNPCKLBW X15, X4
-	MOVO      X2, X5
-	PUNPCKLBW X15, X5
-	MOVO      X3, X6
-	PUNPCKLBW X15, X6
-	PAETH16(X4, X5, X6, X10)
-
-	MOVO      X1, X4
-	PUNPCKHBW X15, X4
-	MOVO      X2, X5
-	PUNPCKHBW X15, X5
-	MOVO      X3, X6
-	PUNPCKHBW X15, X6
-	PAETH16(X4, X5, X6, X11)
-
-	PACKUSWB X11, X10 // the 16 predictions, as bytes
+	PREDICT
 	MOVOU    (SI)(AX*1), X0
 	PSUBB    X10, X0
 	PXOR     X5, X5
@@ -211,27 +214,7 @@ TEXT ·filterSSE2(SB), NOSPLIT, $0-56
 paeth:
 	CMPQ AX, CX
 	JAE  fdone
-	MOVOU (DI)(AX*1), X1 // a
-	MOVOU (R8)(AX*1), X2 // b
-	MOVOU (R9)(AX*1), X3 // c
-
-	MOVO      X1, X4
-	PUNPCKLBW X15, X4
-	MOVO      X2, X5
-	PUNPCKLBW X15, X5
-	MOVO      X3, X6
-	PUNPCKLBW X15, X6
-	PAETH16(X4, X5, X6, X10)
-
-	MOVO      X1, X4
-	PUNPCKHBW X15, X4
-	MOVO      X2, X5
-	PUNPCKHBW X15, X5
-	MOVO      X3, X6
-	PUNPCKHBW X15, X6
-	PAETH16(X4, X5, X6, X11)
-
-	PACKUSWB X11, X10
+	PREDICT
 	MOVOU    (SI)(AX*1), X0
 	PSUBB    X10, X0
 	MOVOU    X0, (DX)(AX*1)

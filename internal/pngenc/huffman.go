@@ -26,16 +26,7 @@ const maxCodeBits = 15
 // first, ended by the final block's bits when last, else by a sync flush
 // (an empty stored block), so that strips can be joined.
 func huffmanStrip(p []byte, first, last bool) *bytes.Buffer {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	// Room for the worst case (stored blocks, or a code of 9 bits a
-	// byte, whichever is smaller, and the header), so that the bits are
-	// written in place.
-	buf.Grow(len(p) + len(p)/8 + 1024)
-	if first {
-		buf.Write([]byte{0x78, 0x01})
-	}
-
+	buf, w := startStrip(len(p), first)
 	var counts [257]int
 	histogram(p, &counts)
 	for i := range counts {
@@ -46,7 +37,6 @@ func huffmanStrip(p []byte, first, last bool) *bytes.Buffer {
 	var codes [257]uint16
 	canonical(lens[:], codes[:])
 
-	w := bitWriter{out: buf.AvailableBuffer()}
 	final := uint64(0)
 	if last {
 		final = 1
@@ -61,18 +51,40 @@ func huffmanStrip(p []byte, first, last bool) *bytes.Buffer {
 	}
 	if (w.bits()+dataBits+int(lens[256]))/8 > len(p)+5*(len(p)/65535+1) {
 		// Stored blocks are smaller (the bytes are noise a code cannot
-		// shorten, or p is tiny): as a deflater would.
+		// shorten, or p is tiny): as a deflater would. They end on a
+		// byte, as a sync flush would leave the stream.
 		w = bitWriter{out: w.out[:0]}
 		stored(&w, p, last)
-	} else {
-		w.grow(dataBits/8 + 16)
-		w.codes(p, &lens, &codes)
-		w.put(uint64(codes[256]), uint(lens[256]))
-		if !last {
-			w.put(0, 3) // sync flush: an empty stored block
-			w.align()
-			w.out = append(w.out, 0, 0, 0xff, 0xff)
-		}
+		return w.endStrip(buf, false)
+	}
+	w.grow(dataBits/8 + 16)
+	w.codes(p, &lens, &codes)
+	w.put(uint64(codes[256]), uint(lens[256]))
+	return w.endStrip(buf, !last)
+}
+
+// startStrip begins a strip's output: a pooled buffer with room for the
+// worst case (stored blocks, or a code of 9 bits a byte, whichever is
+// smaller, and the header), led by the zlib header when first, and a
+// bitWriter writing into its free space in place.
+func startStrip(n int, first bool) (*bytes.Buffer, bitWriter) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	buf.Grow(n + n/8 + 1024)
+	if first {
+		buf.Write([]byte{0x78, 0x01})
+	}
+	return buf, bitWriter{out: buf.AvailableBuffer()}
+}
+
+// endStrip ends a strip's output, with a sync flush (an empty stored
+// block) when flush, so that the next strip's blocks begin on a byte, and
+// hands back buf holding it all.
+func (w *bitWriter) endStrip(buf *bytes.Buffer, flush bool) *bytes.Buffer {
+	if flush {
+		w.put(0, 3)
+		w.align()
+		w.out = append(w.out, 0, 0, 0xff, 0xff)
 	}
 	w.align()
 	buf.Write(w.out)

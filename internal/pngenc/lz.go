@@ -44,16 +44,10 @@ var lzPool = sync.Pool{New: func() any { return &lzState{tokens: make([]uint32, 
 // into a pooled buffer, led by the zlib header when first, ended by the
 // final block when last, else by a sync flush, as huffmanStrip does.
 func lzStrip(p []byte, stride int, first, last bool) *bytes.Buffer {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	buf.Grow(len(p) + len(p)/8 + 1024)
-	if first {
-		buf.Write([]byte{0x78, 0x01})
-	}
+	buf, w := startStrip(len(p), first)
 	st := lzPool.Get().(*lzState)
 	defer lzPool.Put(st)
 	clear(st.table[:])
-	w := bitWriter{out: buf.AvailableBuffer()}
 
 	from := 0     // where the block's bytes begin
 	prevDist := 0 // the last match's distance
@@ -104,14 +98,7 @@ func lzStrip(p []byte, stride int, first, last bool) *bytes.Buffer {
 		}
 	}
 	w.block(p[from:], tokens, last)
-	if !last {
-		w.put(0, 3) // sync flush: an empty stored block
-		w.align()
-		w.out = append(w.out, 0, 0, 0xff, 0xff)
-	}
-	w.align()
-	buf.Write(w.out)
-	return buf
+	return w.endStrip(buf, !last)
 }
 
 // matchLen is how many bytes a and b have in common from the start, b
