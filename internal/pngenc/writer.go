@@ -344,7 +344,9 @@ func deflateStrip(f format, b image.Rectangle, rowLen, y0, y1 int, mode Mode, la
 	// coding alone compresses them as well as LZ77 does, several times
 	// faster, and klauspost's fast levels store such blocks nearly raw.
 	// Palette indices, and filtered rows that are mostly zeros (flat
-	// areas), repeat: they need LZ77.
+	// areas), repeat: they need LZ77. Fast mode codes with pngd's own
+	// coders (huffman.go, lz.go: a table a strip); stored mode with
+	// klauspost's, whose bytes the ids of uploads are hashes of.
 	lz := f.colorType == ctPaletted || zeros*5 > sampled*4
 	*lp = lines
 	first := y0 == 0
