@@ -144,7 +144,10 @@ func header(w *bitWriter, lit, dist []uint8) {
 	n := copy(all[:], lit)
 	n += copy(all[n:], dist)
 	type sym struct{ s, extra uint8 }
-	syms := make([]sym, 0, 64)
+	// At most one symbol a length: on the stack, not a heap allocation
+	// a strip.
+	var symBuf [286 + 30]sym
+	syms := symBuf[:0]
 	for i := 0; i < n; {
 		v := all[i]
 		run := 1
